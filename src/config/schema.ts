@@ -1,0 +1,158 @@
+/**
+ * The cutover.yaml schema: the one source of truth. TypeScript types
+ * (`CutoverConfig`, `ServiceConfig`, ...), validation errors (config/load.ts)
+ * and the JSON Schema for editors (`cutover schema`) all come from here.
+ */
+import { z } from 'zod';
+import { duration } from '../shared/duration.ts';
+
+const port = z.number().int().min(1).max(65535);
+const envMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
+
+export const probeSchema = z
+  .object({
+    path: z.string().startsWith('/').optional().describe('HTTP path; any 2xx is healthy. Without it, an open TCP port counts as ready.'),
+    interval: duration.default(1000).describe('Time between probes, e.g. 1s'),
+    timeout: duration.default(1000).describe('Probe timeout, e.g. 1s'),
+    failureThreshold: z.number().int().min(1).default(3),
+    successThreshold: z.number().int().min(1).default(1),
+  })
+  .strict();
+
+export const shutdownSchema = z
+  .object({
+    drainTimeout: duration.default(30_000).describe('How long in-flight requests may take to finish before they are cut'),
+    signal: z.enum(['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2']).default('SIGTERM'),
+    killAfter: duration.default(10_000).describe('SIGKILL this long after the signal if the process is still there'),
+  })
+  .strict();
+
+const intOrPercent = z.union([z.number().int().min(0), z.string().regex(/^\d+%$/, 'write a count like 1 or a percentage like "25%"')]);
+
+export const rollingSchema = z
+  .object({
+    maxSurge: intOrPercent.default(1).describe('Instances allowed above `replicas` during the rollout'),
+    maxUnavailable: intOrPercent.default(0).describe('Instances allowed below `replicas` during the rollout'),
+  })
+  .strict();
+
+export const blueGreenSchema = z
+  .object({
+    autoPromotionEnabled: z.boolean().default(true),
+    autoPromotionSeconds: z.number().min(0).default(0).describe('With autoPromotionEnabled, wait this long after the preview set is ready'),
+    scaleDownDelaySeconds: z.number().min(0).default(30).describe('Keep the old set this long after promotion so undo is instant'),
+    previewHeader: z.string().default('x-cutover-preview').describe('Requests with this header set to 1 reach the preview set'),
+    previewPort: port.optional().describe('Optional extra port that serves only the preview set'),
+  })
+  .strict();
+
+export const canaryStepSchema = z.union([
+  z.object({ setWeight: z.number().min(0).max(100).describe('Percent of traffic to the canary') }).strict(),
+  z
+    .object({
+      pause: z
+        .object({ duration: duration.optional().describe('Without a duration the rollout waits for `cutover promote`') })
+        .strict(),
+    })
+    .strict(),
+  z
+    .object({
+      setCanaryScale: z
+        .object({
+          replicas: z.number().int().min(0).optional(),
+          weight: z.number().min(0).max(100).optional(),
+          matchTrafficWeight: z.boolean().optional(),
+        })
+        .strict(),
+    })
+    .strict(),
+]);
+
+export const analysisSchema = z
+  .object({
+    interval: duration.default(5000).describe('How often the canary is measured'),
+    maxErrorRate: z.number().min(0).max(1).optional().describe('Fail when the canary 5xx+error share exceeds this (0..1)'),
+    maxP99Ms: z.number().min(0).optional().describe('Fail when the canary p99 latency exceeds this many ms'),
+    minRequests: z.number().int().min(0).default(20).describe('Fewer requests than this in the window is inconclusive'),
+    failureLimit: z.number().int().min(0).default(0).describe('Failed measurements tolerated before abort'),
+  })
+  .strict();
+
+export const canarySchema = z
+  .object({
+    steps: z.array(canaryStepSchema).default([]),
+    analysis: analysisSchema.optional(),
+    header: z.string().optional().describe('Requests with this header set to 1 always reach the canary'),
+  })
+  .strict();
+
+export const strategySchema = z
+  .object({
+    rolling: rollingSchema.optional(),
+    blueGreen: blueGreenSchema.optional(),
+    canary: canarySchema.optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const set = Object.entries(s).filter(([, v]) => v !== undefined).map(([k]) => k);
+    if (set.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `exactly one strategy must be set, found ${set.length ? set.join(', ') : 'none'}`,
+      });
+    }
+  });
+
+export const serviceSchema = z
+  .object({
+    listen: port.describe('Public port the proxy serves this service on'),
+    hosts: z.array(z.string()).optional().describe('Host names this service answers; default any'),
+    run: z.string().min(1).describe('Command for one instance; it gets PORT and CUTOVER_REVISION in its env'),
+    version: z.string().default('v1').describe('Version label of the revision `cutover up` starts with'),
+    cwd: z.string().optional(),
+    env: envMap.default({}),
+    replicas: z.number().int().min(0).max(256).default(1),
+    readiness: probeSchema.default({ interval: 1000, timeout: 1000, failureThreshold: 3, successThreshold: 1 }),
+    liveness: probeSchema.optional(),
+    shutdown: shutdownSchema.default({ drainTimeout: 30_000, signal: 'SIGTERM', killAfter: 10_000 }),
+    progressDeadlineSeconds: z.number().min(1).default(120),
+    revisionHistoryLimit: z.number().int().min(1).default(10),
+    strategy: strategySchema.default({ rolling: { maxSurge: 1, maxUnavailable: 0 } }),
+    migration: z.string().optional().describe('Migration file the first revision applies (see `cutover migrate`)'),
+    revisionHeader: z.boolean().default(false).describe('Add x-cutover-revision to responses (debugging)'),
+  })
+  .strict();
+
+export const cutoverConfigSchema = z
+  .object({
+    stateDir: z.string().default('.cutover').describe('Where state, token, logs and sockets live'),
+    api: z
+      .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(7070) })
+      .strict()
+      .default({ host: '127.0.0.1', port: 7070 }),
+    services: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lowercase letters, digits and dashes'), serviceSchema),
+  })
+  .strict();
+
+export type CutoverConfig = z.output<typeof cutoverConfigSchema>;
+export type CutoverConfigInput = z.input<typeof cutoverConfigSchema>;
+export type ServiceConfig = z.output<typeof serviceSchema>;
+export type ProbeConfig = z.output<typeof probeSchema>;
+export type StrategyConfig = z.output<typeof strategySchema>;
+export type CanaryStep = z.output<typeof canaryStepSchema>;
+export type CanaryConfig = z.output<typeof canarySchema>;
+export type BlueGreenConfig = z.output<typeof blueGreenSchema>;
+export type RollingConfig = z.output<typeof rollingSchema>;
+export type AnalysisConfig = z.output<typeof analysisSchema>;
+export type StrategyName = 'rolling' | 'blueGreen' | 'canary';
+
+export function strategyName(s: StrategyConfig): StrategyName {
+  if (s.blueGreen) return 'blueGreen';
+  if (s.canary) return 'canary';
+  return 'rolling';
+}
+
+/** JSON Schema for editors (yaml-language-server, VS Code). */
+export function jsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(cutoverConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}

@@ -1,0 +1,91 @@
+/**
+ * Control-plane vocabulary, shared by the controller, the store, the API and
+ * the CLI. Names follow Argo Rollouts where one exists.
+ */
+import type { StrategyName } from '../config/schema.ts';
+
+/** As in Argo Rollouts. An aborted or failed rollout is Degraded. */
+export type Phase = 'Healthy' | 'Progressing' | 'Paused' | 'Degraded';
+
+/** An immutable revision of a service. */
+export interface Revision {
+  service: string;
+  /** 1, 2, 3... per service. */
+  number: number;
+  /** Version label given by the user, e.g. "v2". */
+  version: string;
+  command: string;
+  cwd: string;
+  env: Record<string, string>;
+  /** Strategy this revision rolls out with (config default, or --strategy). */
+  strategy: StrategyName;
+  /** Optional migration file started before its instances and completed after. */
+  migration?: string;
+  /** sha256 of the fields above: two deploys of the same thing share a hash. */
+  configHash: string;
+  createdAt: number;
+}
+
+export interface RevisionStatus {
+  number: number;
+  version: string;
+  /** "stable", "canary" (the revision being rolled out), "preview" (blue-green before promotion) or "old" (kept for undo). */
+  role: 'stable' | 'canary' | 'preview' | 'old';
+  desired: number;
+  ready: number;
+  /** Share of traffic, percent 0..100. */
+  weight: number;
+}
+
+/** What `cutover status --json` prints per service. */
+export interface RolloutStatus {
+  service: string;
+  phase: Phase;
+  message: string;
+  strategy: StrategyName;
+  stableRevision: { number: number; version: string } | null;
+  canaryRevision: { number: number; version: string } | null;
+  /** Percent of traffic on the canary revision (0 when none). */
+  weight: number;
+  /** Index of the current canary step; equals steps when all are done. */
+  stepIndex: number;
+  steps: number;
+  revisions: RevisionStatus[];
+  updatedAt: number;
+}
+
+export interface RolloutEvent {
+  id: number;
+  service: string;
+  time: number;
+  /** Stable event type, e.g. "RolloutStarted", "StepCompleted", "RolloutAborted". */
+  type: string;
+  reason: string;
+  revision?: number;
+}
+
+export interface DeployRequest {
+  version: string;
+  run?: string;
+  cwd?: string;
+  env?: Record<string, string>;
+  strategy?: StrategyName;
+  migration?: string;
+}
+
+/** What the API and CLI need from the control plane. */
+export interface ControlPlane {
+  status(service?: string): RolloutStatus[];
+  deploy(service: string, req: DeployRequest): Promise<RolloutStatus>;
+  /** Skip the current pause (or with full, all remaining steps). */
+  promote(service: string, opts?: { full?: boolean }): Promise<RolloutStatus>;
+  abort(service: string): Promise<RolloutStatus>;
+  /** Restart an aborted rollout from its first step. */
+  retry(service: string): Promise<RolloutStatus>;
+  pause(service: string): Promise<RolloutStatus>;
+  resume(service: string): Promise<RolloutStatus>;
+  /** Roll back to the previous (or a given) revision: a new rollout of that revision's spec. */
+  undo(service: string, opts?: { toRevision?: number }): Promise<RolloutStatus>;
+  history(service: string): Revision[];
+  events(opts?: { service?: string; sinceId?: number; limit?: number }): RolloutEvent[];
+}
