@@ -1,0 +1,40 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/** Where the control API's bearer token lives. The CLI and the proxy admin API read it from here. */
+export function tokenPath(stateDir: string): string {
+  return join(stateDir, 'token');
+}
+
+/** Reads the token, creating it (32 random bytes, file mode 0600) on first start. */
+export function ensureToken(stateDir: string): string {
+  const file = tokenPath(stateDir);
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    const token = randomBytes(32).toString('hex');
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, token + '\n', { mode: 0o600 });
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, file);
+    return token;
+  }
+}
+
+export function readToken(stateDir: string): string | undefined {
+  try {
+    return readFileSync(tokenPath(stateDir), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Constant-time comparison of an Authorization header against the token. */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  if (!header?.startsWith('Bearer ')) return false;
+  const given = Buffer.from(header.slice(7).trim());
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}

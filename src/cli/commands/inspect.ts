@@ -1,0 +1,57 @@
+/** status, history, events: read-only views of the control plane. */
+import type { Command } from 'commander';
+import type { Revision, RolloutEvent, RolloutStatus } from '../../rollout/types.ts';
+import { ApiClient, type ClientOptions } from '../client.ts';
+import { formatEvent, formatHistory, formatStatus } from '../format.ts';
+import { withClientFlags } from './rollout.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function fetchStatus(client: ApiClient, service?: string): Promise<RolloutStatus[]> {
+  if (!service) return client.call<RolloutStatus[]>('GET', '/api/v1/services');
+  return [await client.call<RolloutStatus>('GET', `/api/v1/services/${encodeURIComponent(service)}`)];
+}
+
+export function registerInspectCommands(program: Command): void {
+  withClientFlags(program.command('status [service]').description('phase, step, weights and ready instances per revision'))
+    .option('-w, --watch', 'keep showing live progress until interrupted')
+    .action(async (service: string | undefined, flags: ClientOptions & { json?: boolean; watch?: boolean }) => {
+      const client = ApiClient.fromOptions(flags);
+      let last = '';
+      do {
+        const statuses = await fetchStatus(client, service);
+        const out = flags.json ? JSON.stringify(service ? statuses[0] : statuses, null, 2) : statuses.map(formatStatus).join('\n\n');
+        if (out !== last) {
+          // A terminal gets a redrawn screen; a pipe gets each change once.
+          if (flags.watch && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
+          console.log(flags.watch && !flags.json ? `${new Date().toISOString()}\n${out}\n` : out);
+          last = out;
+        }
+        if (flags.watch) await sleep(500);
+      } while (flags.watch);
+    });
+
+  withClientFlags(program.command('history <service>').description('revisions of a service, newest last')).action(
+    async (service: string, flags: ClientOptions & { json?: boolean }) => {
+      const client = ApiClient.fromOptions(flags);
+      const revisions = await client.call<Revision[]>('GET', `/api/v1/services/${encodeURIComponent(service)}/revisions`);
+      console.log(flags.json ? JSON.stringify(revisions, null, 2) : formatHistory(revisions));
+    },
+  );
+
+  withClientFlags(program.command('events [service]').description('rollout events with time and reason'))
+    .option('-f, --follow', 'keep printing new events')
+    .option('-n, --limit <n>', 'how many recent events', '50')
+    .action(async (service: string | undefined, flags: ClientOptions & { json?: boolean; follow?: boolean; limit: string }) => {
+      const client = ApiClient.fromOptions(flags);
+      const q = (since?: number) =>
+        `/api/v1/events?limit=${Number(flags.limit)}${service ? `&service=${encodeURIComponent(service)}` : ''}${since !== undefined ? `&since=${since}` : ''}`;
+      let since: number | undefined;
+      do {
+        const events = await client.call<RolloutEvent[]>('GET', q(since));
+        for (const e of events) console.log(flags.json ? JSON.stringify(e) : formatEvent(e));
+        if (events.length) since = events[events.length - 1]!.id;
+        if (flags.follow) await sleep(500);
+      } while (flags.follow);
+    });
+}

@@ -1,0 +1,113 @@
+/** deploy, promote, abort, retry, pause, resume, undo: the verbs that move a rollout. */
+import type { Command } from 'commander';
+import { BadRequestError } from '../../errors.ts';
+import type { DeployRequest, RolloutStatus } from '../../rollout/types.ts';
+import { ApiClient, type ClientOptions } from '../client.ts';
+import { formatStatus } from '../format.ts';
+import { summary, waitForRollout } from '../wait.ts';
+
+interface CommonFlags extends ClientOptions {
+  json?: boolean;
+  wait?: boolean;
+  timeout?: string;
+}
+
+function collectEnv(value: string, acc: Record<string, string>): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new BadRequestError(`--env ${value}: expected KEY=VALUE`, 'for example --env LOG_LEVEL=debug');
+  acc[value.slice(0, eq)] = value.slice(eq + 1);
+  return acc;
+}
+
+function withClientFlags(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <file>', 'config file (for the API address and token)', 'cutover.yaml')
+    .option('--api <url>', 'control API URL (default from config, or CUTOVER_API)')
+    .option('--token <token>', 'API token (default from the state dir, or CUTOVER_TOKEN)')
+    .option('--json', 'print JSON');
+}
+
+function withWait(cmd: Command): Command {
+  return cmd
+    .option('--wait', 'wait until the rollout completes (exit 0) or fails/aborts (exit 1)')
+    .option('--timeout <seconds>', 'with --wait: give up after this many seconds (exit 1)');
+}
+
+/** Prints the result; with --wait follows the rollout and sets the exit code. */
+async function finish(client: ApiClient, service: string, status: RolloutStatus, flags: CommonFlags): Promise<void> {
+  if (!flags.wait) {
+    console.log(flags.json ? JSON.stringify(status, null, 2) : formatStatus(status));
+    return;
+  }
+  const revision = status.canaryRevision?.number ?? status.stableRevision?.number;
+  if (revision === undefined) throw new BadRequestError(`${service} has no revision to wait for`);
+  const { outcome, status: end } = await waitForRollout(client, service, revision, {
+    timeoutMs: flags.timeout ? Number(flags.timeout) * 1000 : undefined,
+    onChange: (s) => flags.json || console.log(`${new Date().toISOString()}  ${summary(s)}`),
+  });
+  console.log(flags.json ? JSON.stringify({ outcome, status: end }, null, 2) : `rollout of ${service} revision #${revision}: ${outcome}`);
+  if (outcome !== 'completed') process.exitCode = 1;
+}
+
+export function registerRolloutCommands(program: Command): void {
+  withWait(
+    withClientFlags(
+      program
+        .command('deploy <service>')
+        .description('roll out a new revision of a service')
+        .requiredOption('--version <label>', 'version label of the new revision, e.g. v2')
+        .option('--run <command>', 'command for one instance (default: the current one)')
+        .option('--cwd <dir>', 'working directory (default: the current one)')
+        .option('--env <KEY=VALUE>', 'environment variable for the new revision (repeatable)', collectEnv, {})
+        .option('--strategy <name>', 'rolling, blueGreen or canary (default: from config)')
+        .option('--migration <file>', 'PostgreSQL migration to start before, complete after the rollout'),
+    ),
+  ).action(async (service: string, flags: CommonFlags & Record<string, unknown>) => {
+    const client = ApiClient.fromOptions(flags);
+    const env = flags.env as Record<string, string>;
+    const body: DeployRequest = {
+      version: flags.version as string,
+      ...(flags.run ? { run: flags.run as string } : {}),
+      ...(flags.cwd ? { cwd: flags.cwd as string } : {}),
+      ...(Object.keys(env).length ? { env } : {}),
+      ...(flags.strategy ? { strategy: flags.strategy as DeployRequest['strategy'] } : {}),
+      ...(flags.migration ? { migration: flags.migration as string } : {}),
+    };
+    const status = await client.call<RolloutStatus>('POST', `/api/v1/services/${encodeURIComponent(service)}/deploy`, body);
+    await finish(client, service, status, flags);
+  });
+
+  withWait(withClientFlags(program.command('promote <service>').description('skip the current pause (--full: all remaining steps)')))
+    .option('--full', 'skip every remaining step and analysis')
+    .action(async (service: string, flags: CommonFlags & { full?: boolean }) => {
+      const client = ApiClient.fromOptions(flags);
+      const status = await client.call<RolloutStatus>('POST', `/api/v1/services/${encodeURIComponent(service)}/promote`, { full: !!flags.full });
+      await finish(client, service, status, flags);
+    });
+
+  withWait(withClientFlags(program.command('undo <service>').description('roll back to the previous (or a given) revision')))
+    .option('--to-revision <n>', 'revision number to go back to (see `cutover history`)')
+    .action(async (service: string, flags: CommonFlags & { toRevision?: string }) => {
+      const client = ApiClient.fromOptions(flags);
+      const body = flags.toRevision ? { toRevision: Number(flags.toRevision) } : {};
+      const status = await client.call<RolloutStatus>('POST', `/api/v1/services/${encodeURIComponent(service)}/undo`, body);
+      await finish(client, service, status, flags);
+    });
+
+  const verbs: Array<[string, string]> = [
+    ['abort', 'send all traffic back to the stable revision and scale the new one down'],
+    ['retry', 'restart an aborted or failed rollout from its first step'],
+    ['pause', 'hold the rollout where it is'],
+    ['resume', 'continue a rollout held by pause'],
+  ];
+  for (const [verb, description] of verbs) {
+    const cmd = withClientFlags(program.command(`${verb} <service>`).description(description));
+    (verb === 'retry' ? withWait(cmd) : cmd).action(async (service: string, flags: CommonFlags) => {
+      const client = ApiClient.fromOptions(flags);
+      const status = await client.call<RolloutStatus>('POST', `/api/v1/services/${encodeURIComponent(service)}/${verb}`);
+      await finish(client, service, status, flags);
+    });
+  }
+}
+
+export { withClientFlags };

@@ -1,0 +1,33 @@
+/** Plain-text renderings of control-plane objects for the terminal. */
+import type { Revision, RolloutEvent, RolloutStatus } from '../rollout/types.ts';
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+const rev = (r: { number: number; version: string } | null): string => (r ? `${r.version} (#${r.number})` : '-');
+
+export function formatStatus(s: RolloutStatus): string {
+  const head = [
+    `Service:   ${s.service}`,
+    `Status:    ${s.phase}${s.message ? ` — ${s.message}` : ''}`,
+    `Strategy:  ${s.strategy}${s.steps ? `  step ${Math.min(s.stepIndex, s.steps)}/${s.steps}` : ''}`,
+    `Stable:    ${rev(s.stableRevision)}`,
+    `Canary:    ${rev(s.canaryRevision)}${s.canaryRevision ? `  weight ${s.weight}%` : ''}`,
+  ];
+  const rows = [['REVISION', 'VERSION', 'ROLE', 'READY', 'WEIGHT']];
+  for (const r of s.revisions) rows.push([`#${r.number}`, r.version, r.role, `${r.ready}/${r.desired}`, `${r.weight}%`]);
+  return `${head.join('\n')}\n\n${table(rows)}`;
+}
+
+export function formatHistory(revisions: Revision[]): string {
+  const rows = [['REVISION', 'VERSION', 'STRATEGY', 'CREATED', 'COMMAND']];
+  for (const r of revisions) rows.push([`#${r.number}`, r.version, r.strategy, new Date(r.createdAt).toISOString(), r.command]);
+  return table(rows);
+}
+
+export function formatEvent(e: RolloutEvent): string {
+  const at = new Date(e.time).toISOString();
+  return `${at}  ${e.service.padEnd(12)} ${e.type.padEnd(26)} ${e.revision ? `#${e.revision} ` : ''}${e.reason}`;
+}

@@ -1,0 +1,60 @@
+/**
+ * The state directory holds everything `cutover up` keeps between runs: the
+ * SQLite store, the token, the proxy's address, logs. It is private (0700),
+ * and one controller at a time owns it (a pid lock that a kill -9 cannot
+ * leave stuck: a lock whose process is gone is taken over).
+ */
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CutoverError } from '../errors.ts';
+
+export class StateDirLockedError extends CutoverError {
+  constructor(dir: string, pid: number) {
+    super('STATE_DIR_LOCKED', `another controller (pid ${pid}) is running on ${dir}`, {
+      status: 409,
+      hint: 'stop it first, or use another stateDir',
+      fields: { pid },
+    });
+  }
+}
+
+export function ensureStateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  mkdirSync(join(dir, 'logs'), { recursive: true });
+}
+
+/** Writes JSON atomically (temp file + rename), so a crash never leaves half a file. */
+export function writeJsonAtomic(file: string, value: unknown, mode = 0o600): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n', { mode });
+  renameSync(tmp, file);
+}
+
+export function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes the controller lock; returns a release function. */
+export function lockStateDir(dir: string): () => void {
+  const file = join(dir, 'controller.pid');
+  const held = readJson<{ pid: number }>(file);
+  if (held && held.pid !== process.pid && processAlive(held.pid)) throw new StateDirLockedError(dir, held.pid);
+  writeJsonAtomic(file, { pid: process.pid });
+  return () => {
+    if (readJson<{ pid: number }>(file)?.pid === process.pid) rmSync(file, { force: true });
+  };
+}

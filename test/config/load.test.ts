@@ -1,0 +1,104 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../../src/errors.ts';
+import { loadConfigFile, parseConfigText } from '../../src/config/load.ts';
+import { jsonSchema, strategyName } from '../../src/config/schema.ts';
+
+const minimal = `
+services:
+  web:
+    listen: 8080
+    run: node server.js
+`;
+
+test('a minimal config gets the documented defaults', () => {
+  const cfg = parseConfigText(minimal);
+  const web = cfg.services.web!;
+  assert.equal(cfg.stateDir, '.cutover');
+  assert.deepEqual(cfg.api, { host: '127.0.0.1', port: 7070 });
+  assert.equal(web.replicas, 1);
+  assert.equal(web.version, 'v1');
+  assert.equal(web.shutdown.drainTimeout, 30_000);
+  assert.equal(web.shutdown.signal, 'SIGTERM');
+  assert.equal(web.progressDeadlineSeconds, 120);
+  assert.equal(strategyName(web.strategy), 'rolling');
+  assert.deepEqual(web.strategy.rolling, { maxSurge: 1, maxUnavailable: 0 });
+});
+
+test('durations are parsed into milliseconds and canary steps keep their order', () => {
+  const cfg = parseConfigText(`
+services:
+  web:
+    listen: 8080
+    run: node server.js
+    readiness: { path: /healthz, interval: 500ms, timeout: 2s }
+    shutdown: { drainTimeout: 1m, killAfter: 1.5s }
+    strategy:
+      canary:
+        steps: [ { setWeight: 10 }, { pause: { duration: 30s } }, { setWeight: 50 }, { pause: {} } ]
+`);
+  const web = cfg.services.web!;
+  assert.equal(web.readiness.interval, 500);
+  assert.equal(web.readiness.timeout, 2000);
+  assert.equal(web.shutdown.drainTimeout, 60_000);
+  assert.equal(web.shutdown.killAfter, 1500);
+  assert.deepEqual(web.strategy.canary?.steps, [
+    { setWeight: 10 },
+    { pause: { duration: 30_000 } },
+    { setWeight: 50 },
+    { pause: {} },
+  ]);
+});
+
+test('every problem is reported with its path, the value found and a hint', () => {
+  let err: unknown;
+  try {
+    parseConfigText(`
+services:
+  web:
+    listen: 99999
+    run: node server.js
+    replica: 3
+    readiness: { interval: soon }
+    strategy: { rolling: {}, canary: { steps: [] } }
+`);
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err instanceof ConfigError, 'expected a ConfigError');
+  assert.equal(err.code, 'CONFIG_INVALID');
+  const byPath = new Map(err.issues.map((i) => [i.path, i]));
+  assert.equal(byPath.get('services.web.listen')?.value, 99999);
+  assert.match(byPath.get('services.web')!.hint!, /replica/);
+  assert.match(byPath.get('services.web.readiness.interval')!.message, /"soon" is not a duration/);
+  assert.match(byPath.get('services.web.strategy')!.message, /exactly one strategy/);
+  assert.match(err.message, /services\.web\.listen/);
+});
+
+test('YAML syntax errors are reported as config errors, not crashes', () => {
+  assert.throws(() => parseConfigText('services: [unclosed'), (e: unknown) => e instanceof ConfigError && /YAML/.test(e.issues[0]!.hint!));
+});
+
+test('loadConfigFile resolves cwd and stateDir against the file, and names an unreadable file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cutover-cfg-'));
+  try {
+    writeFileSync(join(dir, 'cutover.yaml'), minimal + '    cwd: ./app\n');
+    const { config } = loadConfigFile(join(dir, 'cutover.yaml'));
+    assert.equal(config.stateDir, join(dir, '.cutover'));
+    assert.equal(config.services.web!.cwd, join(dir, 'app'));
+    assert.throws(() => loadConfigFile(join(dir, 'missing.yaml')), (e: unknown) => e instanceof ConfigError && /cannot read/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the JSON Schema for editors is derived from the same schema', () => {
+  const schema = jsonSchema() as { properties: Record<string, { additionalProperties?: { properties?: Record<string, unknown> } }> };
+  const service = schema.properties.services!.additionalProperties!;
+  for (const field of ['listen', 'run', 'replicas', 'readiness', 'shutdown', 'strategy', 'progressDeadlineSeconds']) {
+    assert.ok(service.properties?.[field], `JSON Schema lacks services.*.${field}`);
+  }
+});
