@@ -22,6 +22,11 @@ export interface InstanceSpec {
   command: string;
   cwd: string;
   env: Record<string, string>;
+  /**
+   * Reuse this instance id (a restart in place keeps its id and log file).
+   * When missing the provider makes a new one.
+   */
+  id?: string;
 }
 
 /** What is needed to find an instance again after the controller restarts. Persisted as JSON. */
@@ -37,6 +42,14 @@ export interface InstanceRecord {
   logFile: string;
   /** How many times this slot was restarted after a crash or liveness failure. */
   restarts: number;
+  /**
+   * Opaque process identity (local: the kernel start time of `pid`), so a
+   * recycled PID is never mistaken for the instance. Optional for records
+   * written before it existed.
+   */
+  procStart?: string;
+  /** Process group the instance runs in (local: equals `pid`); stop() signals the whole group. */
+  pgid?: number;
 }
 
 export interface StopOptions {

@@ -1,0 +1,44 @@
+/** Errors raised by the runtime layer (docs/runtime.md lists every code). */
+import { CutoverError } from '../errors.ts';
+
+export class InstanceStartError extends CutoverError {
+  constructor(service: string, reason: string, opts: { hint?: string; cause?: unknown } = {}) {
+    super('INSTANCE_START_FAILED', `could not start an instance of "${service}": ${reason}`, {
+      status: 500,
+      hint: opts.hint ?? 'check `run` and `cwd` in cutover.yaml and the instance log (`cutover logs <service>`)',
+      fields: { service },
+      cause: opts.cause,
+    });
+  }
+}
+
+export class PortUnavailableError extends CutoverError {
+  constructor(host: string, cause?: unknown) {
+    super('PORT_UNAVAILABLE', `no free TCP port could be found on ${host}`, {
+      status: 503,
+      hint: 'check that the host address exists on this machine and that ephemeral ports are not exhausted',
+      fields: { host },
+      cause,
+    });
+  }
+}
+
+export class InstanceStopTimeoutError extends CutoverError {
+  constructor(id: string, pid: number) {
+    super('INSTANCE_STOP_TIMEOUT', `instance ${id} (pid ${pid}) was still running after SIGKILL`, {
+      status: 500,
+      hint: 'the process may be stuck in the kernel (uninterruptible I/O); check it with `ps -o pid,stat,cmd -g <pid>`',
+      fields: { id, pid },
+    });
+  }
+}
+
+export class InstanceNotFoundError extends CutoverError {
+  constructor(id: string) {
+    super('INSTANCE_NOT_FOUND', `instance "${id}" is not managed here`, {
+      status: 404,
+      hint: 'list instances with `cutover status`; it may already have been stopped',
+      fields: { id },
+    });
+  }
+}

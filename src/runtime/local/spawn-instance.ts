@@ -1,0 +1,91 @@
+/**
+ * Spawns one instance: `sh -c <command>` detached in its own process group,
+ * stdout and stderr written straight into its log file (the child holds the
+ * file itself: no pipes, so it never depends on the controller's process).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { InstanceRecord, InstanceSpec } from '../provider.ts';
+import { InstanceStartError } from '../errors.ts';
+import { procStart } from './proc.ts';
+
+export interface SpawnedInstance {
+  record: InstanceRecord;
+  child: ChildProcess;
+}
+
+/** `<stateDir>/logs/<service>/<revision>-<id>.log` */
+export function instanceLogFile(stateDir: string, service: string, revision: string, id: string): string {
+  return join(stateDir, 'logs', service, `${revision}-${id}.log`);
+}
+
+export function newInstanceId(service: string, revision: string): string {
+  return `${service}-${revision}-${randomBytes(3).toString('hex')}`;
+}
+
+/** The environment an instance sees: ours, then the spec's, then Cutover's own variables. */
+export function instanceEnv(spec: InstanceSpec, id: string, port: number): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ...spec.env,
+    PORT: String(port),
+    CUTOVER_SERVICE: spec.service,
+    CUTOVER_REVISION: spec.revision,
+    CUTOVER_VERSION: spec.version,
+    CUTOVER_INSTANCE: id,
+  };
+}
+
+export async function spawnInstance(stateDir: string, host: string, port: number, spec: InstanceSpec): Promise<SpawnedInstance> {
+  checkCwd(spec);
+  const id = spec.id ?? newInstanceId(spec.service, spec.revision);
+  const logFile = instanceLogFile(stateDir, spec.service, spec.revision, id);
+  mkdirSync(dirname(logFile), { recursive: true, mode: 0o700 });
+  // Instance output may hold secrets: the log is readable by its owner only.
+  const fd = openSync(logFile, 'a', 0o600);
+  let child: ChildProcess;
+  try {
+    writeSync(fd, `[cutover] ${new Date().toISOString()} starting ${id} (revision ${spec.revision}, ${spec.version}) on ${host}:${port}\n`);
+    child = spawn('/bin/sh', ['-c', spec.command], {
+      cwd: spec.cwd,
+      env: instanceEnv(spec, id, port),
+      detached: true,
+      stdio: ['ignore', fd, fd],
+    });
+  } finally {
+    closeSync(fd);
+  }
+  const pid = child.pid ?? (await spawnFailure(child, spec));
+  child.unref();
+  const record: InstanceRecord = {
+    id,
+    service: spec.service,
+    revision: spec.revision,
+    version: spec.version,
+    pid,
+    host,
+    port,
+    startedAt: Date.now(),
+    logFile,
+    restarts: 0,
+    procStart: procStart(pid),
+    pgid: pid,
+  };
+  return { record, child };
+}
+
+function checkCwd(spec: InstanceSpec): void {
+  if (!existsSync(spec.cwd) || !statSync(spec.cwd).isDirectory()) {
+    throw new InstanceStartError(spec.service, `working directory ${spec.cwd} does not exist`, {
+      hint: 'set `cwd` in cutover.yaml (or --cwd) to an existing directory',
+    });
+  }
+}
+
+function spawnFailure(child: ChildProcess, spec: InstanceSpec): Promise<never> {
+  return new Promise((_, reject) => {
+    child.once('error', (err) => reject(new InstanceStartError(spec.service, err.message, { cause: err })));
+  });
+}

@@ -1,0 +1,80 @@
+import { test, describe, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalProvider } from '../../src/runtime/local/local-provider.ts';
+import type { InstanceSpec } from '../../src/runtime/provider.ts';
+import { serverCommand } from '../helpers/apps/paths.ts';
+import { providerConformance } from './provider-conformance.ts';
+import { httpText, waitUntil } from './wait.ts';
+
+function appSpec(env: Record<string, string> = {}): InstanceSpec {
+  return { service: 'web', revision: '2', version: 'v2', command: serverCommand(), cwd: tmpdir(), env };
+}
+
+providerConformance('local', async () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'cutover-rt-'));
+  const provider = new LocalProvider({ stateDir, adoptPollMs: 50 });
+  return {
+    provider,
+    appSpec,
+    reopen: () => new LocalProvider({ stateDir, adoptPollMs: 50 }),
+    cleanup: async () => {
+      await provider.detach();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('LocalProvider', () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'cutover-rt-'));
+  const provider = new LocalProvider({ stateDir });
+  const stopAll: Array<() => Promise<void>> = [];
+  after(async () => {
+    for (const s of stopAll) await s().catch(() => {});
+    await provider.detach();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  async function start(spec: InstanceSpec) {
+    const r = await provider.start(spec);
+    stopAll.push(() => provider.stop(r, { signal: 'SIGKILL', killAfterMs: 1000 }));
+    await waitUntil(() => provider.probe(r, { path: '/healthz', intervalMs: 50, timeoutMs: 1000, failureThreshold: 1, successThreshold: 1 }), 'ready');
+    return r;
+  }
+
+  test('gives the instance PORT and the CUTOVER_* variables, and its own process group', async () => {
+    const r = await start({ ...appSpec({ EXTRA: 'yes' }), command: `${serverCommand()} & echo "env $EXTRA $CUTOVER_SERVICE $CUTOVER_REVISION $CUTOVER_INSTANCE"; wait` });
+    assert.equal(await httpText(r.port), 'v2');
+    assert.equal(r.pgid, r.pid);
+    assert.ok(r.procStart, 'the kernel start time is recorded');
+    const log = readFileSync(r.logFile, 'utf8');
+    assert.match(log, new RegExp(`env yes web 2 ${r.id}`));
+    assert.match(log, new RegExp(`listening on ${r.port} version=v2 instance=${r.id}`));
+    await provider.stop(r, { signal: 'SIGTERM', killAfterMs: 5000 });
+    assert.equal(await provider.probe(r, { intervalMs: 1, timeoutMs: 500, failureThreshold: 1, successThreshold: 1 }), false, 'the whole group stopped, the server too');
+  });
+
+  test('writes output to <stateDir>/logs/<service>/<revision>-<id>.log, private to the owner', async () => {
+    const r = await start(appSpec());
+    assert.equal(r.logFile, join(stateDir, 'logs', 'web', `2-${r.id}.log`));
+    assert.equal(statSync(r.logFile).mode & 0o777, 0o600);
+    await provider.stop(r, { signal: 'SIGTERM', killAfterMs: 5000 });
+    assert.match(readFileSync(r.logFile, 'utf8'), /SIGTERM: closing/);
+  });
+
+  test('a recycled PID is never mistaken for the instance, nor signalled', async () => {
+    const r = await start(appSpec());
+    const impostor = { ...r, id: 'other', procStart: '1' };
+    assert.equal(provider.isAlive(impostor), false);
+    assert.equal(new LocalProvider({ stateDir }).adopt(impostor), false);
+    await provider.stop(impostor, { signal: 'SIGKILL', killAfterMs: 100 });
+    assert.equal(provider.isAlive(r), true, 'the real process was not signalled');
+    assert.equal(await httpText(r.port), 'v2');
+  });
+
+  test('a missing working directory is a clear error', async () => {
+    await assert.rejects(provider.start({ ...appSpec(), cwd: join(stateDir, 'nope') }), { code: 'INSTANCE_START_FAILED' });
+  });
+});
