@@ -1,0 +1,141 @@
+/**
+ * Runs the real `cutover up` as a child process in a temp directory, with the
+ * example app, and gives tests the CLI and the API the way a user has them.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
+import { request } from 'undici';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BIN = join(ROOT, 'bin', 'cutover.js');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+export interface EngineOptions {
+  /** YAML for the service `web` below `services:` (indented by 4), without `listen` (chosen here). */
+  service: string;
+}
+
+export class Engine {
+  readonly dir: string;
+  readonly config: string;
+  readonly listen: number;
+  readonly apiPort: number;
+  child: ChildProcess | undefined;
+  private output = '';
+
+  private constructor(dir: string, listen: number, apiPort: number) {
+    this.dir = dir;
+    this.config = join(dir, 'cutover.yaml');
+    this.listen = listen;
+    this.apiPort = apiPort;
+  }
+
+  /** Writes a config for one service `web` running the example app, and starts `cutover up`. */
+  static async start(opts: EngineOptions): Promise<Engine> {
+    const dir = mkdtempSync(join(tmpdir(), 'cutover-e2e-'));
+    cpSync(join(ROOT, 'examples', 'hello', 'server.js'), join(dir, 'server.js'));
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+    const engine = new Engine(dir, await freePort(), await freePort());
+    writeFileSync(
+      engine.config,
+      `api: { port: ${engine.apiPort} }\nservices:\n  web:\n    listen: ${engine.listen}\n    run: node server.js\n${opts.service}\n`,
+    );
+    await engine.up();
+    return engine;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.listen}`;
+  }
+
+  /** Starts (or restarts) the controller and waits until its API answers and the service serves. */
+  async up(): Promise<void> {
+    this.child = spawn(process.execPath, [BIN, 'up', '-c', this.config], { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (d) => (this.output += d));
+    this.child.stderr!.on('data', (d) => (this.output += d));
+    await this.until(async () => (await this.get('/healthz', this.apiPort)) === 200, 'control API to answer');
+  }
+
+  /** kill -9 of the controller process only. */
+  async killController(): Promise<void> {
+    const child = this.child!;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  cli(...args: string[]): Promise<CliResult> {
+    return runCli([...args, '-c', this.config], { cwd: this.dir });
+  }
+
+  async status(): Promise<{ phase: string; stableRevision: { number: number; version: string } | null; canaryRevision: { number: number; version: string } | null; weight: number; stepIndex: number; revisions: Array<{ version: string; ready: number; desired: number; weight: number; role: string }> }> {
+    const r = await this.cli('status', 'web', '--json');
+    if (r.code !== 0) throw new Error(`status failed: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  }
+
+  async get(path: string, port = this.listen): Promise<number> {
+    try {
+      const res = await request(`http://127.0.0.1:${port}${path}`);
+      await res.body.dump();
+      return res.statusCode;
+    } catch {
+      return 0;
+    }
+  }
+
+  async until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (await check().catch(() => false)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`timed out waiting for ${what}\n--- cutover up output ---\n${this.output.slice(-4000)}`);
+  }
+
+  get log(): string {
+    return this.output;
+  }
+
+  /** Stops everything (controller, proxy, instances) and removes the temp dir. */
+  async destroy(): Promise<void> {
+    await runCli(['down', '-c', this.config], { cwd: this.dir });
+    if (this.child && this.child.exitCode === null) {
+      const exited = new Promise((r) => this.child!.once('exit', r));
+      this.child.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * A steady load for deploy-under-load tests: `clients` keep-alive loops each
+ * sending GET / back to back, plus a loop of long requests (GET /slow?ms=...)
+ * that are in flight while instances drain. Every failure is kept with its
+ * reason, and every version seen is counted.
+ */
+import { Agent, request } from 'undici';
+
+export interface LoadReport {
+  sent: number;
+  ok: number;
+  failed: number;
+  failures: string[];
+  versions: Record<string, number>;
+  slowOk: number;
+  slowSent: number;
+}
+
+export interface LoadOptions {
+  url: string;
+  clients?: number;
+  slowClients?: number;
+  slowMs?: number;
+  /** Pause between requests of one client, to keep the machine responsive. */
+  gapMs?: number;
+  headers?: Record<string, string>;
+}
+
+export class LoadGenerator {
+  readonly report: LoadReport = { sent: 0, ok: 0, failed: 0, failures: [], versions: {}, slowOk: 0, slowSent: 0 };
+  private running = true;
+  private readonly loops: Promise<void>[] = [];
+  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+
+  constructor(private readonly opts: LoadOptions) {
+    for (let i = 0; i < (opts.clients ?? 4); i++) this.loops.push(this.loop('/', false));
+    for (let i = 0; i < (opts.slowClients ?? 1); i++) this.loops.push(this.loop(`/slow?ms=${opts.slowMs ?? 2000}`, true));
+  }
+
+  private async loop(path: string, slow: boolean): Promise<void> {
+    while (this.running) {
+      this.report.sent++;
+      if (slow) this.report.slowSent++;
+      try {
+        const res = await request(this.opts.url + path, { dispatcher: this.agent, headers: this.opts.headers });
+        const body = await res.body.text();
+        if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}: ${body.slice(0, 200)}`);
+        const version = (JSON.parse(body) as { version: string }).version;
+        this.report.versions[version] = (this.report.versions[version] ?? 0) + 1;
+        this.report.ok++;
+        if (slow) this.report.slowOk++;
+      } catch (err) {
+        this.report.failed++;
+        if (this.report.failures.length < 20) this.report.failures.push(`${path}: ${(err as Error).message}`);
+      }
+      if (this.opts.gapMs) await new Promise((r) => setTimeout(r, this.opts.gapMs));
+    }
+  }
+
+  /** Stops sending, waits for every request in flight, and returns the report. */
+  async stop(): Promise<LoadReport> {
+    this.running = false;
+    await Promise.all(this.loops);
+    await this.agent.close();
+    return this.report;
+  }
+}
