@@ -14,6 +14,10 @@ export interface LoadReport {
   versions: Record<string, number>;
   slowOk: number;
   slowSent: number;
+  /** Latency in ms of every fast (non-slow) request that succeeded, in completion order. */
+  latencies: number[];
+  /** Requests served per instance process id (the example app reports its pid). */
+  pids: Record<number, number>;
 }
 
 export interface LoadOptions {
@@ -27,7 +31,7 @@ export interface LoadOptions {
 }
 
 export class LoadGenerator {
-  readonly report: LoadReport = { sent: 0, ok: 0, failed: 0, failures: [], versions: {}, slowOk: 0, slowSent: 0 };
+  readonly report: LoadReport = { sent: 0, ok: 0, failed: 0, failures: [], versions: {}, slowOk: 0, slowSent: 0, latencies: [], pids: {} };
   private running = true;
   private readonly loops: Promise<void>[] = [];
   private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
@@ -41,20 +45,36 @@ export class LoadGenerator {
     while (this.running) {
       this.report.sent++;
       if (slow) this.report.slowSent++;
+      const t0 = performance.now();
       try {
         const res = await request(this.opts.url + path, { dispatcher: this.agent, headers: this.opts.headers });
         const body = await res.body.text();
         if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}: ${body.slice(0, 200)}`);
-        const version = (JSON.parse(body) as { version: string }).version;
+        const { version, pid } = JSON.parse(body) as { version: string; pid: number };
+        this.report.pids[pid] = (this.report.pids[pid] ?? 0) + 1;
         this.report.versions[version] = (this.report.versions[version] ?? 0) + 1;
         this.report.ok++;
         if (slow) this.report.slowOk++;
+        else this.report.latencies.push(performance.now() - t0);
       } catch (err) {
         this.report.failed++;
         if (this.report.failures.length < 20) this.report.failures.push(`${path}: ${(err as Error).message}`);
       }
       if (this.opts.gapMs) await new Promise((r) => setTimeout(r, this.opts.gapMs));
     }
+  }
+
+  /** Forgets what was counted so far (versions, pids, failures stay cumulative unless reset here). */
+  resetCounts(): void {
+    this.report.versions = {};
+    this.report.pids = {};
+  }
+
+  /** Takes the latencies recorded so far and starts a new series (to compare phases of one run). */
+  takeLatencies(): number[] {
+    const out = this.report.latencies;
+    this.report.latencies = [];
+    return out;
   }
 
   /** Stops sending, waits for every request in flight, and returns the report. */
@@ -64,4 +84,11 @@ export class LoadGenerator {
     await this.agent.close();
     return this.report;
   }
+}
+
+/** The q-quantile (0..1) of a list of numbers. */
+export function quantile(values: number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
