@@ -32,13 +32,3 @@ export class InstanceStopTimeoutError extends CutoverError {
     });
   }
 }
-
-export class InstanceNotFoundError extends CutoverError {
-  constructor(id: string) {
-    super('INSTANCE_NOT_FOUND', `instance "${id}" is not managed here`, {
-      status: 404,
-      hint: 'list instances with `cutover status`; it may already have been stopped',
-      fields: { id },
-    });
-  }
-}

@@ -1,7 +1,8 @@
 // A tiny instance for runtime and rollout tests. Listens on PORT and answers
 // every path with its version (CUTOVER_VERSION), except:
 //   GET /healthz   200 "ok" (503 when never ready or after /sick)
-//   GET /sick      health fails from now on (to trip liveness probes)
+//   GET /sick      /healthz fails from now on (to trip readiness or liveness probes)
+//   GET /well      /healthz passes again
 //   GET /crash     exits with code 1 at once
 //   GET /slow?ms=N answers after N ms (long in-flight requests)
 //   GET /pid       the process id
@@ -23,6 +24,10 @@ const server = createServer((req, res) => {
   if (url.pathname === '/sick') {
     healthy = false;
     return reply(res, 200, 'sick');
+  }
+  if (url.pathname === '/well') {
+    healthy = true;
+    return reply(res, 200, 'well');
   }
   if (url.pathname === '/crash') {
     console.error(`crashing on request (${version})`);
