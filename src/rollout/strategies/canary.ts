@@ -1,0 +1,154 @@
+/**
+ * Canary: walk `steps` (setWeight, pause, setCanaryScale) with the stable
+ * revision at full scale throughout. A setWeight step first scales the canary
+ * (ceil(replicas × weight / 100), at least 1) and moves traffic only once those
+ * instances are ready. After the last step the canary goes to full scale, takes
+ * 100% of traffic and the old stable drains. Pure.
+ *
+ * @example
+ * // replicas 4, steps [{ setWeight: 25 }, { pause: {} }], stable 1, canary 2:
+ * // tick 1 (2 not ready):   scale { 1: 4, 2: 1 }, weights { 1: 10000 }, stepIndex 0
+ * // tick 2 (1 ready):       weights { 1: 7500, 2: 2500 }, stepIndex 1, phase Paused
+ * // promote, then 4 ready:  scale { 2: 4 }, weights { 2: 10000 }, RolloutCompleted
+ */
+import type { CanaryConfig, CanaryStep } from '../../config/schema.ts';
+import type { Desired, Plan, PlanInput, PlannedEvent, RolloutState } from '../state.ts';
+import { emptyDesired } from '../state.ts';
+import { checkFailure, completeRollout, failRollout, readyOf, trackProgress } from './lifecycle.ts';
+import { canaryReplicas, splitWeights } from './replicas.ts';
+
+export function planCanary(input: PlanInput): Plan {
+  const { spec, observed } = input;
+  const cfg: CanaryConfig = spec.strategy.canary ?? { steps: [] };
+  const canary = input.state.canary!;
+  const R = spec.replicas;
+
+  const failed = checkFailure(input, Math.min(R, input.state.desired.scale[canary] ?? 0)) ?? checkAnalysis(input, cfg);
+  if (failed) return failed;
+  let state: RolloutState = { ...trackProgress(input.state, observed), desired: emptyDesired(), phase: 'Progressing' };
+  state = countAnalysis(state, input);
+  const events: PlannedEvent[] = [...analysisEvents(input)];
+  if (state.promote === 'full' && state.stepIndex < cfg.steps.length) {
+    events.push({ type: 'Promoted', reason: `full promotion: skipped steps ${state.stepIndex + 1}..${cfg.steps.length}`, revision: canary });
+    state = { ...state, stepIndex: cfg.steps.length, promote: 'none', pauseStartedAt: null, progressAt: observed.now };
+  }
+
+  // Walk as many steps as can complete in this tick; stop at the first that must wait.
+  let pending = 0;
+  for (;;) {
+    const step = cfg.steps[state.stepIndex];
+    if (step === undefined || state.userPaused) break;
+    const result = runStep(step, state, input);
+    state = result.state;
+    events.push(...result.events);
+    pending = result.scale ?? 0;
+    if (!result.done) break;
+    events.push({ type: 'StepCompleted', reason: `step ${state.stepIndex + 1}/${cfg.steps.length}: ${describeStep(step)}`, revision: canary });
+    state = { ...state, stepIndex: state.stepIndex + 1, pauseStartedAt: null, progressAt: observed.now, progressReady: readyOf(observed, canary) };
+  }
+
+  if (state.stepIndex >= cfg.steps.length && !state.userPaused) return finish(state, input, events);
+  if (state.userPaused) state = { ...state, phase: 'Paused', message: 'paused; `cutover resume` continues' };
+  state.desired = canaryDesired(state, input, pending);
+  return { state, events };
+}
+
+/** Human form of a step for events: "setWeight 20", "pause 30s", "pause (until promote)". */
+export function describeStep(step: CanaryStep): string {
+  if ('setWeight' in step) return `setWeight ${step.setWeight}`;
+  if ('pause' in step) return step.pause.duration === undefined ? 'pause (until promote)' : `pause ${step.pause.duration}ms`;
+  return `setCanaryScale ${JSON.stringify(step.setCanaryScale)}`;
+}
+
+/** Canary instances wanted at the current weight, honouring setCanaryScale. */
+export function canaryCount(state: RolloutState, replicas: number, weight: number): number {
+  const s = state.canaryScale;
+  if (s?.replicas !== undefined) return Math.min(replicas, s.replicas);
+  if (s?.weight !== undefined) return canaryReplicas(replicas, s.weight);
+  return canaryReplicas(replicas, weight);
+}
+
+interface StepResult {
+  state: RolloutState;
+  events: PlannedEvent[];
+  done: boolean;
+  /** Canary instances the step needs before it can complete. */
+  scale?: number;
+}
+
+function runStep(step: CanaryStep, state: RolloutState, input: PlanInput): StepResult {
+  const { observed, spec } = input;
+  const ready = readyOf(observed, state.canary);
+  if ('setWeight' in step) {
+    const want = canaryCount(state, spec.replicas, step.setWeight);
+    if (ready < want) return { state: { ...state, message: `waiting for ${want} canary instance(s) (${ready} ready)` }, events: [], done: false, scale: want };
+    return { state: { ...state, weight: step.setWeight }, events: [], done: true };
+  }
+  if ('setCanaryScale' in step) {
+    const c = step.setCanaryScale;
+    const canaryScale = c.matchTrafficWeight ? null : { ...(c.replicas !== undefined ? { replicas: c.replicas } : {}), ...(c.weight !== undefined ? { weight: c.weight } : {}) };
+    const next = { ...state, canaryScale };
+    const want = canaryCount(next, spec.replicas, state.weight);
+    return { state: { ...next, message: `scaling canary to ${want}` }, events: [], done: ready >= want, scale: want };
+  }
+  if (state.promote === 'step') {
+    return { state: { ...state, promote: 'none' }, events: [{ type: 'Promoted', reason: 'pause skipped by promote', revision: state.canary! }], done: true };
+  }
+  const duration = step.pause.duration;
+  const startedAt = state.pauseStartedAt ?? observed.now;
+  const events: PlannedEvent[] = state.pauseStartedAt === null ? [{ type: 'Paused', reason: describeStep(step), revision: state.canary! }] : [];
+  if (duration !== undefined && observed.now - startedAt >= duration) return { state, events, done: true };
+  const message = duration === undefined ? 'paused until `cutover promote`' : `paused, ${Math.ceil((startedAt + duration - observed.now) / 1000)}s left`;
+  return { state: { ...state, pauseStartedAt: startedAt, phase: 'Paused', message }, events, done: false };
+}
+
+/** Desired scale and weights while steps are running. */
+function canaryDesired(state: RolloutState, input: PlanInput, pending: number): Desired {
+  const { spec } = input;
+  const canary = state.canary!;
+  const desired = emptyDesired();
+  if (state.stable !== null) desired.scale[state.stable] = spec.replicas;
+  desired.scale[canary] = Math.max(pending, canaryCount(state, spec.replicas, state.weight));
+  desired.weights = splitWeights(state.stable, canary, state.weight);
+  const header = spec.strategy.canary?.header;
+  if (header) desired.match.push({ revision: canary, header });
+  return desired;
+}
+
+/** All steps done: full canary scale, then 100% traffic and the old stable drains. */
+function finish(state: RolloutState, input: PlanInput, events: PlannedEvent[]): Plan {
+  const { spec, observed } = input;
+  const canary = state.canary!;
+  const ready = readyOf(observed, canary);
+  if (ready >= spec.replicas) {
+    const done = completeRollout({ ...state, weight: 100 }, observed.now);
+    done.state.desired = { ...emptyDesired(), scale: { [canary]: spec.replicas }, weights: splitWeights(null, canary, 100) };
+    return { state: done.state, events: [...events, done.event] };
+  }
+  const next = { ...state, message: `promoting: ${ready}/${spec.replicas} canary instances ready` };
+  next.desired = canaryDesired(next, input, spec.replicas);
+  return { state: next, events };
+}
+
+/** Too many failed measurements in a row: abort with the metric in the reason. */
+function checkAnalysis(input: PlanInput, cfg: CanaryConfig): Plan | null {
+  const m = input.observed.analysis;
+  if (!m || m.verdict !== 'Failed' || !cfg.analysis) return null;
+  const failures = input.state.analysisFailures + 1;
+  if (failures <= cfg.analysis.failureLimit) return null;
+  const reason = `analysis failed ${failures} time(s): ${m.reason}`;
+  return failRollout(input, reason, { type: 'AnalysisFailed', reason, revision: input.state.canary! });
+}
+
+function countAnalysis(state: RolloutState, input: PlanInput): RolloutState {
+  const v = input.observed.analysis?.verdict;
+  if (v === 'Failed') return { ...state, analysisFailures: input.state.analysisFailures + 1 };
+  if (v === 'Successful') return { ...state, analysisFailures: 0 };
+  return state;
+}
+
+function analysisEvents(input: PlanInput): PlannedEvent[] {
+  const m = input.observed.analysis;
+  if (!m || (m.verdict !== 'Failed' && m.verdict !== 'Error')) return [];
+  return [{ type: m.verdict === 'Failed' ? 'AnalysisFailed' : 'AnalysisError', reason: m.reason, revision: input.state.canary! }];
+}

@@ -1,0 +1,110 @@
+/**
+ * Transitions every strategy shares: the steady state between rollouts,
+ * failing a rollout (abort, crash loop, progress deadline, analysis), and
+ * completing one. Pure: time comes from `observed.now`.
+ */
+import type { Observed, Plan, PlanInput, PlannedEvent, RolloutState } from '../state.ts';
+import { emptyDesired } from '../state.ts';
+import { FULL_WEIGHT } from './replicas.ts';
+
+/**
+ * No rollout in progress (none started, finished, or aborted): the stable
+ * revision runs `replicas` instances with all traffic; an aborted canary runs
+ * none; a blue-green old set stays until its scale-down time.
+ *
+ * @example planSteady({ spec: { replicas: 2, ... }, state: { stable: 1, canary: null, ... }, observed })
+ * // desired.scale = { 1: 2 }, desired.weights = { 1: 10000 }, phase Healthy
+ */
+export function planSteady(input: PlanInput): Plan {
+  const { spec, observed } = input;
+  const state: RolloutState = { ...input.state, desired: emptyDesired(), weight: 0 };
+  const events: PlannedEvent[] = [];
+  if (state.stable !== null) {
+    state.desired.scale[state.stable] = spec.replicas;
+    state.desired.weights[state.stable] = FULL_WEIGHT;
+  }
+  if (state.old !== null) {
+    if (state.scaleDownAt !== null && observed.now >= state.scaleDownAt) {
+      events.push({ type: 'ScaledDownOld', reason: `scale-down delay over; old revision ${state.old} removed`, revision: state.old });
+      state.old = null;
+      state.scaleDownAt = null;
+    } else {
+      state.desired.scale[state.old] = spec.replicas;
+    }
+  }
+  if (!state.aborted && state.stable !== null) {
+    state.phase = 'Healthy';
+    state.message = `revision ${state.stable} serves all traffic`;
+  }
+  return { state, events };
+}
+
+/**
+ * Ends the rollout in Degraded: canary weight 0 at once, canary scaled to 0,
+ * stable back to full scale. `cause` (if any) is recorded before RolloutAborted.
+ */
+export function failRollout(input: PlanInput, reason: string, cause?: PlannedEvent): Plan {
+  const revision = input.state.canary ?? undefined;
+  const aborted: RolloutState = { ...input.state, aborted: true, promote: 'none', userPaused: false };
+  const { state, events } = planSteady({ ...input, state: aborted });
+  state.phase = 'Degraded';
+  state.message = reason;
+  if (state.migration && state.migration.step === 'started') state.migration = { ...state.migration, step: 'rollingBack' };
+  const all = cause ? [cause] : [];
+  all.push({ type: 'RolloutAborted', reason, ...(revision !== undefined ? { revision } : {}) }, ...events);
+  return { state, events: all };
+}
+
+/** The canary becomes stable; the planner has already put all traffic on it. */
+export function completeRollout(state: RolloutState, now: number): { state: RolloutState; event: PlannedEvent } {
+  const revision = state.canary!;
+  const next: RolloutState = {
+    ...state,
+    stable: revision,
+    canary: null,
+    phase: 'Healthy',
+    message: `revision ${revision} serves all traffic`,
+    weight: 0,
+    promote: 'none',
+    pauseStartedAt: null,
+    progressAt: now,
+  };
+  if (next.migration && next.migration.step === 'started') next.migration = { ...next.migration, step: 'completing' };
+  return { state: next, event: { type: 'RolloutCompleted', reason: `revision ${revision} is stable`, revision } };
+}
+
+/**
+ * Checks that fail a rollout whatever the strategy: a crash-looping canary, or
+ * no progress within progressDeadlineSeconds while waiting for instances.
+ * Returns a failing plan, or null to carry on. The very first revision (no
+ * stable to fall back to) is never failed; it stays up and reports Degraded.
+ */
+export function checkFailure(input: PlanInput, waitingFor: number): Plan | null {
+  const { state, observed, spec } = input;
+  if (state.canary === null || state.stable === null || state.userPaused) return null;
+  const obs = observed.revisions[state.canary];
+  if (obs?.crashLoop) {
+    const reason = `revision ${state.canary} is crash-looping`;
+    return failRollout(input, reason, { type: 'CrashLoop', reason, revision: state.canary });
+  }
+  const ready = obs?.ready ?? 0;
+  const deadlineMs = spec.progressDeadlineSeconds * 1000;
+  if (ready < waitingFor && observed.now - state.progressAt > deadlineMs) {
+    const reason = `revision ${state.canary} made no progress for ${spec.progressDeadlineSeconds}s (${ready}/${waitingFor} ready)`;
+    return failRollout(input, reason, { type: 'ProgressDeadlineExceeded', reason, revision: state.canary });
+  }
+  return null;
+}
+
+/** Moves the progress mark when more canary instances are ready than before. */
+export function trackProgress(state: RolloutState, observed: Observed): RolloutState {
+  const ready = state.canary === null ? 0 : (observed.revisions[state.canary]?.ready ?? 0);
+  if (ready > state.progressReady) return { ...state, progressReady: ready, progressAt: observed.now };
+  if (ready < state.progressReady) return { ...state, progressReady: ready };
+  return state;
+}
+
+/** Ready instances of a revision as observed. */
+export function readyOf(observed: Observed, revision: number | null): number {
+  return revision === null ? 0 : (observed.revisions[revision]?.ready ?? 0);
+}

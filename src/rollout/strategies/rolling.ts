@@ -1,0 +1,69 @@
+/**
+ * Rolling update: new instances first, each batch bounded by maxSurge and
+ * maxUnavailable, old instances removed only as new ones are ready. Traffic is
+ * split in proportion to ready instances per revision. Pure.
+ *
+ * @example
+ * // replicas 3, maxSurge 1, maxUnavailable 0, stable 1 (3 ready), rolling out 2:
+ * planRolling(input)                      // scale { 1: 3, 2: 1 }, weights { 1: 10000 }
+ * // next tick, revision 2 has 1 ready:    scale { 1: 2, 2: 2 }, weights { 1: 6667, 2: 3333 }
+ */
+import type { RollingConfig } from '../../config/schema.ts';
+import type { Plan, PlanInput, PlannedEvent, RolloutState } from '../state.ts';
+import { emptyDesired } from '../state.ts';
+import { checkFailure, completeRollout, trackProgress } from './lifecycle.ts';
+import { proportionalWeights, resolveRolling } from './replicas.ts';
+
+const DEFAULTS: RollingConfig = { maxSurge: 1, maxUnavailable: 0 };
+
+export function planRolling(input: PlanInput): Plan {
+  const { spec, observed } = input;
+  const next = input.state.canary!;
+  const R = spec.replicas;
+  const { surge, unavailable } = resolveRolling(spec.strategy.rolling ?? DEFAULTS, R);
+  const prev = input.state.desired.scale;
+  const olds = Object.keys(prev).map(Number).filter((r) => r !== next && (prev[r] ?? 0) > 0).sort((a, b) => a - b);
+
+  const failed = checkFailure(input, Math.min(R, prev[next] ?? 0));
+  if (failed) return failed;
+  const state: RolloutState = { ...trackProgress(input.state, observed), desired: emptyDesired() };
+  if (state.userPaused) return frozen(input.state);
+
+  const ready = (rev: number, cap: number) => Math.min(observed.revisions[rev]?.ready ?? 0, cap);
+  const curNew = prev[next] ?? 0;
+  let oldScale = olds.map((r) => ({ rev: r, n: prev[r] ?? 0 }));
+  // Scale old down first (unready ones cost no availability; ready ones go only
+  // while R - maxUnavailable stay ready), then fill up to R + maxSurge with new.
+  let canRemove = ready(next, curNew) + oldScale.reduce((s, o) => s + ready(o.rev, o.n), 0) - (R - unavailable);
+  oldScale = oldScale.map((o) => {
+    const unready = o.n - ready(o.rev, o.n);
+    const fromReady = Math.max(0, Math.min(o.n - unready, canRemove));
+    canRemove -= fromReady;
+    return { rev: o.rev, n: o.n - unready - fromReady };
+  });
+  const oldTotal = oldScale.reduce((s, o) => s + o.n, 0);
+  const newScale = Math.min(R, Math.max(curNew, R + surge - oldTotal));
+
+  state.desired.scale[next] = newScale;
+  const readyCounts: Record<number, number> = { [next]: ready(next, newScale) };
+  for (const o of oldScale) {
+    if (o.n > 0) state.desired.scale[o.rev] = o.n;
+    readyCounts[o.rev] = ready(o.rev, o.n);
+  }
+  state.desired.weights = proportionalWeights(readyCounts);
+
+  const events: PlannedEvent[] = [];
+  const oldLeft = oldTotal;
+  if (newScale === R && ready(next, R) >= R && oldLeft === 0) {
+    const done = completeRollout(state, observed.now);
+    return { state: done.state, events: [done.event] };
+  }
+  state.phase = 'Progressing';
+  state.message = `revision ${next}: ${ready(next, newScale)}/${R} ready, ${oldLeft} old instance(s) left`;
+  return { state, events };
+}
+
+/** Paused by the user: hold the current scale and weights. */
+function frozen(state: RolloutState): Plan {
+  return { state: { ...state, phase: 'Paused', message: 'paused; `cutover resume` continues' }, events: [] };
+}
