@@ -58,6 +58,8 @@ export interface ServiceRoute {
   mirror?: { revision: string; percent: number };
   /** Active health checks; missing means readiness comes only from outside plus passive ejection. */
   healthCheck?: HealthCheckSpec;
+  /** Add an `x-cutover-revision` response header naming the revision that answered (debugging; off by default). */
+  revisionHeader?: boolean;
 }
 
 export interface ListenerSpec {

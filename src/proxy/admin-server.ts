@@ -1,0 +1,125 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { BadRequestError, CutoverError, NotFoundError, UnauthorizedError } from '../errors.ts';
+import type { Proxy } from './proxy.ts';
+import { parseRoutesState, type RoutesState } from './config.ts';
+
+export interface AdminServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+const MAX_ADMIN_BODY = 8 * 1024 * 1024;
+const readySchema = z.strictObject({ ready: z.boolean() });
+const drainSchema = z.strictObject({ timeoutMs: z.number().int().min(0).max(3_600_000) });
+
+/**
+ * The admin HTTP API the controller drives the proxy through. 127.0.0.1 by
+ * default; every route except /healthz needs the bearer token.
+ */
+export interface AdminServerOptions {
+  host?: string;
+  port?: number;
+  token: string;
+  /** Called after each successful PUT /routes (the process persists the table here). */
+  afterApply?: (state: RoutesState) => void;
+}
+
+export async function startAdminServer(proxy: Proxy, opts: AdminServerOptions): Promise<AdminServer> {
+  const expected = digest(opts.token);
+  const server = createServer((req, res) => {
+    handle(proxy, expected, opts.afterApply, req, res).catch((err: unknown) => sendError(res, err));
+  });
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    server,
+    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
+
+async function handle(proxy: Proxy, expected: Buffer, afterApply: AdminServerOptions['afterApply'], req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://admin');
+  const path = url.pathname;
+  const method = req.method ?? 'GET';
+  if (method === 'GET' && path === '/healthz') return sendJson(res, 200, { ok: true });
+  if (!authorized(req, expected)) throw new UnauthorizedError();
+  if (path === '/routes' && method === 'PUT') {
+    const state = parseRoutesState(await readJson(req), 'PUT /routes body');
+    await proxy.apply(state);
+    afterApply?.(state);
+    return sendJson(res, 200, { ok: true });
+  }
+  if (path === '/routes' && method === 'GET') return sendJson(res, 200, proxy.routes());
+  if (path === '/stats' && method === 'GET') return sendJson(res, 200, proxy.stats());
+  if (path === '/metrics' && method === 'GET') {
+    const text = await proxy.metricsText();
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+    return void res.end(text);
+  }
+  const m = /^\/instances\/([^/]+)\/(ready|drain)$/.exec(path);
+  if (m && m[2] === 'ready' && method === 'PUT') {
+    const body = parseBody(readySchema, await readJson(req));
+    const id = decodeURIComponent(m[1]!);
+    if (!proxy.setReady(id, body.ready)) throw new NotFoundError('instance', id);
+    return sendJson(res, 200, { ok: true });
+  }
+  if (m && m[2] === 'drain' && method === 'POST') {
+    const body = parseBody(drainSchema, await readJson(req));
+    return sendJson(res, 200, await proxy.drain(decodeURIComponent(m[1]!), body.timeoutMs));
+  }
+  throw new NotFoundError('route', `${method} ${path}`);
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+/** Constant time: both sides are hashed to 32 bytes first, so length leaks nothing either. */
+function authorized(req: IncomingMessage, expected: Buffer): boolean {
+  const h = req.headers.authorization ?? '';
+  if (!h.startsWith('Bearer ')) return false;
+  return timingSafeEqual(digest(h.slice(7).trim()), expected);
+}
+
+function parseBody<T>(schema: z.ZodType<T>, input: unknown): T {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  const i = r.error.issues[0]!;
+  throw new BadRequestError(`${i.path.join('.') || '(body)'}: ${i.message}`, 'see docs/proxy.md for the admin API bodies');
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_ADMIN_BODY) throw new BadRequestError('body too large');
+    chunks.push(c as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
+  } catch {
+    throw new BadRequestError('body is not valid JSON', 'send Content-Type: application/json with a JSON body');
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, err: unknown): void {
+  if (res.headersSent) return void res.destroy();
+  if (err instanceof CutoverError) return sendJson(res, err.status, err.toJSON());
+  sendJson(res, 500, { code: 'INTERNAL', message: (err as Error).message ?? String(err) });
+}

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+
+/** What the single pass over a request's raw headers learned, besides the forwarded list. */
+export interface RequestHead {
+  /** Headers to send upstream, flat [name, value, ...], hop-by-hop removed, X-Forwarded-* and X-Request-Id set. */
+  headers: string[];
+  hostname: string;
+  contentLength: number;
+  chunked: boolean;
+  requestId: string;
+}
+
+/**
+ * Reads req.rawHeaders once (req.headers is never touched on the hot path, it
+ * would build a second object) and produces the upstream header list.
+ */
+export function readRequestHead(req: IncomingMessage, proto: string): RequestHead {
+  const raw = req.rawHeaders;
+  const out: string[] = [];
+  let host = '';
+  let xff = '';
+  let rid = '';
+  let xfproto = '';
+  let xfhost = '';
+  let connection = '';
+  let contentLength = -1;
+  let chunked = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    const kind = classify(name);
+    if (kind === PASS) {
+      out.push(name, value);
+      continue;
+    }
+    switch (kind) {
+      case HOST: host = value; out.push(name, value); break;
+      case XFF: xff = xff ? `${xff}, ${value}` : value; break;
+      case XRID: rid = value; break;
+      case XFPROTO: xfproto = value; break;
+      case XFHOST: xfhost = value; break;
+      case CONNECTION: connection = connection ? `${connection},${value}` : value; break;
+      case CONTENT_LENGTH: contentLength = Number(value); out.push(name, value); break;
+      case TRANSFER_ENCODING: chunked = true; break;
+      default: break; // hop-by-hop or expect: dropped
+    }
+  }
+  if (connection) dropConnectionListed(out, connection);
+  const remote = req.socket.remoteAddress ?? '';
+  const requestId = rid || randomUUID();
+  out.push(
+    'x-forwarded-for', xff ? `${xff}, ${remote}` : remote,
+    'x-forwarded-proto', xfproto || proto,
+    'x-forwarded-host', xfhost || host,
+    'x-request-id', requestId,
+  );
+  return { headers: out, hostname: stripPort(host), contentLength, chunked, requestId };
+}
+
+/** Upstream response headers (undici raw Buffers) → flat string list without hop-by-hop headers. */
+export function responseHeaders(raw: Buffer[]): string[] {
+  const out: string[] = [];
+  let connection = '';
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    const value = raw[i + 1]!.toString('latin1');
+    const kind = classify(name);
+    if (kind === PASS || kind === CONTENT_LENGTH || kind === HOST || kind >= XFF) out.push(name, value);
+    else if (kind === CONNECTION) connection = value;
+  }
+  if (connection) dropConnectionListed(out, connection);
+  return out;
+}
+
+const PASS = 0;
+const HOP = 1;
+const HOST = 2;
+const CONNECTION = 3;
+const CONTENT_LENGTH = 4;
+const TRANSFER_ENCODING = 5;
+const XFF = 6;
+const XRID = 7;
+const XFPROTO = 8;
+const XFHOST = 9;
+
+/** Length first so most headers are classified without lower-casing (no string allocation). */
+function classify(name: string): number {
+  switch (name.length) {
+    case 2: return lc(name) === 'te' ? HOP : PASS;
+    case 4: return lc(name) === 'host' ? HOST : PASS;
+    case 6: return lc(name) === 'expect' ? HOP : PASS;
+    case 7: { const n = lc(name); return n === 'upgrade' || n === 'trailer' ? HOP : PASS; }
+    case 10: { const n = lc(name); return n === 'connection' ? CONNECTION : n === 'keep-alive' ? HOP : PASS; }
+    case 12: return lc(name) === 'x-request-id' ? XRID : PASS;
+    case 14: return lc(name) === 'content-length' ? CONTENT_LENGTH : PASS;
+    case 15: return lc(name) === 'x-forwarded-for' ? XFF : PASS;
+    case 16: { const n = lc(name); return n === 'proxy-connection' ? HOP : n === 'x-forwarded-host' ? XFHOST : PASS; }
+    case 17: { const n = lc(name); return n === 'transfer-encoding' ? TRANSFER_ENCODING : n === 'x-forwarded-proto' ? XFPROTO : PASS; }
+    case 18: return lc(name) === 'proxy-authenticate' ? HOP : PASS;
+    case 19: return lc(name) === 'proxy-authorization' ? HOP : PASS;
+    default: return PASS;
+  }
+}
+
+function lc(s: string): string {
+  return s.toLowerCase();
+}
+
+/** Headers named in Connection are hop-by-hop too (RFC 9110 §7.6.1). */
+function dropConnectionListed(out: string[], connection: string): void {
+  const listed = new Set<string>();
+  for (const t of connection.split(',')) {
+    const n = t.trim().toLowerCase();
+    if (n && n !== 'close' && n !== 'keep-alive') listed.add(n);
+  }
+  if (listed.size === 0) return;
+  for (let i = out.length - 2; i >= 0; i -= 2) if (listed.has(out[i]!.toLowerCase())) out.splice(i, 2);
+}
+
+function stripPort(host: string): string {
+  if (host.startsWith('[')) {
+    const end = host.indexOf(']');
+    return end < 0 ? host : host.slice(0, end + 1).toLowerCase();
+  }
+  const c = host.indexOf(':');
+  return (c < 0 ? host : host.slice(0, c)).toLowerCase();
+}
+
+/** Reads one cookie value from a Cookie header without building a map. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}

@@ -1,0 +1,76 @@
+import type { IncomingMessage } from 'node:http';
+import type { CompiledRevision, CompiledService } from './route-table.ts';
+import type { Upstream } from './upstream.ts';
+import { cookieValue } from './headers.ts';
+
+/** The revision a match rule pins this request to (blue-green preview, header canary), if any. */
+export function ruleRevision(svc: CompiledService, req: IncomingMessage): CompiledRevision | undefined {
+  for (const rule of svc.rules) {
+    if (rule.header && req.headers[rule.header.name.toLowerCase()] !== rule.header.value) continue;
+    if (rule.cookie && cookieValue(req.headers.cookie, rule.cookie.name) !== rule.cookie.value) continue;
+    if (!rule.header && !rule.cookie) continue;
+    const rev = svc.byName.get(rule.revision);
+    if (rev) return rev;
+  }
+  return undefined;
+}
+
+/** Weighted choice by basis points; with stickyBy, the key's hash gives a stable point on the ring. */
+export function weightedRevision(svc: CompiledService, req: IncomingMessage): CompiledRevision | undefined {
+  if (svc.totalWeight === 0) return undefined;
+  let point = -1;
+  const sticky = svc.spec.stickyBy;
+  if (sticky) {
+    const key = sticky.header
+      ? headerString(req.headers[sticky.header.toLowerCase()])
+      : sticky.cookie ? cookieValue(req.headers.cookie, sticky.cookie) : undefined;
+    if (key) point = fnv1a(key) % svc.totalWeight;
+  }
+  if (point < 0) point = Math.floor(Math.random() * svc.totalWeight);
+  const cum = svc.cumulative;
+  for (let i = 0; i < cum.length; i++) if (point < cum[i]!) return svc.weighted[i];
+  return svc.weighted[svc.weighted.length - 1];
+}
+
+/**
+ * Least outstanding requests among available instances, round-robin on ties
+ * (the scan starts one further each time). `tried` instances are skipped.
+ */
+export function pickUpstream(rev: CompiledRevision, tried: readonly Upstream[] | null): Upstream | undefined {
+  const list = rev.upstreams;
+  const n = list.length;
+  if (n === 0) return undefined;
+  const start = rev.rr++ % n;
+  if (rev.rr > 1e9) rev.rr = 0;
+  let best: Upstream | undefined;
+  for (let k = 0; k < n; k++) {
+    const u = list[(start + k) % n]!;
+    if (!u.available || (tried !== null && tried.includes(u))) continue;
+    if (best === undefined || u.window.inflight < best.window.inflight) best = u;
+  }
+  return best;
+}
+
+/** Another weighted revision with an available instance (used when the chosen one has none). */
+export function fallbackUpstream(svc: CompiledService, except: CompiledRevision | undefined, tried: readonly Upstream[] | null): { rev: CompiledRevision; u: Upstream } | undefined {
+  for (const rev of svc.weighted) {
+    if (rev === except) continue;
+    const u = pickUpstream(rev, tried);
+    if (u) return { rev, u };
+  }
+  return undefined;
+}
+
+function headerString(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** FNV-1a, 32 bit: fast, stable across processes and restarts. */
+export function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}

@@ -1,0 +1,203 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import type { DrainResult, ServiceStats } from './types.ts';
+import { resolveOptions, type ProxyOptions } from './options.ts';
+import { parseRoutesState, type RoutesState } from './config.ts';
+import { compileTable, matchRoute, type CompiledRevision, type CompiledService, type CompiledTable } from './route-table.ts';
+import { InstanceRegistry } from './instance-registry.ts';
+import { Exchange, type ExchangeHost } from './exchange.ts';
+import { readRequestHead } from './headers.ts';
+import { RequestQueue } from './request-queue.ts';
+import { ListenerSet, type ListenerAddress } from './listener-set.ts';
+import { WebSocketRelay, rawReply } from './websocket.ts';
+import { pickUpstream, ruleRevision, weightedRevision, fallbackUpstream } from './load-balancer.ts';
+import { collectStats, PrometheusMetrics } from './metrics.ts';
+import type { Upstream } from './upstream.ts';
+import { silentLogger, type Logger } from '../shared/log.ts';
+
+export type { ListenerAddress, RoutesState };
+
+/** The data plane, in process. The admin server and `cutover up` drive it through this. */
+export interface Proxy {
+  /** Full desired state: opens/closes listeners and swaps the route table atomically. Throws ConfigError on bad input, changing nothing. */
+  apply(state: RoutesState): Promise<void>;
+  routes(): RoutesState;
+  /** Readiness from outside; false when no instance has this id. */
+  setReady(id: string, ready: boolean): boolean;
+  /** Stops new requests to the instance, resolves when in-flight work ends or is cut at the timeout. */
+  drain(id: string, timeoutMs: number): Promise<DrainResult>;
+  stats(): ServiceStats[];
+  metricsText(): Promise<string>;
+  addresses(): ListenerAddress[];
+  close(timeoutMs?: number): Promise<void>;
+}
+
+export interface CreateProxyOptions extends Partial<ProxyOptions> {
+  /** How long a removed listener waits for in-flight requests before cutting them. */
+  listenerDrainMs?: number;
+}
+
+export function createProxy(opts: CreateProxyOptions = {}): Proxy {
+  return new ProxyServer(opts);
+}
+
+const EMPTY: CompiledTable = { version: 0, listeners: new Map(), services: new Map() };
+
+/** Mirrored requests: response read and dropped, errors ignored. One shared handler. */
+const DISCARD: Dispatcher.DispatchHandler = {
+  onConnect() {},
+  onHeaders: () => true,
+  onData: () => true,
+  onComplete() {},
+  onError() {},
+};
+
+class ProxyServer implements Proxy, ExchangeHost {
+  readonly opts: ProxyOptions;
+  private current: CompiledTable = EMPTY;
+  private state: RoutesState = { listeners: [], services: [] };
+  private readonly registry: InstanceRegistry;
+  private readonly queue: RequestQueue;
+  private readonly listeners: ListenerSet;
+  private readonly relay = new WebSocketRelay();
+  private readonly prom: PrometheusMetrics;
+  private readonly log: Logger;
+  private applying: Promise<void> = Promise.resolve();
+
+  constructor(o: CreateProxyOptions) {
+    this.opts = resolveOptions(o);
+    this.log = o.logger ?? silentLogger;
+    const kick = (): void => this.queue.kick(this.current);
+    this.registry = new InstanceRegistry({ connectTimeoutMs: this.opts.connectTimeoutMs, connections: this.opts.connectionsPerInstance }, this.opts.ejectionMs, kick);
+    this.queue = new RequestQueue(this.opts.maxQueue, this.opts.queueTimeoutMs);
+    this.listeners = new ListenerSet(this.opts, this.log, o.listenerDrainMs ?? 30_000, {
+      request: (req, res, key, proto) => this.onRequest(req, res, key, proto),
+      upgrade: (req, socket, head, key) => this.onUpgrade(req, socket, head, key),
+    });
+    this.prom = new PrometheusMetrics(() => this.current);
+  }
+
+  table(): CompiledTable {
+    return this.current;
+  }
+
+  apply(input: RoutesState): Promise<void> {
+    const state = parseRoutesState(input);
+    // Serialised so two PUTs never interleave their listener changes.
+    const run = this.applying.then(() => this.applyNow(state));
+    this.applying = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyNow(state: RoutesState): Promise<void> {
+    await this.listeners.openMissing(state.listeners);
+    const upstreams = this.registry.sync(state.services);
+    const table = compileTable(this.current.version + 1, state.listeners, state.services, upstreams, (s, r) => this.registry.revisionWindow(s, r));
+    this.current = table; // the atomic swap: every request reads this reference once
+    this.state = structuredClone(state);
+    this.listeners.closeExtra(state.listeners);
+    this.queue.kick(table);
+    this.log.info({ version: table.version, services: state.services.length }, 'route table applied');
+  }
+
+  routes(): RoutesState {
+    return structuredClone(this.state);
+  }
+
+  setReady(id: string, ready: boolean): boolean {
+    const u = this.registry.find(id);
+    if (!u) return false;
+    u.ready = ready;
+    if (ready) {
+      u.draining = false;
+      this.queue.kick(this.current);
+    }
+    return true;
+  }
+
+  drain(id: string, timeoutMs: number): Promise<DrainResult> {
+    const u = this.registry.find(id);
+    if (!u) return Promise.resolve({ drained: true, cut: 0 });
+    return u.drain(timeoutMs);
+  }
+
+  stats(): ServiceStats[] {
+    return collectStats(this.current);
+  }
+
+  metricsText(): Promise<string> {
+    return this.prom.text();
+  }
+
+  addresses(): ListenerAddress[] {
+    return this.listeners.addresses();
+  }
+
+  async close(timeoutMs = 5_000): Promise<void> {
+    await this.listeners.closeAll(timeoutMs);
+    this.queue.flush();
+    this.relay.close();
+    await this.registry.close();
+  }
+
+  // ---- ExchangeHost ----
+
+  eject(u: Upstream, rev: CompiledRevision, reason: 'connect' | '5xx'): void {
+    // Like Envoy's max ejection percent: 5xx never ejects a revision's last instance.
+    if (reason === '5xx' && !rev.upstreams.some((o) => o !== u && o.available)) return;
+    this.registry.eject(u);
+    this.log.warn({ instance: u.id, reason }, 'instance ejected');
+  }
+
+  enqueue(ex: Exchange): boolean {
+    return this.queue.add(ex);
+  }
+
+  dequeue(ex: Exchange): void {
+    this.queue.remove(ex);
+  }
+
+  mirror(svc: CompiledService, ex: Exchange): void {
+    const m = svc.spec.mirror!;
+    if (Math.random() * 100 >= m.percent) return;
+    const rev = svc.byName.get(m.revision);
+    const u = rev && pickUpstream(rev, null);
+    if (!u) return;
+    u.pool.dispatch({ path: ex.req.url!, method: ex.req.method as Dispatcher.HttpMethod, headers: ex.head.headers, body: ex.body as Buffer | null, headersTimeout: this.opts.responseTimeoutMs }, DISCARD);
+  }
+
+  finished(): void {}
+
+  // ---- listeners ----
+
+  private onRequest(req: IncomingMessage, res: ServerResponse, key: string, proto: string): void {
+    const table = this.current;
+    const head = readRequestHead(req, proto);
+    const routes = table.listeners.get(key);
+    const svc = routes && matchRoute(routes, head.hostname, req.url!);
+    if (!svc) {
+      const body = `no service for host "${head.hostname}" and path "${req.url}"\n`;
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+      return;
+    }
+    new Exchange(this, req, res, svc, head).start();
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, key: string): void {
+    socket.on('error', () => socket.destroy());
+    if (String(req.headers.upgrade).toLowerCase() !== 'websocket') return rawReply(socket, 400, 'only WebSocket upgrades are supported');
+    const proto = (socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+    const rh = readRequestHead(req, proto);
+    const routes = this.current.listeners.get(key);
+    const svc = routes && matchRoute(routes, rh.hostname, req.url!);
+    if (!svc) return rawReply(socket, 404, `no service for host "${rh.hostname}" and path "${req.url}"`);
+    const pinned = svc.rules.length > 0 ? ruleRevision(svc, req) : undefined;
+    const rev = pinned ?? weightedRevision(svc, req);
+    let u = rev && pickUpstream(rev, null);
+    if (!u && !pinned) u = fallbackUpstream(svc, rev, null)?.u;
+    if (!u) return rawReply(socket, 503, `no ready instance for service "${svc.name}"`);
+    this.relay.handle(req, socket, head, u, rh.headers);
+  }
+}

@@ -1,0 +1,120 @@
+import type { ListenerSpec, MatchRule, ServiceRoute } from './types.ts';
+import type { Upstream } from './upstream.ts';
+import type { TrafficWindow } from './traffic-window.ts';
+
+export interface CompiledRevision {
+  readonly service: string;
+  readonly name: string;
+  readonly weight: number;
+  readonly upstreams: readonly Upstream[];
+  readonly window: TrafficWindow;
+  /** Round-robin cursor for ties; mutable on purpose, per table version. */
+  rr: number;
+}
+
+export interface CompiledService {
+  readonly name: string;
+  readonly spec: ServiceRoute;
+  readonly prefix: string;
+  readonly hosts: ReadonlySet<string> | null;
+  readonly revisions: readonly CompiledRevision[];
+  readonly byName: ReadonlyMap<string, CompiledRevision>;
+  /** Revisions with weight > 0 and the running sum of their weights (the ring). */
+  readonly weighted: readonly CompiledRevision[];
+  readonly cumulative: Int32Array;
+  readonly totalWeight: number;
+  readonly rules: readonly MatchRule[];
+  readonly revisionHeader: boolean;
+  /** True when rules or stickiness need request headers. */
+  readonly needsHeaders: boolean;
+}
+
+/** An immutable snapshot of routing: swapped with one assignment. */
+export interface CompiledTable {
+  readonly version: number;
+  readonly listeners: ReadonlyMap<string, readonly CompiledService[]>;
+  readonly services: ReadonlyMap<string, CompiledService>;
+}
+
+export function listenerKey(spec: Pick<ListenerSpec, 'host' | 'port'>): string {
+  return `${spec.host ?? '0.0.0.0'}:${spec.port}`;
+}
+
+export function compileTable(
+  version: number,
+  listeners: ListenerSpec[],
+  services: ServiceRoute[],
+  upstreams: ReadonlyMap<string, Upstream>,
+  revisionWindow: (service: string, revision: string) => TrafficWindow,
+): CompiledTable {
+  const byName = new Map<string, CompiledService>();
+  for (const svc of services) byName.set(svc.name, compileService(svc, upstreams, revisionWindow));
+  const ls = new Map<string, CompiledService[]>();
+  for (const l of listeners) {
+    const routes = l.services.map((n) => byName.get(n)).filter((s): s is CompiledService => s !== undefined);
+    routes.sort(routeOrder);
+    ls.set(listenerKey(l), routes);
+  }
+  return { version, listeners: ls, services: byName };
+}
+
+/** Longest path prefix wins; among equal prefixes a host-specific route beats a catch-all. */
+export function matchRoute(routes: readonly CompiledService[], hostname: string, path: string): CompiledService | undefined {
+  for (let i = 0; i < routes.length; i++) {
+    const r = routes[i]!;
+    if (r.hosts !== null && !r.hosts.has(hostname)) continue;
+    if (prefixMatches(path, r.prefix)) return r;
+  }
+  return undefined;
+}
+
+function prefixMatches(path: string, prefix: string): boolean {
+  if (prefix === '/') return true;
+  if (!path.startsWith(prefix)) return false;
+  // "/api" matches "/api", "/api/x" and "/api?q", not "/apix".
+  if (path.length === prefix.length || prefix.endsWith('/')) return true;
+  const c = path.charCodeAt(prefix.length);
+  return c === 47 /* / */ || c === 63 /* ? */;
+}
+
+function routeOrder(a: CompiledService, b: CompiledService): number {
+  if (a.prefix.length !== b.prefix.length) return b.prefix.length - a.prefix.length;
+  return (a.hosts === null ? 1 : 0) - (b.hosts === null ? 1 : 0);
+}
+
+function compileService(
+  svc: ServiceRoute,
+  upstreams: ReadonlyMap<string, Upstream>,
+  revisionWindow: (service: string, revision: string) => TrafficWindow,
+): CompiledService {
+  const revisions: CompiledRevision[] = svc.revisions.map((r) => ({
+    service: svc.name,
+    name: r.name,
+    weight: r.weight,
+    upstreams: r.instances.map((i) => upstreams.get(i.id)!).filter(Boolean),
+    window: revisionWindow(svc.name, r.name),
+    rr: 0,
+  }));
+  const weighted = revisions.filter((r) => r.weight > 0);
+  const cumulative = new Int32Array(weighted.length);
+  let total = 0;
+  weighted.forEach((r, i) => {
+    total += r.weight;
+    cumulative[i] = total;
+  });
+  const rules = svc.rules ?? [];
+  return {
+    name: svc.name,
+    spec: svc,
+    prefix: svc.pathPrefix ?? '/',
+    hosts: svc.hosts && svc.hosts.length > 0 ? new Set(svc.hosts.map((h) => h.toLowerCase())) : null,
+    revisions,
+    byName: new Map(revisions.map((r) => [r.name, r])),
+    weighted,
+    cumulative,
+    totalWeight: total,
+    rules,
+    revisionHeader: svc.revisionHeader === true,
+    needsHeaders: rules.length > 0 || svc.stickyBy !== undefined,
+  };
+}

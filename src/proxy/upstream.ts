@@ -1,0 +1,113 @@
+import { Pool } from 'undici';
+import type { DrainResult, UpstreamInstance } from './types.ts';
+import { TrafficWindow } from './traffic-window.ts';
+
+/** Something in flight on an upstream that a drain timeout can cut. */
+export interface Cuttable {
+  cut(): void;
+}
+
+/** Why an instance gets no traffic, if it gets none. */
+export type UpstreamState = 'ready' | 'not-ready' | 'ejected' | 'draining' | 'removed';
+
+export interface UpstreamTuning {
+  connectTimeoutMs: number;
+  connections: number;
+}
+
+/**
+ * One upstream instance as the proxy tracks it across table swaps: its undici
+ * pool (kept-alive connections), in-flight work, readiness and ejection.
+ */
+export class Upstream {
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+  readonly pool: Pool;
+  readonly window = new TrafficWindow();
+  /** Set from outside (runtime / controller). */
+  ready = true;
+  /** Set by the proxy's own health checks or passive ejection. */
+  ejected = false;
+  draining = false;
+  inTable = true;
+  consecutive5xx = 0;
+  /** The revision this instance last belonged to, for stats. */
+  service = '';
+  revision = '';
+  readonly active = new Set<Cuttable>();
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(spec: UpstreamInstance, tuning: UpstreamTuning) {
+    this.id = spec.id;
+    this.host = spec.host;
+    this.port = spec.port;
+    this.pool = new Pool(`http://${hostForUrl(spec.host)}:${spec.port}`, {
+      connections: tuning.connections,
+      connect: { timeout: tuning.connectTimeoutMs },
+      keepAliveTimeout: 4_000,
+      pipelining: 1,
+    });
+  }
+
+  get available(): boolean {
+    return this.ready && !this.ejected && !this.draining && this.inTable;
+  }
+
+  get state(): UpstreamState {
+    if (!this.inTable) return 'removed';
+    if (this.draining) return 'draining';
+    if (this.ejected) return 'ejected';
+    return this.ready ? 'ready' : 'not-ready';
+  }
+
+  sameAddress(spec: UpstreamInstance): boolean {
+    return spec.host === this.host && spec.port === this.port;
+  }
+
+  /** Called when an exchange or socket on this instance ends. */
+  released(): void {
+    if (this.active.size === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  /** Resolves once nothing is in flight, or cuts what is left at the timeout. */
+  drain(timeoutMs: number): Promise<DrainResult> {
+    this.draining = true;
+    if (this.active.size === 0) return Promise.resolve({ drained: true, cut: 0 });
+    return new Promise((resolve) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        const left = [...this.active];
+        for (const c of left) c.cut();
+        resolve({ drained: false, cut: left.length });
+      }, timeoutMs);
+      timer.unref();
+      this.idleWaiters.push(() => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({ drained: true, cut: 0 });
+      });
+    });
+  }
+
+  /** Waits for idle without cutting (used before closing the pool of a removed instance). */
+  whenIdle(cb: () => void): void {
+    if (this.active.size === 0) cb();
+    else this.idleWaiters.push(cb);
+  }
+
+  async dispose(): Promise<void> {
+    await this.pool.close().catch(() => this.pool.destroy());
+  }
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}

@@ -1,0 +1,119 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { Cuttable, Upstream } from './upstream.ts';
+
+/** Close code sent to clients when their instance is drained: "service restart", reconnect. */
+export const WS_SERVICE_RESTART = 1012;
+
+const kProtocol = Symbol('upstreamProtocol');
+type UpgradeReq = IncomingMessage & { [kProtocol]?: string };
+
+/**
+ * WebSocket passthrough. Both sides are terminated in the proxy (ws on both
+ * ends) so that, at a drain timeout, the client gets a proper close frame
+ * with 1012 instead of a reset.
+ */
+export class WebSocketRelay {
+  private readonly server = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    handleProtocols: (_protocols, req) => (req as UpgradeReq)[kProtocol] ?? false,
+  });
+
+  handle(req: IncomingMessage, socket: Duplex, head: Buffer, u: Upstream, headers: string[]): void {
+    const protocols = headerValue(req, 'sec-websocket-protocol');
+    const upstream = new WebSocket(`ws://${u.host.includes(':') ? `[${u.host}]` : u.host}:${u.port}${req.url ?? '/'}`, protocols ? protocols.split(',').map((p) => p.trim()) : [], {
+      headers: forwardable(headers),
+      perMessageDeflate: false,
+      handshakeTimeout: 10_000,
+    });
+    const pair = new RelayPair(u);
+    upstream.once('open', () => {
+      (req as UpgradeReq)[kProtocol] = upstream.protocol || undefined;
+      if (socket.destroyed) return upstream.terminate();
+      this.server.handleUpgrade(req, socket, head, (client) => pair.join(client, upstream));
+    });
+    upstream.once('unexpected-response', (_r, res) => {
+      rawReply(socket, res.statusCode ?? 502, `upstream refused the WebSocket upgrade (${res.statusCode})`);
+      upstream.terminate();
+    });
+    upstream.once('error', (err) => {
+      if (pair.client) return;
+      rawReply(socket, 502, `upstream instance "${u.id}" failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+    });
+  }
+
+  close(): void {
+    for (const c of this.server.clients) c.terminate();
+    this.server.close();
+  }
+}
+
+/** One relayed connection; counted on the instance so drain waits for it, and cut with 1012. */
+class RelayPair implements Cuttable {
+  client: WebSocket | undefined;
+  private upstream: WebSocket | undefined;
+  private ended = false;
+
+  constructor(private readonly u: Upstream) {}
+
+  join(client: WebSocket, upstream: WebSocket): void {
+    this.client = client;
+    this.upstream = upstream;
+    this.u.active.add(this);
+    client.on('message', (data: RawData, isBinary: boolean) => upstream.send(data, { binary: isBinary }));
+    upstream.on('message', (data: RawData, isBinary: boolean) => client.send(data, { binary: isBinary }));
+    client.on('close', (code, reason) => this.end(upstream, code, reason));
+    upstream.on('close', (code, reason) => this.end(client, code, reason));
+    client.on('error', () => upstream.terminate());
+    upstream.on('error', () => client.close(1011, 'upstream error'));
+  }
+
+  cut(): void {
+    this.client?.close(WS_SERVICE_RESTART, 'service restart');
+    this.upstream?.close(1001, 'going away');
+    // A client that never answers the close frame must not hold the drain forever.
+    setTimeout(() => this.client?.terminate(), 5_000).unref();
+    this.release();
+  }
+
+  private end(other: WebSocket, code: number, reason: Buffer): void {
+    if (other.readyState === WebSocket.OPEN) other.close(sendableCode(code), reason);
+    this.release();
+  }
+
+  private release(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.u.active.delete(this);
+    this.u.released();
+  }
+}
+
+/** 1005/1006/1015 describe a close but may not be sent in a frame. */
+function sendableCode(code: number): number {
+  return code === 1005 || code === 1006 || code === 1015 || code < 1000 ? 1000 : code;
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(',') : v;
+}
+
+/** The ws client sets its own handshake headers; everything else (Host, cookies, auth, X-Forwarded-*) goes along. */
+function forwardable(headers: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < headers.length; i += 2) {
+    const n = headers[i]!.toLowerCase();
+    if (n.startsWith('sec-websocket-')) continue;
+    out[n] = out[n] ? `${out[n]}, ${headers[i + 1]}` : headers[i + 1]!;
+  }
+  return out;
+}
+
+export function rawReply(socket: Duplex, status: number, message: string): void {
+  if (socket.destroyed) return;
+  const body = `${message}\n`;
+  socket.end(`HTTP/1.1 ${status} ${status === 400 ? 'Bad Request' : 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}

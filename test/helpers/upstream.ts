@@ -1,0 +1,76 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { request } from 'undici';
+
+/** A tiny upstream on 127.0.0.1 and a free port, answering with its own name unless a handler says otherwise. */
+export interface TestUpstream {
+  name: string;
+  port: number;
+  server: Server;
+  /** Requests seen, in order. */
+  seen: IncomingMessage[];
+  close(): Promise<void>;
+}
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, name: string) => void;
+
+export async function startUpstream(name: string, handler?: Handler): Promise<TestUpstream> {
+  const seen: IncomingMessage[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req);
+    if (handler) return handler(req, res, name);
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'x-upstream': name });
+      res.end(name);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    name,
+    port,
+    server,
+    seen,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** GET through the proxy; returns status, body and headers. */
+export async function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+  const res = await request(url, { headers });
+  return { status: res.statusCode, body: await res.body.text(), headers: res.headers };
+}
+
+/** Polls until fn() is truthy or the time is up (then throws with the label). */
+export async function waitFor<T>(fn: () => T | Promise<T>, label: string, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${label}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A one-service, one-listener routes state on a free port. */
+export function oneService(revisions: Array<{ name: string; weight: number; ports: number[] }>, extra: Record<string, unknown> = {}) {
+  return {
+    listeners: [{ port: 0, host: '127.0.0.1', services: ['web'] }],
+    services: [
+      {
+        name: 'web',
+        revisions: revisions.map((r) => ({
+          name: r.name,
+          weight: r.weight,
+          instances: r.ports.map((p, i) => ({ id: `${r.name}-${i}`, host: '127.0.0.1', port: p })),
+        })),
+        ...extra,
+      },
+    ],
+  };
+}
