@@ -210,6 +210,7 @@ export class InstanceManager extends EventEmitter<{ change: [ManagedInstance] }>
 
   private async restart(slot: InstanceSlot, failure: InstanceFailure, delayMs: number): Promise<void> {
     if (failure.reason === 'liveness') await this.killQuietly(slot);
+    if (this.closed || slot.stopping) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, delayMs);
       slot.cancelBackoff = () => (clearTimeout(timer), resolve());
@@ -231,7 +232,12 @@ export class InstanceManager extends EventEmitter<{ change: [ManagedInstance] }>
     this.beginProbing(slot, this.startingIntervalMs);
   }
 
+  /** Drains (through the controller's hook), then stops the current process; errors are logged. */
   private async killQuietly(slot: InstanceSlot): Promise<void> {
+    const snap = slot.snapshot();
+    await Promise.resolve(snap).then((i) => slot.opts.drain?.(i)).catch((err: unknown) => {
+      this.logger?.error({ instance: slot.id, err }, 'drain before stopping an unhealthy instance failed');
+    });
     await this.provider.stop(slot.record, slot.opts.stop ?? DEFAULT_STOP).catch((err: unknown) => {
       this.logger?.error({ instance: slot.id, err }, 'could not stop an unhealthy instance');
     });

@@ -47,6 +47,12 @@ export interface ManageOptions {
   liveness?: Probe;
   /** How a liveness failure stops the old process before restarting it; default SIGTERM, SIGKILL after 10 s. */
   stop?: StopOptions;
+  /**
+   * Called before the manager itself stops a live process (liveness failure),
+   * with the instance already in state 'restarting' or 'failed': take it out
+   * of the proxy and wait for its requests to drain. Errors are logged.
+   */
+  drain?: (inst: ManagedInstance) => Promise<void>;
   /** Overrides the manager's restart policy for this instance. */
   restart?: Partial<RestartPolicy>;
   /**

@@ -100,7 +100,11 @@ describe('InstanceManager', () => {
       readiness: { ...readiness, path: '/' },
       liveness: { ...readiness, failureThreshold: 2 },
       stop: { signal: 'SIGTERM', killAfterMs: 2000 },
+      drain: async (i) => {
+        drained.push(`${i.state}:${m.provider.isAlive(i.record)}`);
+      },
     };
+    const drained: string[] = [];
     const inst = await m.start(appSpec(), opts);
     await m.waitFor(inst.id, isReady, WAIT);
     await httpText(inst.record.port, '/sick');
@@ -109,6 +113,7 @@ describe('InstanceManager', () => {
     assert.notEqual(again.record.pid, inst.record.pid);
     assert.equal(m.provider.isAlive(inst.record), false, 'the unhealthy process was stopped');
     assert.equal(again.lastExit, undefined, 'we stopped it; it did not exit on its own');
+    assert.deepEqual(drained, ['restarting:true'], 'drained once, out of service and still running');
   });
 
   test('a crash loop marks the instance failed and stops restarting it', async () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { LocalProvider } from '../../src/runtime/local/local-provider.ts';
 import type { InstanceSpec } from '../../src/runtime/provider.ts';
 import { serverCommand } from '../helpers/apps/paths.ts';
+import { defaultPortRange, freePort } from '../../src/runtime/local/ports.ts';
 import { providerConformance } from './provider-conformance.ts';
 import { httpText, waitUntil } from './wait.ts';
 
@@ -72,6 +73,15 @@ describe('LocalProvider', () => {
     await provider.stop(impostor, { signal: 'SIGKILL', killAfterMs: 100 });
     assert.equal(provider.isAlive(r), true, 'the real process was not signalled');
     assert.equal(await httpText(r.port), 'v2');
+  });
+
+  test('ports come from below the ephemeral range and are not handed out twice', async () => {
+    const range = defaultPortRange();
+    assert.ok(range.max < Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0]));
+    const ports = await Promise.all(Array.from({ length: 20 }, () => freePort('127.0.0.1')));
+    assert.equal(new Set(ports).size, 20);
+    for (const p of ports) assert.ok(p >= range.min && p <= range.max, `${p} in ${range.min}..${range.max}`);
+    assert.equal(await freePort('127.0.0.1', { min: 0, max: 0 }) > 0, true, 'an empty range falls back to any free port');
   });
 
   test('a missing working directory is a clear error', async () => {

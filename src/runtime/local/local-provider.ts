@@ -5,7 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { ExitListener, InstanceRecord, InstanceSpec, Probe, RuntimeProvider, StopOptions } from '../provider.ts';
-import { freePort } from './ports.ts';
+import { freePort, type PortRange } from './ports.ts';
 import { probeOnce } from './probe.ts';
 import { groupMembers, isSameProcess, signalGroup } from './proc.ts';
 import { spawnInstance } from './spawn-instance.ts';
@@ -14,10 +14,12 @@ import { terminateGroup } from './terminate.ts';
 export interface LocalProviderOptions {
   /** Logs go to `<stateDir>/logs/<service>/<revision>-<id>.log`. */
   stateDir: string;
-  /** Address instances are told nothing about but are probed and proxied on; default 127.0.0.1. */
+  /** Address instances are probed and proxied on; default 127.0.0.1. Instances are not told it (only PORT). */
   host?: string;
   /** How often adopted instances (not our children) are checked for exit; default 500 ms. */
   adoptPollMs?: number;
+  /** Ports instances get; default the 12768 ports below the kernel's ephemeral range (20000..32767). */
+  portRange?: PortRange;
 }
 
 interface Tracked {
@@ -32,6 +34,7 @@ export class LocalProvider implements RuntimeProvider {
   readonly stateDir: string;
   readonly host: string;
   private readonly adoptPollMs: number;
+  private readonly portRange: PortRange | undefined;
   private readonly tracked = new Map<string, Tracked>();
   private readonly listeners: ExitListener[] = [];
 
@@ -39,10 +42,11 @@ export class LocalProvider implements RuntimeProvider {
     this.stateDir = opts.stateDir;
     this.host = opts.host ?? '127.0.0.1';
     this.adoptPollMs = opts.adoptPollMs ?? 500;
+    this.portRange = opts.portRange;
   }
 
   async start(spec: InstanceSpec): Promise<InstanceRecord> {
-    const port = await freePort(this.host);
+    const port = await freePort(this.host, this.portRange);
     const { record, child } = await spawnInstance(this.stateDir, this.host, port, spec);
     this.untrack(record.id);
     const t: Tracked = { record, child, stopping: false };
