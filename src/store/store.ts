@@ -1,0 +1,46 @@
+/**
+ * The control plane's durable state behind one narrow, synchronous interface:
+ * immutable revisions, one versioned rollout state per service, the records
+ * needed to adopt running instances again, and an append-only event log.
+ * Every implementation runs test/store/store-conformance.ts.
+ */
+import type { InstanceRecord } from '../runtime/provider.ts';
+import type { RolloutState } from '../rollout/state.ts';
+import type { Revision, RolloutEvent } from '../rollout/types.ts';
+
+export type NewEvent = Omit<RolloutEvent, 'id'>;
+export type NewRevision = Omit<Revision, 'number'>;
+
+export interface EventQuery {
+  service?: string;
+  /** Only events with a larger id (for following the log). */
+  sinceId?: number;
+  /** With sinceId: the first `limit` after it; without: the last `limit`. Default 1000. */
+  limit?: number;
+}
+
+export interface Store {
+  /** Stores a revision under the service's next number (1, 2, 3...) and returns it. */
+  createRevision(rev: NewRevision): Revision;
+  getRevision(service: string, number: number): Revision | undefined;
+  /** Oldest first. */
+  listRevisions(service: string): Revision[];
+  /** Deletes the oldest revisions beyond `keep`, never those in `protect`; returns the numbers deleted. */
+  pruneRevisions(service: string, keep: number, protect: number[]): number[];
+
+  getRollout(service: string): RolloutState | undefined;
+  listRollouts(): RolloutState[];
+  /** Writes the state and its events in one transaction (all or nothing); returns the stored events. */
+  saveRollout(state: RolloutState, events?: NewEvent[]): RolloutEvent[];
+
+  /** Inserts or replaces the record with this id (pid and port change on a restart in place). */
+  putInstance(record: InstanceRecord): void;
+  deleteInstance(id: string): void;
+  listInstances(filter?: { service?: string; revision?: string }): InstanceRecord[];
+
+  appendEvents(events: NewEvent[]): RolloutEvent[];
+  /** Ascending by id. */
+  listEvents(query?: EventQuery): RolloutEvent[];
+
+  close(): void;
+}

@@ -1,0 +1,116 @@
+/**
+ * The one suite every Store implementation runs. `open` returns a fresh,
+ * empty store; `reopen` (when the store is durable) opens the same data again.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { InstanceRecord } from '../../src/runtime/provider.ts';
+import { initialState } from '../../src/rollout/state.ts';
+import type { NewRevision, Store } from '../../src/store/store.ts';
+
+export interface StoreHarness {
+  open(): Store;
+  reopen?(): Store;
+  cleanup?(): void;
+}
+
+export function revision(service: string, version: string, createdAt = 1000): NewRevision {
+  return { service, version, command: 'node server.js', cwd: '/app', env: { A: '1' }, strategy: 'rolling', configHash: `hash-${version}`, createdAt };
+}
+
+export function instance(id: string, service = 'web', revision = '1'): InstanceRecord {
+  return { id, service, revision, version: 'v1', pid: 4242, host: '127.0.0.1', port: 40000, startedAt: 1, logFile: `/tmp/${id}.log`, restarts: 0 };
+}
+
+export function storeConformance(name: string, h: StoreHarness): void {
+  describe(`Store conformance: ${name}`, () => {
+    const withStore = (fn: (s: Store) => void) => () => {
+      const s = h.open();
+      try {
+        fn(s);
+      } finally {
+        s.close();
+        h.cleanup?.();
+      }
+    };
+
+    test('revisions are numbered per service from 1 and read back unchanged', withStore((s) => {
+      assert.equal(s.createRevision(revision('web', 'v1')).number, 1);
+      assert.equal(s.createRevision(revision('web', 'v2')).number, 2);
+      assert.equal(s.createRevision(revision('api', 'a1')).number, 1);
+      assert.deepEqual(s.getRevision('web', 2), { ...revision('web', 'v2'), number: 2 });
+      assert.deepEqual(s.listRevisions('web').map((r) => r.version), ['v1', 'v2']);
+      assert.equal(s.getRevision('web', 9), undefined);
+    }));
+
+    test('pruning keeps the newest and every protected revision', withStore((s) => {
+      for (let i = 1; i <= 6; i++) s.createRevision(revision('web', `v${i}`));
+      assert.deepEqual(s.pruneRevisions('web', 3, [1]), [2, 3]);
+      assert.deepEqual(s.listRevisions('web').map((r) => r.number), [1, 4, 5, 6]);
+      assert.equal(s.createRevision(revision('web', 'v7')).number, 7, 'numbers are never reused');
+    }));
+
+    test('rollout state is saved whole with its events', withStore((s) => {
+      assert.equal(s.getRollout('web'), undefined);
+      const st = { ...initialState('web', 5), stable: 1, phase: 'Healthy' as const };
+      st.desired.scale[1] = 3;
+      const stored = s.saveRollout(st, [{ service: 'web', time: 5, type: 'RolloutCompleted', reason: 'done', revision: 1 }]);
+      assert.equal(stored.length, 1);
+      assert.ok(stored[0]!.id > 0);
+      assert.deepEqual(s.getRollout('web'), st);
+      s.saveRollout({ ...st, phase: 'Progressing', canary: 2 });
+      assert.equal(s.getRollout('web')?.canary, 2);
+      assert.deepEqual(s.listRollouts().map((r) => r.service), ['web']);
+    }));
+
+    test('instance records are upserted by id and filtered by service and revision', withStore((s) => {
+      s.putInstance(instance('a'));
+      s.putInstance(instance('b', 'web', '2'));
+      s.putInstance(instance('c', 'api', '1'));
+      s.putInstance({ ...instance('a'), pid: 5555, port: 40001, restarts: 1 });
+      assert.equal(s.listInstances().length, 3);
+      assert.deepEqual(s.listInstances({ service: 'web' }).map((r) => r.id), ['a', 'b']);
+      assert.deepEqual(s.listInstances({ service: 'web', revision: '2' }).map((r) => r.id), ['b']);
+      assert.equal(s.listInstances({ service: 'web' })[0]!.pid, 5555);
+      s.deleteInstance('a');
+      s.deleteInstance('missing');
+      assert.deepEqual(s.listInstances({ service: 'web' }).map((r) => r.id), ['b']);
+    }));
+
+    test('events are append-only, ascending, and can be followed with sinceId', withStore((s) => {
+      const ev = (service: string, type: string) => ({ service, time: 1, type, reason: type });
+      s.appendEvents([ev('web', 'A'), ev('api', 'B'), ev('web', 'C')]);
+      s.appendEvents([ev('web', 'D')]);
+      assert.deepEqual(s.listEvents().map((e) => e.type), ['A', 'B', 'C', 'D']);
+      assert.deepEqual(s.listEvents({ service: 'web' }).map((e) => e.type), ['A', 'C', 'D']);
+      assert.deepEqual(s.listEvents({ limit: 2 }).map((e) => e.type), ['C', 'D'], 'without sinceId: the last N');
+      const first = s.listEvents()[0]!;
+      assert.deepEqual(s.listEvents({ sinceId: first.id, limit: 2 }).map((e) => e.type), ['B', 'C'], 'with sinceId: the next N');
+      assert.equal(first.revision, undefined);
+      const ids = s.listEvents().map((e) => e.id);
+      assert.deepEqual([...ids].sort((a, b) => a - b), ids);
+    }));
+
+    if (h.reopen) {
+      const reopen = h.reopen;
+      test('everything survives closing and reopening', () => {
+        const s = h.open();
+        try {
+          s.createRevision(revision('web', 'v1'));
+          s.saveRollout({ ...initialState('web', 1), stable: 1 }, [{ service: 'web', time: 1, type: 'X', reason: 'x' }]);
+          s.putInstance(instance('a'));
+          s.close();
+          const again = reopen();
+          assert.equal(again.getRevision('web', 1)?.version, 'v1');
+          assert.equal(again.getRollout('web')?.stable, 1);
+          assert.equal(again.listInstances().length, 1);
+          assert.equal(again.listEvents().length, 1);
+          assert.equal(again.createRevision(revision('web', 'v2')).number, 2);
+          again.close();
+        } finally {
+          h.cleanup?.();
+        }
+      });
+    }
+  });
+}
