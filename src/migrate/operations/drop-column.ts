@@ -1,0 +1,68 @@
+/**
+ * drop_column: the new version's view leaves the column out; complete drops
+ * it. With `down`, a trigger fills it for rows the new version inserts, so the
+ * old version keeps seeing valid values.
+ */
+import { STAGE, ddl, type Action } from '../actions.ts';
+import { InvalidOperationError } from '../errors.ts';
+import { withTable } from '../model.ts';
+import { ident } from '../sql.ts';
+import { createTrigger, dropTrigger, triggerName, withShape } from '../triggers.ts';
+import { actionId, requireColumn, requireTable, requireUnchanged, tableRef } from './common.ts';
+import type { Operation } from './types.ts';
+
+export const dropColumn: Operation<'drop_column'> = {
+  validate(spec, ctx) {
+    const table = requireTable(ctx, spec.table);
+    const column = requireColumn(ctx, table, spec.column);
+    requireUnchanged(ctx, table, column);
+    if (table.primaryKey.includes(column.physical)) {
+      throw new InvalidOperationError(ctx.kind, `"${spec.column}" is part of the primary key of "${spec.table}"`, 'drop the key first');
+    }
+    if (!column.nullable && column.default === null && spec.down === undefined) {
+      throw new InvalidOperationError(
+        ctx.kind,
+        `"${spec.column}" is NOT NULL without a default, so inserts from the new version would fail`,
+        'add "down: <sql expression>" to fill it for the old version',
+      );
+    }
+  },
+
+  apply(spec, ctx) {
+    return withTable(ctx.model, spec.table, (t) => ({ ...t, columns: t.columns.filter((c) => c.name !== spec.column) }));
+  },
+
+  start(spec, ctx) {
+    if (spec.down === undefined) return [];
+    const table = requireTable(ctx, spec.table);
+    const column = requireColumn(ctx, table, spec.column);
+    const newShape = table.columns.filter((c) => c.name !== spec.column);
+    const fill = withShape(newShape, `NEW.${ident(column.physical)} := (${spec.down});`);
+    return createTrigger({
+      id: actionId(ctx, 'sync'),
+      name: triggerName(ctx.migration, ctx.index, table.physical),
+      schema: ctx.model.schema,
+      table: table.physical,
+      migration: ctx.migration,
+      versionSchema: ctx.versionSchema,
+      fromOld: '',
+      fromNew: `IF TG_OP = 'INSERT' THEN\n${fill}\nEND IF;`,
+    });
+  },
+
+  complete(spec, ctx) {
+    const table = requireTable(ctx, spec.table);
+    const column = requireColumn(ctx, table, spec.column);
+    return [...dropSync(spec, ctx), ddl(actionId(ctx, 'drop'), `ALTER TABLE ${tableRef(ctx, table)} DROP COLUMN IF EXISTS ${ident(column.physical)}`, STAGE.drop)];
+  },
+
+  rollback(spec, ctx) {
+    return dropSync(spec, ctx);
+  },
+};
+
+function dropSync(spec: { table: string; down?: string | undefined }, ctx: Parameters<typeof requireTable>[0]): Action[] {
+  if (spec.down === undefined) return [];
+  const table = requireTable(ctx, spec.table);
+  return dropTrigger(actionId(ctx, 'sync'), triggerName(ctx.migration, ctx.index, table.physical), ctx.model.schema, table.physical);
+}
