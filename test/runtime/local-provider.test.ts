@@ -4,9 +4,13 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalProvider } from '../../src/runtime/local/local-provider.ts';
-import type { InstanceSpec } from '../../src/runtime/provider.ts';
+import type { InstanceRecord, InstanceSpec } from '../../src/runtime/provider.ts';
 import { serverCommand } from '../helpers/apps/paths.ts';
 import { defaultPortRange, freePort } from '../../src/runtime/local/ports.ts';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { providerConformance } from './provider-conformance.ts';
 import { httpText, waitUntil } from './wait.ts';
 
@@ -82,6 +86,24 @@ describe('LocalProvider', () => {
     assert.equal(new Set(ports).size, 20);
     for (const p of ports) assert.ok(p >= range.min && p <= range.max, `${p} in ${range.min}..${range.max}`);
     assert.equal(await freePort('127.0.0.1', { min: 0, max: 0 }) > 0, true, 'an empty range falls back to any free port');
+  });
+
+  test('an instance outlives a controller killed with SIGKILL and is adopted by the next one', async () => {
+    const ctl = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/controller.ts', import.meta.url)), stateDir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const [line] = (await once(createInterface({ input: ctl.stdout! }), 'line')) as [string];
+    const record = JSON.parse(line) as InstanceRecord;
+    stopAll.push(() => provider.stop(record, { signal: 'SIGKILL', killAfterMs: 1000 }));
+    const probe = { path: '/healthz', intervalMs: 50, timeoutMs: 1000, failureThreshold: 1, successThreshold: 1 };
+    await waitUntil(() => provider.probe(record, probe), 'instance ready');
+    ctl.kill('SIGKILL');
+    await once(ctl, 'exit');
+    assert.equal(await httpText(record.port), 'v1', 'still serving after the controller died');
+    const next = new LocalProvider({ stateDir });
+    assert.equal(next.adopt(record), true);
+    await next.stop(record, { signal: 'SIGTERM', killAfterMs: 5000 });
+    assert.equal(next.isAlive(record), false);
   });
 
   test('a missing working directory is a clear error', async () => {
