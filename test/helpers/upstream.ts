@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
@@ -87,4 +88,21 @@ export function nodeGet(url: string, headers: Record<string, string>): Promise<{
     req.on('error', reject);
     req.end();
   });
+}
+
+/** An upstream in its own process, so a test can SIGKILL it like a crashing instance. */
+export async function spawnUpstream(name: string): Promise<{ port: number; child: ChildProcess; kill(): Promise<void> }> {
+  const code = `const http=require('node:http');const s=http.createServer((q,r)=>{q.resume();q.on('end',()=>r.end(${JSON.stringify(name)}))});s.listen(0,'127.0.0.1',()=>console.log(s.address().port));`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    child.once('exit', (c) => reject(new Error(`upstream ${name} exited with ${c}`)));
+  });
+  const kill = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  };
+  return { port, child, kill };
 }

@@ -1,0 +1,94 @@
+import { test, describe, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'undici';
+import { createProxy, type Proxy } from '../../src/proxy/proxy.ts';
+import { startUpstream, spawnUpstream, get, oneService, waitFor } from '../helpers/upstream.ts';
+
+describe('retries and the wait queue', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  after(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+  function track(p: Proxy): Proxy {
+    cleanups.push(() => p.close());
+    return p;
+  }
+
+  test('killing an instance under load yields zero client errors (GET and small POST)', async () => {
+    const ups = await Promise.all(['a', 'b', 'c'].map((n) => spawnUpstream(n)));
+    for (const u of ups) cleanups.push(() => u.kill());
+    const proxy = track(createProxy({ eject5xx: 0 }));
+    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: ups.map((u) => u.port) }]));
+    const base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
+    let stop = false;
+    let ok = 0;
+    const failures: string[] = [];
+    const workers = Array.from({ length: 8 }, async (_, i) => {
+      while (!stop) {
+        try {
+          const post = i % 2 === 1;
+          const r = await request(`${base}/x`, post ? { method: 'POST', body: 'payload' } : {});
+          const body = await r.body.text();
+          if (r.statusCode === 200) ok++;
+          else failures.push(`${r.statusCode} ${body}`);
+        } catch (err) {
+          failures.push(String(err));
+        }
+      }
+    });
+    await waitFor(() => ok > 200, 'load running', 20_000);
+    await ups[0]!.kill();
+    const after1 = ok;
+    await waitFor(() => ok > after1 + 200, 'load after the first kill', 20_000);
+    await ups[1]!.kill();
+    const after2 = ok;
+    await waitFor(() => ok > after2 + 200, 'load after the second kill', 20_000);
+    stop = true;
+    await Promise.all(workers);
+    assert.deepEqual(failures, []);
+    const inst = proxy.stats()[0]!.revisions.v1!.instances;
+    assert.equal(inst['v1-0']!.healthy, false, 'the killed instance is ejected');
+  });
+
+  test('a request waits in the queue while no instance is ready and is served once one is', async () => {
+    const a = await startUpstream('a');
+    cleanups.push(() => a.close());
+    const proxy = track(createProxy({ queueTimeoutMs: 10_000 }));
+    const state = oneService([{ name: 'v1', weight: 10000, ports: [a.port] }]);
+    state.services[0]!.revisions[0]!.instances[0]!.ready = false as never;
+    await proxy.apply(state);
+    const base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
+    let settled = false;
+    const pending = get(`${base}/`).then((r) => ((settled = true), r));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(settled, false, 'held, not failed');
+    assert.equal(a.seen.length, 0);
+    assert.equal(proxy.setReady('v1-0', true), true);
+    const r = await pending;
+    assert.equal(r.status, 200);
+    assert.equal(r.body, 'a');
+  });
+
+  test('503 with a clear body after queueTimeout when nothing becomes ready', async () => {
+    const proxy = track(createProxy({ queueTimeoutMs: 300 }));
+    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [] }]));
+    const r = await get(`http://127.0.0.1:${proxy.addresses()[0]!.port}/`);
+    assert.equal(r.status, 503);
+    assert.match(r.body, /no ready instance for service "web" within 300 ms/);
+    assert.equal(proxy.stats()[0]!.revisions.v1!.byClass.error, 1);
+  });
+
+  test('a refused connection is retried on another instance, even for a streamed POST (nothing of its body was read yet)', async () => {
+    const good = await startUpstream('good');
+    cleanups.push(() => good.close());
+    const dead = await spawnUpstream('dead');
+    await dead.kill(); // its port now refuses connections
+    const proxy = track(createProxy({ retryBufferBytes: 16 }));
+    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [dead.port, good.port] }]));
+    const base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
+    for (let i = 0; i < 10; i++) {
+      const r = await request(`${base}/`, { method: 'POST', body: 'x'.repeat(1000) });
+      assert.equal(r.statusCode, 200, await r.body.text());
+    }
+  });
+});
