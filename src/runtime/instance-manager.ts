@@ -48,12 +48,12 @@ export class InstanceManager extends EventEmitter<{ change: [ManagedInstance] }>
 
   /** Starts an instance and begins probing it; resolves once the process runs (state 'starting'). */
   async start(spec: InstanceSpec, opts: ManageOptions): Promise<ManagedInstance> {
+    if (this.closed) throw new Error('InstanceManager.start() after close()');
     const record = await this.provider.start(spec);
     const slot = new InstanceSlot(record, opts, { ...spec, id: record.id }, this.policyFor(opts));
     this.slots.set(slot.id, slot);
     this.logger?.info({ instance: slot.id, pid: record.pid, port: record.port }, 'instance started');
-    if (this.closed) await this.provider.stop(record, opts.stop ?? DEFAULT_STOP);
-    else this.beginProbing(slot, this.startingIntervalMs);
+    this.beginProbing(slot, this.startingIntervalMs);
     this.emitChange(slot);
     return slot.snapshot();
   }
@@ -133,11 +133,15 @@ export class InstanceManager extends EventEmitter<{ change: [ManagedInstance] }>
     await slot.restarting?.catch(() => {});
     try {
       await this.provider.stop(slot.record, opts);
-    } finally {
-      this.slots.delete(slot.id);
-      this.setState(slot, 'stopped');
-      this.logger?.info({ instance: slot.id, pid: slot.record.pid }, 'instance stopped');
+    } catch (err) {
+      // Still running: keep it listed as failed so stop() can be tried again.
+      slot.stopping = undefined;
+      this.setState(slot, 'failed');
+      throw err;
     }
+    this.slots.delete(slot.id);
+    this.setState(slot, 'stopped');
+    this.logger?.info({ instance: slot.id, pid: slot.record.pid }, 'instance stopped');
   }
 
   private beginProbing(slot: InstanceSlot, firstDelayMs: number): void {
@@ -201,7 +205,7 @@ export class InstanceManager extends EventEmitter<{ change: [ManagedInstance] }>
     this.logger?.warn({ instance: slot.id, pid: slot.record.pid, reason: failure.reason, streak: d.streak, delayMs: d.delayMs }, failure.message);
     if (d.giveUp || !slot.spec) {
       this.setState(slot, 'failed');
-      if (failure.reason === 'liveness') void this.killQuietly(slot);
+      if (failure.reason === 'liveness') slot.restarting = this.killQuietly(slot).finally(() => (slot.restarting = undefined));
       return;
     }
     this.setState(slot, 'restarting');

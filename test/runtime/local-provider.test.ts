@@ -7,6 +7,7 @@ import { LocalProvider } from '../../src/runtime/local/local-provider.ts';
 import type { InstanceRecord, InstanceSpec } from '../../src/runtime/provider.ts';
 import { serverCommand } from '../helpers/apps/paths.ts';
 import { defaultPortRange, freePort } from '../../src/runtime/local/ports.ts';
+import { shellCommand } from '../../src/runtime/local/spawn-instance.ts';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -59,6 +60,22 @@ describe('LocalProvider', () => {
     assert.match(log, new RegExp(`listening on ${r.port} version=v2 instance=${r.id}`));
     await provider.stop(r, { signal: 'SIGTERM', killAfterMs: 5000 });
     assert.equal(await provider.probe(r, { intervalMs: 1, timeoutMs: 500, failureThreshold: 1, successThreshold: 1 }), false, 'the whole group stopped, the server too');
+  });
+
+  test('a simple command is exec’d, so the program itself is the instance’s pid', async () => {
+    const r = await start(appSpec());
+    assert.equal(await httpText(r.port, '/pid'), String(r.pid));
+    const cases: Array<[string, string]> = [
+      ['node server.js', 'exec node server.js'],
+      ["  'my app' --flag=1 \"two words\"", "exec 'my app' --flag=1 \"two words\""],
+      ['exec node x', 'exec node x'],
+      ['cd app && node x', 'cd app && node x'],
+      ['node a | tee log', 'node a | tee log'],
+      ['PORT2=1 node x', 'PORT2=1 node x'],
+      ['node $FILE', 'node $FILE'],
+      ['node x > out', 'node x > out'],
+    ];
+    for (const [cmd, want] of cases) assert.equal(shellCommand(cmd), want, cmd);
   });
 
   test('writes output to <stateDir>/logs/<service>/<revision>-<id>.log, private to the owner', async () => {

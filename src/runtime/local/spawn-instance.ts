@@ -48,7 +48,7 @@ export async function spawnInstance(stateDir: string, host: string, port: number
   let child: ChildProcess;
   try {
     writeSync(fd, `[cutover] ${new Date().toISOString()} starting ${id} (revision ${spec.revision}, ${spec.version}) on ${host}:${port}\n`);
-    child = spawn('/bin/sh', ['-c', spec.command], {
+    child = spawn('/bin/sh', ['-c', shellCommand(spec.command)], {
       cwd: spec.cwd,
       env: instanceEnv(spec, id, port),
       detached: true,
@@ -74,6 +74,18 @@ export async function spawnInstance(stateDir: string, host: string, port: number
     pgid: pid,
   };
   return { record, child };
+}
+
+/**
+ * A simple command (a program and its arguments, nothing else for the shell
+ * to do) runs with `exec`, so the program itself leads the process group:
+ * its PID is the instance's and its exit code or signal is reported as is.
+ * Anything else (pipes, `&&`, redirections, variables, leading assignments)
+ * runs under the shell unchanged.
+ */
+export function shellCommand(command: string): string {
+  const simple = /^[^;&|<>()$`\n*?[\]{}~#!]+$/.test(command) && !/^\s*[A-Za-z_][A-Za-z0-9_]*=/.test(command);
+  return simple && !/^\s*exec\s/.test(command) ? `exec ${command.trim()}` : command;
 }
 
 function checkCwd(spec: InstanceSpec): void {
