@@ -86,6 +86,19 @@ describe('LocalProvider', () => {
     assert.match(readFileSync(r.logFile, 'utf8'), /SIGTERM: closing/);
   });
 
+  test('a restart in place appends to the same log, which moves to .1 once past maxLogBytes', async () => {
+    const small = new LocalProvider({ stateDir, maxLogBytes: 10 });
+    const first = await small.start(appSpec());
+    stopAll.push(() => small.stop(first, { signal: 'SIGKILL', killAfterMs: 1000 }));
+    await small.stop(first, { signal: 'SIGTERM', killAfterMs: 5000 });
+    const second = await small.start({ ...appSpec(), id: first.id });
+    stopAll.push(() => small.stop(second, { signal: 'SIGKILL', killAfterMs: 1000 }));
+    assert.equal(second.id, first.id);
+    assert.equal(second.logFile, first.logFile);
+    assert.match(readFileSync(`${first.logFile}.1`, 'utf8'), new RegExp(`on 127.0.0.1:${first.port}`));
+    assert.match(readFileSync(second.logFile, 'utf8'), new RegExp(`^\\[cutover\\] .* on 127.0.0.1:${second.port}`));
+  });
+
   test('a recycled PID is never mistaken for the instance, nor signalled', async () => {
     const r = await start(appSpec());
     const impostor = { ...r, id: 'other', procStart: '1' };

@@ -20,6 +20,8 @@ export interface LocalProviderOptions {
   adoptPollMs?: number;
   /** Ports instances get; default the 12768 ports below the kernel's ephemeral range (20000..32767). */
   portRange?: PortRange;
+  /** A log past this size moves to `<file>.1` when its instance (re)starts; default 100 MiB. */
+  maxLogBytes?: number;
 }
 
 interface Tracked {
@@ -35,6 +37,7 @@ export class LocalProvider implements RuntimeProvider {
   readonly host: string;
   private readonly adoptPollMs: number;
   private readonly portRange: PortRange | undefined;
+  private readonly maxLogBytes: number;
   private readonly tracked = new Map<string, Tracked>();
   private readonly listeners: ExitListener[] = [];
 
@@ -43,11 +46,12 @@ export class LocalProvider implements RuntimeProvider {
     this.host = opts.host ?? '127.0.0.1';
     this.adoptPollMs = opts.adoptPollMs ?? 500;
     this.portRange = opts.portRange;
+    this.maxLogBytes = opts.maxLogBytes ?? 100 * 1024 * 1024;
   }
 
   async start(spec: InstanceSpec): Promise<InstanceRecord> {
     const port = await freePort(this.host, this.portRange);
-    const { record, child } = await spawnInstance(this.stateDir, this.host, port, spec);
+    const { record, child } = await spawnInstance({ stateDir: this.stateDir, host: this.host, port, maxLogBytes: this.maxLogBytes }, spec);
     this.untrack(record.id);
     const t: Tracked = { record, child, stopping: false };
     this.tracked.set(record.id, t);

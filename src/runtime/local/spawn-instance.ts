@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { InstanceRecord, InstanceSpec } from '../provider.ts';
 import { InstanceStartError } from '../errors.ts';
@@ -38,11 +38,21 @@ export function instanceEnv(spec: InstanceSpec, id: string, port: number): NodeJ
   };
 }
 
-export async function spawnInstance(stateDir: string, host: string, port: number, spec: InstanceSpec): Promise<SpawnedInstance> {
+export interface SpawnOptions {
+  stateDir: string;
+  host: string;
+  port: number;
+  /** A log file past this size is moved to `<file>.1` when its instance (re)starts. */
+  maxLogBytes: number;
+}
+
+export async function spawnInstance(opts: SpawnOptions, spec: InstanceSpec): Promise<SpawnedInstance> {
+  const { host, port } = opts;
   checkCwd(spec);
   const id = spec.id ?? newInstanceId(spec.service, spec.revision);
-  const logFile = instanceLogFile(stateDir, spec.service, spec.revision, id);
+  const logFile = instanceLogFile(opts.stateDir, spec.service, spec.revision, id);
   mkdirSync(dirname(logFile), { recursive: true, mode: 0o700 });
+  rotateIfLarge(logFile, opts.maxLogBytes);
   // Instance output may hold secrets: the log is readable by its owner only.
   const fd = openSync(logFile, 'a', 0o600);
   let child: ChildProcess;
@@ -86,6 +96,15 @@ export async function spawnInstance(stateDir: string, host: string, port: number
 export function shellCommand(command: string): string {
   const simple = /^[^;&|<>()$`\n*?[\]{}~#!]+$/.test(command) && !/^\s*[A-Za-z_][A-Za-z0-9_]*=/.test(command);
   return simple && !/^\s*exec\s/.test(command) ? `exec ${command.trim()}` : command;
+}
+
+/** The running process holds its log open, so a log can only be rotated between runs. */
+function rotateIfLarge(file: string, maxBytes: number): void {
+  try {
+    if (statSync(file).size > maxBytes) renameSync(file, `${file}.1`);
+  } catch {
+    // no log yet
+  }
 }
 
 function checkCwd(spec: InstanceSpec): void {
