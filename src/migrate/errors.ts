@@ -181,3 +181,34 @@ export class DatabaseUrlMissingError extends CutoverError {
     });
   }
 }
+
+/** A PostgreSQL error outside Cutover's own checks, with the database URL and password scrubbed. */
+export class MigrationDatabaseError extends CutoverError {
+  constructor(message: string, sqlState: string | undefined, cause: unknown) {
+    super('MIGRATION_DATABASE_ERROR', message, {
+      status: 500,
+      hint: 'the database rejected a statement; nothing is left half-done (start undoes itself, complete and rollback are single transactions)',
+      fields: { sqlState },
+      cause,
+    });
+  }
+}
+
+/** Wraps any non-Cutover error, removing the URL and its password from the message. */
+export function scrubDatabaseError(err: unknown, databaseUrl: string): unknown {
+  if (err instanceof CutoverError) return err;
+  let message = err instanceof Error ? err.message : String(err);
+  for (const secret of secretsOf(databaseUrl)) message = message.replaceAll(secret, '[redacted]');
+  return new MigrationDatabaseError(message, (err as { code?: string }).code, err);
+}
+
+function secretsOf(url: string): string[] {
+  const out = [url];
+  try {
+    const u = new URL(url);
+    if (u.password) out.push(u.password, decodeURIComponent(u.password));
+  } catch {
+    // Not a URL (e.g. a keyword/value string): the whole string is still scrubbed.
+  }
+  return out.filter((s) => s.length > 0);
+}
