@@ -25,7 +25,7 @@ export interface AdminServerOptions {
   port?: number;
   token: string;
   /** Called after each successful PUT /routes (the process persists the table here). */
-  afterApply?: (state: RoutesState) => void;
+  afterApply?: (state: RoutesState) => Promise<void> | void;
 }
 
 export async function startAdminServer(proxy: Proxy, opts: AdminServerOptions): Promise<AdminServer> {
@@ -55,7 +55,7 @@ async function handle(proxy: Proxy, expected: Buffer, afterApply: AdminServerOpt
   if (path === '/routes' && method === 'PUT') {
     const state = parseRoutesState(await readJson(req), 'PUT /routes body');
     await proxy.apply(state);
-    afterApply?.(state);
+    await afterApply?.(state);
     return sendJson(res, 200, { ok: true });
   }
   if (path === '/routes' && method === 'GET') return sendJson(res, 200, proxy.routes());

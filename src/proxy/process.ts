@@ -41,7 +41,7 @@ export async function runProxyProcess(opts: ProxyProcessOptions): Promise<ProxyP
   const initial = config?.state ?? readTable(opts.tableFile);
   if (initial) await proxy.apply(initial);
   const persist = opts.tableFile ? tablePersister(opts.tableFile, log) : undefined;
-  if (persist && initial) persist(initial);
+  if (persist && initial) await persist(initial);
   let admin: AdminServer | undefined;
   if (opts.adminPort !== undefined) {
     const token = await readOrCreateToken(opts.tokenFile);
@@ -71,12 +71,13 @@ function readTable(file: string | undefined): RoutesState | undefined {
   return parseRoutesState(JSON.parse(readFileSync(file, 'utf8')), file);
 }
 
-/** Writes are chained so the file always ends with the last applied state. */
-function tablePersister(file: string, log: Logger): (state: RoutesState) => void {
+/** Writes are chained so the file always ends with the last applied state; the admin answer waits for it. */
+function tablePersister(file: string, log: Logger): (state: RoutesState) => Promise<void> {
   let chain = Promise.resolve();
   return (state) => {
     const text = JSON.stringify(state, null, 2);
     chain = chain.then(() => writeFileAtomic(file, text, 0o600)).catch((err: unknown) => log.error({ err: (err as Error).message, file }, 'cannot persist the route table'));
+    return chain;
   };
 }
 
