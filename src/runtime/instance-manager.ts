@@ -205,11 +205,20 @@ export class InstanceManager extends EventEmitter<{ change: [ManagedInstance] }>
     this.logger?.warn({ instance: slot.id, pid: slot.record.pid, reason: failure.reason, streak: d.streak, delayMs: d.delayMs }, failure.message);
     if (d.giveUp || !slot.spec) {
       this.setState(slot, 'failed');
-      if (failure.reason === 'liveness') slot.restarting = this.killQuietly(slot).finally(() => (slot.restarting = undefined));
+      if (failure.reason === 'liveness') this.track(slot, this.killQuietly(slot));
       return;
     }
     this.setState(slot, 'restarting');
-    slot.restarting = this.restart(slot, failure, d.delayMs).finally(() => (slot.restarting = undefined));
+    this.track(slot, this.restart(slot, failure, d.delayMs));
+  }
+
+  /** Remembers the slot's background work so stop() and close() can wait for it. */
+  private track(slot: InstanceSlot, work: Promise<void>): void {
+    const p = work.catch((err: unknown) => this.logger?.error({ instance: slot.id, err }, 'restart failed'));
+    slot.restarting = p;
+    void p.then(() => {
+      if (slot.restarting === p) slot.restarting = undefined;
+    });
   }
 
   private async restart(slot: InstanceSlot, failure: InstanceFailure, delayMs: number): Promise<void> {
@@ -225,7 +234,7 @@ export class InstanceManager extends EventEmitter<{ change: [ManagedInstance] }>
     try {
       record = await this.provider.start(slot.spec!);
     } catch (err) {
-      this.setState(slot, 'starting');
+      slot.state = 'starting'; // not 'restarting' any more, so failed() takes this as a new failure
       return this.failed(slot, { reason: 'start', at: Date.now(), message: (err as Error).message });
     }
     if (this.closed || slot.stopping) return this.provider.stop(record, slot.opts.stop ?? DEFAULT_STOP);

@@ -130,6 +130,21 @@ describe('InstanceManager', () => {
     assert.equal(m.get(inst.id), undefined);
   });
 
+  test('a restart that cannot spawn counts as a failure and ends in a crash loop', async () => {
+    const { m } = manager();
+    const cwd = mkdtempSync(join(tmpdir(), 'cutover-cwd-'));
+    const inst = await m.start({ ...appSpec(), cwd }, { readiness, restart: { crashLoopAfter: 2 } });
+    await m.waitFor(inst.id, isReady, WAIT);
+    rmSync(cwd, { recursive: true, force: true });
+    await fetch(`http://127.0.0.1:${inst.record.port}/crash`).catch(() => {});
+    const failed = await m.waitFor(inst.id, (i) => i.state === 'failed', WAIT);
+    assert.equal(failed.crashLoop, true);
+    assert.equal(failed.restarts, 0, 'no restart ever succeeded');
+    assert.equal(failed.lastFailure?.reason, 'start');
+    assert.match(failed.lastFailure?.message ?? '', /working directory/);
+    assert.equal(failed.lastExit?.code, 1);
+  });
+
   test('stop during a restart backoff starts nothing new', async () => {
     const { m, states } = manager();
     const inst = await m.start(appSpec(), { readiness, restart: { initialDelayMs: 5000 } });
