@@ -20,7 +20,7 @@ export interface InstanceManagerOptions {
   logger?: Logger;
   /** Defaults for every instance (each start/adopt may override). */
   restart?: Partial<RestartPolicy>;
-  /** Until an instance is first ready, readiness is probed at least this often, so new instances join promptly; default 200 ms. */
+  /** Until an instance is first ready, readiness is probed at least this often, so new instances join promptly; default 100 ms. */
   startingProbeIntervalMs?: number;
 }
 
@@ -42,7 +42,7 @@ export class InstanceManager extends EventEmitter<{ change: [ManagedInstance] }>
     this.provider = opts.provider;
     this.logger = opts.logger;
     this.policy = { ...DEFAULT_RESTART_POLICY, ...opts.restart };
-    this.startingIntervalMs = opts.startingProbeIntervalMs ?? 200;
+    this.startingIntervalMs = opts.startingProbeIntervalMs ?? 100;
     this.provider.onExit((rec, code, signal) => this.exited(rec, { code, signal, at: Date.now() }));
   }
 
