@@ -50,7 +50,7 @@ export function listMigrationFiles(dir: string): string[] {
 export function compareMigrationNames(a: string, b: string): number {
   const na = /^(\d+)/.exec(a)?.[1];
   const nb = /^(\d+)/.exec(b)?.[1];
-  if (na !== undefined && nb !== undefined && na !== nb) return Number(na) - Number(nb);
+  if (na !== undefined && nb !== undefined && Number(na) !== Number(nb)) return Number(na) - Number(nb);
   if (na !== undefined && nb === undefined) return -1;
   if (na === undefined && nb !== undefined) return 1;
   return a < b ? -1 : a > b ? 1 : 0;
