@@ -1,0 +1,187 @@
+/**
+ * The control plane of `cutover up`: one reconcile loop per service over a
+ * durable store, a traffic router (the proxy) and an instance runtime. API
+ * calls validate at once, queue an intent and resolve after the tick that
+ * applied it. `stop()` leaves the proxy and every instance running; a new
+ * Controller on the same store adopts them and carries on.
+ */
+import type { CutoverConfig, ServiceConfig } from '../config/schema.ts';
+import { silentLogger, type Logger } from '../shared/log.ts';
+import type { Store } from '../store/store.ts';
+import { ControllerNotStartedError, MigrationHookError, MigrationsNotConfiguredError, ServiceNotFoundError } from './errors.ts';
+import type { Intent } from './intents.ts';
+import { checkIntent } from './intents.ts';
+import type { InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './ports.ts';
+import { buildRevision } from './revision.ts';
+import { RoutePublisher } from './route-publisher.ts';
+import { ServiceLoop } from './reconcile.ts';
+import { initialState, inProgress, startRollout, type MigrationState, type RolloutState } from './state.ts';
+import { resolveUndo } from './undo.ts';
+import type { ControlPlane, DeployRequest, Revision, RolloutEvent, RolloutStatus } from './types.ts';
+
+export interface ControllerOptions {
+  config: CutoverConfig;
+  store: Store;
+  router: TrafficRouter;
+  runtime: InstanceRuntime;
+  logger?: Logger;
+  migrations?: MigrationHooks;
+  /** Reconcile tick; default 250 ms (runtime changes also trigger a tick at once). */
+  intervalMs?: number;
+  /** Relative `cwd` in deploy requests resolves against this; default process.cwd(). */
+  baseDir?: string;
+  /** After a restart, how long to wait for adopted instances' first probe before acting; default 5 s. */
+  settleMs?: number;
+}
+
+export class Controller implements ControlPlane {
+  private readonly opts: ControllerOptions;
+  private readonly logger: Logger;
+  private readonly loops = new Map<string, ServiceLoop>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly onChange = (inst: ManagedInstance): void => this.loops.get(inst.record.service)?.onInstanceChange(inst);
+
+  constructor(opts: ControllerOptions) {
+    this.opts = opts;
+    this.logger = opts.logger ?? silentLogger;
+  }
+
+  /** Loads or creates each service's state, adopts recorded instances, and starts the loops. */
+  async start(): Promise<void> {
+    const names = Object.keys(this.opts.config.services);
+    const publisher = new RoutePublisher(this.opts.router, names, this.logger);
+    for (const name of names) {
+      const state = this.opts.store.getRollout(name) ?? (await this.bootstrap(name));
+      const loop = new ServiceLoop(name, state, {
+        config: () => this.serviceConfig(name),
+        store: this.opts.store,
+        runtime: this.opts.runtime,
+        router: this.opts.router,
+        publisher,
+        hooks: this.opts.migrations,
+        logger: this.logger,
+        settleMs: this.opts.settleMs ?? 5_000,
+      });
+      this.loops.set(name, loop);
+    }
+    this.opts.runtime.on('change', this.onChange);
+    for (const loop of this.loops.values()) loop.adopt();
+    this.timer = setInterval(() => this.loops.forEach((l) => void l.kick()), this.opts.intervalMs ?? 250);
+    this.timer.unref();
+    await Promise.all([...this.loops.values()].map((l) => l.kick()));
+  }
+
+  /** Stops the loops (waiting for drains in flight); the proxy and instances keep running. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.opts.runtime.off('change', this.onChange);
+    await Promise.all([...this.loops.values()].map((l) => l.stop()));
+    this.loops.clear();
+  }
+
+  status(service?: string): RolloutStatus[] {
+    if (service !== undefined) return [this.loop(service).status];
+    return [...this.loops.values()].map((l) => l.status);
+  }
+
+  async deploy(service: string, req: DeployRequest): Promise<RolloutStatus> {
+    const loop = this.loop(service);
+    const cfg = this.serviceConfig(service);
+    checkIntent(loop.state, { type: 'deploy', revision: 0, strategy: 'rolling', migration: null, reason: '' });
+    const s = loop.state;
+    const current = this.currentRevision(service, s);
+    const draft = buildRevision(service, cfg, req, current, Date.now(), this.opts.baseDir);
+    const migration = draft.migration ? await this.startMigration(draft.migration) : null;
+    const rev = this.opts.store.createRevision(draft);
+    this.prune(service, cfg, s, rev.number);
+    const reason = `deploy ${rev.version} (revision ${rev.number}) with ${rev.strategy}`;
+    return loop.request({ type: 'deploy', revision: rev.number, strategy: rev.strategy, migration, reason });
+  }
+
+  promote(service: string, opts: { full?: boolean } = {}): Promise<RolloutStatus> {
+    return this.loop(service).request({ type: 'promote', full: opts.full === true });
+  }
+
+  abort(service: string): Promise<RolloutStatus> {
+    return this.loop(service).request({ type: 'abort' });
+  }
+
+  async retry(service: string): Promise<RolloutStatus> {
+    const loop = this.loop(service);
+    const probe: Intent = { type: 'retry', migration: null };
+    checkIntent(loop.state, probe);
+    const rev = this.opts.store.getRevision(service, loop.state.canary!);
+    const migration = rev?.migration ? await this.startMigration(rev.migration) : null;
+    return loop.request({ type: 'retry', migration });
+  }
+
+  pause(service: string): Promise<RolloutStatus> {
+    return this.loop(service).request({ type: 'pause' });
+  }
+
+  resume(service: string): Promise<RolloutStatus> {
+    return this.loop(service).request({ type: 'resume' });
+  }
+
+  undo(service: string, opts: { toRevision?: number } = {}): Promise<RolloutStatus> {
+    const loop = this.loop(service);
+    const intent = resolveUndo(loop.state, this.opts.store.listRevisions(service), this.serviceConfig(service), opts.toRevision, Date.now());
+    return loop.request(intent);
+  }
+
+  history(service: string): Revision[] {
+    this.serviceConfig(service);
+    return this.opts.store.listRevisions(service);
+  }
+
+  events(opts: { service?: string; sinceId?: number; limit?: number } = {}): RolloutEvent[] {
+    if (opts.service !== undefined) this.serviceConfig(opts.service);
+    return this.opts.store.listEvents(opts);
+  }
+
+  /** First start of a service: its revision 1 from the config, started directly. */
+  private async bootstrap(name: string): Promise<RolloutState> {
+    const cfg = this.serviceConfig(name);
+    const now = Date.now();
+    const draft = buildRevision(name, cfg, { version: cfg.version, ...(cfg.migration ? { migration: cfg.migration } : {}) }, undefined, now, this.opts.baseDir);
+    const migration = draft.migration && this.opts.migrations ? await this.startMigration(draft.migration) : null;
+    const rev = this.opts.store.createRevision(draft);
+    const state = { ...startRollout(initialState(name, now), rev.number, rev.strategy, now), migration };
+    this.opts.store.saveRollout(state, [{ service: name, time: now, type: 'RolloutStarted', reason: `initial revision ${rev.version} from the config`, revision: rev.number }]);
+    return state;
+  }
+
+  private async startMigration(file: string): Promise<MigrationState> {
+    if (!this.opts.migrations) throw new MigrationsNotConfiguredError(file);
+    try {
+      const { env } = await this.opts.migrations.start(file);
+      return { file, step: 'started', env };
+    } catch (err) {
+      throw new MigrationHookError('start', file, err);
+    }
+  }
+
+  /** The revision whose fields a deploy inherits: the one rolling out, else the stable one. */
+  private currentRevision(service: string, s: RolloutState): Revision | undefined {
+    const n = inProgress(s) ? s.canary : (s.stable ?? s.canary);
+    return n === null ? undefined : this.opts.store.getRevision(service, n);
+  }
+
+  private prune(service: string, cfg: ServiceConfig, s: RolloutState, created: number): void {
+    const protect = [s.stable, s.canary, s.old, created].filter((n): n is number => n !== null);
+    this.opts.store.pruneRevisions(service, cfg.revisionHistoryLimit, protect);
+  }
+
+  private loop(service: string): ServiceLoop {
+    this.serviceConfig(service);
+    const loop = this.loops.get(service);
+    if (!loop) throw new ControllerNotStartedError();
+    return loop;
+  }
+
+  private serviceConfig(service: string): ServiceConfig {
+    const cfg = this.opts.config.services[service];
+    if (!cfg) throw new ServiceNotFoundError(service, Object.keys(this.opts.config.services));
+    return cfg;
+  }
+}

@@ -1,0 +1,93 @@
+/** Errors the control plane raises on purpose; codes are listed in docs/rollouts.md. */
+import { CutoverError } from '../errors.ts';
+
+export class ServiceNotFoundError extends CutoverError {
+  constructor(service: string, known: string[]) {
+    super('SERVICE_NOT_FOUND', `service "${service}" is not in the config`, {
+      status: 404,
+      hint: known.length ? `known services: ${known.join(', ')}` : 'add it under `services:` in cutover.yaml',
+      fields: { service },
+    });
+  }
+}
+
+export class RevisionNotFoundError extends CutoverError {
+  constructor(service: string, revision: number) {
+    super('REVISION_NOT_FOUND', `service "${service}" has no revision ${revision}`, {
+      status: 404,
+      hint: '`cutover history <service>` lists the revisions kept (revisionHistoryLimit)',
+      fields: { service, revision },
+    });
+  }
+}
+
+/** promote, abort, pause or resume with no rollout in a state where it applies. */
+export class NoRolloutError extends CutoverError {
+  constructor(service: string, action: string, phase: string) {
+    super('NO_ROLLOUT_IN_PROGRESS', `cannot ${action} "${service}": no rollout in progress (phase ${phase})`, {
+      status: 409,
+      hint: 'start one with `cutover deploy`; `cutover status` shows where the service is',
+      fields: { service, action, phase },
+    });
+  }
+}
+
+export class NothingToRetryError extends CutoverError {
+  constructor(service: string) {
+    super('NOTHING_TO_RETRY', `"${service}" has no aborted rollout to retry`, {
+      status: 409,
+      hint: 'retry restarts an aborted or failed rollout; deploy a new version instead',
+      fields: { service },
+    });
+  }
+}
+
+export class NothingToUndoError extends CutoverError {
+  constructor(service: string, why: string) {
+    super('NOTHING_TO_UNDO', `cannot undo "${service}": ${why}`, {
+      status: 409,
+      hint: '`cutover history <service>` lists revisions; pass --to-revision N',
+      fields: { service },
+    });
+  }
+}
+
+export class MigrationBusyError extends CutoverError {
+  constructor(service: string, file: string) {
+    super('MIGRATION_IN_PROGRESS', `"${service}" has migration ${file} in progress`, {
+      status: 409,
+      hint: 'let the current rollout finish (or abort it) before deploying another revision',
+      fields: { service, file },
+    });
+  }
+}
+
+export class MigrationHookError extends CutoverError {
+  constructor(step: 'start' | 'complete' | 'rollback', file: string, cause: unknown) {
+    super('MIGRATION_HOOK_FAILED', `migration ${step} of ${file} failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      status: 502,
+      hint: step === 'start' ? 'nothing was rolled out; fix the migration and deploy again' : 'the controller retries it; see `cutover events`',
+      fields: { step, file },
+      cause,
+    });
+  }
+}
+
+export class MigrationsNotConfiguredError extends CutoverError {
+  constructor(file: string) {
+    super('MIGRATIONS_NOT_CONFIGURED', `revision needs migration ${file} but no migration runner is configured`, {
+      status: 400,
+      hint: 'configure the database for `cutover migrate`, or deploy without a migration',
+      fields: { file },
+    });
+  }
+}
+
+export class ControllerNotStartedError extends CutoverError {
+  constructor() {
+    super('CONTROLLER_NOT_STARTED', 'the controller has not started (or has stopped)', {
+      status: 503,
+      hint: 'call start() first; with `cutover up` wait for it to finish starting',
+    });
+  }
+}

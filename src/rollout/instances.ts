@@ -1,0 +1,64 @@
+/**
+ * Pure helpers over the runtime's instances: what the planner observes, which
+ * instances to start and which to remove to reach the desired scale.
+ */
+import type { UpstreamInstance } from '../proxy/types.ts';
+import type { ManagedInstance } from './ports.ts';
+import type { Desired, ObservedRevision } from './state.ts';
+
+/** A crash-looped (failed) instance is replaced after this long, unless its revision is failing anyway. */
+export const FAILED_REPLACE_MS = 5_000;
+
+/** Instances that count: not stopping, not being removed. */
+export function liveInstances(all: ManagedInstance[], removing: ReadonlySet<string>): ManagedInstance[] {
+  return all.filter((i) => !removing.has(i.id) && i.state !== 'stopping' && i.state !== 'stopped');
+}
+
+export function observeRevisions(live: ManagedInstance[]): Record<number, ObservedRevision> {
+  const out: Record<number, ObservedRevision> = {};
+  for (const i of live) {
+    const rev = Number(i.record.revision);
+    const o = (out[rev] ??= { running: 0, ready: 0, crashLoop: false });
+    o.running++;
+    if (i.ready) o.ready++;
+    if (i.crashLoop) o.crashLoop = true;
+  }
+  return out;
+}
+
+/**
+ * Instances to remove: those of revisions scaled below what runs (unready
+ * first, then the newest), plus failed ones past FAILED_REPLACE_MS so they
+ * can be replaced.
+ */
+export function pickRemovals(live: ManagedInstance[], scale: Desired['scale'], now: number): ManagedInstance[] {
+  const out: ManagedInstance[] = [];
+  const byRev = new Map<number, ManagedInstance[]>();
+  for (const i of live) byRev.set(Number(i.record.revision), [...(byRev.get(Number(i.record.revision)) ?? []), i]);
+  for (const [rev, list] of byRev) {
+    const dead = list.filter((i) => i.state === 'failed' && now - (i.lastFailure?.at ?? 0) > FAILED_REPLACE_MS);
+    const rest = list.filter((i) => !dead.includes(i)).sort((a, b) => Number(a.ready) - Number(b.ready) || b.record.startedAt - a.record.startedAt);
+    out.push(...dead, ...rest.slice(0, Math.max(0, rest.length - (scale[rev] ?? 0))));
+  }
+  return out;
+}
+
+/** How many instances to start per revision, given those left after removals. */
+export function toStart(live: ManagedInstance[], removals: ManagedInstance[], scale: Desired['scale']): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [rev, want] of Object.entries(scale)) {
+    const have = live.filter((i) => i.record.revision === rev && !removals.includes(i)).length;
+    if (want > have) out.push([Number(rev), want - have]);
+  }
+  return out;
+}
+
+/** Ready instances per revision as the proxy sees them. */
+export function readyUpstreams(all: ManagedInstance[], removing: ReadonlySet<string>): Record<number, UpstreamInstance[]> {
+  const out: Record<number, UpstreamInstance[]> = {};
+  for (const i of all) {
+    if (!i.ready || removing.has(i.id) || i.state !== 'ready') continue;
+    (out[Number(i.record.revision)] ??= []).push({ id: i.id, host: i.record.host, port: i.record.port, ready: true });
+  }
+  return out;
+}

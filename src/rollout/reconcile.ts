@@ -1,0 +1,210 @@
+/**
+ * One reconcile loop per service, with one fixed shape per tick:
+ * observe → gather intents → plan (pure strategy) → persist once (state +
+ * events in one transaction) → converge (start instances, push routes, drain
+ * and stop the ones leaving) → run a pending migration hook. The state is
+ * declarative, so a tick interrupted anywhere (kill -9) is simply re-run by
+ * the next controller.
+ */
+import type { ServiceConfig } from '../config/schema.ts';
+import type { Logger } from '../shared/log.ts';
+import type { Store } from '../store/store.ts';
+import { evaluate, type Measurement } from './analysis.ts';
+import { InstanceEffects } from './instance-effects.ts';
+import { liveInstances, observeRevisions, pickRemovals, readyUpstreams, toStart } from './instances.ts';
+import { applyIntent, checkIntent, type Intent } from './intents.ts';
+import type { InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './ports.ts';
+import { routeNames } from './route-builder.ts';
+import type { RoutePublisher } from './route-publisher.ts';
+import { SerialRunner } from './serial-runner.ts';
+import { instanceSpec, manageOptions, planSpec } from './spec.ts';
+import { inProgress, type Observed, type PlannedEvent, type RolloutState } from './state.ts';
+import { computeStatus } from './status.ts';
+import { planRollout } from './strategies/index.ts';
+import type { RolloutStatus } from './types.ts';
+
+export interface LoopDeps {
+  config: () => ServiceConfig;
+  store: Store;
+  runtime: InstanceRuntime;
+  router: TrafficRouter;
+  publisher: RoutePublisher;
+  hooks: MigrationHooks | undefined;
+  logger: Logger;
+  /** How long to wait for adopted instances' first probe before acting anyway. */
+  settleMs: number;
+}
+
+const HOOK_RETRY_MS = 5_000;
+
+export class ServiceLoop {
+  state: RolloutState;
+  status: RolloutStatus;
+  private readonly intents: Intent[] = [];
+  private readonly runner: SerialRunner;
+  private readonly effects: InstanceEffects;
+  private readonly pendingAdopted = new Set<string>();
+  private settleUntil = 0;
+  private analysisAt = 0;
+  private hookRetryAt = 0;
+  private lastObserved: Observed = { now: 0, revisions: {} };
+
+  constructor(
+    readonly service: string,
+    state: RolloutState,
+    private readonly deps: LoopDeps,
+  ) {
+    this.state = state;
+    this.status = this.computeStatus(state, { now: Date.now(), revisions: {} });
+    this.runner = new SerialRunner(() => this.tick(), (err) => deps.logger.error({ err, service }, 'reconcile failed; retrying on the next tick'));
+    this.effects = new InstanceEffects(service, { ...deps, onDone: () => void this.kick() });
+  }
+
+  /** Re-attaches to the instances a previous controller recorded; forgets those whose process is gone. */
+  adopt(): void {
+    const cfg = this.deps.config();
+    for (const rec of this.deps.store.listInstances({ service: this.service })) {
+      const rev = this.deps.store.getRevision(this.service, Number(rec.revision));
+      const env = rev && this.state.canary === rev.number ? (this.state.migration?.env ?? {}) : {};
+      const inst = rev ? this.deps.runtime.adopt(rec, manageOptions(cfg, instanceSpec(rev, env))) : null;
+      if (inst) this.pendingAdopted.add(inst.id);
+      else {
+        this.deps.store.deleteInstance(rec.id);
+        this.record([{ type: 'InstanceLost', reason: `instance ${rec.id} (pid ${rec.pid}) is gone; it will be replaced`, revision: Number(rec.revision) }]);
+      }
+    }
+    this.settleUntil = Date.now() + this.deps.settleMs;
+  }
+
+  kick(): Promise<void> {
+    return this.runner.kick();
+  }
+
+  /** Validates at once (throws a typed error), then applies on the next tick and resolves after it. */
+  async request(intent: Intent): Promise<RolloutStatus> {
+    checkIntent(this.state, intent);
+    this.intents.push(intent);
+    await this.kick();
+    return this.status;
+  }
+
+  onInstanceChange(inst: ManagedInstance): void {
+    this.effects.onChange(inst);
+    void this.kick();
+  }
+
+  async stop(): Promise<void> {
+    await this.runner.stop();
+    await this.effects.settle();
+  }
+
+  private async tick(): Promise<void> {
+    const now = Date.now();
+    const cfg = this.deps.config();
+    const live = liveInstances(this.deps.runtime.list({ service: this.service }), this.effects.removing);
+    if (!this.settled(live, now)) return;
+    const observed: Observed = { now, revisions: observeRevisions(live) };
+    const measurement = await this.measure(cfg, now);
+    if (measurement) observed.analysis = measurement;
+
+    let state = this.state;
+    const events: PlannedEvent[] = [];
+    for (const intent of this.intents.splice(0)) {
+      const r = applyIntent(state, intent, now);
+      state = r.state;
+      events.push(...r.events);
+    }
+    const plan = planRollout({ spec: planSpec(cfg, state.strategy), state, observed });
+    this.persist(plan.state, [...events, ...plan.events], observed);
+    await this.converge(cfg, live, now);
+    await this.runMigrationHook(now);
+  }
+
+  /** Starts what is missing, pushes routes without the leaving instances, then drains and stops them. */
+  private async converge(cfg: ServiceConfig, live: ManagedInstance[], now: number): Promise<void> {
+    const { desired } = this.state;
+    const removals = pickRemovals(live, desired.scale, now);
+    for (const [number, count] of toStart(live, removals, desired.scale)) {
+      const rev = this.deps.store.getRevision(this.service, number);
+      if (!rev) continue;
+      const env = number === this.state.canary ? (this.state.migration?.env ?? {}) : {};
+      await this.effects.start(rev, count, cfg, env);
+    }
+    this.effects.mark(removals);
+    const live2 = this.deps.runtime.list({ service: this.service });
+    const published = await this.deps.publisher.publish({ name: this.service, cfg, desired, versions: this.versions(), ready: readyUpstreams(live2, this.effects.removing) });
+    if (published) this.effects.remove(removals, cfg);
+    else this.effects.unmark(removals);
+  }
+
+  private persist(next: RolloutState, events: PlannedEvent[], observed: Observed): void {
+    const key = (s: RolloutState) => JSON.stringify({ ...s, updatedAt: 0 });
+    if (events.length > 0 || key(next) !== key(this.state)) {
+      this.deps.store.saveRollout(next, events.map((e) => ({ ...e, service: this.service, time: observed.now })));
+      for (const e of events) this.deps.logger.info({ service: this.service, revision: e.revision, event: e.type }, e.reason);
+    }
+    this.state = next;
+    this.lastObserved = observed;
+    this.status = this.computeStatus(next, observed);
+  }
+
+  private record(events: PlannedEvent[]): void {
+    this.deps.store.appendEvents(events.map((e) => ({ ...e, service: this.service, time: Date.now() })));
+  }
+
+  /** A canary measurement when analysis is configured and one is due. */
+  private async measure(cfg: ServiceConfig, now: number): Promise<Measurement | undefined> {
+    const s = this.state;
+    const analysis = planSpec(cfg, s.strategy).strategy.canary?.analysis;
+    if (!analysis || s.strategy !== 'canary' || !inProgress(s) || s.weight <= 0 || s.userPaused) {
+      this.analysisAt = 0;
+      return undefined;
+    }
+    // The first window starts when the canary first gets traffic.
+    if (this.analysisAt === 0) this.analysisAt = now;
+    if (now - this.analysisAt < analysis.interval) return undefined;
+    this.analysisAt = now;
+    try {
+      const stats = await this.deps.router.stats();
+      const name = routeNames({ desired: s.desired, versions: this.versions() })[s.canary!];
+      const revStats = stats.find((x) => x.service === this.service)?.revisions[name ?? ''];
+      return evaluate(revStats, analysis);
+    } catch (err) {
+      return evaluate(undefined, analysis, err);
+    }
+  }
+
+  /** Completes or rolls back the rollout's migration; retried until it succeeds. */
+  private async runMigrationHook(now: number): Promise<void> {
+    const m = this.state.migration;
+    if (!m || (m.step !== 'completing' && m.step !== 'rollingBack') || now < this.hookRetryAt) return;
+    const step = m.step === 'completing' ? 'complete' : 'rollback';
+    try {
+      if (this.deps.hooks) await this.deps.hooks[step](m.file);
+    } catch (err) {
+      this.hookRetryAt = now + HOOK_RETRY_MS;
+      this.record([{ type: 'MigrationHookFailed', reason: `${step} of ${m.file} failed: ${(err as Error).message}; retrying` }]);
+      return;
+    }
+    const type = step === 'complete' ? 'MigrationCompleted' : 'MigrationRolledBack';
+    this.persist({ ...this.state, migration: { ...m, step: 'done' } }, [{ type, reason: m.file }], { ...this.lastObserved, now: Date.now() });
+  }
+
+  private settled(live: ManagedInstance[], now: number): boolean {
+    for (const id of this.pendingAdopted) {
+      const inst = live.find((i) => i.id === id);
+      if (!inst || inst.state !== 'starting') this.pendingAdopted.delete(id);
+    }
+    return this.pendingAdopted.size === 0 || now >= this.settleUntil;
+  }
+
+  private versions(): Record<number, string> {
+    return Object.fromEntries(this.deps.store.listRevisions(this.service).map((r) => [r.number, r.version]));
+  }
+
+  private computeStatus(state: RolloutState, observed: Observed): RolloutStatus {
+    const revs = this.deps.store.listRevisions(this.service);
+    const steps = planSpec(this.deps.config(), state.strategy).strategy.canary?.steps.length ?? 0;
+    return computeStatus(state, observed, (n) => revs.find((r) => r.number === n), steps);
+  }
+}

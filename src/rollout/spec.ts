@@ -1,0 +1,43 @@
+/** From the service config to what the planners and the runtime need. */
+import type { ServiceConfig, StrategyConfig, StrategyName } from '../config/schema.ts';
+import { blueGreenSchema, canarySchema, rollingSchema } from '../config/schema.ts';
+import type { InstanceSpec, Probe, StopOptions } from '../runtime/provider.ts';
+import type { ManageOptions } from './ports.ts';
+import type { PlanSpec } from './state.ts';
+import type { Revision } from './types.ts';
+
+/**
+ * The strategy block a rollout uses: the configured one when it matches
+ * `name` (a deploy may pick another with --strategy), else that strategy's defaults.
+ */
+export function strategyFor(cfg: ServiceConfig, name: StrategyName): StrategyConfig {
+  if (cfg.strategy[name]) return cfg.strategy;
+  if (name === 'canary') return { canary: canarySchema.parse({}) };
+  if (name === 'blueGreen') return { blueGreen: blueGreenSchema.parse({}) };
+  return { rolling: rollingSchema.parse({}) };
+}
+
+export function planSpec(cfg: ServiceConfig, name: StrategyName): PlanSpec {
+  return { replicas: cfg.replicas, progressDeadlineSeconds: cfg.progressDeadlineSeconds, strategy: strategyFor(cfg, name) };
+}
+
+export function stopOptions(cfg: ServiceConfig): StopOptions {
+  return { signal: cfg.shutdown.signal, killAfterMs: cfg.shutdown.killAfter };
+}
+
+export function instanceSpec(rev: Revision, extraEnv: Record<string, string> = {}): InstanceSpec {
+  return { service: rev.service, revision: String(rev.number), version: rev.version, command: rev.command, cwd: rev.cwd, env: { ...rev.env, ...extraEnv } };
+}
+
+export function manageOptions(cfg: ServiceConfig, spec: InstanceSpec): ManageOptions {
+  return {
+    readiness: probe(cfg.readiness),
+    ...(cfg.liveness ? { liveness: probe(cfg.liveness) } : {}),
+    stop: stopOptions(cfg),
+    spec,
+  };
+}
+
+function probe(p: ServiceConfig['readiness']): Probe {
+  return { ...(p.path ? { path: p.path } : {}), intervalMs: p.interval, timeoutMs: p.timeout, failureThreshold: p.failureThreshold, successThreshold: p.successThreshold };
+}

@@ -1,0 +1,117 @@
+/**
+ * A real control plane for controller tests: the in-process proxy on a free
+ * port, a SqliteStore and LocalProvider in a temp state dir, the real
+ * InstanceManager running test/helpers/apps/server.mjs, and the Controller.
+ * `restartController()` drops the controller and its runtime without stopping
+ * anything (as after kill -9) and starts new ones on the same state dir.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../../src/config/load.ts';
+import type { CutoverConfig } from '../../../src/config/schema.ts';
+import { createProxy, type Proxy } from '../../../src/proxy/proxy.ts';
+import { Controller } from '../../../src/rollout/controller.ts';
+import type { MigrationHooks } from '../../../src/rollout/ports.ts';
+import type { RolloutStatus } from '../../../src/rollout/types.ts';
+import { InstanceManager } from '../../../src/runtime/instance-manager.ts';
+import { LocalProvider } from '../../../src/runtime/local/local-provider.ts';
+import { SqliteStore } from '../../../src/store/sqlite-store.ts';
+import { serverCommand } from '../../helpers/apps/paths.ts';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface HarnessOptions {
+  /** Extra fields for service `web` (replicas, strategy...). */
+  service?: Record<string, unknown>;
+  migrations?: MigrationHooks;
+}
+
+export class Harness {
+  readonly dir = mkdtempSync(join(tmpdir(), 'cutover-ctl-'));
+  readonly proxy: Proxy = createProxy({ listenerDrainMs: 500 });
+  config!: CutoverConfig;
+  listen = 0;
+  store!: SqliteStore;
+  runtime!: InstanceManager;
+  controller!: Controller;
+  private readonly managers: InstanceManager[] = [];
+
+  constructor(private readonly opts: HarnessOptions = {}) {}
+
+  async start(): Promise<this> {
+    this.listen = await freePort();
+    this.config = parseConfig({
+      stateDir: this.dir,
+      services: {
+        web: {
+          listen: this.listen,
+          run: serverCommand(),
+          replicas: 2,
+          readiness: { path: '/healthz', interval: '100ms', timeout: '500ms' },
+          shutdown: { drainTimeout: '2s', killAfter: '1s' },
+          progressDeadlineSeconds: 20,
+          ...this.opts.service,
+        },
+      },
+    });
+    await this.startController();
+    return this;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.listen}`;
+  }
+
+  status(): RolloutStatus {
+    return this.controller.status('web')[0]!;
+  }
+
+  async startController(): Promise<void> {
+    this.store = new SqliteStore({ stateDir: this.dir });
+    this.runtime = new InstanceManager({ provider: new LocalProvider({ stateDir: this.dir, adoptPollMs: 100 }) });
+    this.managers.push(this.runtime);
+    this.controller = new Controller({ config: this.config, store: this.store, router: this.proxy, runtime: this.runtime, intervalMs: 100, settleMs: 3000, ...(this.opts.migrations ? { migrations: this.opts.migrations } : {}) });
+    await this.controller.start();
+  }
+
+  /** As after kill -9 of the controller: stop its loop and probes, leave processes and proxy as they are. */
+  async restartController(): Promise<void> {
+    await this.controller.stop();
+    await this.runtime.close();
+    this.store.close();
+    await this.startController();
+  }
+
+  pids(revision?: string): number[] {
+    return this.runtime.list({ service: 'web', ...(revision ? { revision } : {}) }).map((i) => i.record.pid).sort((a, b) => a - b);
+  }
+
+  async until(cond: () => boolean, label: string, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!cond()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}; status: ${JSON.stringify(this.status())}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async destroy(): Promise<void> {
+    await this.controller.stop().catch(() => {});
+    const kill = { signal: 'SIGKILL' as const, killAfterMs: 500 };
+    await Promise.all(this.runtime.list().map((i) => this.runtime.stop(i.id, kill).catch(() => {})));
+    for (const m of this.managers) await m.close().catch(() => {});
+    await this.proxy.close(500);
+    this.store.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
