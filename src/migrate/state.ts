@@ -63,12 +63,6 @@ export async function inProgress(client: pg.ClientBase): Promise<MigrationRecord
   return (await listMigrations(client)).find((m) => m.status === 'in_progress') ?? null;
 }
 
-/** The newest migration, in progress or completed: its version is the latest schema. */
-export async function latest(client: pg.ClientBase): Promise<MigrationRecord | null> {
-  const all = await listMigrations(client);
-  return all.find((m) => m.status === 'in_progress') ?? all.filter((m) => m.status === 'completed').at(-1) ?? null;
-}
-
 export async function insertRecord(client: pg.ClientBase, rec: Omit<MigrationRecord, 'startedAt' | 'completedAt' | 'status'>): Promise<void> {
   await client.query(
     `INSERT INTO cutover.migrations (name, base_schema, version_schema, previous_schema, status, migration, snapshot)

@@ -120,6 +120,23 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'alter_column_without_primary_key',
+    setup: `CREATE TABLE np_events (code integer, seen boolean); INSERT INTO np_events SELECT g, true FROM generate_series(1, 3000) g;`,
+    operations: [{ alter_column: { table: 'np_events', column: 'code', type: 'bigint', up: 'code::bigint + 1000000', down: '(code - 1000000)::integer' } }],
+    async during({ old, neu }) {
+      assert.equal((await rows(neu, 'SELECT count(*)::int AS n FROM np_events WHERE code > 1000000'))[0].n >= 3000, true, 'ctid backfill reached every row');
+      await old.query('INSERT INTO np_events VALUES (5, false)');
+      assert.equal((await rows(neu, 'SELECT code FROM np_events WHERE NOT seen'))[0].code, '1000005');
+      await old.query('DELETE FROM np_events WHERE NOT seen');
+    },
+    async afterRollback({ admin }) {
+      assert.deepEqual(await columns(admin, 'np_events'), ['code', 'seen']);
+    },
+    async afterComplete({ neu }) {
+      assert.equal((await rows(neu, 'SELECT min(code)::int AS n FROM np_events'))[0].n, 1000001);
+    },
+  },
+  {
     name: 'rename_column',
     setup: `CREATE TABLE rc_posts (id serial PRIMARY KEY, title text); INSERT INTO rc_posts (title) VALUES ('first');`,
     operations: [{ rename_column: { table: 'rc_posts', from: 'title', to: 'headline' } }],
