@@ -1,0 +1,139 @@
+// Proxy benchmark: a small response direct from the upstream, through Cutover, and through nginx
+// (1 worker, keepalive upstream), with the same load tool in the same run. Prints req/s, p50, p99 and ratios.
+// Usage: npm run bench proxy [-- --duration 10 --connections 50 --workers 1]
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const DURATION = Number(args.get('duration') ?? 10);
+const CONNECTIONS = Number(args.get('connections') ?? 50);
+const WORKERS = Number(args.get('workers') ?? 1);
+const dir = mkdtempSync(join(tmpdir(), 'cutover-bench-'));
+const children: ChildProcess[] = [];
+
+interface Result { rps: number; p50: number; p99: number; errors: number }
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+function start(cmd: string, argv: string[], opts: { cwd?: string } = {}): ChildProcess {
+  const c = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'inherit'], cwd: opts.cwd ?? root, env: { ...process.env, CUTOVER_LOG_LEVEL: 'warn' } });
+  children.push(c);
+  return c;
+}
+
+async function waitHttp(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/`);
+      await r.arrayBuffer();
+      if (r.status === 200) return;
+    } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing answers on ${port}`);
+}
+
+function hasWrk(): boolean {
+  return spawnSync('wrk', ['--version']).error === undefined;
+}
+
+/** Max throughput: wrk when installed (C, lighter on a 2-core box), autocannon otherwise. */
+function loadMax(url: string, seconds: number): Result {
+  if (hasWrk()) {
+    const out = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' }).stdout;
+    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+    const errs = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
+    const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+    const sockErr = sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
+    return { rps, p50: wrkMs(out, '50%'), p99: wrkMs(out, '99%'), errors: Number(errs) + sockErr };
+  }
+  return autocannon(url, seconds, 0);
+}
+
+function wrkMs(out: string, pct: string): number {
+  const m = new RegExp(`${pct.replace('%', '%')}\\s+([\\d.]+)(us|ms|s)`).exec(out);
+  if (!m) return NaN;
+  const v = Number(m[1]);
+  return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
+}
+
+/** Fixed-rate load (rate > 0) for the latency comparison; autocannon in its own process. */
+function autocannon(url: string, seconds: number, rate: number): Result {
+  const bin = join(root, 'node_modules', 'autocannon', 'autocannon.js');
+  const a = ['-c', String(CONNECTIONS), '-d', String(seconds), '--json'];
+  if (rate > 0) a.push('-R', String(Math.round(rate)));
+  const out = spawnSync(process.execPath, [bin, ...a, url], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).stdout;
+  const j = JSON.parse(out) as { requests: { average: number }; latency: { p50: number; p99: number }; errors: number; non2xx: number };
+  return { rps: j.requests.average, p50: j.latency.p50, p99: j.latency.p99, errors: j.errors + j.non2xx };
+}
+
+async function main(): Promise<void> {
+  console.log(`machine: ${cpus().length} cpus, ${cpus()[0]?.model}, node ${process.version}; load tool: ${hasWrk() ? 'wrk (max) + autocannon (fixed rate)' : 'autocannon'}; ${CONNECTIONS} connections, ${DURATION}s per run, cutover workers ${WORKERS}`);
+  const upPort = await freePort();
+  start(process.execPath, ['-e', `const h=require('node:http');const b=Buffer.from('hello world');h.createServer((q,r)=>{r.writeHead(200,{'content-type':'text/plain','content-length':b.length});r.end(b)}).listen(${upPort},'127.0.0.1')`]);
+  await waitHttp(upPort);
+
+  const cutPort = await freePort();
+  const cfg = join(dir, 'proxy.yaml');
+  writeFileSync(cfg, `workers: ${WORKERS}\nlisteners:\n  - { port: ${cutPort}, host: 127.0.0.1, services: [bench] }\nservices:\n  - name: bench\n    revisions:\n      - { name: v1, weight: 10000, instances: [{ id: up, host: 127.0.0.1, port: ${upPort} }] }\n`);
+  start(process.execPath, ['--import', 'tsx', '-e', `import('./src/proxy/process.ts').then(m => m.runProxyProcess({ configFile: ${JSON.stringify(cfg)} }))`]);
+  await waitHttp(cutPort);
+
+  let nginxPort = 0;
+  if (spawnSync('nginx', ['-v']).error === undefined) {
+    nginxPort = await freePort();
+    writeFileSync(join(dir, 'nginx.conf'), `worker_processes 1;\ndaemon off;\npid ${dir}/nginx.pid;\nerror_log ${dir}/nginx-error.log warn;\nevents { worker_connections 4096; }\nhttp {\n  access_log off;\n  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;\n  upstream up { server 127.0.0.1:${upPort}; keepalive 64; }\n  server {\n    listen 127.0.0.1:${nginxPort};\n    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; }\n  }\n}\n`);
+    start('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')]);
+    await waitHttp(nginxPort);
+  } else {
+    console.log('nginx is not installed: skipping the nginx column (apt-get install -y nginx-light)');
+  }
+
+  const targets: Array<[string, number]> = [['direct', upPort], ['cutover', cutPort]];
+  if (nginxPort) targets.push(['nginx', nginxPort]);
+  const max: Record<string, Result> = {};
+  for (const [name, port] of targets) {
+    loadMax(`http://127.0.0.1:${port}/`, 2); // warm-up (JIT, connection pools)
+    max[name] = loadMax(`http://127.0.0.1:${port}/`, DURATION);
+  }
+  const half = Math.round(max.cutover!.rps / 2);
+  const fixed: Record<string, Result> = {};
+  for (const [name, port] of targets) fixed[name] = autocannon(`http://127.0.0.1:${port}/`, DURATION, half);
+
+  const row = (n: string, r: Result): string => `| ${n} | ${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`;
+  console.log('\nmax throughput\n| target | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|');
+  for (const [n] of targets) console.log(row(n, max[n]!));
+  console.log(`\nfixed rate ${half} req/s (half of cutover's max)\n| target | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|`);
+  for (const [n] of targets) console.log(row(n, fixed[n]!));
+  console.log('');
+  console.log(`cutover / direct throughput: ${(max.cutover!.rps / max.direct!.rps).toFixed(2)}x`);
+  if (nginxPort) {
+    console.log(`cutover / nginx throughput:  ${(max.cutover!.rps / max.nginx!.rps).toFixed(2)}x (goal >= 0.80x)`);
+    console.log(`nginx added p99 at half load:   ${(fixed.nginx!.p99 - fixed.direct!.p99).toFixed(2)} ms`);
+  }
+  console.log(`cutover added p99 at half load: ${(fixed.cutover!.p99 - fixed.direct!.p99).toFixed(2)} ms (goal <= 1 ms)`);
+}
+
+function cleanup(): void {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  try { readFileSync(join(dir, 'nginx.pid')); } catch { /* nginx not started */ }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+main().then(cleanup, (err: unknown) => {
+  console.error(err);
+  cleanup();
+  process.exit(1);
+});
