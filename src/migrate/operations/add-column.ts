@@ -8,8 +8,8 @@ import { STAGE, concurrent, ddl, validate, type Action } from '../actions.ts';
 import { InvalidOperationError } from '../errors.ts';
 import { withTable } from '../model.ts';
 import { ident, shortName } from '../sql.ts';
-import { createTrigger, dropTrigger, triggerName, withShape } from '../triggers.ts';
-import { actionId, referencesClause, requireNoColumn, requireTable, tableRef } from './common.ts';
+import { createTrigger, dropTrigger, withShape } from '../triggers.ts';
+import { actionId, syncTrigger, referencesClause, requireNoColumn, requireTable, tableRef } from './common.ts';
 import type { OpContext, Operation } from './types.ts';
 import type { OpSpec } from '../file-schema.ts';
 
@@ -110,18 +110,12 @@ function trigger(spec: Spec, ctx: OpContext) {
   const table = requireTable(ctx, spec.table);
   const col = ident(spec.column.name);
   const fill = `NEW.${col} := (${spec.up});`;
-  return {
-    id: actionId(ctx, 'sync'),
-    name: triggerName(ctx.migration, ctx.index, table.physical),
-    schema: ctx.model.schema,
-    table: table.physical,
-    migration: ctx.migration,
-    versionSchema: ctx.versionSchema,
+  return syncTrigger(ctx, table, {
     // The old version cannot see the column, so `up` always decides its value.
     fromOld: withShape(table.columns, fill),
     // The new version writes it itself; fill it only on rows it never set (not yet backfilled).
     fromNew: `IF TG_OP = 'UPDATE' AND NEW.${col} IS NULL AND OLD.${col} IS NULL THEN\n${withShape(table.columns, fill)}\nEND IF;`,
-  };
+  });
 }
 
 function notNullName(ctx: OpContext, spec: Spec): string {

@@ -10,8 +10,8 @@ import { InvalidOperationError } from '../errors.ts';
 import type { OpSpec } from '../file-schema.ts';
 import { withTable, type ColumnModel } from '../model.ts';
 import { ident, shortName } from '../sql.ts';
-import { createTrigger, dropTrigger, triggerName, withShape, type SyncTrigger } from '../triggers.ts';
-import { actionId, referencesClause, renameInExpression, requireColumn, requireNoColumn, requireTable, requireUnchanged, shadowName, tableRef } from './common.ts';
+import { createTrigger, dropTrigger, withShape, type SyncTrigger } from '../triggers.ts';
+import { actionId, syncTrigger, referencesClause, renameInExpression, requireColumn, requireNoColumn, requireTable, requireUnchanged, shadowName, tableRef } from './common.ts';
 import { renameColumn } from './rename-column.ts';
 import type { OpContext, Operation } from './types.ts';
 
@@ -143,17 +143,11 @@ function trigger(spec: Spec, ctx: OpContext): SyncTrigger {
   const down = spec.down ?? `CAST(${ident(next.name)} AS ${old.type})`;
   const toNew = withShape(oldShape, `NEW.${ident(next.physical)} := (${up});`);
   const toOld = withShape(newShape, `NEW.${ident(old.physical)} := (${down});`);
-  return {
-    id: actionId(ctx, 'sync'),
-    name: triggerName(ctx.migration, ctx.index, table.physical),
-    schema: ctx.model.schema,
-    table: table.physical,
-    migration: ctx.migration,
-    versionSchema: ctx.versionSchema,
+  return syncTrigger(ctx, table, {
     fromOld: toNew,
     // An update from the new version that leaves the new column alone keeps (or derives) it from the old one.
     fromNew: `IF TG_OP = 'INSERT' OR NEW.${ident(next.physical)} IS DISTINCT FROM OLD.${ident(next.physical)} THEN\n${toOld}\nELSE\n${toNew}\nEND IF;`,
-  };
+  });
 }
 
 function notNullName(ctx: OpContext, spec: Spec): string {

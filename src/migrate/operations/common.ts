@@ -3,6 +3,7 @@ import type { ColumnSpec } from '../file-schema.ts';
 import { ColumnAlreadyExistsError, ColumnDoesNotExistError, InvalidOperationError, TableDoesNotExistError } from '../errors.ts';
 import { findColumn, findTable, type ColumnModel, type TableModel } from '../model.ts';
 import { ident, qualified } from '../sql.ts';
+import { triggerName, type SyncTrigger } from '../triggers.ts';
 import type { OpContext } from './types.ts';
 
 export function requireTable(ctx: OpContext, name: string): TableModel {
@@ -69,4 +70,17 @@ export function renameInExpression(expr: string, from: string, to: string): stri
 
 export function shadowName(column: string): string {
   return `_cutover_new_${column}`.slice(0, 63);
+}
+
+/** The sync trigger of one operation on one table; the caller gives the two conversion bodies. */
+export function syncTrigger(ctx: OpContext, table: TableModel, bodies: { fromOld: string; fromNew: string }): SyncTrigger {
+  return {
+    id: actionId(ctx, 'sync'),
+    name: triggerName(ctx.migration, ctx.index, table.physical),
+    schema: ctx.model.schema,
+    table: table.physical,
+    migration: ctx.migration,
+    versionSchema: ctx.versionSchema,
+    ...bodies,
+  };
 }

@@ -8,7 +8,7 @@ import { InvalidOperationError } from '../errors.ts';
 import { withTable } from '../model.ts';
 import { ident } from '../sql.ts';
 import { createTrigger, dropTrigger, triggerName, withShape } from '../triggers.ts';
-import { actionId, requireColumn, requireTable, requireUnchanged, tableRef } from './common.ts';
+import { actionId, syncTrigger, requireColumn, requireTable, requireUnchanged, tableRef } from './common.ts';
 import type { Operation } from './types.ts';
 
 export const dropColumn: Operation<'drop_column'> = {
@@ -38,16 +38,12 @@ export const dropColumn: Operation<'drop_column'> = {
     const column = requireColumn(ctx, table, spec.column);
     const newShape = table.columns.filter((c) => c.name !== spec.column);
     const fill = withShape(newShape, `NEW.${ident(column.physical)} := (${spec.down});`);
-    return createTrigger({
-      id: actionId(ctx, 'sync'),
-      name: triggerName(ctx.migration, ctx.index, table.physical),
-      schema: ctx.model.schema,
-      table: table.physical,
-      migration: ctx.migration,
-      versionSchema: ctx.versionSchema,
-      fromOld: '',
-      fromNew: `IF TG_OP = 'INSERT' THEN\n${fill}\nEND IF;`,
-    });
+    return createTrigger(
+      syncTrigger(ctx, table, {
+        fromOld: '',
+        fromNew: `IF TG_OP = 'INSERT' THEN\n${fill}\nEND IF;`,
+      }),
+    );
   },
 
   complete(spec, ctx) {
