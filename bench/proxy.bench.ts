@@ -17,7 +17,20 @@ const WORKERS = Number(args.get('workers') ?? 1);
 const dir = mkdtempSync(join(tmpdir(), 'cutover-bench-'));
 const children: ChildProcess[] = [];
 
-interface Result { rps: number; p50: number; p99: number; errors: number }
+interface Result { rps: number; p50: number; p99: number; errors: number; cpuUsPerReq?: number }
+
+/** CPU time (user+sys, µs) of a process and its children, from /proc: an efficiency figure the shared box cannot blur. */
+function cpuUs(pid: number | undefined): number {
+  if (!pid) return 0;
+  let total = 0;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    total += (Number(f[11]) + Number(f[12])) * 10_000; // clock ticks of 10 ms
+    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    for (const k of kids ? kids.split(' ') : []) total += cpuUs(Number(k));
+  } catch { /* gone */ }
+  return total;
+}
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -88,40 +101,44 @@ async function main(): Promise<void> {
   const cutPort = await freePort();
   const cfg = join(dir, 'proxy.yaml');
   writeFileSync(cfg, `workers: ${WORKERS}\nlisteners:\n  - { port: ${cutPort}, host: 127.0.0.1, services: [bench] }\nservices:\n  - name: bench\n    revisions:\n      - { name: v1, weight: 10000, instances: [{ id: up, host: 127.0.0.1, port: ${upPort} }] }\n`);
-  start(process.execPath, ['--import', 'tsx', '-e', `import('./src/proxy/process.ts').then(m => m.runProxyProcess({ configFile: ${JSON.stringify(cfg)} }))`]);
+  const cutPid = start(process.execPath, ['--import', 'tsx', join(root, 'src', 'proxy', 'main.ts'), JSON.stringify({ configFile: cfg })]).pid;
   await waitHttp(cutPort);
 
   let nginxPort = 0;
+  let nginxPid: number | undefined;
   if (spawnSync('nginx', ['-v']).error === undefined) {
     nginxPort = await freePort();
     writeFileSync(join(dir, 'nginx.conf'), `worker_processes 1;\ndaemon off;\npid ${dir}/nginx.pid;\nerror_log ${dir}/nginx-error.log warn;\nevents { worker_connections 4096; }\nhttp {\n  access_log off;\n  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;\n  upstream up { server 127.0.0.1:${upPort}; keepalive 64; }\n  server {\n    listen 127.0.0.1:${nginxPort};\n    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; }\n  }\n}\n`);
-    start('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')]);
+    nginxPid = start('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')]).pid;
     await waitHttp(nginxPort);
   } else {
     console.log('nginx is not installed: skipping the nginx column (apt-get install -y nginx-light)');
   }
 
-  const targets: Array<[string, number]> = [['direct', upPort], ['cutover', cutPort]];
-  if (nginxPort) targets.push(['nginx', nginxPort]);
+  const targets: Array<[string, number, number | undefined]> = [['direct', upPort, undefined], ['cutover', cutPort, cutPid]];
+  if (nginxPort) targets.push(['nginx', nginxPort, nginxPid]);
   const max: Record<string, Result> = {};
-  for (const [name, port] of targets) {
+  for (const [name, port, pid] of targets) {
     loadMax(`http://127.0.0.1:${port}/`, 2); // warm-up (JIT, connection pools)
+    const before = cpuUs(pid);
     max[name] = loadMax(`http://127.0.0.1:${port}/`, DURATION);
+    if (pid) max[name]!.cpuUsPerReq = (cpuUs(pid) - before) / (max[name]!.rps * DURATION);
   }
   const half = Math.round(max.cutover!.rps / 2);
   const fixed: Record<string, Result> = {};
   for (const [name, port] of targets) fixed[name] = autocannon(`http://127.0.0.1:${port}/`, DURATION, half);
 
-  const row = (n: string, r: Result): string => `| ${n} | ${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`;
-  console.log('\nmax throughput\n| target | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|');
+  const row = (n: string, r: Result): string => `| ${n} | ${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} | ${r.cpuUsPerReq ? r.cpuUsPerReq.toFixed(1) : '-'} |`;
+  console.log('\nmax throughput\n| target | req/s | p50 ms | p99 ms | errors | proxy CPU µs/req |\n|---|---|---|---|---|---|');
   for (const [n] of targets) console.log(row(n, max[n]!));
-  console.log(`\nfixed rate ${half} req/s (half of cutover's max)\n| target | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|`);
+  console.log(`\nfixed rate ${half} req/s (half of cutover's max; autocannon reports whole ms)\n| target | req/s | p50 ms | p99 ms | errors | |\n|---|---|---|---|---|---|`);
   for (const [n] of targets) console.log(row(n, fixed[n]!));
   console.log('');
   console.log(`cutover / direct throughput: ${(max.cutover!.rps / max.direct!.rps).toFixed(2)}x`);
   if (nginxPort) {
     console.log(`cutover / nginx throughput:  ${(max.cutover!.rps / max.nginx!.rps).toFixed(2)}x (goal >= 0.80x)`);
     console.log(`nginx added p99 at half load:   ${(fixed.nginx!.p99 - fixed.direct!.p99).toFixed(2)} ms`);
+    console.log(`CPU per request, cutover / nginx: ${(max.cutover!.cpuUsPerReq! / max.nginx!.cpuUsPerReq!).toFixed(2)}x`);
   }
   console.log(`cutover added p99 at half load: ${(fixed.cutover!.p99 - fixed.direct!.p99).toFixed(2)} ms (goal <= 1 ms)`);
 }

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, copyFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { Readable } from 'node:stream';
 import { createProxy, type Proxy } from '../../src/proxy/proxy.ts';
 import { startUpstream, get, oneService, waitFor, type TestUpstream } from '../helpers/upstream.ts';
 
@@ -60,7 +61,7 @@ describe('limits, malformed input and TLS', () => {
     async function* chunks() {
       for (let i = 0; i < 10; i++) yield Buffer.alloc(500, 'y');
     }
-    const chunked = await request(`http://127.0.0.1:${port}/`, { method: 'POST', body: chunks() });
+    const chunked = await request(`http://127.0.0.1:${port}/`, { method: 'POST', body: Readable.from(chunks()) });
     assert.equal(chunked.statusCode, 413);
     await chunked.body.dump();
     const small = await request(`http://127.0.0.1:${port}/`, { method: 'POST', body: 'ok' });

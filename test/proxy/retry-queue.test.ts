@@ -55,7 +55,7 @@ describe('retries and the wait queue', () => {
     cleanups.push(() => a.close());
     const proxy = track(createProxy({ queueTimeoutMs: 10_000 }));
     const state = oneService([{ name: 'v1', weight: 10000, ports: [a.port] }]);
-    state.services[0]!.revisions[0]!.instances[0]!.ready = false as never;
+    (state.services[0]!.revisions[0]!.instances[0] as { ready?: boolean }).ready = false;
     await proxy.apply(state);
     const base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
     let settled = false;

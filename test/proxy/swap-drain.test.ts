@@ -62,7 +62,7 @@ describe('atomic swap and drain', () => {
     cleanups.push(() => proxy.close());
     await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [slow.port] }]));
     const port = proxy.addresses()[0]!.port;
-    const client = new Client(`http://127.0.0.1:${port}`, { connections: 1, pipelining: 1 });
+    const client = new Client(`http://127.0.0.1:${port}`, { pipelining: 1 });
     cleanups.push(() => client.close());
 
     const long = client.request({ path: '/long', method: 'GET' }).then(async (r) => ({ status: r.statusCode, body: await r.body.text() }));
