@@ -133,6 +133,24 @@ describe('migration safety', () => {
     assert.equal(await count(`SELECT count(*) AS n FROM pg_namespace WHERE nspname LIKE 'cutover_4_%'`), 0);
   });
 
+  test('an app that keeps its own search_path picks its version with cutover.version', async () => {
+    await admin.query(`CREATE TABLE tagged (id serial PRIMARY KEY, score integer NOT NULL); INSERT INTO tagged (score) VALUES (1);`);
+    const file = dir.write('6_tagged_points', [
+      { alter_column: { table: 'tagged', column: 'score', name: 'points', type: 'bigint', up: 'score * 10', down: '(points / 10)::integer' } },
+    ]);
+    const r = await startMigration({ databaseUrl: pgs.url, file });
+    // The app's own search_path stays "public"; it names the version's views explicitly.
+    const app = await versionClient(pgs.url, '-c search_path=public -c cutover.version=6_tagged_points');
+    clients.push(app);
+    await app.query(`INSERT INTO ${r.schema}.tagged (points) VALUES (70)`);
+    await app.query(`UPDATE ${r.schema}.tagged SET points = 30 WHERE id = 1`);
+    const old = await client(); // plain search_path, no version: the old shape
+    await old.query('INSERT INTO tagged (score) VALUES (5)');
+    assert.deepEqual((await old.query('SELECT score FROM tagged ORDER BY id')).rows.map((x) => x.score), [3, 7, 5]);
+    assert.deepEqual((await app.query(`SELECT points FROM ${r.schema}.tagged ORDER BY id`)).rows.map((x) => x.points), ['30', '70', '50']);
+    await rollbackMigration({ databaseUrl: pgs.url });
+  });
+
   test('a dry run prints the plan and changes nothing', async () => {
     const file = dir.write('5_dry', [{ alter_column: { table: 'busy', column: 'v', type: 'bigint' } }]);
     const log: string[] = [];
