@@ -15,6 +15,18 @@ export interface ColumnModel {
   changed?: boolean;
 }
 
+/** A plain-column index (expression indexes are left out: Cutover does not rewrite them). */
+export interface IndexModel {
+  name: string;
+  /** Physical column names, in key order. */
+  columns: string[];
+  unique: boolean;
+  /** The unique constraint the index backs, if any. */
+  constraint: string | null;
+  /** pg_get_indexdef output. */
+  definition: string;
+}
+
 export interface TableModel {
   name: string;
   physical: string;
@@ -22,6 +34,8 @@ export interface TableModel {
   /** Physical names of the primary key columns; empty when there is none. */
   primaryKey: string[];
   constraints: string[];
+  /** Non-primary-key indexes; absent in state saved by older versions. */
+  indexes?: IndexModel[];
   renamed?: boolean;
 }
 
@@ -86,6 +100,16 @@ export async function readSchema(client: pg.ClientBase, schema: string): Promise
       WHERE n.nspname = $1`,
     [schema],
   );
+  const idx = await client.query<{ table: string; name: string; cols: string[]; unique: boolean; constraint: string | null; def: string }>(
+    `SELECT c.relname AS table, i.relname AS name, x.indisunique AS unique, k.conname AS constraint, pg_get_indexdef(x.indexrelid) AS def,
+            ARRAY(SELECT a.attname FROM unnest(x.indkey::int2[]) WITH ORDINALITY o(attnum, ord)
+                    JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = o.attnum ORDER BY o.ord)::text[] AS cols
+       FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       LEFT JOIN pg_constraint k ON k.conindid = x.indexrelid AND k.conrelid = x.indrelid AND k.contype = 'u'
+      WHERE n.nspname = $1 AND NOT x.indisprimary AND x.indexprs IS NULL AND NOT (0 = ANY (x.indkey::int2[]))`,
+    [schema],
+  );
   return {
     schema,
     tables: tables.rows.map((t) => ({
@@ -96,6 +120,9 @@ export async function readSchema(client: pg.ClientBase, schema: string): Promise
         .map((c) => ({ name: c.name, physical: c.name, type: c.type, nullable: !c.notnull, default: c.def })),
       primaryKey: pks.rows.find((p) => p.table === t.name)?.cols ?? [],
       constraints: cons.rows.filter((c) => c.table === t.name).map((c) => c.name),
+      indexes: idx.rows
+        .filter((i) => i.table === t.name)
+        .map((i) => ({ name: i.name, columns: i.cols, unique: i.unique, constraint: i.constraint, definition: i.def })),
     })),
     relations: rels.rows.map((r) => r.name),
     indexes: rels.rows.filter((r) => r.kind === 'i' || r.kind === 'I').map((r) => r.name),

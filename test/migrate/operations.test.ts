@@ -137,6 +137,29 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'alter_column_keeps_indexes',
+    setup: `CREATE TABLE ak_codes (id serial PRIMARY KEY, code varchar(10) CONSTRAINT ak_codes_code_key UNIQUE, tag text);
+      CREATE INDEX ak_codes_code_tag ON ak_codes (code, tag) WHERE tag IS NOT NULL; INSERT INTO ak_codes (code, tag) VALUES ('a', 't');`,
+    operations: [{ alter_column: { table: 'ak_codes', column: 'code', type: 'text', up: 'upper(code)', down: 'lower(code)' } }],
+    async during({ neu, old }) {
+      await rejects(neu.query(`INSERT INTO ak_codes (code) VALUES ('A')`), '23505');
+      await rejects(old.query(`INSERT INTO ak_codes (code) VALUES ('a')`), '23505');
+      await neu.query(`INSERT INTO ak_codes (code) VALUES ($1)`, [`B${Math.random()}`.slice(0, 8)]);
+    },
+    async afterRollback({ admin }) {
+      const idx = await rows(admin, `SELECT indexname FROM pg_indexes WHERE tablename = 'ak_codes' ORDER BY 1`);
+      assert.deepEqual(idx.map((r) => r.indexname), ['ak_codes_code_key', 'ak_codes_code_tag', 'ak_codes_pkey']);
+    },
+    async afterComplete({ admin, neu }) {
+      const idx = await rows(admin, `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'ak_codes' ORDER BY 1`);
+      assert.deepEqual(idx.map((r) => r.indexname), ['ak_codes_code_key', 'ak_codes_code_tag', 'ak_codes_pkey']);
+      assert.match(idx[1].indexdef, /\(code, tag\) WHERE \(tag IS NOT NULL\)/);
+      const con = await rows(admin, `SELECT contype FROM pg_constraint WHERE conname = 'ak_codes_code_key'`);
+      assert.deepEqual(con, [{ contype: 'u' }]);
+      await rejects(neu.query(`INSERT INTO ak_codes (code) VALUES ('A')`), '23505');
+    },
+  },
+  {
     name: 'rename_column',
     setup: `CREATE TABLE rc_posts (id serial PRIMARY KEY, title text); INSERT INTO rc_posts (title) VALUES ('first');`,
     operations: [{ rename_column: { table: 'rc_posts', from: 'title', to: 'headline' } }],

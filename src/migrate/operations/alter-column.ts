@@ -13,6 +13,7 @@ import { ident, shortName } from '../sql.ts';
 import { createTrigger, dropTrigger, withShape, type SyncTrigger } from '../triggers.ts';
 import { actionId, syncTrigger, referencesClause, renameInExpression, requireColumn, requireNoColumn, requireTable, requireUnchanged, shadowName, tableRef } from './common.ts';
 import { renameColumn } from './rename-column.ts';
+import { buildCarriedIndexes, renameCarriedIndexes } from './carry-indexes.ts';
 import type { OpContext, Operation } from './types.ts';
 
 type Spec = OpSpec<'alter_column'>;
@@ -67,6 +68,7 @@ export const alterColumn: Operation<'alter_column'> = {
       out.push(ddl(actionId(ctx, 'references'), `ALTER TABLE ${ref} ADD CONSTRAINT ${ident(spec.references.name)} FOREIGN KEY (${shadow}) ${to} NOT VALID`));
     }
     out.push({ id: actionId(ctx, 'backfill'), kind: 'backfill', sql: '', stage: STAGE.drop, backfill: { table: ref, key: table.primaryKey, touch: old.physical } });
+    out.push(...buildCarriedIndexes(ctx, table, old.physical, next.physical));
     if (spec.unique) {
       const idx = ident(spec.unique.name);
       out.push(concurrent(actionId(ctx, 'unique'), `CREATE UNIQUE INDEX CONCURRENTLY ${idx} ON ${ref} (${shadow})`, `DROP INDEX CONCURRENTLY IF EXISTS ${ident(ctx.model.schema)}.${idx}`));
@@ -86,6 +88,7 @@ export const alterColumn: Operation<'alter_column'> = {
     if (spec.references) out.push(validate(actionId(ctx, 'validate-references'), `ALTER TABLE ${ref} VALIDATE CONSTRAINT ${ident(spec.references.name)}`));
     out.push(...dropTrigger(actionId(ctx, 'sync'), trigger(spec, ctx).name, ctx.model.schema, table.physical));
     out.push(ddl(actionId(ctx, 'drop-old'), `ALTER TABLE ${ref} DROP COLUMN ${ident(old.physical)}`, STAGE.drop));
+    out.push(...renameCarriedIndexes(ctx, table, old.physical));
     out.push(ddl(actionId(ctx, 'rename-shadow'), `ALTER TABLE ${ref} RENAME COLUMN ${ident(next.physical)} TO ${ident(next.name)}`, STAGE.rename));
     if (!next.nullable) {
       out.push(ddl(actionId(ctx, 'set-not-null'), `ALTER TABLE ${ref} ALTER COLUMN ${ident(next.name)} SET NOT NULL`, STAGE.constrain));
