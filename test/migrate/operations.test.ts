@@ -138,10 +138,15 @@ const cases: Case[] = [
   },
   {
     name: 'alter_column_keeps_indexes',
-    setup: `CREATE TABLE ak_codes (id serial PRIMARY KEY, code varchar(10) CONSTRAINT ak_codes_code_key UNIQUE, tag text);
+    setup: `CREATE TABLE ak_codes (id serial PRIMARY KEY, code varchar(10) CONSTRAINT ak_codes_code_key UNIQUE, tag text, level integer NOT NULL DEFAULT 3);
       CREATE INDEX ak_codes_code_tag ON ak_codes (code, tag) WHERE tag IS NOT NULL; INSERT INTO ak_codes (code, tag) VALUES ('a', 't');`,
-    operations: [{ alter_column: { table: 'ak_codes', column: 'code', type: 'text', up: 'upper(code)', down: 'lower(code)' } }],
+    operations: [
+      { alter_column: { table: 'ak_codes', column: 'code', type: 'text', up: 'upper(code)', down: 'lower(code)' } },
+      { alter_column: { table: 'ak_codes', column: 'level', type: 'bigint' } },
+    ],
     async during({ neu, old }) {
+      const d = await rows(neu, `INSERT INTO ak_codes (code) VALUES ($1) RETURNING level`, [`D${Math.random()}`.slice(0, 8)]);
+      assert.deepEqual(d, [{ level: '3' }], 'the old default carries over to the new type');
       await rejects(neu.query(`INSERT INTO ak_codes (code) VALUES ('A')`), '23505');
       await rejects(old.query(`INSERT INTO ak_codes (code) VALUES ('a')`), '23505');
       await neu.query(`INSERT INTO ak_codes (code) VALUES ($1)`, [`B${Math.random()}`.slice(0, 8)]);

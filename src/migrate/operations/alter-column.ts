@@ -125,13 +125,14 @@ function asRename(spec: Spec): OpSpec<'rename_column'> {
 function target(spec: Spec, ctx: OpContext): ColumnModel {
   const old = requireColumn(ctx, requireTable(ctx, spec.table), spec.column);
   const type = spec.type ?? old.type;
-  const keepDefault = spec.default === undefined && spec.type === undefined;
+  // Without a new default the old one carries over (cast to the new type), so inserts that omit the column behave as before.
+  const carried = old.default === null ? null : spec.type === undefined ? old.default : `(${old.default})::${type}`;
   return {
     name: spec.name ?? spec.column,
     physical: shadowName(old.physical),
     type,
     nullable: spec.nullable ?? old.nullable,
-    default: spec.default === undefined ? (keepDefault ? old.default : null) : spec.default,
+    default: spec.default === undefined ? carried : spec.default,
     changed: true,
   };
 }
