@@ -98,11 +98,11 @@ export class Controller implements ControlPlane {
     return loop.request({ type: 'deploy', revision: rev.number, strategy: rev.strategy, migration, reason });
   }
 
-  promote(service: string, opts: { full?: boolean } = {}): Promise<RolloutStatus> {
+  async promote(service: string, opts: { full?: boolean } = {}): Promise<RolloutStatus> {
     return this.loop(service).request({ type: 'promote', full: opts.full === true });
   }
 
-  abort(service: string): Promise<RolloutStatus> {
+  async abort(service: string): Promise<RolloutStatus> {
     return this.loop(service).request({ type: 'abort' });
   }
 
@@ -115,15 +115,15 @@ export class Controller implements ControlPlane {
     return loop.request({ type: 'retry', migration });
   }
 
-  pause(service: string): Promise<RolloutStatus> {
+  async pause(service: string): Promise<RolloutStatus> {
     return this.loop(service).request({ type: 'pause' });
   }
 
-  resume(service: string): Promise<RolloutStatus> {
+  async resume(service: string): Promise<RolloutStatus> {
     return this.loop(service).request({ type: 'resume' });
   }
 
-  undo(service: string, opts: { toRevision?: number } = {}): Promise<RolloutStatus> {
+  async undo(service: string, opts: { toRevision?: number } = {}): Promise<RolloutStatus> {
     const loop = this.loop(service);
     const intent = resolveUndo(loop.state, this.opts.store.listRevisions(service), this.serviceConfig(service), opts.toRevision, Date.now());
     return loop.request(intent);

@@ -45,6 +45,7 @@ export class ServiceLoop {
   private readonly effects: InstanceEffects;
   private readonly pendingAdopted = new Set<string>();
   private settleUntil = 0;
+  private adopting = false;
   private analysisAt = 0;
   private hookRetryAt = 0;
   private lastObserved: Observed = { now: 0, revisions: {} };
@@ -63,6 +64,9 @@ export class ServiceLoop {
   /** Re-attaches to the instances a previous controller recorded; forgets those whose process is gone. */
   adopt(): void {
     const cfg = this.deps.config();
+    // adopt() emits change events (which kick a tick) before we know every instance: hold ticks until done.
+    this.adopting = true;
+    this.settleUntil = Date.now() + this.deps.settleMs;
     for (const rec of this.deps.store.listInstances({ service: this.service })) {
       const rev = this.deps.store.getRevision(this.service, Number(rec.revision));
       const env = rev && this.state.canary === rev.number ? (this.state.migration?.env ?? {}) : {};
@@ -73,7 +77,7 @@ export class ServiceLoop {
         this.record([{ type: 'InstanceLost', reason: `instance ${rec.id} (pid ${rec.pid}) is gone; it will be replaced`, revision: Number(rec.revision) }]);
       }
     }
-    this.settleUntil = Date.now() + this.deps.settleMs;
+    this.adopting = false;
   }
 
   kick(): Promise<void> {
@@ -191,6 +195,7 @@ export class ServiceLoop {
   }
 
   private settled(live: ManagedInstance[], now: number): boolean {
+    if (this.adopting) return false;
     for (const id of this.pendingAdopted) {
       const inst = live.find((i) => i.id === id);
       if (!inst || inst.state !== 'starting') this.pendingAdopted.delete(id);
