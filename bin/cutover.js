@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// Entry point. In a source checkout the TypeScript runs through tsx; a published
-// package ships the compiled dist/ instead.
+// Entry point. Runs the compiled dist/ (built by `npm run build`, which `npm ci`,
+// `npm start` and `npm test` run); a checkout without a build falls back to the
+// TypeScript sources through tsx, which starts about a second slower.
 import { existsSync } from 'node:fs';
 
-const src = new URL('../src/cli/main.ts', import.meta.url);
-if (existsSync(src)) {
+const dist = new URL('../dist/cli/main.js', import.meta.url);
+if (existsSync(dist)) {
+  await import(dist.href);
+} else {
   const { register } = await import('tsx/esm/api');
   register();
-  await import(src.href);
-} else {
-  await import(new URL('../dist/cli/main.js', import.meta.url).href);
+  await import(new URL('../src/cli/main.ts', import.meta.url).href);
 }

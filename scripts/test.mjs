@@ -15,6 +15,10 @@ function find(dir) {
   return out;
 }
 
+// Spawned `cutover` processes run the compiled dist/: build it first so it matches the sources under test.
+const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
 const filter = process.argv[2];
 const files = find('test').filter((f) => !filter || f.includes(filter)).sort();
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';

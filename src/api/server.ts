@@ -47,7 +47,7 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.outp
 
 export function buildApi(opts: ApiOptions): FastifyInstance {
   // Fastify's own logger stays off: errors are logged here, with secrets redacted by our pino config.
-  const app = Fastify({ logger: false, disableRequestLogging: true, bodyLimit: 1024 * 1024 });
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   const { control } = opts;
 
   app.addHook('onRequest', async (req) => {

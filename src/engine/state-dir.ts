@@ -7,6 +7,7 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CutoverError } from '../errors.ts';
+import { isSameProcess, procStart } from '../runtime/local/proc.ts';
 
 export class StateDirLockedError extends CutoverError {
   constructor(dir: string, pid: number) {
@@ -39,22 +40,29 @@ export function readJson<T>(file: string): T | undefined {
   }
 }
 
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** True while `pid` runs (an unreaped zombie counts as gone; with `start`, a recycled PID does too). */
+export function processAlive(pid: number, start?: string): boolean {
+  return isSameProcess(pid, start);
+}
+
+interface LockFile {
+  pid: number;
+  start?: string;
+}
+
+/** The pid of the controller that holds the state dir, if it still runs. */
+export function lockHolder(dir: string): number | undefined {
+  const held = readJson<LockFile>(join(dir, 'controller.pid'));
+  return held && processAlive(held.pid, held.start) ? held.pid : undefined;
 }
 
 /** Takes the controller lock; returns a release function. */
 export function lockStateDir(dir: string): () => void {
   const file = join(dir, 'controller.pid');
-  const held = readJson<{ pid: number }>(file);
-  if (held && held.pid !== process.pid && processAlive(held.pid)) throw new StateDirLockedError(dir, held.pid);
-  writeJsonAtomic(file, { pid: process.pid });
+  const holder = lockHolder(dir);
+  if (holder !== undefined && holder !== process.pid) throw new StateDirLockedError(dir, holder);
+  writeJsonAtomic(file, { pid: process.pid, start: procStart(process.pid) } satisfies LockFile);
   return () => {
-    if (readJson<{ pid: number }>(file)?.pid === process.pid) rmSync(file, { force: true });
+    if (readJson<LockFile>(file)?.pid === process.pid) rmSync(file, { force: true });
   };
 }

@@ -1,0 +1,131 @@
+/**
+ * `cutover up`: the embedded single-machine engine. It owns the state dir,
+ * runs the proxy in its own process, the instances as local processes, the
+ * controller and the control API in this process. Stopping it with
+ * `leaveRunning` (or a kill -9) leaves traffic flowing; a new engine on the
+ * same state dir re-attaches to the proxy and re-adopts the instances.
+ */
+import type { FastifyInstance } from 'fastify';
+import { buildApi } from '../api/server.ts';
+import { ensureToken, tokenPath } from '../api/token.ts';
+import type { LoadedConfig } from '../config/load.ts';
+import type { CutoverConfig } from '../config/schema.ts';
+import { Controller } from '../rollout/controller.ts';
+import { adminClientRouter } from '../rollout/ports.ts';
+import { InstanceManager } from '../runtime/instance-manager.ts';
+import { LocalProvider } from '../runtime/local/local-provider.ts';
+import type { Logger } from '../shared/log.ts';
+import { SqliteStore } from '../store/sqlite-store.ts';
+import { postgresMigrationHooks } from './migration-hooks.ts';
+import { ProxyProcess } from './proxy-process.ts';
+import { ensureStateDir, lockStateDir } from './state-dir.ts';
+
+export interface EngineParts {
+  controller: Controller;
+  runtime: InstanceManager;
+  store: SqliteStore;
+  proxy: ProxyProcess;
+  api: FastifyInstance;
+  apiUrl: string;
+}
+
+export class Engine {
+  private constructor(
+    private readonly config: CutoverConfig,
+    readonly parts: EngineParts,
+    private readonly unlock: () => void,
+    private readonly logger: Logger,
+  ) {}
+
+  static async start(loaded: LoadedConfig, logger: Logger): Promise<Engine> {
+    const { config } = loaded;
+    ensureStateDir(config.stateDir);
+    const unlock = lockStateDir(config.stateDir);
+    try {
+      const token = ensureToken(config.stateDir);
+      const proxy = new ProxyProcess({ stateDir: config.stateDir, token, tokenFile: tokenPath(config.stateDir), logger });
+      const attached = !(await proxy.ensure());
+      logger.info({ pid: proxy.pid, attached }, attached ? 'attached to the running proxy' : 'started the proxy');
+      // The router always talks to the proxy that runs now, across respawns.
+      const router = adminClientRouter({
+        putRoutes: (s) => proxy.client.putRoutes(s),
+        drain: (id, ms) => proxy.client.drain(id, ms),
+        stats: () => proxy.client.stats(),
+      });
+      const store = new SqliteStore({ stateDir: config.stateDir });
+      const runtime = new InstanceManager({ provider: new LocalProvider({ stateDir: config.stateDir }), logger });
+      const databaseUrl = process.env.DATABASE_URL;
+      const controller = new Controller({
+        config,
+        store,
+        router,
+        runtime,
+        logger,
+        baseDir: loaded.baseDir,
+        ...(databaseUrl ? { migrations: postgresMigrationHooks(databaseUrl, loaded.baseDir) } : {}),
+      });
+      await controller.start();
+      proxy.watch(async () => logger.info('proxy restarted; it reloaded the last routes from its table file'));
+      const api = buildApi({ control: controller, token, logger });
+      const apiUrl = await api.listen({ host: config.api.host, port: config.api.port });
+      return new Engine(config, { controller, runtime, store, proxy, api, apiUrl }, unlock, logger);
+    } catch (err) {
+      unlock();
+      throw err;
+    }
+  }
+
+  /**
+   * Stops the control plane. With `leaveRunning` the proxy and every instance
+   * keep serving (an upgrade of the controller); otherwise everything is
+   * stopped gracefully: instances drained first, then the proxy.
+   */
+  async stop(opts: { leaveRunning: boolean }): Promise<void> {
+    const { controller, runtime, store, proxy, api } = this.parts;
+    await api.close();
+    if (opts.leaveRunning) {
+      await controller.stop();
+      await runtime.close();
+      await proxy.detach();
+    } else {
+      await controller.stop();
+      await runtime.close();
+      await stopDataPlane(this.config, store, proxy);
+    }
+    store.close();
+    this.unlock();
+    this.logger.info(opts.leaveRunning ? 'controller stopped; proxy and instances left running' : 'stopped');
+  }
+}
+
+/**
+ * Stops the data plane in the order that fails no request: the proxy first
+ * (it stops accepting and lets in-flight requests finish), then every
+ * recorded instance with its service's signal and killAfter.
+ */
+export async function stopDataPlane(config: CutoverConfig, store: SqliteStore, proxy: ProxyProcess): Promise<void> {
+  await proxy.stop();
+  const provider = new LocalProvider({ stateDir: config.stateDir });
+  await Promise.all(
+    store.listInstances().map(async (record) => {
+      const shutdown = config.services[record.service]?.shutdown;
+      await provider.stop(record, { signal: shutdown?.signal ?? 'SIGTERM', killAfterMs: shutdown?.killAfter ?? 10_000 }).catch(() => {});
+      store.deleteInstance(record.id);
+    }),
+  );
+  await provider.detach();
+}
+
+/** `cutover down` when no controller runs: stop what the state dir says is running. */
+export async function downWithoutController(loaded: LoadedConfig, logger: Logger): Promise<void> {
+  const { config } = loaded;
+  const unlock = lockStateDir(config.stateDir);
+  const store = new SqliteStore({ stateDir: config.stateDir });
+  try {
+    const token = ensureToken(config.stateDir);
+    await stopDataPlane(config, store, new ProxyProcess({ stateDir: config.stateDir, token, tokenFile: tokenPath(config.stateDir), logger }));
+  } finally {
+    store.close();
+    unlock();
+  }
+}
