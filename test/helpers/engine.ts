@@ -24,6 +24,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The environment for spawned `cutover` processes, without node:test's marker (it would change their exit codes). */
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  delete env.NODE_TEST_CONTEXT;
+  return env;
+}
+
 export interface CliResult {
   code: number;
   stdout: string;
@@ -32,7 +39,7 @@ export interface CliResult {
 
 export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env } });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: childEnv(opts.env) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -81,7 +88,7 @@ export class Engine {
 
   /** Starts (or restarts) the controller and waits until its API answers and the service serves. */
   async up(): Promise<void> {
-    this.child = spawn(process.execPath, [BIN, 'up', '-c', this.config], { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [BIN, 'up', '-c', this.config], { cwd: this.dir, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (d) => (this.output += d));
     this.child.stderr!.on('data', (d) => (this.output += d));
     await this.until(async () => (await this.get('/healthz', this.apiPort)) === 200, 'control API to answer');
