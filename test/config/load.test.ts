@@ -102,3 +102,9 @@ test('the JSON Schema for editors is derived from the same schema', () => {
     assert.ok(service.properties?.[field], `JSON Schema lacks services.*.${field}`);
   }
 });
+
+test('docs/cutover.schema.json is the schema as generated now (run `cutover schema > docs/cutover.schema.json`)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const committed = JSON.parse(readFileSync(new URL('../../docs/cutover.schema.json', import.meta.url), 'utf8'));
+  assert.deepEqual(committed, jsonSchema());
+});
