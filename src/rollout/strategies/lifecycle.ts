@@ -5,7 +5,7 @@
  */
 import type { Observed, Plan, PlanInput, PlannedEvent, RolloutState } from '../state.ts';
 import { emptyDesired } from '../state.ts';
-import { FULL_WEIGHT } from './replicas.ts';
+import { FULL_WEIGHT, proportionalWeights } from './replicas.ts';
 
 /**
  * No rollout in progress (none started, finished, or aborted): the stable
@@ -32,11 +32,30 @@ export function planSteady(input: PlanInput): Plan {
       state.desired.scale[state.old] = spec.replicas;
     }
   }
+  if (state.aborted) keepServingUntilStableReady(state, input);
   if (!state.aborted && state.stable !== null) {
     state.phase = 'Healthy';
     state.message = `revision ${state.stable} serves all traffic`;
   }
   return { state, events };
+}
+
+/**
+ * After an abort the stable revision may be short of ready instances (a
+ * rolling update had already replaced some). Until it is back, the aborted
+ * revision's ready instances keep serving, in proportion, instead of leaving
+ * too few (or no) instances for the traffic. With a fully ready stable this
+ * keeps nothing: the canary's weight is 0 at once.
+ */
+function keepServingUntilStableReady(state: RolloutState, input: PlanInput): void {
+  const { canary, stable } = state;
+  if (canary === null || stable === null || canary === stable) return;
+  const R = input.spec.replicas;
+  const stableReady = Math.min(R, readyOf(input.observed, stable));
+  const keep = Math.min(readyOf(input.observed, canary), R - stableReady);
+  if (keep <= 0) return;
+  state.desired.scale[canary] = keep;
+  state.desired.weights = proportionalWeights({ [stable]: stableReady, [canary]: keep });
 }
 
 /**

@@ -93,3 +93,21 @@ describe('rolling planner', () => {
     assert.deepEqual(plan.state.desired.scale, { 1: 3, 2: 1 });
   });
 });
+
+describe('rolling abort', () => {
+  test('an abort keeps the new ready instances serving until stable is back at full strength', () => {
+    const s = spec({ rolling: { maxSurge: 0, maxUnavailable: 1 } }, 3);
+    const state = { ...rollingOut(s), aborted: true, phase: 'Degraded' as const };
+    state.desired.scale = { 1: 0, 2: 3 };
+    const first = planRollout({ spec: s, state, observed: obs(T0, { 1: { ready: 0 }, 2: { ready: 2, running: 3 } }) });
+    assert.deepEqual(first.state.desired.scale, { 1: 3, 2: 2 });
+    assert.deepEqual(first.state.desired.weights, { 2: 10000 });
+    const half = planRollout({ spec: s, state: first.state, observed: obs(T0 + 1, { 1: { ready: 2 }, 2: { ready: 2 } }) });
+    assert.deepEqual(half.state.desired.scale, { 1: 3, 2: 1 });
+    assert.deepEqual(half.state.desired.weights, { 1: 6667, 2: 3333 });
+    const done = planRollout({ spec: s, state: half.state, observed: obs(T0 + 2, { 1: { ready: 3 }, 2: { ready: 1 } }) });
+    assert.deepEqual(done.state.desired.scale, { 1: 3 });
+    assert.deepEqual(done.state.desired.weights, { 1: 10000 });
+    assert.equal(done.state.phase, 'Degraded');
+  });
+});

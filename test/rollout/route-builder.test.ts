@@ -1,0 +1,54 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfig } from '../../src/config/load.ts';
+import { buildRoutes, type ServiceRouteInput } from '../../src/rollout/route-builder.ts';
+import { emptyDesired } from '../../src/rollout/state.ts';
+
+const cfg = parseConfig({ services: { web: { listen: 8080, run: 'x', revisionHeader: true, hosts: ['a.test'] } } }).services.web!;
+const inst = (id: string, port: number) => ({ id, host: '127.0.0.1', port, ready: true });
+
+function input(over: Partial<ServiceRouteInput>): ServiceRouteInput {
+  return { name: 'web', cfg, desired: emptyDesired(), versions: { 1: 'v1', 2: 'v2', 3: 'v2' }, ready: {}, ...over };
+}
+
+describe('route builder', () => {
+  test('one service on its listen port, revisions named by version, weights kept', () => {
+    const desired = { ...emptyDesired(), scale: { 1: 2, 2: 1 }, weights: { 1: 7500, 2: 2500 }, match: [{ revision: 2, header: 'x-canary' }] };
+    const t = buildRoutes([input({ desired, ready: { 1: [inst('a', 1), inst('b', 2)], 2: [inst('c', 3)] } })]);
+    assert.deepEqual(t.listeners, [{ port: 8080, services: ['web'] }]);
+    assert.deepEqual(t.services[0], {
+      name: 'web',
+      hosts: ['a.test'],
+      revisions: [
+        { name: 'v1', weight: 7500, instances: [inst('a', 1), inst('b', 2)] },
+        { name: 'v2', weight: 2500, instances: [inst('c', 3)] },
+      ],
+      rules: [{ revision: 'v2', header: { name: 'x-canary', value: '1' } }],
+      revisionHeader: true,
+    });
+  });
+
+  test('weight on a revision without ready instances moves to one that has some; its rule is dropped', () => {
+    const desired = { ...emptyDesired(), scale: { 1: 2, 2: 1 }, weights: { 1: 7500, 2: 2500 }, match: [{ revision: 2, header: 'x-canary' }] };
+    const t = buildRoutes([input({ desired, ready: { 1: [inst('a', 1)] } })]);
+    assert.deepEqual(t.services[0]!.revisions.map((r) => [r.name, r.weight]), [['v1', 10000], ['v2', 0]]);
+    assert.equal(t.services[0]!.rules, undefined);
+  });
+
+  test('nothing ready anywhere: weights stay so the proxy queues rather than refuses', () => {
+    const desired = { ...emptyDesired(), scale: { 1: 2 }, weights: {} };
+    const t = buildRoutes([input({ desired })]);
+    assert.deepEqual(t.services[0]!.revisions, [{ name: 'v1', weight: 10000, instances: [] }]);
+  });
+
+  test('duplicate labels get the revision number; preview port gets its own listener and service', () => {
+    const desired = { ...emptyDesired(), scale: { 2: 1, 3: 1 }, weights: { 2: 10000 }, previewPort: { revision: 3, port: 9090 } };
+    const t = buildRoutes([input({ desired, ready: { 2: [inst('a', 1)], 3: [inst('b', 2)] } })]);
+    assert.deepEqual(t.services.map((s) => [s.name, s.revisions.map((r) => r.name)]), [['web', ['v2-r2', 'v2-r3']], ['web:preview', ['v2-r3']]]);
+    assert.deepEqual(t.listeners, [{ port: 8080, services: ['web'] }, { port: 9090, services: ['web:preview'] }]);
+  });
+
+  test('a service with nothing to route is left out with its listener', () => {
+    assert.deepEqual(buildRoutes([input({})]), { listeners: [], services: [] });
+  });
+});
