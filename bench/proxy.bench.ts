@@ -14,6 +14,8 @@ for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.repla
 const DURATION = Number(args.get('duration') ?? 10);
 const CONNECTIONS = Number(args.get('connections') ?? 50);
 const WORKERS = Number(args.get('workers') ?? 1);
+/** Targets run interleaved for several rounds and the median is kept: the box is shared and noisy. */
+const ROUNDS = Number(args.get('rounds') ?? 3);
 const dir = mkdtempSync(join(tmpdir(), 'cutover-bench-'));
 const children: ChildProcess[] = [];
 
@@ -58,6 +60,29 @@ async function waitHttp(port: number): Promise<void> {
   throw new Error(`nothing answers on ${port}`);
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function medianResult(rs: Result[]): Result {
+  return {
+    rps: median(rs.map((r) => r.rps)),
+    p50: median(rs.map((r) => r.p50)),
+    p99: median(rs.map((r) => r.p99)),
+    errors: rs.reduce((a, r) => a + r.errors, 0),
+    cpuUsPerReq: rs[0]!.cpuUsPerReq === undefined ? undefined : median(rs.map((r) => r.cpuUsPerReq!)),
+  };
+}
+
+function loadavg(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return '?';
+  }
+}
+
 function hasWrk(): boolean {
   return spawnSync('wrk', ['--version']).error === undefined;
 }
@@ -93,7 +118,7 @@ function autocannon(url: string, seconds: number, rate: number): Result {
 }
 
 async function main(): Promise<void> {
-  console.log(`machine: ${cpus().length} cpus, ${cpus()[0]?.model}, node ${process.version}; load tool: ${hasWrk() ? 'wrk (max) + autocannon (fixed rate)' : 'autocannon'}; ${CONNECTIONS} connections, ${DURATION}s per run, cutover workers ${WORKERS}`);
+  console.log(`machine: ${cpus().length} cpus, ${cpus()[0]?.model}, node ${process.version}; load tool: ${hasWrk() ? 'wrk (max) + autocannon (fixed rate)' : 'autocannon'}; ${CONNECTIONS} connections, ${DURATION}s per run, cutover workers ${WORKERS}; ${ROUNDS} interleaved rounds, medians; load average at start ${loadavg()}`);
   const upPort = await freePort();
   start(process.execPath, ['-e', `const h=require('node:http');const b=Buffer.from('hello world');h.createServer((q,r)=>{r.writeHead(200,{'content-type':'text/plain','content-length':b.length});r.end(b)}).listen(${upPort},'127.0.0.1')`]);
   await waitHttp(upPort);
@@ -117,13 +142,18 @@ async function main(): Promise<void> {
 
   const targets: Array<[string, number, number | undefined]> = [['direct', upPort, undefined], ['cutover', cutPort, cutPid]];
   if (nginxPort) targets.push(['nginx', nginxPort, nginxPid]);
-  const max: Record<string, Result> = {};
-  for (const [name, port, pid] of targets) {
-    loadMax(`http://127.0.0.1:${port}/`, 2); // warm-up (JIT, connection pools)
-    const before = cpuUs(pid);
-    max[name] = loadMax(`http://127.0.0.1:${port}/`, DURATION);
-    if (pid) max[name]!.cpuUsPerReq = (cpuUs(pid) - before) / (max[name]!.rps * DURATION);
+  const runs: Record<string, Result[]> = {};
+  for (const [, port] of targets) loadMax(`http://127.0.0.1:${port}/`, 2); // warm-up (JIT, connection pools)
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, port, pid] of targets) {
+      const before = cpuUs(pid);
+      const r = loadMax(`http://127.0.0.1:${port}/`, DURATION);
+      if (pid) r.cpuUsPerReq = (cpuUs(pid) - before) / (r.rps * DURATION);
+      (runs[name] ??= []).push(r);
+    }
   }
+  const max: Record<string, Result> = {};
+  for (const [name] of targets) max[name] = medianResult(runs[name]!);
   const half = Math.round(max.cutover!.rps / 2);
   const fixed: Record<string, Result> = {};
   for (const [name, port] of targets) fixed[name] = autocannon(`http://127.0.0.1:${port}/`, DURATION, half);
@@ -141,6 +171,7 @@ async function main(): Promise<void> {
     console.log(`CPU per request, cutover / nginx: ${(max.cutover!.cpuUsPerReq! / max.nginx!.cpuUsPerReq!).toFixed(2)}x`);
   }
   console.log(`cutover added p99 at half load: ${(fixed.cutover!.p99 - fixed.direct!.p99).toFixed(2)} ms (goal <= 1 ms)`);
+  console.log(`load average at end: ${loadavg()} (other work on the box skews every figure; CPU per request is the steadiest one)`);
 }
 
 function cleanup(): void {
