@@ -13,7 +13,9 @@ import { parseConfig } from '../../../src/config/load.ts';
 import type { CutoverConfig } from '../../../src/config/schema.ts';
 import { createProxy, type Proxy } from '../../../src/proxy/proxy.ts';
 import { Controller } from '../../../src/rollout/controller.ts';
-import type { MigrationHooks } from '../../../src/rollout/ports.ts';
+import { adminClientRouter, type MigrationHooks, type TrafficRouter } from '../../../src/rollout/ports.ts';
+import { startAdminServer, type AdminServer } from '../../../src/proxy/admin-server.ts';
+import { ProxyAdminClient } from '../../../src/proxy/admin-client.ts';
 import type { RolloutStatus } from '../../../src/rollout/types.ts';
 import { InstanceManager } from '../../../src/runtime/instance-manager.ts';
 import { LocalProvider } from '../../../src/runtime/local/local-provider.ts';
@@ -35,6 +37,8 @@ export interface HarnessOptions {
   /** Extra fields for service `web` (replicas, strategy...). */
   service?: Record<string, unknown>;
   migrations?: MigrationHooks;
+  /** Drive the proxy through its admin HTTP API (ProxyAdminClient), as `cutover up` does. */
+  viaAdmin?: boolean;
 }
 
 export class Harness {
@@ -46,6 +50,8 @@ export class Harness {
   runtime!: InstanceManager;
   controller!: Controller;
   private readonly managers: InstanceManager[] = [];
+  private admin: { server: AdminServer; client: ProxyAdminClient } | undefined;
+  router: TrafficRouter = this.proxy;
 
   constructor(private readonly opts: HarnessOptions = {}) {}
 
@@ -65,6 +71,12 @@ export class Harness {
         },
       },
     });
+    if (this.opts.viaAdmin) {
+      const server = await startAdminServer(this.proxy, { token: 'test-token' });
+      const client = new ProxyAdminClient({ url: server.url, token: 'test-token' });
+      this.admin = { server, client };
+      this.router = adminClientRouter(client);
+    }
     await this.startController();
     return this;
   }
@@ -81,7 +93,7 @@ export class Harness {
     this.store = new SqliteStore({ stateDir: this.dir });
     this.runtime = new InstanceManager({ provider: new LocalProvider({ stateDir: this.dir, adoptPollMs: 100 }) });
     this.managers.push(this.runtime);
-    this.controller = new Controller({ config: this.config, store: this.store, router: this.proxy, runtime: this.runtime, intervalMs: 100, settleMs: 3000, ...(this.opts.migrations ? { migrations: this.opts.migrations } : {}) });
+    this.controller = new Controller({ config: this.config, store: this.store, router: this.router, runtime: this.runtime, intervalMs: 100, settleMs: 3000, ...(this.opts.migrations ? { migrations: this.opts.migrations } : {}) });
     await this.controller.start();
   }
 
@@ -110,6 +122,10 @@ export class Harness {
     const kill = { signal: 'SIGKILL' as const, killAfterMs: 500 };
     await Promise.all(this.runtime.list().map((i) => this.runtime.stop(i.id, kill).catch(() => {})));
     for (const m of this.managers) await m.close().catch(() => {});
+    if (this.admin) {
+      await this.admin.client.close();
+      await this.admin.server.close();
+    }
     await this.proxy.close(500);
     this.store.close();
     rmSync(this.dir, { recursive: true, force: true });
