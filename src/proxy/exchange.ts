@@ -82,20 +82,22 @@ export class Exchange implements Cuttable, Dispatcher.DispatchHandler {
       this.rev = this.pinned ?? weightedRevision(svc, this.req);
       if (svc.spec.mirror !== undefined && this.retryable) this.host.mirror(svc, this);
     }
-    const rev = this.rev;
-    let u = rev ? pickUpstream(rev, this.tried) : undefined;
-    if (u === undefined && this.pinned === undefined) {
-      const alt = fallbackUpstream(svc, rev, this.tried);
-      if (alt) {
-        this.rev = alt.rev;
-        u = alt.u;
-      }
-    }
+    let u = this.pick(svc, this.tried);
+    // A reset on a keep-alive connection may hit the only instance: it is still available, so try it again.
+    if (u === undefined && this.tried !== null) u = this.pick(svc, null);
     if (u === undefined) {
       if (!this.host.enqueue(this)) this.reply(503, `no ready instance for service "${svc.name}" and the wait queue is full`);
       return;
     }
     this.dispatch(this.rev!, u);
+  }
+
+  private pick(svc: CompiledService, tried: Upstream[] | null): Upstream | undefined {
+    const u = this.rev ? pickUpstream(this.rev, tried) : undefined;
+    if (u !== undefined || this.pinned !== undefined) return u;
+    const alt = fallbackUpstream(svc, this.rev, tried);
+    if (alt) this.rev = alt.rev;
+    return alt?.u;
   }
 
   /** Re-reads the service from the current table (it may have been swapped while queued) and routes. */
@@ -107,7 +109,7 @@ export class Exchange implements Cuttable, Dispatcher.DispatchHandler {
       if (this.pinned) this.pinned = svc.byName.get(this.pinned.name);
       this.rev = this.pinned ?? (this.rev ? svc.byName.get(this.rev.name) ?? weightedRevision(svc, this.req) : weightedRevision(svc, this.req));
     }
-    if (!hasAvailable(svc, this.pinned, this.tried)) return false;
+    if (!hasAvailable(svc, this.pinned)) return false;
     this.route();
     return true;
   }
@@ -123,11 +125,12 @@ export class Exchange implements Cuttable, Dispatcher.DispatchHandler {
     else this.fail(502, 'request cut: its instance was drained');
   }
 
+  /** The client left first. Counted by what it had received (a closed SSE stream is a success), else as 4xx like nginx's 499, not as a proxy error. */
   clientGone(): void {
     if (this.done) return;
     this.host.dequeue(this);
     if (this.abortFn) this.abortFn(new Error('client closed the connection'));
-    this.finish(ERROR_CLASS);
+    this.finish(this.responded ? statusClass(this.status) : statusClass(499));
   }
 
   // ---- undici handler ----
@@ -312,7 +315,7 @@ function onClientClose(this: ResWithExchange): void {
   if (ex) ex.clientGone();
 }
 
-function hasAvailable(svc: CompiledService, pinned: CompiledRevision | undefined, tried: Upstream[] | null): boolean {
-  const revs = pinned ? [pinned] : svc.revisions.filter((r) => r.weight > 0);
-  return revs.some((r) => r.upstreams.some((u) => u.available && !(tried?.includes(u) ?? false)));
+function hasAvailable(svc: CompiledService, pinned: CompiledRevision | undefined): boolean {
+  const revs = pinned ? [pinned] : svc.weighted;
+  return revs.some((r) => r.upstreams.some((u) => u.available));
 }

@@ -91,4 +91,34 @@ describe('retries and the wait queue', () => {
       assert.equal(r.statusCode, 200, await r.body.text());
     }
   });
+
+  test('a reset before any response byte is retried, even on the only instance; after response bytes it never is', async () => {
+    let n = 0;
+    const flaky = await startUpstream('flaky', (req, res) => {
+      n++;
+      req.resume();
+      if (req.url === '/reset' && n % 2 === 1) return void req.socket.destroy();
+      if (req.url === '/partial') {
+        res.writeHead(200, { 'content-length': '100' });
+        res.write('half');
+        setTimeout(() => req.socket.destroy(), 20);
+        return;
+      }
+      res.end('ok');
+    });
+    cleanups.push(() => flaky.close());
+    const proxy = track(createProxy({ eject5xx: 0 }));
+    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [flaky.port] }]));
+    const base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
+    for (let i = 0; i < 5; i++) {
+      const r = await request(`${base}/reset`, { method: 'POST', body: 'small body' });
+      assert.equal(r.statusCode, 200);
+      assert.equal(await r.body.text(), 'ok');
+    }
+    n = 0;
+    const partial = await request(`${base}/partial`);
+    assert.equal(partial.statusCode, 200);
+    await assert.rejects(partial.body.text());
+    assert.equal(n, 1, 'the upstream saw the request once: no retry after response bytes');
+  });
 });
