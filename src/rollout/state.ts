@@ -120,32 +120,13 @@ export function emptyDesired(): Desired {
 
 /** State for a rollout of `revision` starting now (on top of the current `stable`). */
 export function startRollout(prev: RolloutState, revision: number, strategy: StrategyName, now: number): RolloutState {
-  return {
-    ...prev,
-    strategy,
-    phase: 'Progressing',
-    message: `rolling out revision ${revision}`,
-    canary: revision,
-    aborted: false,
-    stepIndex: 0,
-    weight: 0,
-    canaryScale: null,
-    pauseStartedAt: null,
-    previewReadyAt: null,
-    progressAt: now,
-    progressReady: 0,
-    userPaused: false,
-    promote: 'none',
-    analysisFailures: 0,
-    migration: null,
-    startedAt: now,
-    updatedAt: now,
-  };
+  return { ...prev, ...freshProgress(now), strategy, phase: 'Progressing', message: `rolling out revision ${revision}`, canary: revision };
 }
 
 /** A service with nothing deployed yet. */
 export function initialState(service: string, now: number): RolloutState {
   return {
+    ...freshProgress(now),
     v: ROLLOUT_STATE_VERSION,
     service,
     strategy: 'rolling',
@@ -155,6 +136,13 @@ export function initialState(service: string, now: number): RolloutState {
     canary: null,
     old: null,
     scaleDownAt: null,
+    desired: emptyDesired(),
+  };
+}
+
+/** The per-rollout fields, as at the start of a rollout. */
+function freshProgress(now: number) {
+  return {
     aborted: false,
     stepIndex: 0,
     weight: 0,
@@ -164,12 +152,11 @@ export function initialState(service: string, now: number): RolloutState {
     progressAt: now,
     progressReady: 0,
     userPaused: false,
-    promote: 'none',
+    promote: 'none' as const,
     analysisFailures: 0,
     migration: null,
     startedAt: now,
     updatedAt: now,
-    desired: emptyDesired(),
   };
 }
 

@@ -6,7 +6,6 @@
  * anything (as after kill -9) and starts new ones on the same state dir.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../../src/config/load.ts';
@@ -21,17 +20,9 @@ import { InstanceManager } from '../../../src/runtime/instance-manager.ts';
 import { LocalProvider } from '../../../src/runtime/local/local-provider.ts';
 import { SqliteStore } from '../../../src/store/sqlite-store.ts';
 import { serverCommand } from '../../helpers/apps/paths.ts';
+import { freePort } from '../../helpers/engine.ts';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface HarnessOptions {
   /** Extra fields for service `web` (replicas, strategy...). */
