@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import { Transform, type Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { ProxyOptions } from './options.ts';
@@ -6,7 +6,7 @@ import type { CompiledRevision, CompiledService, CompiledTable } from './route-t
 import type { Cuttable, Upstream } from './upstream.ts';
 import { responseHeaders, type RequestHead } from './headers.ts';
 import { fallbackUpstream, pickUpstream, ruleRevision, weightedRevision } from './load-balancer.ts';
-import { ERROR_CLASS, statusClass, type StatusClassIndex } from './traffic-window.ts';
+import { bucketOf, ERROR_CLASS, statusClass, type StatusClassIndex } from './traffic-window.ts';
 import { isConnectFailure, isRetryableBeforeResponse, isResponseTimeout } from './upstream-errors.ts';
 
 /** What an exchange needs from the proxy around it. */
@@ -54,7 +54,7 @@ export class Exchange implements Cuttable, Dispatcher.DispatchHandler {
   ) {
     this.svc = svc;
     this.head = head;
-    (res as ResWithExchange)[kExchange] = this;
+    (res as ProxyResponse).exchange = this;
     res.on('close', onClientClose);
   }
 
@@ -288,11 +288,12 @@ export class Exchange implements Cuttable, Dispatcher.DispatchHandler {
   private leave(u: Upstream, cls: StatusClassIndex): void {
     const ms = performance.now() - this.started;
     const now = Date.now();
+    const bucket = bucketOf(ms);
     u.window.inflight--;
-    u.window.record(cls, ms, now);
+    u.window.record(cls, ms, now, bucket);
     const rev = this.rev!;
     rev.window.inflight--;
-    rev.window.record(cls, ms, now);
+    rev.window.record(cls, ms, now, bucket);
     u.active.delete(this);
     this.upstream = undefined;
     u.released();
@@ -304,14 +305,18 @@ export function newExchange(host: ExchangeHost, req: IncomingMessage, res: Serve
 }
 
 
-const kExchange = Symbol('exchange');
-interface ResWithExchange extends ServerResponse {
-  [kExchange]?: Exchange;
+/**
+ * The listeners' response class: the exchange link is a declared field, so
+ * every response has the same shape (no per-request property added later)
+ * and the close listener below needs no closure.
+ */
+export class ProxyResponse extends ServerResponse {
+  exchange: Exchange | undefined = undefined;
 }
 
-/** Shared listener (no per-request closure): the client went away before the exchange ended. */
-function onClientClose(this: ResWithExchange): void {
-  const ex = this[kExchange];
+/** Shared listener: the client went away before the exchange ended. */
+function onClientClose(this: ProxyResponse): void {
+  const ex = this.exchange;
   if (ex) ex.clientGone();
 }
 

@@ -7,6 +7,7 @@ import type { ListenerSpec } from './types.ts';
 import type { ProxyOptions } from './options.ts';
 import type { Logger } from '../shared/log.ts';
 import { listenerKey } from './route-table.ts';
+import { ProxyResponse } from './exchange.ts';
 
 export type ListenerState = 'starting' | 'listening' | 'closing' | 'closed';
 
@@ -37,11 +38,12 @@ export class Listener {
       requestTimeout: Math.max(opts.requestTimeoutMs, opts.headersTimeoutMs),
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(opts.headersTimeoutMs / 4))),
       keepAliveTimeout: opts.keepAliveTimeoutMs,
+      ServerResponse: ProxyResponse,
     };
     const onRequest = (req: IncomingMessage, res: ServerResponse): void => handlers.request(req, res, key, proto);
-    this.server = spec.tls
+    this.server = (spec.tls
       ? createHttps({ ...serverOpts, ...readTls(spec.tls) }, onRequest)
-      : createHttp(serverOpts, onRequest);
+      : createHttp(serverOpts, onRequest)) as unknown as Server;
     this.server.keepAliveTimeout = opts.keepAliveTimeoutMs;
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => handlers.upgrade(req, socket, head, key));
     this.server.on('clientError', onClientError);

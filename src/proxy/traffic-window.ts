@@ -33,7 +33,7 @@ export class TrafficWindow {
   private readonly rows = new Uint32Array(SLOTS * ROW);
   private readonly stamps = new Float64Array(SLOTS).fill(-1);
 
-  record(cls: StatusClassIndex, latencyMs: number, nowMs: number): void {
+  record(cls: StatusClassIndex, latencyMs: number, nowMs: number, bucket = bucketOf(latencyMs)): void {
     const sec = Math.floor(nowMs / 1000);
     const slot = sec % SLOTS;
     const base = slot * ROW;
@@ -42,7 +42,7 @@ export class TrafficWindow {
       this.stamps[slot] = sec;
     }
     this.rows[base + cls]!++;
-    this.rows[base + CLASSES + bucketOf(latencyMs)]!++;
+    this.rows[base + CLASSES + bucket]!++;
     this.totals[cls]!++;
     this.latencySumMs += latencyMs;
   }
@@ -76,7 +76,8 @@ export class TrafficWindow {
   }
 }
 
-function bucketOf(ms: number): number {
+/** Histogram bucket of a latency; computed once per request and shared by the instance and revision windows. */
+export function bucketOf(ms: number): number {
   if (ms <= BASE_MS) return 0;
   const b = Math.ceil(Math.log(ms / BASE_MS) / LOG_GROWTH);
   return b >= BUCKETS ? BUCKETS - 1 : b;
