@@ -60,6 +60,11 @@ export function planRolling(input: PlanInput): Plan {
   }
   state.phase = 'Progressing';
   state.message = `revision ${next}: ${ready(next, newScale)}/${R} ready, ${oldLeft} old instance(s) left`;
+  // The first revision is never failed (nothing to fall back to), but it should not look fine either.
+  if (state.stable === null && observed.revisions[next]?.crashLoop) {
+    state.phase = 'Degraded';
+    state.message = `revision ${next} is crash-looping; its instances are replaced as they give up`;
+  }
   return { state, events };
 }
 

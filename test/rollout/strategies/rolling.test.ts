@@ -111,3 +111,13 @@ describe('rolling abort', () => {
     assert.equal(done.state.phase, 'Degraded');
   });
 });
+
+test('the first revision crash-looping is Degraded but keeps its desired scale', () => {
+  const s = spec({ rolling: { maxSurge: 1, maxUnavailable: 0 } }, 2);
+  const state = { ...rollingOut(s), stable: null };
+  state.desired.scale = { 2: 2 };
+  const plan = planRollout({ spec: s, state, observed: obs(T0 + 1000, { 2: { ready: 0, running: 2, crashLoop: true } }) });
+  assert.equal(plan.state.phase, 'Degraded');
+  assert.equal(plan.state.aborted, false);
+  assert.deepEqual(plan.state.desired.scale, { 2: 2 });
+});
