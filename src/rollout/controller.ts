@@ -7,7 +7,9 @@
  */
 import type { CutoverConfig, ServiceConfig } from '../config/schema.ts';
 import { silentLogger, type Logger } from '../shared/log.ts';
-import type { Store } from '../store/store.ts';
+import type { NewRevision, Store } from '../store/store.ts';
+import { dryRun, type DryRunStep } from './dry-run.ts';
+import { planSpec } from './spec.ts';
 import { ControllerNotStartedError, MigrationHookError, MigrationsNotConfiguredError, ServiceNotFoundError } from './errors.ts';
 import type { Intent } from './intents.ts';
 import { checkIntent } from './intents.ts';
@@ -96,6 +98,19 @@ export class Controller implements ControlPlane {
     this.prune(service, cfg, s, rev.number);
     const reason = `deploy ${rev.version} (revision ${rev.number}) with ${rev.strategy}`;
     return loop.request({ type: 'deploy', revision: rev.number, strategy: rev.strategy, migration, reason });
+  }
+
+  /**
+   * `deploy --dry-run`: the revision a deploy would create and the transitions
+   * its rollout would go through, computed by the same planners, changing nothing.
+   */
+  dryRun(service: string, req: DeployRequest): { revision: NewRevision & { number: number }; steps: DryRunStep[] } {
+    const loop = this.loop(service);
+    const cfg = this.serviceConfig(service);
+    const draft = buildRevision(service, cfg, req, this.currentRevision(service, loop.state), Date.now(), this.opts.baseDir);
+    const number = (this.opts.store.listRevisions(service).at(-1)?.number ?? 0) + 1;
+    const steps = dryRun(planSpec(cfg, draft.strategy), loop.state, number, draft.strategy, Date.now());
+    return { revision: { ...draft, number }, steps };
   }
 
   async promote(service: string, opts: { full?: boolean } = {}): Promise<RolloutStatus> {

@@ -45,3 +45,21 @@ test('unknown service and unknown revision are typed errors', async () => {
     await h.destroy();
   }
 });
+
+test('dryRun shows the plan of a deploy and changes nothing', async () => {
+  const h = await new Harness({ service: { replicas: 2, strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } } } }).start();
+  try {
+    await h.until(() => h.status().phase === 'Healthy', 'v1 Healthy');
+    const eventsBefore = h.controller.events().length;
+    const r = h.controller.dryRun('web', { version: 'v2' });
+    assert.equal(r.revision.number, 2);
+    assert.equal(r.revision.version, 'v2');
+    assert.equal(r.steps.at(-1)?.type, 'RolloutCompleted');
+    assert.ok(r.steps.some((s) => s.weights[2] === 50));
+    assert.equal(h.controller.history('web').length, 1);
+    assert.equal(h.controller.events().length, eventsBefore);
+    assert.equal(h.status().phase, 'Healthy');
+  } finally {
+    await h.destroy();
+  }
+});
