@@ -172,16 +172,12 @@ class ProxyServer implements Proxy, ExchangeHost {
   // ---- listeners ----
 
   private onRequest(req: IncomingMessage, res: ServerResponse, key: string, proto: string): void {
+    if (req.url!.charCodeAt(0) !== 47 /* / */) return plainReply(res, 400, 'only origin-form request targets ("/path") are accepted');
     const table = this.current;
     const head = readRequestHead(req, proto);
     const routes = table.listeners.get(key);
     const svc = routes && matchRoute(routes, head.hostname, req.url!);
-    if (!svc) {
-      const body = `no service for host "${head.hostname}" and path "${req.url}"\n`;
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-      return;
-    }
+    if (!svc) return plainReply(res, 404, `no service for host "${head.hostname}" and path "${req.url}"`);
     new Exchange(this, req, res, svc, head).start();
   }
 
@@ -200,4 +196,10 @@ class ProxyServer implements Proxy, ExchangeHost {
     if (!u) return rawReply(socket, 503, `no ready instance for service "${svc.name}"`);
     this.relay.handle(req, socket, head, u, rh.headers);
   }
+}
+
+function plainReply(res: ServerResponse, status: number, message: string): void {
+  const body = `${message}\n`;
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
 }

@@ -54,6 +54,22 @@ describe('limits, malformed input and TLS', () => {
     assert.equal((await get(`http://127.0.0.1:${port}/`)).status, 200);
   });
 
+  test('an upstream that sends no headers in time gets 504; asterisk-form targets get 400', async () => {
+    const silent = await startUpstream('silent', (req) => req.resume());
+    const p = createProxy({ responseTimeoutMs: 200 });
+    try {
+      await p.apply(oneService([{ name: 'v1', weight: 10000, ports: [silent.port] }]));
+      const pport = p.addresses()[0]!.port;
+      const r = await get(`http://127.0.0.1:${pport}/`);
+      assert.equal(r.status, 504);
+      assert.match(r.body, /no response headers within 200 ms/);
+      assert.match(await raw(pport, 'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 400/);
+    } finally {
+      await p.close();
+      await silent.close();
+    }
+  });
+
   test('a body over the limit gets 413, declared or chunked', async () => {
     const declared = await request(`http://127.0.0.1:${port}/`, { method: 'POST', body: 'x'.repeat(2000) });
     assert.equal(declared.statusCode, 413);

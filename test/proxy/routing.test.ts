@@ -121,4 +121,13 @@ describe('routing', () => {
     assert.deepEqual(counts, { a: 20 });
     await waitFor(() => c.seen.length >= 20, 'mirrored requests');
   });
+
+  test('a port that cannot be bound rejects the whole table and keeps the old one serving', async () => {
+    await apply(oneService([{ name: 'v1', weight: 10000, ports: [a.port] }]));
+    const blocked = oneService([{ name: 'v2', weight: 10000, ports: [b.port] }]);
+    blocked.listeners.push({ port: a.port, host: '127.0.0.1', services: ['web'] });
+    await assert.rejects(proxy.apply(blocked), (e: unknown) => (e as { code?: string }).code === 'PROXY_LISTEN_FAILED');
+    assert.equal((await get(`${base}/`)).body, 'a');
+    assert.equal(proxy.routes().services[0]!.revisions[0]!.name, 'v1');
+  });
 });
