@@ -105,7 +105,11 @@ export class InstanceRegistry {
     if (current && spec && sameSpec(current.spec, spec)) return;
     current?.stop();
     this.checks.delete(u.id);
-    if (!spec) return;
+    if (!spec) {
+      // Nothing would re-admit an instance ejected by a check that no longer exists; passive ejection still guards it.
+      if (current) u.ejected = false;
+      return;
+    }
     const check = new ActiveHealthCheck(u, spec, this.onChange);
     this.checks.set(u.id, check);
     check.start();

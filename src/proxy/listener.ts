@@ -73,8 +73,12 @@ export class Listener {
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.server.closeAllConnections(), timeoutMs);
       timer.unref();
+      // Keep-alive connections become idle as their last response ends; close each one then, not at the client's whim.
+      const sweep = setInterval(() => this.server.closeIdleConnections(), 50);
+      sweep.unref();
       this.server.close(() => {
         clearTimeout(timer);
+        clearInterval(sweep);
         this.state = 'closed';
         resolve();
       });

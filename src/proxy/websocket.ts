@@ -44,8 +44,9 @@ export class WebSocketRelay {
     });
   }
 
+  /** Proxy shutdown: clients get 1012 too, so they reconnect to whichever proxy comes next. */
   close(): void {
-    for (const c of this.server.clients) c.terminate();
+    for (const c of this.server.clients) c.close(WS_SERVICE_RESTART, 'proxy restart');
     this.server.close();
   }
 }
