@@ -121,4 +121,16 @@ describe('retries and the wait queue', () => {
     await assert.rejects(partial.body.text());
     assert.equal(n, 1, 'the upstream saw the request once: no retry after response bytes');
   });
+
+  test('a full wait queue answers 503 at once', async () => {
+    const proxy = track(createProxy({ queueTimeoutMs: 2000, maxQueue: 1 }));
+    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [] }]));
+    const base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
+    const first = get(`${base}/`);
+    await new Promise((r) => setTimeout(r, 100));
+    const second = await get(`${base}/`);
+    assert.equal(second.status, 503);
+    assert.match(second.body, /wait queue is full/);
+    assert.equal((await first).status, 503);
+  });
 });

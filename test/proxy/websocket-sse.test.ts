@@ -103,4 +103,27 @@ describe('WebSocket and streaming', () => {
     await waitFor(() => proxy.stats()[0]!.revisions.v1!.inflight === 0, 'in-flight back to 0');
     assert.deepEqual(await proxy.drain('v1-0', 1000), { drained: true, cut: 0 });
   });
+
+  test('upgrades without a route, without a ready instance, or refused upstream get a plain HTTP answer', async () => {
+    const plain = await startUpstream('plain'); // answers 200 to the upgrade request: not a WebSocket server
+    cleanups.push(() => plain.close());
+    const proxy = createProxy();
+    cleanups.push(() => proxy.close());
+    const state = oneService([{ name: 'v1', weight: 10000, ports: [plain.port] }], { pathPrefix: '/ws' });
+    await proxy.apply(state);
+    const port = proxy.addresses()[0]!.port;
+    const status = (path: string): Promise<number> =>
+      new Promise((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`);
+        ws.on('unexpected-response', (_req, res) => {
+          resolve(res.statusCode ?? 0);
+          ws.terminate();
+        });
+        ws.on('error', () => resolve(-1));
+      });
+    assert.equal(await status('/elsewhere'), 404);
+    assert.equal(await status('/ws'), 200, 'the upstream refused the upgrade with its own status');
+    proxy.setReady('v1-0', false);
+    assert.equal(await status('/ws'), 503);
+  });
 });
