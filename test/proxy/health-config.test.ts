@@ -110,4 +110,27 @@ describe('health checks, passive ejection, static config and CLI', () => {
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
   });
+
+  test('workers: 2 runs cluster workers on the shared port, refuses an admin port, and stops on SIGTERM', async () => {
+    const up = await startUpstream('clustered');
+    cleanups.push(() => up.close());
+    const probe = createProxy();
+    await probe.apply(oneService([{ name: 'v1', weight: 10000, ports: [up.port] }]));
+    const port = probe.addresses()[0]!.port; // a free port for the cluster to bind
+    await probe.close();
+    const cfg = join(dir, 'cluster.yaml');
+    writeFileSync(cfg, `workers: 2\nlisteners:\n  - { port: ${port}, host: 127.0.0.1, services: [web] }\nservices:\n  - name: web\n    revisions:\n      - { name: v1, weight: 10000, instances: [{ id: a, host: 127.0.0.1, port: ${up.port} }] }\n`);
+    const run = (opts: object) => spawn(process.execPath, ['--import', 'tsx', 'src/proxy/main.ts', JSON.stringify(opts)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const refused = run({ configFile: cfg, adminPort: 0, tokenFile: join(dir, 'c.token') });
+    let err = '';
+    refused.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    assert.equal(await new Promise((r) => refused.once('exit', r)), 1);
+    assert.match(err, /workers > 1 cannot be combined with the admin API/);
+    const child = run({ configFile: cfg });
+    cleanups.push(() => void child.kill('SIGKILL'));
+    await waitFor(async () => (await get(`http://127.0.0.1:${port}/`).catch(() => undefined))?.body === 'clustered', 'cluster workers serving', 20_000);
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  });
 });
