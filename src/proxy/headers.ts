@@ -63,14 +63,21 @@ export function responseHeaders(raw: Buffer[]): string[] {
   const out: string[] = [];
   let connection = '';
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toString('latin1');
-    const value = raw[i + 1]!.toString('latin1');
+    const name = latin1(raw[i]!);
+    const value = latin1(raw[i + 1]!);
     const kind = classify(name);
     if (kind === PASS || kind === CONTENT_LENGTH || kind === HOST || kind >= XFF) out.push(name, value);
     else if (kind === CONNECTION) connection = value;
   }
   if (connection) dropConnectionListed(out, connection);
   return out;
+}
+
+type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
+
+/** Buffer#latin1Slice skips toString's encoding lookup; the header bytes are latin1 by definition. */
+function latin1(b: Buffer): string {
+  return (b as Latin1Buffer).latin1Slice(0, b.length);
 }
 
 const PASS = 0;
