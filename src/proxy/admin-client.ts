@@ -55,19 +55,24 @@ export class ProxyAdminClient {
     await this.client.close();
   }
 
+  /** Every admin call is safe to repeat (full-state PUT, set readiness, drain), so a stale keep-alive connection gets one retry. */
   private async call(method: 'GET' | 'PUT' | 'POST', path: string, what: string, body?: unknown, timeoutMs = 30_000): Promise<unknown> {
     let res;
-    try {
-      res = await this.client.request({
-        path,
-        method,
-        headers: { authorization: this.auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-    } catch (err) {
-      throw new ProxyUnreachableError(this.url, err);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        res = await this.client.request({
+          path,
+          method,
+          headers: { authorization: this.auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        });
+        break;
+      } catch (err) {
+        if (attempt === 1 && STALE_CONNECTION.has(String((err as NodeJS.ErrnoException).code))) continue;
+        throw new ProxyUnreachableError(this.url, err);
+      }
     }
     const text = await res.body.text();
     const json = text ? safeJson(text) : undefined;
@@ -75,6 +80,8 @@ export class ProxyAdminClient {
     return json;
   }
 }
+
+const STALE_CONNECTION = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 
 function safeJson(text: string): unknown {
   try {

@@ -33,6 +33,8 @@ export async function startAdminServer(proxy: Proxy, opts: AdminServerOptions): 
   const server = createServer((req, res) => {
     handle(proxy, expected, opts.afterApply, req, res).catch((err: unknown) => sendError(res, err));
   });
+  // Longer than the client's idle timeout, so the client always closes idle connections first.
+  server.keepAliveTimeout = 65_000;
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
