@@ -55,6 +55,8 @@ export class Listener {
       this.server.once('error', reject);
       this.server.listen(this.spec.port, this.spec.host ?? '0.0.0.0', () => {
         this.server.off('error', reject);
+        // Accept errors (EMFILE and the like) must not take the whole proxy down.
+        this.server.on('error', (err) => this.log.error({ listener: this.key, err: err.message }, 'listener error'));
         this.state = 'listening';
         resolve();
       });
