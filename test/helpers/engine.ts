@@ -49,8 +49,12 @@ export function runCli(args: string[], opts: { cwd?: string; env?: Record<string
 }
 
 export interface EngineOptions {
-  /** YAML for the service `web` below `services:` (indented by 4), without `listen` (chosen here). */
+  /** YAML for the service `web` below `services:` (indented by 4), without `listen` and `run` (set here). */
   service: string;
+  /** Command for one instance; default the example app. */
+  run?: string;
+  /** Extra environment for `cutover up` (e.g. DATABASE_URL). */
+  env?: Record<string, string>;
 }
 
 export class Engine {
@@ -60,6 +64,8 @@ export class Engine {
   readonly apiPort: number;
   child: ChildProcess | undefined;
   private output = '';
+
+  private env: Record<string, string> = {};
 
   private constructor(dir: string, listen: number, apiPort: number) {
     this.dir = dir;
@@ -74,9 +80,10 @@ export class Engine {
     cpSync(join(ROOT, 'examples', 'hello', 'server.js'), join(dir, 'server.js'));
     writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
     const engine = new Engine(dir, await freePort(), await freePort());
+    engine.env = opts.env ?? {};
     writeFileSync(
       engine.config,
-      `api: { port: ${engine.apiPort} }\nservices:\n  web:\n    listen: ${engine.listen}\n    run: node server.js\n${opts.service}\n`,
+      `api: { port: ${engine.apiPort} }\nservices:\n  web:\n    listen: ${engine.listen}\n    run: ${opts.run ?? 'node server.js'}\n${opts.service}\n`,
     );
     await engine.up();
     return engine;
@@ -88,7 +95,7 @@ export class Engine {
 
   /** Starts (or restarts) the controller and waits until its API answers and the service serves. */
   async up(): Promise<void> {
-    this.child = spawn(process.execPath, [BIN, 'up', '-c', this.config], { cwd: this.dir, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [BIN, 'up', '-c', this.config], { cwd: this.dir, env: childEnv(this.env), stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (d) => (this.output += d));
     this.child.stderr!.on('data', (d) => (this.output += d));
     await this.until(async () => (await this.get('/healthz', this.apiPort)) === 200, 'control API to answer');
@@ -103,7 +110,7 @@ export class Engine {
   }
 
   cli(...args: string[]): Promise<CliResult> {
-    return runCli([...args, '-c', this.config], { cwd: this.dir });
+    return runCli([...args, '-c', this.config], { cwd: this.dir, env: this.env });
   }
 
   async status(): Promise<{ phase: string; stableRevision: { number: number; version: string } | null; canaryRevision: { number: number; version: string } | null; weight: number; stepIndex: number; revisions: Array<{ version: string; ready: number; desired: number; weight: number; role: string }> }> {
