@@ -50,6 +50,7 @@ export class Controller implements ControlPlane {
 
   /** Loads or creates each service's state, adopts recorded instances, and starts the loops. */
   async start(): Promise<void> {
+    if (this.loops.size > 0) return;
     const names = Object.keys(this.opts.config.services);
     const publisher = new RoutePublisher(this.opts.router, names, this.logger);
     for (const name of names) {

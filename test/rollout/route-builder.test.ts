@@ -51,4 +51,12 @@ describe('route builder', () => {
   test('a service with nothing to route is left out with its listener', () => {
     assert.deepEqual(buildRoutes([input({})]), { listeners: [], services: [] });
   });
+
+  test('services sharing a port share one listener', () => {
+    const desired = { ...emptyDesired(), scale: { 1: 1 }, weights: { 1: 10000 } };
+    const api = parseConfig({ services: { api: { listen: 8080, run: 'x', hosts: ['api.test'] } } }).services.api!;
+    const t = buildRoutes([input({ desired }), input({ name: 'api', cfg: api, desired })]);
+    assert.deepEqual(t.listeners, [{ port: 8080, services: ['web', 'api'] }]);
+    assert.deepEqual(t.services.map((s) => [s.name, s.hosts]), [['web', ['a.test']], ['api', ['api.test']]]);
+  });
 });
