@@ -33,6 +33,8 @@ export interface LoadOptions {
 export class LoadGenerator {
   readonly report: LoadReport = { sent: 0, ok: 0, failed: 0, failures: [], versions: {}, slowOk: 0, slowSent: 0, latencies: [], pids: {} };
   private running = true;
+  /** Bumped by resetCounts(): a request counts toward versions/pids only if it started after the last reset. */
+  private generation = 0;
   private readonly loops: Promise<void>[] = [];
   private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
 
@@ -46,13 +48,14 @@ export class LoadGenerator {
       this.report.sent++;
       if (slow) this.report.slowSent++;
       const t0 = performance.now();
+      const gen = this.generation;
       try {
         const res = await request(this.opts.url + path, { dispatcher: this.agent, headers: this.opts.headers });
         const body = await res.body.text();
         if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}: ${body.slice(0, 200)}`);
         const { version, pid } = JSON.parse(body) as { version: string; pid: number };
-        this.report.pids[pid] = (this.report.pids[pid] ?? 0) + 1;
-        this.report.versions[version] = (this.report.versions[version] ?? 0) + 1;
+        if (gen === this.generation) this.report.pids[pid] = (this.report.pids[pid] ?? 0) + 1;
+        if (gen === this.generation) this.report.versions[version] = (this.report.versions[version] ?? 0) + 1;
         this.report.ok++;
         if (slow) this.report.slowOk++;
         else this.report.latencies.push(performance.now() - t0);
@@ -64,8 +67,13 @@ export class LoadGenerator {
     }
   }
 
-  /** Forgets what was counted so far (versions, pids, failures stay cumulative unless reset here). */
+  /**
+   * Starts counting versions and pids afresh, from requests that start now:
+   * a long request begun earlier may still finish on an old, draining
+   * instance, which is what drain promises, not a routing error.
+   */
   resetCounts(): void {
+    this.generation++;
     this.report.versions = {};
     this.report.pids = {};
   }
