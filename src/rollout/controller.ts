@@ -41,6 +41,7 @@ export class Controller implements ControlPlane {
   private readonly logger: Logger;
   private readonly loops = new Map<string, ServiceLoop>();
   private timer: NodeJS.Timeout | undefined;
+  private readonly locks = new Map<string, Promise<unknown>>();
   private readonly onChange = (inst: ManagedInstance): void => this.loops.get(inst.record.service)?.onInstanceChange(inst);
 
   constructor(opts: ControllerOptions) {
@@ -88,17 +89,19 @@ export class Controller implements ControlPlane {
   }
 
   async deploy(service: string, req: DeployRequest): Promise<RolloutStatus> {
-    const loop = this.loop(service);
-    const cfg = this.serviceConfig(service);
-    checkIntent(loop.state, { type: 'deploy', revision: 0, strategy: 'rolling', migration: null, reason: '' });
-    const s = loop.state;
-    const current = this.currentRevision(service, s);
-    const draft = buildRevision(service, cfg, req, current, Date.now(), this.opts.baseDir);
-    const migration = draft.migration ? await this.startMigration(draft.migration) : null;
-    const rev = this.opts.store.createRevision(draft);
-    this.prune(service, cfg, s, rev.number);
-    const reason = `deploy ${rev.version} (revision ${rev.number}) with ${rev.strategy}`;
-    return loop.request({ type: 'deploy', revision: rev.number, strategy: rev.strategy, migration, reason });
+    return this.exclusive(service, async () => {
+      const loop = this.loop(service);
+      const cfg = this.serviceConfig(service);
+      checkIntent(loop.state, { type: 'deploy', revision: 0, strategy: 'rolling', migration: null, reason: '' });
+      const s = loop.state;
+      const current = this.currentRevision(service, s);
+      const draft = buildRevision(service, cfg, req, current, Date.now(), this.opts.baseDir);
+      const migration = draft.migration ? await this.startMigration(draft.migration) : null;
+      const rev = this.opts.store.createRevision(draft);
+      this.prune(service, cfg, s, rev.number);
+      const reason = `deploy ${rev.version} (revision ${rev.number}) with ${rev.strategy}`;
+      return loop.request({ type: 'deploy', revision: rev.number, strategy: rev.strategy, migration, reason });
+    });
   }
 
   /**
@@ -123,12 +126,14 @@ export class Controller implements ControlPlane {
   }
 
   async retry(service: string): Promise<RolloutStatus> {
-    const loop = this.loop(service);
-    const probe: Intent = { type: 'retry', migration: null };
-    checkIntent(loop.state, probe);
-    const rev = this.opts.store.getRevision(service, loop.state.canary!);
-    const migration = rev?.migration ? await this.startMigration(rev.migration) : null;
-    return loop.request({ type: 'retry', migration });
+    return this.exclusive(service, async () => {
+      const loop = this.loop(service);
+      const probe: Intent = { type: 'retry', migration: null };
+      checkIntent(loop.state, probe);
+      const rev = this.opts.store.getRevision(service, loop.state.canary!);
+      const migration = rev?.migration ? await this.startMigration(rev.migration) : null;
+      return loop.request({ type: 'retry', migration });
+    });
   }
 
   async pause(service: string): Promise<RolloutStatus> {
@@ -140,9 +145,11 @@ export class Controller implements ControlPlane {
   }
 
   async undo(service: string, opts: { toRevision?: number } = {}): Promise<RolloutStatus> {
-    const loop = this.loop(service);
-    const intent = resolveUndo(loop.state, this.opts.store.listRevisions(service), this.serviceConfig(service), opts.toRevision, Date.now());
-    return loop.request(intent);
+    return this.exclusive(service, async () => {
+      const loop = this.loop(service);
+      const intent = resolveUndo(loop.state, this.opts.store.listRevisions(service), this.serviceConfig(service), opts.toRevision, Date.now());
+      return loop.request(intent);
+    });
   }
 
   history(service: string): Revision[] {
@@ -186,6 +193,13 @@ export class Controller implements ControlPlane {
   private prune(service: string, cfg: ServiceConfig, s: RolloutState, created: number): void {
     const protect = [s.stable, s.canary, s.old, created].filter((n): n is number => n !== null);
     this.opts.store.pruneRevisions(service, cfg.revisionHistoryLimit, protect);
+  }
+
+  /** Deploy, retry and undo of one service run one at a time (they await migration hooks between check and apply). */
+  private exclusive<T>(service: string, fn: () => Promise<T>): Promise<T> {
+    const run = (this.locks.get(service) ?? Promise.resolve()).then(fn);
+    this.locks.set(service, run.catch(() => undefined));
+    return run;
   }
 
   private loop(service: string): ServiceLoop {
