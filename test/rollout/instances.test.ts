@@ -1,0 +1,68 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ManagedInstance } from '../../src/rollout/ports.ts';
+import { FAILED_REPLACE_MS, liveInstances, observeRevisions, pickRemovals, readyUpstreams, toStart } from '../../src/rollout/instances.ts';
+
+const now = 1_000_000;
+function inst(id: string, revision: string, over: Partial<ManagedInstance> = {}, startedAt = 0): ManagedInstance {
+  const ready = over.state === undefined || over.state === 'ready';
+  return {
+    id,
+    record: { id, service: 'web', revision, version: `v${revision}`, pid: 1, host: '127.0.0.1', port: 1000 + id.length, startedAt, logFile: '', restarts: 0 },
+    state: 'ready',
+    ready,
+    restarts: 0,
+    crashLoop: false,
+    ...over,
+  };
+}
+
+describe('instance arithmetic', () => {
+  test('observe counts running, ready and crash loops per revision, without leaving instances', () => {
+    const all = [inst('a', '1'), inst('b', '1', { state: 'starting', ready: false }), inst('c', '2', { state: 'failed', ready: false, crashLoop: true }), inst('d', '2', { state: 'stopping', ready: false })];
+    const live = liveInstances(all, new Set(['a']));
+    assert.deepEqual(observeRevisions(live), { 1: { running: 1, ready: 0, crashLoop: false }, 2: { running: 1, ready: 0, crashLoop: true } });
+  });
+
+  const rows: { name: string; live: ManagedInstance[]; scale: Record<number, number>; remove: string[]; start: [number, number][] }[] = [
+    { name: 'at scale: nothing to do', live: [inst('a', '1'), inst('b', '1')], scale: { 1: 2 }, remove: [], start: [] },
+    { name: 'scale up', live: [inst('a', '1')], scale: { 1: 3 }, remove: [], start: [[1, 2]] },
+    { name: 'a revision not wanted goes entirely', live: [inst('a', '1'), inst('b', '2')], scale: { 2: 1 }, remove: ['a'], start: [] },
+    {
+      name: 'scale down removes unready first, then the newest',
+      live: [inst('old', '1', {}, 1), inst('new', '1', {}, 9), inst('sick', '1', { state: 'unready', ready: false }, 5)],
+      scale: { 1: 1 },
+      remove: ['sick', 'new'],
+      start: [],
+    },
+    {
+      name: 'a failed instance is replaced once it has been failed a while',
+      live: [inst('a', '1'), inst('f', '1', { state: 'failed', ready: false, lastFailure: { reason: 'exit', at: now - FAILED_REPLACE_MS - 1, message: 'x' } })],
+      scale: { 1: 2 },
+      remove: ['f'],
+      start: [[1, 1]],
+    },
+    {
+      name: 'a freshly failed instance is left alone',
+      live: [inst('a', '1'), inst('f', '1', { state: 'failed', ready: false, lastFailure: { reason: 'exit', at: now - 10, message: 'x' } })],
+      scale: { 1: 2 },
+      remove: [],
+      start: [],
+    },
+  ];
+  for (const r of rows) {
+    test(r.name, () => {
+      const removals = pickRemovals(r.live, r.scale, now);
+      assert.deepEqual(removals.map((i) => i.id), r.remove);
+      assert.deepEqual(toStart(r.live, removals, r.scale), r.start);
+    });
+  }
+
+  test('only ready instances that are not leaving reach the proxy', () => {
+    const all = [inst('a', '1'), inst('b', '1', { state: 'starting', ready: false }), inst('c', '2'), inst('d', '2')];
+    assert.deepEqual(readyUpstreams(all, new Set(['d'])), {
+      1: [{ id: 'a', host: '127.0.0.1', port: 1001, ready: true }],
+      2: [{ id: 'c', host: '127.0.0.1', port: 1001, ready: true }],
+    });
+  });
+});
