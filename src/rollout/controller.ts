@@ -169,7 +169,7 @@ export class Controller implements ControlPlane {
     const draft = buildRevision(name, cfg, { version: cfg.version, ...(cfg.migration ? { migration: cfg.migration } : {}) }, undefined, now, this.opts.baseDir);
     const migration = draft.migration && this.opts.migrations ? await this.startMigration(draft.migration) : null;
     const rev = this.opts.store.createRevision(draft);
-    const state = { ...startRollout(initialState(name, now), rev.number, rev.strategy, now), migration };
+    const state = { ...startRollout(initialState(name, now), rev.number, rev.strategy, now), migration, ...(migration ? { revisionEnv: { [rev.number]: migration.env } } : {}) };
     this.opts.store.saveRollout(state, [{ service: name, time: now, type: 'RolloutStarted', reason: `initial revision ${rev.version} from the config`, revision: rev.number }]);
     return state;
   }

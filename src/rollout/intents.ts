@@ -6,7 +6,7 @@
  */
 import type { StrategyName } from '../config/schema.ts';
 import type { MigrationState, PlannedEvent, RolloutState } from './state.ts';
-import { inProgress, startRollout } from './state.ts';
+import { inProgress, keepEnv, startRollout } from './state.ts';
 import { MigrationBusyError, NoRolloutError, NothingToRetryError } from './errors.ts';
 
 export type Intent =
@@ -62,7 +62,7 @@ export function applyIntent(state: RolloutState, intent: Intent, now: number): {
     case 'retry':
       if (!state.aborted || state.canary === null) return { state, events: [] };
       return {
-        state: { ...startRollout(state, state.canary, state.strategy, now), migration: intent.migration },
+        state: { ...startRollout(state, state.canary, state.strategy, now), migration: intent.migration, revisionEnv: keepEnv(state, state.canary, intent.migration?.env) },
         events: [{ type: 'RolloutRetried', reason: `restarting revision ${state.canary} from its first step`, revision: state.canary }],
       };
     case 'pause':
@@ -82,7 +82,7 @@ function deploy(state: RolloutState, intent: Extract<Intent, { type: 'deploy' }>
     events.push({ type: 'RolloutSuperseded', reason: `revision ${intent.revision} replaces the rollout of ${state.canary}`, revision: state.canary! });
   }
   if (state.old !== null) events.push({ type: 'ScaledDownOld', reason: `a new rollout removes old revision ${state.old}`, revision: state.old });
-  const next = { ...startRollout(state, intent.revision, intent.strategy, now), old: null, scaleDownAt: null, migration: intent.migration };
+  const next = { ...startRollout(state, intent.revision, intent.strategy, now), old: null, scaleDownAt: null, migration: intent.migration, revisionEnv: keepEnv(state, intent.revision, intent.migration?.env) };
   events.push({ type: 'RolloutStarted', reason: intent.reason, revision: intent.revision });
   return { state: next, events };
 }

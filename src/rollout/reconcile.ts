@@ -18,7 +18,7 @@ import { routeNames } from './route-builder.ts';
 import type { RoutePublisher } from './route-publisher.ts';
 import { SerialRunner } from './serial-runner.ts';
 import { instanceSpec, manageOptions, planSpec } from './spec.ts';
-import { inProgress, type Observed, type PlannedEvent, type RolloutState } from './state.ts';
+import { envFor, inProgress, type Observed, type PlannedEvent, type RolloutState } from './state.ts';
 import { computeStatus } from './status.ts';
 import { planRollout } from './strategies/index.ts';
 import type { RolloutStatus } from './types.ts';
@@ -69,8 +69,7 @@ export class ServiceLoop {
     this.settleUntil = Date.now() + this.deps.settleMs;
     for (const rec of this.deps.store.listInstances({ service: this.service })) {
       const rev = this.deps.store.getRevision(this.service, Number(rec.revision));
-      const env = rev && this.state.canary === rev.number ? (this.state.migration?.env ?? {}) : {};
-      const inst = rev ? this.deps.runtime.adopt(rec, manageOptions(cfg, instanceSpec(rev, env))) : null;
+      const inst = rev ? this.deps.runtime.adopt(rec, manageOptions(cfg, instanceSpec(rev, envFor(this.state, rev.number)))) : null;
       if (inst) this.pendingAdopted.add(inst.id);
       else {
         this.deps.store.deleteInstance(rec.id);
@@ -131,8 +130,7 @@ export class ServiceLoop {
     for (const [number, count] of toStart(live, removals, desired.scale)) {
       const rev = this.deps.store.getRevision(this.service, number);
       if (!rev) continue;
-      const env = number === this.state.canary ? (this.state.migration?.env ?? {}) : {};
-      await this.effects.start(rev, count, cfg, env);
+      await this.effects.start(rev, count, cfg, envFor(this.state, number));
     }
     this.effects.mark(removals);
     const live2 = this.deps.runtime.list({ service: this.service });

@@ -68,6 +68,12 @@ export interface RolloutState {
   promote: 'none' | 'step' | 'full';
   analysisFailures: number;
   migration: MigrationState | null;
+  /**
+   * Env a migration gave a revision's instances (e.g. the schema version to
+   * use), kept while the revision runs so replacements get it too. Missing in
+   * states written before it existed.
+   */
+  revisionEnv?: Record<number, Record<string, string>>;
   startedAt: number;
   updatedAt: number;
   desired: Desired;
@@ -158,6 +164,19 @@ function freshProgress(now: number) {
     startedAt: now,
     updatedAt: now,
   };
+}
+
+/** Extra env for new instances of `revision`. */
+export function envFor(state: RolloutState, revision: number): Record<string, string> {
+  return state.revisionEnv?.[revision] ?? {};
+}
+
+/** revisionEnv with `env` for `revision`, dropping revisions that no longer run (not stable, old or `revision`). */
+export function keepEnv(state: RolloutState, revision: number, env: Record<string, string> | undefined): Record<number, Record<string, string>> {
+  const out: Record<number, Record<string, string>> = {};
+  for (const n of [state.stable, state.old]) if (n !== null && state.revisionEnv?.[n]) out[n] = state.revisionEnv[n];
+  if (env && Object.keys(env).length > 0) out[revision] = env;
+  return out;
 }
 
 /** True while a revision is being rolled out (not finished, not aborted). */

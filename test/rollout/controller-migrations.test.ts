@@ -40,12 +40,15 @@ test('migration hooks: start before the new instances (env only for them), compl
     await h.controller.promote('web');
     await h.until(() => hooks.calls.length === 2, 'complete called');
     assert.deepEqual(hooks.calls, ['start m2', 'complete m2']);
+    // Instances of v2 started from now on (replacements) still get the migration's env.
+    assert.deepEqual(h.store.getRollout('web')?.revisionEnv, { 2: { CUTOVER_SCHEMA: 'schema_m2' } });
 
     await h.controller.deploy('web', { version: 'v3', migration: 'm3' });
     await h.until(() => h.status().phase === 'Paused', 'v3 canary paused');
     await h.controller.abort('web');
     await h.until(() => hooks.calls.length === 4, 'rollback called');
     assert.deepEqual(hooks.calls.slice(2), ['start m3', 'rollback m3']);
+    assert.deepEqual(Object.keys(h.store.getRollout('web')?.revisionEnv ?? {}), ['2', '3']);
     const types = h.controller.events({ service: 'web' }).map((e) => e.type);
     assert.ok(types.includes('MigrationCompleted') && types.includes('MigrationRolledBack'), types.join(','));
   } finally {
