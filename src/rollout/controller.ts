@@ -68,6 +68,10 @@ export class Controller implements ControlPlane {
       });
       this.loops.set(name, loop);
     }
+    for (const gone of this.opts.store.listRollouts().filter((r) => !names.includes(r.service))) {
+      const n = this.opts.store.listInstances({ service: gone.service }).length;
+      this.logger.warn({ service: gone.service, instances: n }, 'service is in the state but not in the config; its instances are left as they are');
+    }
     this.opts.runtime.on('change', this.onChange);
     for (const loop of this.loops.values()) loop.adopt();
     this.timer = setInterval(() => this.loops.forEach((l) => void l.kick()), this.opts.intervalMs ?? 250);
