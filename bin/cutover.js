@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-// Entry point. Runs the compiled dist/ (built by `npm run build`, which `npm ci`,
-// `npm start` and `npm test` run); a checkout without a build falls back to the
+// Entry point. Runs the compiled JavaScript in dist/ (built by `npm run build`,
+// which `npm ci` and `npm start` run; the test runner builds its own copy and
+// names it in CUTOVER_DIST). A checkout without a build falls back to the
 // TypeScript sources through tsx, which starts about a second slower.
 import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 
-const dist = new URL('../dist/cli/main.js', import.meta.url);
+const dist = process.env.CUTOVER_DIST
+  ? pathToFileURL(`${process.env.CUTOVER_DIST}/cli/main.js`)
+  : new URL('../dist/cli/main.js', import.meta.url);
 if (existsSync(dist)) {
   await import(dist.href);
 } else {

@@ -1,7 +1,11 @@
 // Runs every test file under test/ with node:test through tsx. Node 20's --test
 // does not expand globs, so the file list is built here. Pass a substring to
 // run only matching files: `node scripts/test.mjs proxy`.
-import { readdirSync, statSync } from 'node:fs';
+//
+// Spawned `cutover` processes run compiled JavaScript: this run builds its own
+// copy (.dist-<pid>/, handed to bin/cutover.js as CUTOVER_DIST) so it matches
+// the sources under test and never races another run rebuilding dist/.
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -15,16 +19,22 @@ function find(dir) {
   return out;
 }
 
-// Spawned `cutover` processes run the compiled dist/: build it first so it matches the sources under test.
-const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
+const outDir = `.dist-${process.pid}`;
+let status = 1;
+try {
+  const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', outDir], { stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
 
-const filter = process.argv[2];
-const files = find('test').filter((f) => !filter || f.includes(filter)).sort();
-const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const r = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
-  { stdio: 'inherit' },
-);
-process.exit(r.status ?? 1);
+  const filter = process.argv[2];
+  const files = find('test').filter((f) => !filter || f.includes(filter)).sort();
+  const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+    { stdio: 'inherit', env: { ...process.env, CUTOVER_DIST: join(process.cwd(), outDir) } },
+  );
+  status = r.status ?? 1;
+} finally {
+  rmSync(outDir, { recursive: true, force: true });
+}
+process.exit(status);

@@ -42,6 +42,10 @@ test('rolling deploy under load: zero failed requests', async () => {
     const after = { ...load.report.versions };
     assertClean(await load.stop(), ['v1', 'v2']);
     assert.deepEqual(Object.keys(after), ['v2'], 'after the rollout only v2 answers');
+    const logs = await engine.cli('logs', 'web', '--revision', '2');
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.match(logs.stdout, /^\[#2 web-2-/m, 'logs name the revision and instance of each line');
+    assert.doesNotMatch(logs.stdout, /\[#1 /, '--revision filters');
   } finally {
     await engine.destroy();
   }

@@ -36,7 +36,8 @@ export class LoadGenerator {
   /** Bumped by resetCounts(): a request counts toward versions/pids only if it started after the last reset. */
   private generation = 0;
   private readonly loops: Promise<void>[] = [];
-  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+  // Bounded: a request that hangs fails the test instead of hanging it.
+  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 64, headersTimeout: 20_000, bodyTimeout: 20_000 });
 
   constructor(private readonly opts: LoadOptions) {
     for (let i = 0; i < (opts.clients ?? 4); i++) this.loops.push(this.loop('/', false));
