@@ -78,9 +78,10 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
     return control.events({ service: q.service, sinceId: q.since, limit: q.limit });
   });
 
-  app.post<{ Params: { service: string } }>('/api/v1/services/:service/deploy', async (req, reply) => {
-    const status = await control.deploy(req.params.service, parseBody(deployBodySchema, req.body));
-    return reply.status(202).send(status);
+  app.post<{ Params: { service: string }; Querystring: { dryRun?: string } }>('/api/v1/services/:service/deploy', async (req, reply) => {
+    const body = parseBody(deployBodySchema, req.body);
+    if (req.query.dryRun === 'true') return control.dryRun(req.params.service, body);
+    return reply.status(202).send(await control.deploy(req.params.service, body));
   });
   app.post<{ Params: { service: string } }>('/api/v1/services/:service/promote', async (req) =>
     control.promote(req.params.service, parseBody(promoteBodySchema, req.body)),

@@ -1,5 +1,5 @@
 /** Plain-text renderings of control-plane objects for the terminal. */
-import type { Revision, RolloutEvent, RolloutStatus } from '../rollout/types.ts';
+import type { PlannedTransition, Revision, RolloutEvent, RolloutStatus } from '../rollout/types.ts';
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
@@ -30,4 +30,13 @@ export function formatHistory(revisions: Revision[]): string {
 export function formatEvent(e: RolloutEvent): string {
   const at = new Date(e.time).toISOString();
   return `${at}  ${e.service.padEnd(12)} ${e.type.padEnd(26)} ${e.revision ? `#${e.revision} ` : ''}${e.reason}`;
+}
+
+/** `deploy --dry-run`: one line per transition with instances and traffic per revision. */
+export function formatPlan(revision: { number: number; version: string }, steps: PlannedTransition[]): string {
+  const fmt = (m: Record<number, number>, unit: string) =>
+    Object.entries(m).map(([rev, n]) => `#${rev}:${+n.toFixed(2)}${unit}`).join(' ') || '-';
+  const rows = [['TRANSITION', 'INSTANCES', 'TRAFFIC', 'REASON']];
+  for (const s of steps) rows.push([s.type, fmt(s.scale, ''), fmt(s.weights, '%'), s.reason]);
+  return `dry run: deploy ${revision.version} as revision #${revision.number} (nothing was changed)\n\n${table(rows)}`;
 }

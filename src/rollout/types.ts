@@ -73,10 +73,22 @@ export interface DeployRequest {
   migration?: string;
 }
 
+/** One transition of a simulated rollout (`cutover deploy --dry-run`). */
+export interface PlannedTransition {
+  type: string;
+  reason: string;
+  /** Instances per revision number after this transition. */
+  scale: Record<number, number>;
+  /** Traffic percent per revision number after this transition. */
+  weights: Record<number, number>;
+}
+
 /** What the API and CLI need from the control plane. */
 export interface ControlPlane {
   status(service?: string): RolloutStatus[];
   deploy(service: string, req: DeployRequest): Promise<RolloutStatus>;
+  /** The transitions `deploy` would go through, without doing anything. */
+  dryRun(service: string, req: DeployRequest): { revision: Omit<Revision, 'configHash' | 'createdAt'> & Partial<Revision>; steps: PlannedTransition[] };
   /** Skip the current pause (or with full, all remaining steps). */
   promote(service: string, opts?: { full?: boolean }): Promise<RolloutStatus>;
   abort(service: string): Promise<RolloutStatus>;

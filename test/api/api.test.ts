@@ -70,6 +70,20 @@ describe('control API', () => {
     assert.equal(h.status().phase, 'Healthy');
   });
 
+  test('a dry run lists the transitions and changes nothing', async () => {
+    const res = await api.inject({ method: 'POST', url: '/api/v1/services/web/deploy?dryRun=true', headers: auth, payload: { version: 'v2' } });
+    assert.equal(res.statusCode, 200, res.body);
+    const plan = res.json() as { revision: { number: number; version: string }; steps: Array<{ type: string; weights: Record<string, number> }> };
+    assert.equal(plan.revision.version, 'v2');
+    const types = plan.steps.map((s) => s.type);
+    assert.equal(types[0], 'RolloutStarted');
+    assert.equal(types[types.length - 1], 'RolloutCompleted');
+    assert.ok(plan.steps.some((s) => s.weights[plan.revision.number] === 50), 'the canary step at 50% is in the plan');
+    assert.equal(h.status().canaryRevision, null, 'nothing was deployed');
+    const history = (await api.inject({ url: '/api/v1/services/web/revisions', headers: auth })).json() as unknown[];
+    assert.equal(history.length, 1, 'no revision was created');
+  });
+
   test('deploy, promote and history through the API', async () => {
     const res = await api.inject({ method: 'POST', url: '/api/v1/services/web/deploy', headers: auth, payload: { version: 'v2', env: { APP_VERSION: 'v2' } } });
     assert.equal(res.statusCode, 202, res.body);

@@ -1,9 +1,9 @@
 /** deploy, promote, abort, retry, pause, resume, undo: the verbs that move a rollout. */
 import type { Command } from 'commander';
 import { BadRequestError } from '../../errors.ts';
-import type { DeployRequest, RolloutStatus } from '../../rollout/types.ts';
+import type { DeployRequest, PlannedTransition, RolloutStatus } from '../../rollout/types.ts';
 import { ApiClient, type ClientOptions } from '../client.ts';
-import { formatStatus } from '../format.ts';
+import { formatPlan, formatStatus } from '../format.ts';
 import { summary, waitForRollout } from '../wait.ts';
 
 interface CommonFlags extends ClientOptions {
@@ -60,7 +60,8 @@ export function registerRolloutCommands(program: Command): void {
         .option('--cwd <dir>', 'working directory (default: the current one)')
         .option('--env <KEY=VALUE>', 'environment variable for the new revision (repeatable)', collectEnv, {})
         .option('--strategy <name>', 'rolling, blueGreen or canary (default: from config)')
-        .option('--migration <file>', 'PostgreSQL migration to start before, complete after the rollout'),
+        .option('--migration <file>', 'PostgreSQL migration to start before, complete after the rollout')
+        .option('--dry-run', 'print the transitions the rollout would go through, and change nothing'),
     ),
   ).action(async (service: string, flags: CommonFlags & Record<string, unknown>) => {
     const client = ApiClient.fromOptions(flags);
@@ -73,7 +74,13 @@ export function registerRolloutCommands(program: Command): void {
       ...(flags.strategy ? { strategy: flags.strategy as DeployRequest['strategy'] } : {}),
       ...(flags.migration ? { migration: flags.migration as string } : {}),
     };
-    const status = await client.call<RolloutStatus>('POST', `/api/v1/services/${encodeURIComponent(service)}/deploy`, body);
+    const path = `/api/v1/services/${encodeURIComponent(service)}/deploy`;
+    if (flags.dryRun) {
+      const plan = await client.call<{ revision: { number: number; version: string }; steps: PlannedTransition[] }>('POST', `${path}?dryRun=true`, body);
+      console.log(flags.json ? JSON.stringify(plan, null, 2) : formatPlan(plan.revision, plan.steps));
+      return;
+    }
+    const status = await client.call<RolloutStatus>('POST', path, body);
     await finish(client, service, status, flags);
   });
 
