@@ -4,7 +4,7 @@
  * Each transition is one transaction, so a crash leaves the old state or the
  * new one, never half of each.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { InstanceRecord } from '../runtime/provider.ts';
@@ -28,6 +28,8 @@ export class SqliteStore implements Store {
       this.db.pragma('synchronous = FULL');
       this.db.pragma('busy_timeout = 5000');
       migrate(this.db);
+      // Revisions carry their env, which may hold secrets: the files are the owner's alone.
+      for (const f of [this.file, `${this.file}-wal`, `${this.file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
     } catch (err) {
       throw new StoreError(`cannot open the state store ${this.file}`, err);
     }

@@ -1,7 +1,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,15 @@ storeConformance('SqliteStore', {
 });
 
 describe('SqliteStore', () => {
+  test('the state files are readable by their owner only (revisions carry env)', () => {
+    const dir = fresh();
+    const store = new SqliteStore({ stateDir: dir });
+    for (const f of ['state.db', 'state.db-wal', 'state.db-shm']) {
+      assert.equal(statSync(join(dir, f)).mode & 0o777, 0o600, f);
+    }
+    store.close();
+  });
+
   test('records the schema version and refuses a newer one', () => {
     const dir = fresh();
     new SqliteStore({ stateDir: dir }).close();
