@@ -1,6 +1,7 @@
 // Proxy benchmark: a small response direct from the upstream, through Cutover, and through nginx
 // (1 worker, keepalive upstream), with the same load tool in the same run. Prints req/s, p50, p99 and ratios.
-// Usage: npm run bench proxy [-- --duration 10 --connections 50 --workers 1]
+// Usage: npm run bench -- proxy [--duration 10 --connections 50 --workers 1,2 --rounds 3]
+// --workers takes a list: one Cutover proxy per value (1 = the mode `cutover up` uses; N = node:cluster workers).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
 const DURATION = Number(args.get('duration') ?? 10);
 const CONNECTIONS = Number(args.get('connections') ?? 50);
-const WORKERS = Number(args.get('workers') ?? 1);
+const WORKERS = (args.get('workers') ?? '1,2').split(',').map(Number).filter((n) => n >= 1);
 /** Targets run interleaved for several rounds and the median is kept: the box is shared and noisy. */
 const ROUNDS = Number(args.get('rounds') ?? 3);
 const dir = mkdtempSync(join(tmpdir(), 'cutover-bench-'));
@@ -123,11 +124,15 @@ async function main(): Promise<void> {
   start(process.execPath, ['-e', `const h=require('node:http');const b=Buffer.from('hello world');h.createServer((q,r)=>{r.writeHead(200,{'content-type':'text/plain','content-length':b.length});r.end(b)}).listen(${upPort},'127.0.0.1')`]);
   await waitHttp(upPort);
 
-  const cutPort = await freePort();
-  const cfg = join(dir, 'proxy.yaml');
-  writeFileSync(cfg, `workers: ${WORKERS}\nlisteners:\n  - { port: ${cutPort}, host: 127.0.0.1, services: [bench] }\nservices:\n  - name: bench\n    revisions:\n      - { name: v1, weight: 10000, instances: [{ id: up, host: 127.0.0.1, port: ${upPort} }] }\n`);
-  const cutPid = start(process.execPath, ['--import', 'tsx', join(root, 'src', 'proxy', 'main.ts'), JSON.stringify({ configFile: cfg })]).pid;
-  await waitHttp(cutPort);
+  const cutovers: Array<[string, number, number | undefined]> = [];
+  for (const w of WORKERS) {
+    const cutPort = await freePort();
+    const cfg = join(dir, `proxy-${w}.yaml`);
+    writeFileSync(cfg, `workers: ${w}\nlisteners:\n  - { port: ${cutPort}, host: 127.0.0.1, services: [bench] }\nservices:\n  - name: bench\n    revisions:\n      - { name: v1, weight: 10000, instances: [{ id: up, host: 127.0.0.1, port: ${upPort} }] }\n`);
+    const cutPid = start(process.execPath, ['--import', 'tsx', join(root, 'src', 'proxy', 'main.ts'), JSON.stringify({ configFile: cfg })]).pid;
+    await waitHttp(cutPort);
+    cutovers.push([w === 1 ? 'cutover' : `cutover x${w} workers`, cutPort, cutPid]);
+  }
 
   let nginxPort = 0;
   let nginxPid: number | undefined;
@@ -140,7 +145,7 @@ async function main(): Promise<void> {
     console.log('nginx is not installed: skipping the nginx column (apt-get install -y nginx-light)');
   }
 
-  const targets: Array<[string, number, number | undefined]> = [['direct', upPort, undefined], ['cutover', cutPort, cutPid]];
+  const targets: Array<[string, number, number | undefined]> = [['direct', upPort, undefined], ...cutovers];
   if (nginxPort) targets.push(['nginx', nginxPort, nginxPid]);
   const runs: Record<string, Result[]> = {};
   for (const [, port] of targets) loadMax(`http://127.0.0.1:${port}/`, 2); // warm-up (JIT, connection pools)
@@ -154,23 +159,26 @@ async function main(): Promise<void> {
   }
   const max: Record<string, Result> = {};
   for (const [name] of targets) max[name] = medianResult(runs[name]!);
-  const half = Math.round(max.cutover!.rps / 2);
+  const first = cutovers[0]![0];
+  const half = Math.round(max[first]!.rps / 2);
   const fixed: Record<string, Result> = {};
   for (const [name, port] of targets) fixed[name] = autocannon(`http://127.0.0.1:${port}/`, DURATION, half);
 
   const row = (n: string, r: Result): string => `| ${n} | ${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} | ${r.cpuUsPerReq ? r.cpuUsPerReq.toFixed(1) : '-'} |`;
   console.log('\nmax throughput\n| target | req/s | p50 ms | p99 ms | errors | proxy CPU µs/req |\n|---|---|---|---|---|---|');
   for (const [n] of targets) console.log(row(n, max[n]!));
-  console.log(`\nfixed rate ${half} req/s (half of cutover's max; autocannon reports whole ms)\n| target | req/s | p50 ms | p99 ms | errors | |\n|---|---|---|---|---|---|`);
+  console.log(`\nfixed rate ${half} req/s (half of ${first}'s max; autocannon reports whole ms)\n| target | req/s | p50 ms | p99 ms | errors | |\n|---|---|---|---|---|---|`);
   for (const [n] of targets) console.log(row(n, fixed[n]!));
   console.log('');
-  console.log(`cutover / direct throughput: ${(max.cutover!.rps / max.direct!.rps).toFixed(2)}x`);
-  if (nginxPort) {
-    console.log(`cutover / nginx throughput:  ${(max.cutover!.rps / max.nginx!.rps).toFixed(2)}x (goal >= 0.80x)`);
-    console.log(`nginx added p99 at half load:   ${(fixed.nginx!.p99 - fixed.direct!.p99).toFixed(2)} ms`);
-    console.log(`CPU per request, cutover / nginx: ${(max.cutover!.cpuUsPerReq! / max.nginx!.cpuUsPerReq!).toFixed(2)}x`);
+  for (const [c] of cutovers) {
+    console.log(`${c} / direct throughput: ${(max[c]!.rps / max.direct!.rps).toFixed(2)}x`);
+    if (nginxPort) {
+      console.log(`${c} / nginx throughput:  ${(max[c]!.rps / max.nginx!.rps).toFixed(2)}x (goal >= 0.80x)`);
+      console.log(`CPU per request, ${c} / nginx: ${(max[c]!.cpuUsPerReq! / max.nginx!.cpuUsPerReq!).toFixed(2)}x`);
+    }
+    console.log(`${c} added p99 at half load: ${(fixed[c]!.p99 - fixed.direct!.p99).toFixed(2)} ms (goal <= 1 ms)`);
   }
-  console.log(`cutover added p99 at half load: ${(fixed.cutover!.p99 - fixed.direct!.p99).toFixed(2)} ms (goal <= 1 ms)`);
+  if (nginxPort) console.log(`nginx added p99 at half load: ${(fixed.nginx!.p99 - fixed.direct!.p99).toFixed(2)} ms`);
   console.log(`load average at end: ${loadavg()} (other work on the box skews every figure; CPU per request is the steadiest one)`);
 }
 
