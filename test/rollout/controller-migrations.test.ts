@@ -1,23 +1,16 @@
-import { test } from 'node:test';
+// The controller drives real expand/contract migrations (src/migrate on a real
+// PostgreSQL) around a canary: start before the new instances, which alone get
+// the version schema in their env; complete after success; rollback after abort.
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import type { MigrationHooks } from '../../src/rollout/ports.ts';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { postgresMigrationHooks } from '../../src/engine/migration-hooks.ts';
+import { migrationStatus } from '../../src/migrate/index.ts';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { Harness } from './helpers/harness.ts';
-
-/** Records the order of hook calls; the real hooks (src/migrate) are wired by `cutover up`. */
-class RecordingHooks implements MigrationHooks {
-  readonly calls: string[] = [];
-  async start(file: string) {
-    this.calls.push(`start ${file}`);
-    return { env: { CUTOVER_SCHEMA: `schema_${file}` } };
-  }
-  async complete(file: string) {
-    this.calls.push(`complete ${file}`);
-  }
-  async rollback(file: string) {
-    this.calls.push(`rollback ${file}`);
-  }
-}
 
 function envOf(pid: number): Record<string, string> {
   const raw = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
@@ -26,29 +19,54 @@ function envOf(pid: number): Record<string, string> {
 
 const canary = { replicas: 1, strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } } };
 
-test('migration hooks: start before the new instances (env only for them), complete after success, rollback after abort', async () => {
-  const hooks = new RecordingHooks();
-  const h = await new Harness({ service: canary, migrations: hooks }).start();
+let db: TestPostgres;
+let files: string;
+before(async () => {
+  db = await startPostgres();
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  await client.query('CREATE TABLE items (id bigserial PRIMARY KEY, name text NOT NULL)');
+  await client.end();
+  files = mkdtempSync(join(tmpdir(), 'cutover-mig-'));
+  writeFileSync(join(files, '2_add_price.yaml'), 'operations:\n  - add_column: { table: items, column: { name: price, type: integer, default: "0" } }\n');
+  writeFileSync(join(files, '3_rename_name.yaml'), 'operations:\n  - rename_column: { table: items, from: name, to: title }\n');
+});
+after(async () => {
+  await db?.stop();
+  if (files) rmSync(files, { recursive: true, force: true });
+});
+
+test('migrations: start before the new instances (env only for them), complete after success, rollback after abort', async () => {
+  const h = await new Harness({ service: canary, migrations: postgresMigrationHooks(db.url, files) }).start();
+  const status = () => migrationStatus({ databaseUrl: db.url });
   try {
     await h.until(() => h.status().phase === 'Healthy', 'v1 Healthy');
-    await h.controller.deploy('web', { version: 'v2', migration: 'm2' });
-    assert.deepEqual(hooks.calls, ['start m2']);
+    await h.controller.deploy('web', { version: 'v2', migration: '2_add_price.yaml' });
+    assert.equal((await status()).inProgress?.name, '2_add_price', 'started before the rollout');
     await h.until(() => h.status().phase === 'Paused', 'canary paused');
-    assert.equal(envOf(h.pids('2')[0]!).CUTOVER_SCHEMA, 'schema_m2');
-    assert.equal(envOf(h.pids('1')[0]!).CUTOVER_SCHEMA, undefined, 'old instances keep their env');
+    const newEnv = envOf(h.pids('2')[0]!);
+    assert.equal(newEnv.CUTOVER_PG_SCHEMA, 'cutover_2_add_price');
+    assert.match(newEnv.PGOPTIONS ?? '', /search_path=cutover_2_add_price/);
+    assert.equal(envOf(h.pids('1')[0]!).CUTOVER_PG_SCHEMA, undefined, 'old instances keep their env');
     await assert.rejects(h.controller.deploy('web', { version: 'v3' }), { code: 'MIGRATION_IN_PROGRESS' });
-    await h.controller.promote('web');
-    await h.until(() => hooks.calls.length === 2, 'complete called');
-    assert.deepEqual(hooks.calls, ['start m2', 'complete m2']);
-    // Instances of v2 started from now on (replacements) still get the migration's env.
-    assert.deepEqual(h.store.getRollout('web')?.revisionEnv, { 2: { CUTOVER_SCHEMA: 'schema_m2' } });
 
-    await h.controller.deploy('web', { version: 'v3', migration: 'm3' });
+    await h.controller.promote('web');
+    await h.until(() => h.status().phase === 'Healthy' && h.status().stableRevision?.version === 'v2', 'v2 stable');
+    let done = await status();
+    for (let i = 0; i < 100 && done.inProgress; i++) done = await new Promise((r) => setTimeout(r, 100)).then(status);
+    assert.equal(done.inProgress, null);
+    assert.deepEqual(done.migrations.map((m) => [m.name, m.status]), [['2_add_price', 'completed']]);
+    // Instances of v2 started from now on (replacements) still get the migration's env.
+    assert.equal(h.store.getRollout('web')?.revisionEnv?.[2]?.CUTOVER_PG_SCHEMA, 'cutover_2_add_price');
+
+    await h.controller.deploy('web', { version: 'v3', migration: '3_rename_name.yaml' });
     await h.until(() => h.status().phase === 'Paused', 'v3 canary paused');
+    assert.equal((await status()).inProgress?.name, '3_rename_name');
     await h.controller.abort('web');
-    await h.until(() => hooks.calls.length === 4, 'rollback called');
-    assert.deepEqual(hooks.calls.slice(2), ['start m3', 'rollback m3']);
-    assert.deepEqual(Object.keys(h.store.getRollout('web')?.revisionEnv ?? {}), ['2', '3']);
+    let back = await status();
+    for (let i = 0; i < 100 && back.inProgress; i++) back = await new Promise((r) => setTimeout(r, 100)).then(status);
+    assert.equal(back.inProgress, null, 'rolled back after the abort');
+    assert.deepEqual(back.migrations.map((m) => m.name), ['2_add_price']);
     const types = h.controller.events({ service: 'web' }).map((e) => e.type);
     assert.ok(types.includes('MigrationCompleted') && types.includes('MigrationRolledBack'), types.join(','));
   } finally {
