@@ -89,9 +89,9 @@ function hasWrk(): boolean {
 }
 
 /** Max throughput: wrk when installed (C, lighter on a 2-core box), autocannon otherwise. */
-function loadMax(url: string, seconds: number): Result {
+function loadMax(url: string, seconds: number, script?: string): Result {
   if (hasWrk()) {
-    const out = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' }).stdout;
+    const out = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', ...(script ? ['-s', script] : []), url], { encoding: 'utf8' }).stdout;
     const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
     const errs = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
     const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
@@ -108,6 +108,19 @@ function wrkMs(out: string, pct: string): number {
   return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
 }
 
+/**
+ * About half load with microsecond latencies: wrk with a per-connection pause (its Lua `delay()` hook, whole
+ * ms) sized so that CONNECTIONS connections offer about `rate` req/s. The same pause for every target, so the
+ * offered load is the same; autocannon (whole-ms latencies) when wrk is missing.
+ */
+function pacedLoad(url: string, seconds: number, rate: number): Result {
+  if (!hasWrk()) return autocannon(url, seconds, rate);
+  const pauseMs = Math.max(1, Math.round((CONNECTIONS * 1000) / rate));
+  const script = join(dir, `pace-${pauseMs}.lua`);
+  writeFileSync(script, `function delay() return ${pauseMs} end\n`);
+  return loadMax(url, seconds, script);
+}
+
 /** Fixed-rate load (rate > 0) for the latency comparison; autocannon in its own process. */
 function autocannon(url: string, seconds: number, rate: number): Result {
   const bin = join(root, 'node_modules', 'autocannon', 'autocannon.js');
@@ -119,7 +132,7 @@ function autocannon(url: string, seconds: number, rate: number): Result {
 }
 
 async function main(): Promise<void> {
-  console.log(`machine: ${cpus().length} cpus, ${cpus()[0]?.model}, node ${process.version}; load tool: ${hasWrk() ? 'wrk (max) + autocannon (fixed rate)' : 'autocannon'}; ${CONNECTIONS} connections, ${DURATION}s per run, cutover workers ${WORKERS}; ${ROUNDS} interleaved rounds, medians; load average at start ${loadavg()}`);
+  console.log(`machine: ${cpus().length} cpus, ${cpus()[0]?.model}, node ${process.version}; load tool: ${hasWrk() ? 'wrk (max, and paced for half load)' : 'autocannon'}; ${CONNECTIONS} connections, ${DURATION}s per run, cutover workers ${WORKERS}; ${ROUNDS} interleaved rounds, medians; load average at start ${loadavg()}`);
   const upPort = await freePort();
   start(process.execPath, ['-e', `const h=require('node:http');const b=Buffer.from('hello world');h.createServer((q,r)=>{r.writeHead(200,{'content-type':'text/plain','content-length':b.length});r.end(b)}).listen(${upPort},'127.0.0.1')`]);
   await waitHttp(upPort);
@@ -162,12 +175,12 @@ async function main(): Promise<void> {
   const first = cutovers[0]![0];
   const half = Math.round(max[first]!.rps / 2);
   const fixed: Record<string, Result> = {};
-  for (const [name, port] of targets) fixed[name] = autocannon(`http://127.0.0.1:${port}/`, DURATION, half);
+  for (const [name, port] of targets) fixed[name] = pacedLoad(`http://127.0.0.1:${port}/`, DURATION, half);
 
   const row = (n: string, r: Result): string => `| ${n} | ${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} | ${r.cpuUsPerReq ? r.cpuUsPerReq.toFixed(1) : '-'} |`;
   console.log('\nmax throughput\n| target | req/s | p50 ms | p99 ms | errors | proxy CPU µs/req |\n|---|---|---|---|---|---|');
   for (const [n] of targets) console.log(row(n, max[n]!));
-  console.log(`\nfixed rate ${half} req/s (half of ${first}'s max; autocannon reports whole ms)\n| target | req/s | p50 ms | p99 ms | errors | |\n|---|---|---|---|---|---|`);
+  console.log(`\nhalf load: about ${half} req/s offered (half of ${first}'s max; ${hasWrk() ? 'wrk with a per-connection pause' : 'autocannon, whole ms'})\n| target | req/s | p50 ms | p99 ms | errors | |\n|---|---|---|---|---|---|`);
   for (const [n] of targets) console.log(row(n, fixed[n]!));
   console.log('');
   for (const [c] of cutovers) {
