@@ -57,12 +57,6 @@ export class NotFoundError extends CutoverError {
   }
 }
 
-export class ConflictError extends CutoverError {
-  constructor(message: string, hint?: string) {
-    super('CONFLICT', message, { status: 409, hint });
-  }
-}
-
 export class UnauthorizedError extends CutoverError {
   constructor() {
     super('UNAUTHORIZED', 'missing or wrong bearer token', {

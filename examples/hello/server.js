@@ -2,7 +2,8 @@
 // It needs no shutdown code: Cutover drains an instance before it sends SIGTERM.
 import { createServer } from 'node:http';
 
-const version = process.env.APP_VERSION ?? process.env.CUTOVER_VERSION ?? 'dev';
+// CUTOVER_VERSION is the label given to `cutover deploy --version`; APP_VERSION only for running it by hand.
+const version = process.env.CUTOVER_VERSION ?? process.env.APP_VERSION ?? 'dev';
 const port = Number(process.env.PORT ?? 3000);
 // ERROR_RATE=0.5 makes half the answers 500s: deploy such a "bad version" to watch canary analysis roll it back.
 const errorRate = Number(process.env.ERROR_RATE ?? 0);

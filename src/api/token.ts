@@ -10,22 +10,21 @@ export function tokenPath(stateDir: string): string {
 /** Reads the token, creating it (32 random bytes, file mode 0600) on first start. */
 export function ensureToken(stateDir: string): string {
   const file = tokenPath(stateDir);
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    const token = randomBytes(32).toString('hex');
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, token + '\n', { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, file);
-    return token;
-  }
+  const existing = readToken(stateDir);
+  if (existing) return existing;
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const token = randomBytes(32).toString('hex');
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, token + '\n', { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, file);
+  return token;
 }
 
+/** The token, or undefined when the file is missing or empty (an empty token must never be accepted). */
 export function readToken(stateDir: string): string | undefined {
   try {
-    return readFileSync(tokenPath(stateDir), 'utf8').trim();
+    return readFileSync(tokenPath(stateDir), 'utf8').trim() || undefined;
   } catch {
     return undefined;
   }

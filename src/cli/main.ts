@@ -1,6 +1,5 @@
 /** The `cutover` command line. Each command group lives in commands/. */
-import { Command, CommanderError } from 'commander';
-import { CutoverError } from '../errors.ts';
+import { Command } from 'commander';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerInspectCommands } from './commands/inspect.ts';
 import { registerLogsCommand } from './commands/logs.ts';
@@ -8,6 +7,7 @@ import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerProxyCommand } from './commands/proxy.ts';
 import { registerRolloutCommands } from './commands/rollout.ts';
 import { registerUpCommands } from './commands/up.ts';
+import { reportError } from './report-error.ts';
 
 export function buildProgram(): Command {
   const program = new Command('cutover')
@@ -25,18 +25,6 @@ export function buildProgram(): Command {
   registerProxyCommand(program);
   registerMigrateCommand(program);
   return program;
-}
-
-/** Exit codes: 0 done, 1 rollout failed or aborted (--wait), 2 bad input or config, 3 control API unreachable. */
-export function reportError(err: unknown): number {
-  if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-  if (err instanceof CutoverError) {
-    console.error(`error [${err.code}]: ${err.message}`);
-    if (err.hint) console.error(`  hint: ${err.hint}`);
-    return err.code === 'API_UNREACHABLE' ? 3 : 2;
-  }
-  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-  return 2;
 }
 
 try {

@@ -108,7 +108,7 @@ export const serviceSchema = z
     listen: port.describe('Public port the proxy serves this service on'),
     hosts: z.array(z.string()).optional().describe('Host names this service answers; default any'),
     run: z.string().min(1).describe('Command for one instance; it gets PORT and CUTOVER_REVISION in its env'),
-    version: z.string().default('v1').describe('Version label of the revision `cutover up` starts with'),
+    version: z.string().min(1).max(128).default('v1').describe('Version label of the revision `cutover up` starts with'),
     cwd: z.string().optional(),
     env: envMap.default({}),
     replicas: z.number().int().min(0).max(256).default(1),
@@ -127,12 +127,35 @@ export const cutoverConfigSchema = z
   .object({
     stateDir: z.string().default('.cutover').describe('Where state, token, logs and sockets live'),
     api: z
-      .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(7070) })
+      .object({ host: z.string().default('127.0.0.1'), port: port.default(7070) })
       .strict()
       .default({ host: '127.0.0.1', port: 7070 }),
     services: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lowercase letters, digits and dashes'), serviceSchema),
   })
-  .strict();
+  .strict()
+  .superRefine((cfg, ctx) => {
+    // One port, one owner: the proxy cannot tell two services apart on a port unless both name their hosts.
+    const owners = new Map<number, string>();
+    const claim = (p: number, owner: string, path: (string | number)[], shareable: boolean) => {
+      const prev = owners.get(p);
+      if (prev === undefined) return void owners.set(p, owner);
+      if (shareable && prev.startsWith('hosts:')) return;
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        input: p,
+        message: `port ${p} is already used by ${prev.replace(/^hosts:/, '')}; give each its own port (services may share a listen port only when each sets \`hosts\`)`,
+      });
+    };
+    claim(cfg.api.port, 'the control API', ['api', 'port'], false);
+    for (const [name, svc] of Object.entries(cfg.services)) {
+      claim(svc.listen, `${svc.hosts?.length ? 'hosts:' : ''}service ${name}`, ['services', name, 'listen'], !!svc.hosts?.length);
+    }
+    for (const [name, svc] of Object.entries(cfg.services)) {
+      const preview = svc.strategy.blueGreen?.previewPort;
+      if (preview !== undefined) claim(preview, `the preview port of ${name}`, ['services', name, 'strategy', 'blueGreen', 'previewPort'], false);
+    }
+  });
 
 export type CutoverConfig = z.output<typeof cutoverConfigSchema>;
 export type CutoverConfigInput = z.input<typeof cutoverConfigSchema>;

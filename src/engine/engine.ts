@@ -41,21 +41,22 @@ export class Engine {
     const { config } = loaded;
     ensureStateDir(config.stateDir);
     const unlock = lockStateDir(config.stateDir);
+    const started: Partial<EngineParts> = {};
     try {
       const token = ensureToken(config.stateDir);
-      const proxy = new ProxyProcess({ stateDir: config.stateDir, token, tokenFile: tokenPath(config.stateDir), logger });
+      const proxy = (started.proxy = new ProxyProcess({ stateDir: config.stateDir, token, tokenFile: tokenPath(config.stateDir), logger }));
       const attached = !(await proxy.ensure());
-      logger.info({ pid: proxy.pid, attached }, attached ? 'attached to the running proxy' : 'started the proxy');
+      logger.info({ proxyPid: proxy.pid, attached }, attached ? 'attached to the running proxy' : 'started the proxy');
       // The router always talks to the proxy that runs now, across respawns.
       const router = adminClientRouter({
         putRoutes: (s) => proxy.client.putRoutes(s),
         drain: (id, ms) => proxy.client.drain(id, ms),
         stats: () => proxy.client.stats(),
       });
-      const store = new SqliteStore({ stateDir: config.stateDir });
-      const runtime = new InstanceManager({ provider: new LocalProvider({ stateDir: config.stateDir }), logger });
+      const store = (started.store = new SqliteStore({ stateDir: config.stateDir }));
+      const runtime = (started.runtime = new InstanceManager({ provider: new LocalProvider({ stateDir: config.stateDir }), logger }));
       const databaseUrl = process.env.DATABASE_URL;
-      const controller = new Controller({
+      const controller = (started.controller = new Controller({
         config,
         store,
         router,
@@ -63,13 +64,20 @@ export class Engine {
         logger,
         baseDir: loaded.baseDir,
         ...(databaseUrl ? { migrations: postgresMigrationHooks(databaseUrl, loaded.baseDir) } : {}),
-      });
+      }));
       await controller.start();
-      proxy.watch(async () => logger.info('proxy restarted; it reloaded the last routes from its table file'));
-      const api = buildApi({ control: controller, token, logger });
+      proxy.watch(() => logger.info('proxy restarted; it reloaded the last routes from its table file'));
+      const api = (started.api = buildApi({ control: controller, token, logger }));
       const apiUrl = await api.listen({ host: config.api.host, port: config.api.port });
       return new Engine(config, { controller, runtime, store, proxy, api, apiUrl }, unlock, logger);
     } catch (err) {
+      // Let go of what started, but leave traffic alone: the proxy and instances may predate this run.
+      await started.api?.close().catch(() => {});
+      await started.controller?.stop().catch(() => {});
+      if (started.runtime && started.store) persistRuntime(started.runtime, started.store);
+      await started.runtime?.close().catch(() => {});
+      await started.proxy?.detach().catch(() => {});
+      started.store?.close();
       unlock();
       throw err;
     }
@@ -83,18 +91,22 @@ export class Engine {
   async stop(opts: { leaveRunning: boolean }): Promise<void> {
     const { controller, runtime, store, proxy, api } = this.parts;
     await api.close();
-    if (opts.leaveRunning) {
-      await controller.stop();
-      await runtime.close();
-      await proxy.detach();
-    } else {
-      await controller.stop();
-      await runtime.close();
-      await stopDataPlane(this.config, store, proxy);
-    }
+    await controller.stop();
+    // Instances restarted while the controller wound down have new pids: record them before letting go.
+    persistRuntime(runtime, store);
+    await runtime.close();
+    if (opts.leaveRunning) await proxy.detach();
+    else await stopDataPlane(this.config, store, proxy);
     store.close();
     this.unlock();
     this.logger.info(opts.leaveRunning ? 'controller stopped; proxy and instances left running' : 'stopped');
+  }
+}
+
+/** Writes the runtime's current record of every live instance to the store (pids change on restart). */
+function persistRuntime(runtime: InstanceManager, store: SqliteStore): void {
+  for (const inst of runtime.list()) {
+    if (inst.state !== 'stopped' && inst.state !== 'stopping') store.putInstance(inst.record);
   }
 }
 

@@ -3,10 +3,11 @@
  * killed or be upgraded without touching traffic. `ensure()` re-attaches to a
  * proxy left running by an earlier controller, or spawns one (detached, in its
  * own process group). `watch()` respawns it if it dies; the new one reloads
- * the last routes from its table file and keeps the same admin port.
+ * the last routes from its table file (written before every route change is
+ * acknowledged) and keeps the same admin port.
  */
 import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { CutoverError } from '../errors.ts';
@@ -38,6 +39,9 @@ export class ProxyProcess {
   private state: ProxyState | undefined;
   private current: ProxyAdminClient | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private watching = false;
+  /** Wakes the watch loop at once when a proxy we spawned exits. */
+  private wake: (() => void) | undefined;
   private readonly stateFile: string;
   private readonly logFile: string;
 
@@ -59,27 +63,41 @@ export class ProxyProcess {
   /** Attaches to the running proxy, or starts one. Returns true when it had to start one. */
   async ensure(): Promise<boolean> {
     const known = readJson<ProxyState>(this.stateFile);
-    if (known && processAlive(known.pid) && (await this.attach(known))) return false;
+    if (known && this.isOurProxy(known.pid) && (await this.attach(known))) return false;
     const port = known ? Number(new URL(known.adminUrl).port) : 0;
     await this.spawn(port);
     return true;
   }
 
-  /** Checks the proxy every `intervalMs` and restarts it when it is gone; `onRestart` then re-pushes state. */
-  watch(onRestart: () => Promise<void>, intervalMs = 1000): void {
-    const tick = async () => {
-      if (this.state && processAlive(this.state.pid) && (await this.current?.health().catch(() => false))) return;
-      this.opts.logger.warn({ pid: this.state?.pid }, 'proxy process is gone; restarting it');
-      await this.ensure();
-      await onRestart();
+  /**
+   * Checks the proxy every `intervalMs` (and at once when a proxy we spawned
+   * exits) and restarts it when it is gone. One check at a time: a respawn in
+   * progress is never raced by a second one.
+   */
+  watch(onRestart: () => void, intervalMs = 500): void {
+    this.watching = true;
+    const loop = async () => {
+      while (this.watching) {
+        const alive = this.state && processAlive(this.state.pid) && (await this.current?.health().catch(() => false));
+        if (!alive && this.watching) {
+          this.opts.logger.warn({ pid: this.state?.pid }, 'proxy process is gone; restarting it');
+          await this.ensure().then(onRestart, (err) => this.opts.logger.error({ err }, 'proxy restart failed'));
+        }
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          this.timer = setTimeout(resolve, intervalMs);
+          this.timer.unref();
+        });
+      }
     };
-    this.timer = setInterval(() => void tick().catch((err) => this.opts.logger.error({ err }, 'proxy restart failed')), intervalMs);
-    this.timer.unref();
+    void loop();
   }
 
   /** Stops watching; the proxy keeps running. */
   async detach(): Promise<void> {
-    clearInterval(this.timer);
+    this.watching = false;
+    clearTimeout(this.timer);
+    this.wake?.();
     await this.current?.close();
   }
 
@@ -87,11 +105,21 @@ export class ProxyProcess {
   async stop(timeoutMs = 15_000): Promise<void> {
     await this.detach();
     const pid = (this.state ?? readJson<ProxyState>(this.stateFile))?.pid;
-    if (!pid || !processAlive(pid)) return;
+    if (!pid || !this.isOurProxy(pid)) return;
     process.kill(pid, 'SIGTERM');
     const deadline = Date.now() + timeoutMs;
     while (processAlive(pid) && Date.now() < deadline) await sleep(50);
     if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+  }
+
+  /**
+   * True when `pid` is a running `cutover proxy` of this state dir. proxy.json
+   * may be stale (a reboot, a crash): a recycled PID must never be signalled.
+   */
+  private isOurProxy(pid: number): boolean {
+    if (!processAlive(pid)) return false;
+    const cmdline = readCmdline(pid);
+    return cmdline === undefined || (cmdline.includes('proxy') && cmdline.includes(this.stateFile));
   }
 
   private async attach(state: ProxyState): Promise<boolean> {
@@ -114,6 +142,7 @@ export class ProxyProcess {
     const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env, CUTOVER_LOG_LEVEL: process.env.CUTOVER_LOG_LEVEL ?? 'info' } });
     closeSync(out);
     child.unref();
+    child.once('exit', () => this.wake?.());
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
       const now = readJson<ProxyState>(this.stateFile);
@@ -129,3 +158,12 @@ export class ProxyProcess {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The command line of a process (undefined where /proc is not available). */
+function readCmdline(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return existsSync('/proc/self/cmdline') ? '' : undefined;
+  }
+}

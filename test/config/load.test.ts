@@ -108,3 +108,33 @@ test('docs/cutover.schema.json is the schema as generated now (run `cutover sche
   const committed = JSON.parse(readFileSync(new URL('../../docs/cutover.schema.json', import.meta.url), 'utf8'));
   assert.deepEqual(committed, jsonSchema());
 });
+
+test('ports are checked across services, preview ports and the API, and versions must not be empty', () => {
+  const issuesOf = (text: string) => {
+    try {
+      parseConfigText(text);
+      return [];
+    } catch (e) {
+      return (e as ConfigError).issues;
+    }
+  };
+  const clash = issuesOf(`
+api: { port: 9000 }
+services:
+  a: { listen: 8080, run: x }
+  b: { listen: 8080, run: x }
+  c: { listen: 9000, run: x, version: "" }
+  d: { listen: 8081, run: x, strategy: { blueGreen: { previewPort: 8080 } } }
+`);
+  const paths = clash.map((i) => i.path).sort();
+  assert.deepEqual(paths, ['services.b.listen', 'services.c.listen', 'services.c.version', 'services.d.strategy.blueGreen.previewPort']);
+  assert.match(clash.find((i) => i.path === 'services.b.listen')!.message, /already used by service a/);
+  assert.match(clash.find((i) => i.path === 'services.c.listen')!.message, /control API/);
+
+  const shared = issuesOf(`
+services:
+  a: { listen: 8080, run: x, hosts: [a.example] }
+  b: { listen: 8080, run: x, hosts: [b.example] }
+`);
+  assert.deepEqual(shared, [], 'services that name their hosts may share a port');
+});

@@ -3,7 +3,7 @@
  * example app, and gives tests the CLI and the API the way a user has them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,12 +84,30 @@ export class Engine {
     return `http://127.0.0.1:${this.listen}`;
   }
 
-  /** Starts (or restarts) the controller and waits until its API answers and the service serves. */
-  async up(): Promise<void> {
-    this.child = spawn(process.execPath, [BIN, 'up', '-c', this.config], { cwd: this.dir, env: childEnv(this.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  /** Starts (or restarts) the controller and waits until its API answers. */
+  async up(...flags: string[]): Promise<void> {
+    this.child = spawn(process.execPath, [BIN, 'up', '-c', this.config, ...flags], { cwd: this.dir, env: childEnv(this.env), stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (d) => (this.output += d));
     this.child.stderr!.on('data', (d) => (this.output += d));
     await this.until(async () => (await this.get('/healthz', this.apiPort)) === 200, 'control API to answer');
+  }
+
+  /** The pid in the state dir's proxy.json (the proxy process `up` runs or attached to). */
+  proxyPid(): number | undefined {
+    try {
+      return (JSON.parse(readFileSync(join(this.dir, '.cutover', 'proxy.json'), 'utf8')) as { pid: number }).pid;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Sends a signal to the controller and waits for it to exit. */
+  async stopController(signal: NodeJS.Signals): Promise<void> {
+    const child = this.child!;
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    await exited;
   }
 
   /** kill -9 of the controller process only. */

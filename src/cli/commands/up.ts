@@ -4,6 +4,7 @@ import { loadConfigFile } from '../../config/load.ts';
 import { Engine, downWithoutController } from '../../engine/engine.ts';
 import { lockHolder, processAlive } from '../../engine/state-dir.ts';
 import { createLogger } from '../../shared/log.ts';
+import { reportError } from '../report-error.ts';
 
 function banner(configArg: string, engine: Engine, services: Record<string, { listen: number }>): string {
   const lines = ['', 'Cutover is up.'];
@@ -15,7 +16,7 @@ function banner(configArg: string, engine: Engine, services: Record<string, { li
     lines.push(
       '',
       'Deploy a second version (in another terminal):',
-      `  node bin/cutover.js deploy ${first} --version v2 --env APP_VERSION=v2${c} --wait`,
+      `  node bin/cutover.js deploy ${first} --version v2${c} --wait`,
       `  node bin/cutover.js status ${first} --watch${c}`,
       '',
       'Ctrl-C stops everything gracefully; `--leave-running` on up keeps the proxy and instances serving when it exits.',
@@ -33,7 +34,13 @@ export function registerUpCommands(program: Command): void {
     .action(async (flags: { config: string; leaveRunning?: boolean }) => {
       const loaded = loadConfigFile(flags.config);
       const logger = createLogger('cutover');
-      const engine = await Engine.start(loaded, logger);
+      let engine: Engine;
+      try {
+        engine = await Engine.start(loaded, logger);
+      } catch (err) {
+        // Exit now: a half-started engine may hold sockets and timers that would keep the process alive.
+        process.exit(reportError(err));
+      }
       console.log(banner(flags.config, engine, loaded.config.services));
       await new Promise<void>((resolve) => {
         let stopping = false;
@@ -66,8 +73,8 @@ export function registerUpCommands(program: Command): void {
         process.kill(pid, 'SIGTERM');
         const deadline = Date.now() + 120_000;
         while (processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-        if (!processAlive(pid)) return;
       }
+      // Whatever the controller left (it may run with --leave-running), stop it from the state dir. Idempotent.
       await downWithoutController(loaded, createLogger('cutover'));
     });
 }

@@ -25,10 +25,15 @@ export function newInstanceId(service: string, revision: string): string {
   return `${service}-${revision}-${randomBytes(3).toString('hex')}`;
 }
 
-/** The environment an instance sees: ours, then the spec's, then Cutover's own variables. */
+/** Variables of the controller's own environment that an app must never see (they grant control over Cutover). */
+const PRIVATE_ENV = ['CUTOVER_TOKEN', 'CUTOVER_API', 'CUTOVER_DIST'];
+
+/** The environment an instance sees: ours (less Cutover's private variables), then the spec's, then Cutover's own variables. */
 export function instanceEnv(spec: InstanceSpec, id: string, port: number): NodeJS.ProcessEnv {
+  const inherited = { ...process.env };
+  for (const name of PRIVATE_ENV) delete inherited[name];
   return {
-    ...process.env,
+    ...inherited,
     ...spec.env,
     PORT: String(port),
     CUTOVER_SERVICE: spec.service,
