@@ -26,8 +26,9 @@ export function checkIntent(state: RolloutState, intent: Intent): void {
     case 'deploy':
     case 'undo': {
       // A pending migration must finish or roll back first; undo to the stable revision rolls it back itself.
+      // So does an instant undo to a blue-green old set whose migration has not completed yet (it waits for that set to go).
       const m = state.migration;
-      const rollsBack = intent.type === 'undo' && intent.revision === state.stable && m?.step === 'started';
+      const rollsBack = intent.type === 'undo' && ((intent.revision === state.stable && m?.step === 'started') || (intent.instant && m?.step === 'completing'));
       if (m && m.step !== 'done' && !rollsBack) throw new MigrationBusyError(service, m.file);
       return;
     }
@@ -98,6 +99,8 @@ function undo(state: RolloutState, intent: Extract<Intent, { type: 'undo' }>, no
       aborted: false,
       phase: 'Healthy',
       message: `switched back to revision ${intent.revision}`,
+      // Not completed yet (it waits for the old set to go): the revision left behind is the one whose migration must go.
+      migration: state.migration?.step === 'completing' ? { ...state.migration, step: 'rollingBack' } : state.migration,
     };
     return { state: next, events: [{ type: 'RolledBack', reason: `instant switch back to revision ${intent.revision} (old set still running)`, revision: intent.revision }] };
   }

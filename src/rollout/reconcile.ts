@@ -180,6 +180,7 @@ export class ServiceLoop {
   private async runMigrationHook(now: number): Promise<void> {
     const m = this.state.migration;
     if (!m || (m.step !== 'completing' && m.step !== 'rollingBack') || now < this.hookRetryAt) return;
+    if (this.leavingInstances() > 0) return;
     const step = m.step === 'completing' ? 'complete' : 'rollback';
     try {
       if (this.deps.hooks) await this.deps.hooks[step](m.file);
@@ -190,6 +191,17 @@ export class ServiceLoop {
     }
     const type = step === 'complete' ? 'MigrationCompleted' : 'MigrationRolledBack';
     this.persist({ ...this.state, migration: { ...m, step: 'done' } }, [{ type, reason: m.file }], { ...this.lastObserved, now: Date.now() });
+  }
+
+  /**
+   * Instances of revisions other than the stable one, running or still being
+   * drained. complete drops what the old version reads and rollback what the
+   * new one reads, so a hook waits until these are all gone (blue-green: until
+   * the old set is scaled down).
+   */
+  private leavingInstances(): number {
+    const stable = String(this.state.stable);
+    return this.deps.runtime.list({ service: this.service }).filter((i) => i.record.revision !== stable && i.state !== 'stopped').length;
   }
 
   private settled(live: ManagedInstance[], now: number): boolean {

@@ -1,0 +1,146 @@
+// Migration complete drops what the old version reads and rollback what the
+// new one reads, so each runs only once the leaving revision has no instance
+// left: not while its requests are still draining, and (blue-green) not while
+// the old set is kept for undo. Real hooks on a real PostgreSQL, real proxy.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { request } from 'undici';
+import { postgresMigrationHooks } from '../../src/engine/migration-hooks.ts';
+import { migrationStatus } from '../../src/migrate/index.ts';
+import type { MigrationHooks } from '../../src/rollout/ports.ts';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { Harness } from './helpers/harness.ts';
+
+interface HookCall {
+  step: 'complete' | 'rollback';
+  at: number;
+  /** Revisions of the instances the runtime still had when the hook ran. */
+  running: string[];
+}
+
+/** The real hooks, recording when complete / rollback ran and what was still running then. */
+function recording(inner: MigrationHooks, harness: () => Harness): { hooks: MigrationHooks; calls: HookCall[] } {
+  const calls: HookCall[] = [];
+  const note = (step: HookCall['step']) => calls.push({ step, at: Date.now(), running: harness().runtime.list({ service: 'web' }).map((i) => i.record.revision) });
+  return {
+    calls,
+    hooks: {
+      start: (f) => inner.start(f),
+      complete: async (f) => (note('complete'), inner.complete(f)),
+      rollback: async (f) => (note('rollback'), inner.rollback(f)),
+    },
+  };
+}
+
+/** Slow requests through the proxy; each resolves with the version that answered and when its answer arrived. */
+function slowRequests(url: string, n: number): Promise<{ status: number; version: string; end: number }[]> {
+  return Promise.all(
+    Array.from({ length: n }, () =>
+      request(`${url}/slow?ms=1500`).then(async (r) => {
+        const end = Date.now(); // the app writes head and body at once, so the head arriving means it answered
+        return { status: r.statusCode, version: await r.body.text(), end };
+      }),
+    ),
+  );
+}
+
+function inflight(h: Harness): number {
+  return Object.values(h.proxy.stats().find((s) => s.service === 'web')?.revisions ?? {}).reduce((n, r) => n + r.inflight, 0);
+}
+
+async function migrationDone(h: Harness): Promise<void> {
+  await h.until(() => h.store.getRollout('web')?.migration?.step === 'done', 'migration hook ran');
+}
+
+let db: TestPostgres;
+let files: string;
+before(async () => {
+  db = await startPostgres();
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  await client.query('CREATE TABLE items (id bigserial PRIMARY KEY, name text NOT NULL)');
+  await client.end();
+  files = mkdtempSync(join(tmpdir(), 'cutover-mig-order-'));
+  writeFileSync(join(files, '2_add_price.yaml'), 'operations:\n  - add_column: { table: items, column: { name: price, type: integer, default: "0" } }\n');
+  writeFileSync(join(files, '3_rename_name.yaml'), 'operations:\n  - rename_column: { table: items, from: name, to: title }\n');
+  writeFileSync(join(files, '4_add_note.yaml'), 'operations:\n  - add_column: { table: items, column: { name: note, type: text, default: "\'\'" } }\n');
+  writeFileSync(join(files, '5_add_qty.yaml'), 'operations:\n  - add_column: { table: items, column: { name: qty, type: integer, default: "1" } }\n');
+});
+after(async () => {
+  await db?.stop();
+  if (files) rmSync(files, { recursive: true, force: true });
+});
+
+test('canary: complete waits for the old instances to drain; rollback for the aborted ones', async () => {
+  let h: Harness | undefined;
+  const rec = recording(postgresMigrationHooks(db.url, files), () => h!);
+  h = new Harness({ service: { replicas: 1, strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } } }, migrations: rec.hooks });
+  await h.start();
+  try {
+    await h.until(() => h.status().phase === 'Healthy', 'v1 Healthy');
+    await h.controller.deploy('web', { version: 'v2', migration: '2_add_price.yaml' });
+    await h.until(() => h.status().phase === 'Paused', 'v2 canary paused');
+    let reqs = slowRequests(h.url, 8);
+    await h.until(() => inflight(h!) >= 8, 'slow requests in flight', 5_000);
+    await h.controller.promote('web');
+    await migrationDone(h);
+    let results = await reqs;
+    const complete = rec.calls.find((c) => c.step === 'complete')!;
+    assert.deepEqual(complete.running.filter((r) => r !== '2'), [], 'no v1 instance left when complete ran');
+    assert.ok(results.every((r) => r.status === 200));
+    const v1 = results.filter((r) => r.version === 'v1');
+    assert.ok(v1.length > 0, 'some slow requests went to v1');
+    assert.deepEqual(v1.filter((r) => r.end > complete.at), [], 'every v1 request finished before complete');
+
+    await h.controller.deploy('web', { version: 'v3', migration: '3_rename_name.yaml' });
+    await h.until(() => h.status().phase === 'Paused', 'v3 canary paused');
+    reqs = slowRequests(h.url, 8);
+    await h.until(() => inflight(h!) >= 8, 'slow requests in flight', 5_000);
+    await h.controller.abort('web');
+    await migrationDone(h);
+    results = await reqs;
+    const rollback = rec.calls.find((c) => c.step === 'rollback')!;
+    assert.deepEqual(rollback.running.filter((r) => r !== '2'), [], 'no v3 instance left when rollback ran');
+    const v3 = results.filter((r) => r.version === 'v3');
+    assert.ok(v3.length > 0, 'some slow requests went to v3');
+    assert.deepEqual(v3.filter((r) => r.end > rollback.at), [], 'every v3 request finished before rollback');
+    assert.deepEqual((await migrationStatus({ databaseUrl: db.url })).migrations.map((m) => [m.name, m.status]), [['2_add_price', 'completed']]);
+  } finally {
+    await h.destroy();
+  }
+});
+
+test('blue-green: complete waits for the old set to scale down; an instant undo before that rolls the migration back', async () => {
+  let h: Harness | undefined;
+  const rec = recording(postgresMigrationHooks(db.url, files), () => h!);
+  const blueGreen = { blueGreen: { autoPromotionEnabled: true, autoPromotionSeconds: 0, scaleDownDelaySeconds: 3 } };
+  h = new Harness({ service: { replicas: 1, strategy: blueGreen }, migrations: rec.hooks });
+  await h.start();
+  try {
+    await h.until(() => h.status().phase === 'Healthy', 'v1 Healthy');
+    await h.controller.deploy('web', { version: 'v2', migration: '4_add_note.yaml' });
+    await h.until(() => h.status().stableRevision?.version === 'v2', 'v2 promoted');
+    assert.equal(h.store.getRollout('web')?.migration?.step, 'completing', 'not completed while the old set is kept for undo');
+    await migrationDone(h);
+    assert.deepEqual(rec.calls.map((c) => [c.step, c.running]), [['complete', ['2']]]);
+    const types = h.controller.events({ service: 'web' }).map((e) => e.type);
+    assert.ok(types.indexOf('ScaledDownOld') < types.indexOf('MigrationCompleted'), types.join(','));
+
+    await h.controller.deploy('web', { version: 'v3', migration: '5_add_qty.yaml' });
+    await h.until(() => h.status().stableRevision?.version === 'v3', 'v3 promoted');
+    const undo = await h.controller.undo('web');
+    assert.equal(undo.stableRevision?.version, 'v2', 'instant switch back to the old set');
+    assert.equal(h.store.getRollout('web')?.migration?.step, 'rollingBack');
+    await migrationDone(h);
+    assert.deepEqual(rec.calls.slice(1).map((c) => [c.step, c.running]), [['rollback', ['2']]], 'rolled back once v3 was gone, never completed');
+    const st = await migrationStatus({ databaseUrl: db.url });
+    assert.deepEqual(st.migrations.map((m) => m.name).filter((n) => n !== '2_add_price'), ['4_add_note']);
+    assert.equal(st.inProgress, null);
+  } finally {
+    await h.destroy();
+  }
+});
