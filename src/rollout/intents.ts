@@ -46,6 +46,16 @@ export function checkIntent(state: RolloutState, intent: Intent): void {
   }
 }
 
+/**
+ * The revision a deploy, undo or retry starts rolling out (what `deploy
+ * --wait` waits for), read before the intent is applied; undefined for the others.
+ */
+export function rolloutRevision(state: RolloutState, intent: Intent): number | undefined {
+  if (intent.type === 'deploy' || intent.type === 'undo') return intent.revision;
+  if (intent.type === 'retry') return state.canary ?? undefined;
+  return undefined;
+}
+
 /** Folds one intent into the state. Intents that no longer apply (the state moved on) change nothing. */
 export function applyIntent(state: RolloutState, intent: Intent, now: number): { state: RolloutState; events: PlannedEvent[] } {
   switch (intent.type) {

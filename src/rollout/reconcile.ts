@@ -12,7 +12,8 @@ import type { Store } from '../store/store.ts';
 import { evaluate, type Measurement } from './analysis.ts';
 import { InstanceEffects } from './instance-effects.ts';
 import { liveInstances, observeRevisions, pickRemovals, readyUpstreams, toStart } from './instances.ts';
-import { applyIntent, checkIntent, type Intent } from './intents.ts';
+import { ControllerNotStartedError } from './errors.ts';
+import { applyIntent, checkIntent, rolloutRevision, type Intent } from './intents.ts';
 import type { InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './ports.ts';
 import { routeNames } from './route-builder.ts';
 import type { RoutePublisher } from './route-publisher.ts';
@@ -37,15 +38,23 @@ export interface LoopDeps {
 
 const HOOK_RETRY_MS = 5_000;
 
+/** An intent waiting for the tick that applies it, and the caller waiting for that. */
+interface QueuedIntent {
+  intent: Intent;
+  resolve: (status: RolloutStatus) => void;
+  reject: (err: unknown) => void;
+}
+
 export class ServiceLoop {
   state: RolloutState;
   status: RolloutStatus;
-  private readonly intents: Intent[] = [];
+  private readonly intents: QueuedIntent[] = [];
   private readonly runner: SerialRunner;
   private readonly effects: InstanceEffects;
   private readonly pendingAdopted = new Set<string>();
   private settleUntil = 0;
   private adopting = false;
+  private stopped = false;
   private analysisAt = 0;
   private hookRetryAt = 0;
   private lastObserved: Observed = { now: 0, revisions: {} };
@@ -83,12 +92,19 @@ export class ServiceLoop {
     return this.runner.kick();
   }
 
-  /** Validates at once (throws a typed error), then applies on the next tick and resolves after it. */
+  /**
+   * Validates at once (throws a typed error), then resolves only once a tick
+   * has applied and persisted the intent (ticks wait while adopted instances
+   * settle after a restart), with `rolloutRevision` set for deploy, undo and
+   * retry; rejects if applying it failed, or if the loop stops first.
+   */
   async request(intent: Intent): Promise<RolloutStatus> {
+    if (this.stopped) throw new ControllerNotStartedError();
     checkIntent(this.state, intent);
-    this.intents.push(intent);
-    await this.kick();
-    return this.status;
+    return new Promise((resolve, reject) => {
+      this.intents.push({ intent, resolve, reject });
+      void this.kick();
+    });
   }
 
   onInstanceChange(inst: ManagedInstance): void {
@@ -97,7 +113,9 @@ export class ServiceLoop {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.runner.stop();
+    for (const q of this.intents.splice(0)) q.reject(new ControllerNotStartedError());
     await this.effects.settle();
   }
 
@@ -110,17 +128,34 @@ export class ServiceLoop {
     const measurement = await this.measure(cfg, now);
     if (measurement) observed.analysis = measurement;
 
-    let state = this.state;
-    const events: PlannedEvent[] = [];
-    for (const intent of this.intents.splice(0)) {
-      const r = applyIntent(state, intent, now);
-      state = r.state;
-      events.push(...r.events);
+    const queued = this.intents.splice(0);
+    const revisions = new Map<QueuedIntent, number | undefined>();
+    try {
+      let state = this.state;
+      const events: PlannedEvent[] = [];
+      for (const q of queued) {
+        revisions.set(q, rolloutRevision(state, q.intent));
+        const r = applyIntent(state, q.intent, now);
+        state = r.state;
+        events.push(...r.events);
+      }
+      const plan = planRollout({ spec: planSpec(cfg, state.strategy), state, observed });
+      this.persist(plan.state, [...events, ...plan.events], observed);
+    } catch (err) {
+      // Nothing was persisted: the intents are dropped and their callers get the error.
+      for (const q of queued) q.reject(err);
+      throw err;
     }
-    const plan = planRollout({ spec: planSpec(cfg, state.strategy), state, observed });
-    this.persist(plan.state, [...events, ...plan.events], observed);
-    await this.converge(cfg, live, now);
-    await this.runMigrationHook(now);
+    try {
+      await this.converge(cfg, live, now);
+      await this.runMigrationHook(now);
+    } finally {
+      // Applied and persisted: converging is retried by later ticks whatever happened here.
+      for (const q of queued) {
+        const n = revisions.get(q);
+        q.resolve(n === undefined ? this.status : { ...this.status, rolloutRevision: n });
+      }
+    }
   }
 
   /** Starts what is missing, pushes routes without the leaving instances, then drains and stops them. */

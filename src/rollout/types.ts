@@ -52,6 +52,12 @@ export interface RolloutStatus {
   steps: number;
   revisions: RevisionStatus[];
   updatedAt: number;
+  /**
+   * Only on the status a deploy, undo or retry returns: the revision number
+   * that request started rolling out (undo: the revision it goes back to).
+   * The status is the one of the tick that applied the request.
+   */
+  rolloutRevision?: number;
 }
 
 export interface RolloutEvent {

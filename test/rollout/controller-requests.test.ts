@@ -1,0 +1,29 @@
+// What deploy / undo return: the status of the tick that applied the request
+// (never a stale one, e.g. while adopted instances settle after a restart),
+// with the revision it started rolling out.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Harness } from './helpers/harness.ts';
+
+test('deploy right after a controller restart resolves once applied, with rolloutRevision; undo too', async () => {
+  const h = await new Harness({ service: { replicas: 1, strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } } } }).start();
+  try {
+    await h.until(() => h.status().phase === 'Healthy', 'v1 Healthy');
+    await h.restartController();
+    // The adopted v1 instance has not passed its first probe yet, so the loop is still settling.
+    const s = await h.controller.deploy('web', { version: 'v2' });
+    assert.equal(s.canaryRevision?.number, 2, JSON.stringify(s));
+    assert.equal(s.rolloutRevision, 2);
+    assert.equal(s.stableRevision?.number, 1);
+    assert.notEqual(s.phase, 'Healthy');
+    assert.equal(h.status().rolloutRevision, undefined, 'only on the response of the request');
+
+    await h.until(() => h.status().phase === 'Paused', 'canary paused');
+    const u = await h.controller.undo('web');
+    assert.equal(u.rolloutRevision, 1);
+    assert.equal(u.canaryRevision, null);
+    assert.equal(u.stableRevision?.number, 1);
+  } finally {
+    await h.destroy();
+  }
+});
