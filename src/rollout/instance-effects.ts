@@ -7,7 +7,7 @@
  */
 import type { Logger } from '../shared/log.ts';
 import type { Store, NewEvent } from '../store/store.ts';
-import type { InstanceRuntime, ManagedInstance, TrafficRouter } from './ports.ts';
+import type { InstanceRuntime, ManagedInstance, ManageOptions, TrafficRouter } from './ports.ts';
 import type { ServiceConfig } from '../config/schema.ts';
 import type { Revision } from './types.ts';
 import { instanceSpec, manageOptions, stopOptions } from './spec.ts';
@@ -24,14 +24,14 @@ export class InstanceEffects {
 
   constructor(
     private readonly service: string,
-    private readonly deps: { store: Store; runtime: InstanceRuntime; router: TrafficRouter; logger: Logger; onDone: () => void },
+    private readonly deps: { store: Store; runtime: InstanceRuntime; router: TrafficRouter; logger: Logger; onDone: () => void; drain: ManageOptions['drain'] },
   ) {}
 
   async start(rev: Revision, count: number, cfg: ServiceConfig, extraEnv: Record<string, string>): Promise<void> {
     for (let i = 0; i < count && Date.now() >= this.startBlockedUntil; i++) {
       const spec = instanceSpec(rev, extraEnv);
       try {
-        const inst = await this.deps.runtime.start(spec, manageOptions(cfg, spec));
+        const inst = await this.deps.runtime.start(spec, manageOptions(cfg, spec, this.deps.drain));
         this.deps.store.putInstance(inst.record);
         this.seen.set(inst.id, inst);
         this.event('InstanceStarted', `instance ${inst.id} (pid ${inst.record.pid}, port ${inst.record.port})`, rev.number);

@@ -67,7 +67,7 @@ export class ServiceLoop {
     this.state = state;
     this.status = this.computeStatus(state, { now: Date.now(), revisions: {} });
     this.runner = new SerialRunner(() => this.tick(), (err) => deps.logger.error({ err, service }, 'reconcile failed; retrying on the next tick'));
-    this.effects = new InstanceEffects(service, { ...deps, onDone: () => void this.kick() });
+    this.effects = new InstanceEffects(service, { ...deps, onDone: () => void this.kick(), drain: (inst) => this.drainBeforeRestart(inst) });
   }
 
   /** Re-attaches to the instances a previous controller recorded; forgets those whose process is gone. */
@@ -78,7 +78,8 @@ export class ServiceLoop {
     this.settleUntil = Date.now() + this.deps.settleMs;
     for (const rec of this.deps.store.listInstances({ service: this.service })) {
       const rev = this.deps.store.getRevision(this.service, Number(rec.revision));
-      const inst = rev ? this.deps.runtime.adopt(rec, manageOptions(cfg, instanceSpec(rev, envFor(this.state, rev.number)))) : null;
+      const opts = rev ? manageOptions(cfg, instanceSpec(rev, envFor(this.state, rev.number)), (i) => this.drainBeforeRestart(i)) : null;
+      const inst = rev && opts ? this.deps.runtime.adopt(rec, opts) : null;
       if (inst) this.pendingAdopted.add(inst.id);
       else {
         this.deps.store.deleteInstance(rec.id);
@@ -237,6 +238,17 @@ export class ServiceLoop {
   private leavingInstances(): number {
     const stable = String(this.state.stable);
     return this.deps.runtime.list({ service: this.service }).filter((i) => i.record.revision !== stable && i.state !== 'stopped').length;
+  }
+
+  /**
+   * The runtime's drain hook, before it stops an instance that failed
+   * liveness (already not 'ready'): routes without it first, so the proxy
+   * treats a restart as a new upstream, then drain its in-flight requests.
+   */
+  private async drainBeforeRestart(inst: ManagedInstance): Promise<void> {
+    await this.kick();
+    const r = await this.deps.router.drain(inst.id, this.deps.config().shutdown.drainTimeout);
+    this.deps.logger.info({ service: this.service, instance: inst.id, ...r }, 'drained before a liveness restart');
   }
 
   private settled(live: ManagedInstance[], now: number): boolean {

@@ -29,11 +29,13 @@ export function instanceSpec(rev: Revision, extraEnv: Record<string, string> = {
   return { service: rev.service, revision: String(rev.number), version: rev.version, command: rev.command, cwd: rev.cwd, env: { ...rev.env, ...extraEnv } };
 }
 
-export function manageOptions(cfg: ServiceConfig, spec: InstanceSpec): ManageOptions {
+/** `drain` runs before the runtime stops an instance that failed liveness. */
+export function manageOptions(cfg: ServiceConfig, spec: InstanceSpec, drain?: ManageOptions['drain']): ManageOptions {
   return {
     readiness: probe(cfg.readiness),
     ...(cfg.liveness ? { liveness: probe(cfg.liveness) } : {}),
     stop: stopOptions(cfg),
+    ...(drain ? { drain } : {}),
     spec,
   };
 }
