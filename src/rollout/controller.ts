@@ -214,7 +214,9 @@ export class Controller implements ControlPlane {
   }
 
   private serviceConfig(service: string): ServiceConfig {
-    const cfg = this.opts.config.services[service];
+    // hasOwn: a name like "constructor" or "__proto__" must not find Object.prototype members.
+    const services = this.opts.config.services;
+    const cfg = Object.hasOwn(services, service) ? services[service] : undefined;
     if (!cfg) throw new ServiceNotFoundError(service, Object.keys(this.opts.config.services));
     return cfg;
   }

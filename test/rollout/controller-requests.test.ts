@@ -1,6 +1,7 @@
 // What deploy / undo return: the status of the tick that applied the request
 // (never a stale one, e.g. while adopted instances settle after a restart),
-// with the revision it started rolling out.
+// with the revision it started rolling out; and service names are looked up
+// as own keys only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Harness } from './helpers/harness.ts';
@@ -23,6 +24,25 @@ test('deploy right after a controller restart resolves once applied, with rollou
     assert.equal(u.rolloutRevision, 1);
     assert.equal(u.canaryRevision, null);
     assert.equal(u.stableRevision?.number, 1);
+  } finally {
+    await h.destroy();
+  }
+});
+
+test('service names that are Object.prototype keys are not found (404), not "controller not started"', async () => {
+  const h = await new Harness({ service: { replicas: 1 } }).start();
+  try {
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      const notFound = { code: 'SERVICE_NOT_FOUND' };
+      assert.throws(() => h.controller.status(name), notFound, name);
+      assert.throws(() => h.controller.history(name), notFound, name);
+      assert.throws(() => h.controller.events({ service: name }), notFound, name);
+      assert.throws(() => h.controller.dryRun(name, { version: 'x' }), notFound, name);
+      await assert.rejects(h.controller.deploy(name, { version: 'x' }), notFound, name);
+      await assert.rejects(h.controller.promote(name), notFound, name);
+      await assert.rejects(h.controller.undo(name), notFound, name);
+    }
+    assert.equal(h.controller.status('web')[0]?.service, 'web');
   } finally {
     await h.destroy();
   }
