@@ -20,7 +20,8 @@ export class InstanceEffects {
   readonly removing = new Set<string>();
   private readonly removals = new Set<Promise<void>>();
   private readonly seen = new Map<string, ManagedInstance>();
-  private startBlockedUntil = 0;
+  /** Per revision: a canary that fails to start must not hold back replacements for the stable one. */
+  private readonly startBlockedUntil = new Map<number, number>();
 
   constructor(
     private readonly service: string,
@@ -28,7 +29,7 @@ export class InstanceEffects {
   ) {}
 
   async start(rev: Revision, count: number, cfg: ServiceConfig, extraEnv: Record<string, string>): Promise<void> {
-    for (let i = 0; i < count && Date.now() >= this.startBlockedUntil; i++) {
+    for (let i = 0; i < count && Date.now() >= (this.startBlockedUntil.get(rev.number) ?? 0); i++) {
       const spec = instanceSpec(rev, extraEnv);
       try {
         const inst = await this.deps.runtime.start(spec, manageOptions(cfg, spec, this.deps.drain));
@@ -36,7 +37,7 @@ export class InstanceEffects {
         this.seen.set(inst.id, inst);
         this.event('InstanceStarted', `instance ${inst.id} (pid ${inst.record.pid}, port ${inst.record.port})`, rev.number);
       } catch (err) {
-        this.startBlockedUntil = Date.now() + START_BACKOFF_MS;
+        this.startBlockedUntil.set(rev.number, Date.now() + START_BACKOFF_MS);
         this.event('InstanceStartFailed', `could not start revision ${rev.number}: ${(err as Error).message}`, rev.number);
       }
     }
