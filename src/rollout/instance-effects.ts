@@ -22,6 +22,8 @@ export class InstanceEffects {
   private readonly seen = new Map<string, ManagedInstance>();
   /** Per revision: a canary that fails to start must not hold back replacements for the stable one. */
   private readonly startBlockedUntil = new Map<number, number>();
+  /** Adopted after a controller restart: their first readiness is not news (it was logged before). */
+  private readonly adopted = new Set<string>();
 
   constructor(
     private readonly service: string,
@@ -41,6 +43,11 @@ export class InstanceEffects {
         this.event('InstanceStartFailed', `could not start revision ${rev.number}: ${(err as Error).message}`, rev.number);
       }
     }
+  }
+
+  /** An instance taken over from a previous controller. */
+  markAdopted(id: string): void {
+    this.adopted.add(id);
   }
 
   /** Marks instances as leaving; they vanish from the next route table built. */
@@ -80,7 +87,9 @@ export class InstanceEffects {
     }
     this.seen.set(inst.id, inst);
     if (!before || before.record.pid !== inst.record.pid || before.record.port !== inst.record.port) this.deps.store.putInstance(inst.record);
-    if (inst.ready && !before?.ready) this.event('InstanceReady', `instance ${inst.id} passed readiness`, rev);
+    const adopted = this.adopted.has(inst.id);
+    if (inst.state !== 'starting') this.adopted.delete(inst.id);
+    if (inst.ready && !before?.ready && !adopted) this.event('InstanceReady', `instance ${inst.id} passed readiness`, rev);
     if (!inst.ready && before?.ready && inst.state === 'unready') this.event('InstanceUnready', `instance ${inst.id} failed readiness`, rev);
     if (inst.restarts > (before?.restarts ?? inst.restarts)) this.event('InstanceRestarted', `instance ${inst.id} restarted (${inst.lastFailure?.message ?? 'exited'})`, rev);
     if (inst.state === 'failed' && before?.state !== 'failed') this.event('InstanceFailed', `instance ${inst.id} gave up: ${inst.lastFailure?.message ?? 'crash loop'}`, rev);

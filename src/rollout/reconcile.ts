@@ -80,7 +80,10 @@ export class ServiceLoop {
       const rev = this.deps.store.getRevision(this.service, Number(rec.revision));
       const opts = rev ? manageOptions(cfg, instanceSpec(rev, envFor(this.state, rev.number)), (i) => this.drainBeforeRestart(i)) : null;
       const inst = rev && opts ? this.deps.runtime.adopt(rec, opts) : null;
-      if (inst) this.pendingAdopted.add(inst.id);
+      if (inst) {
+        this.pendingAdopted.add(inst.id);
+        this.effects.markAdopted(inst.id);
+      }
       else {
         this.deps.store.deleteInstance(rec.id);
         this.record([{ type: 'InstanceLost', reason: `instance ${rec.id} (pid ${rec.pid}) is gone; it will be replaced`, revision: Number(rec.revision) }]);

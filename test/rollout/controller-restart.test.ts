@@ -12,6 +12,8 @@ test('a controller dropped mid-canary (as by kill -9): the same processes keep s
     await h.controller.deploy('web', { version: 'v2' });
     await h.until(() => h.status().phase === 'Paused', 'paused at step 2');
     const pids = h.pids();
+    const readyEvents = () => h.controller.events({ service: 'web' }).filter((e) => e.type === 'InstanceReady').length;
+    const readyBefore = readyEvents();
     const load = new Load(h.url);
     await h.restartController();
     assert.deepEqual(h.pids(), pids, 'the new runtime adopted the same processes');
@@ -21,6 +23,7 @@ test('a controller dropped mid-canary (as by kill -9): the same processes keep s
     assert.equal(s.stepIndex, 1);
     assert.equal(s.weight, 50);
     assert.deepEqual(h.pids(), pids, 'nothing was restarted');
+    assert.equal(readyEvents(), readyBefore, 'adopted instances are not reported ready again');
     await h.controller.promote('web');
     await h.until(() => h.status().phase === 'Healthy' && h.status().stableRevision?.version === 'v2', 'rollout completed after restart');
     await h.until(() => h.pids('1').length === 0, 'v1 drained');
@@ -42,6 +45,8 @@ test('an instance that died while no controller ran is replaced on start', async
     await h.controller.stop();
     await h.runtime.close();
     process.kill(victim!, 'SIGKILL');
+    // Until it is reaped the pid still answers signal 0, and the new controller would adopt it (no InstanceLost).
+    await waitGone(victim!);
     h.store.close();
     await h.startController();
     await h.until(() => h.pids().length === 2 && h.status().revisions[0]?.ready === 2, 'replacement ready');
@@ -52,3 +57,15 @@ test('an instance that died while no controller ran is replaced on start', async
     await h.destroy();
   }
 });
+
+async function waitGone(pid: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`process ${pid} did not exit`);
+}
