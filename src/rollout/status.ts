@@ -20,10 +20,14 @@ export function computeStatus(state: RolloutState, observed: Observed, revisions
     ready: observed.revisions[n]?.ready ?? 0,
     weight: (state.desired.weights[n] ?? 0) / 100,
   }));
+  // The new revision is stable, but the rollout is not done until its migration's complete has run (it waits for the
+  // previous revision's instances to stop): `deploy --wait` must not report success before the contract step.
+  const m = state.migration;
+  const completing = m?.step === 'completing' && state.canary === null;
   return {
     service: state.service,
-    phase: state.phase,
-    message: state.message,
+    phase: completing ? 'Progressing' : state.phase,
+    message: completing ? `${state.message}; migration ${m.file} completes once the previous revision's instances have stopped` : state.message,
     strategy: state.strategy,
     stableRevision: ref(state.stable),
     canaryRevision: ref(state.canary),

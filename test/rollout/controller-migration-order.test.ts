@@ -127,7 +127,9 @@ test('blue-green: complete waits for the old set to scale down; an instant undo 
     await h.controller.deploy('web', { version: 'v2', migration: '4_add_note.yaml' });
     await h.until(() => h.status().stableRevision?.version === 'v2', 'v2 promoted');
     assert.equal(h.store.getRollout('web')?.migration?.step, 'completing', 'not completed while the old set is kept for undo');
+    assert.equal(h.status().phase, 'Progressing', 'the rollout is not done until its migration is');
     await migrationDone(h);
+    await h.until(() => h.status().phase === 'Healthy', 'Healthy once complete ran');
     assert.deepEqual(rec.calls.map((c) => [c.step, c.running]), [['complete', ['2']]]);
     const types = h.controller.events({ service: 'web' }).map((e) => e.type);
     assert.ok(types.indexOf('ScaledDownOld') < types.indexOf('MigrationCompleted'), types.join(','));
