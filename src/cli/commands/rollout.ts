@@ -39,7 +39,8 @@ async function finish(client: ApiClient, service: string, status: RolloutStatus,
     console.log(flags.json ? JSON.stringify(status, null, 2) : formatStatus(status));
     return;
   }
-  const revision = status.canaryRevision?.number ?? status.stableRevision?.number;
+  // deploy/undo/retry name the revision they started; promote follows the rollout in progress.
+  const revision = status.rolloutRevision ?? status.canaryRevision?.number ?? status.stableRevision?.number;
   if (revision === undefined) throw new BadRequestError(`${service} has no revision to wait for`);
   const { outcome, status: end } = await waitForRollout(client, service, revision, {
     timeoutMs: flags.timeout ? Number(flags.timeout) * 1000 : undefined,
