@@ -4,21 +4,16 @@
 // request writes a row, from both versions, and none fails.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Engine, ROOT, runCli } from '../helpers/engine.ts';
 import { LoadGenerator } from '../helpers/load.ts';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { RENAME_NAME, startItemsDb, type ItemsDb } from '../helpers/items-db.ts';
 
-let db: TestPostgres;
+let db: ItemsDb;
 before(async () => {
-  db = await startPostgres();
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  await client.query('CREATE TABLE items (id bigserial PRIMARY KEY, name text NOT NULL)');
-  await client.query(`INSERT INTO items (name) SELECT 'seed ' || g FROM generate_series(1, 500) g`);
-  await client.end();
+  const addPrice = 'operations:\n  - add_column:\n      table: items\n      column: { name: price, type: integer, nullable: false, default: "0" }\n      up: "0"\n';
+  db = await startItemsDb({ '1_add_price.yaml': addPrice, '2_rename_name.yaml': RENAME_NAME }, 500);
 });
 after(async () => db?.stop());
 
@@ -44,12 +39,10 @@ test('deploy --migration: expand before, contract after success, rollback on abo
     strategy: { canary: { steps: [ { setWeight: 50 }, { pause: {} } ] } }`,
   });
   try {
-    writeFileSync(join(engine.dir, '1_add_price.yaml'), 'operations:\n  - add_column:\n      table: items\n      column: { name: price, type: integer, nullable: false, default: "0" }\n      up: "0"\n');
-    writeFileSync(join(engine.dir, '2_rename_name.yaml'), 'operations:\n  - rename_column: { table: items, from: name, to: title }\n');
     await engine.until(async () => (await engine.status()).phase === 'Healthy', 'v1 Healthy');
     const load = new LoadGenerator({ url: engine.url, clients: 3, slowClients: 0, gapMs: 5 });
 
-    const r = await engine.cli('deploy', 'web', '--version', 'v2', '--env', 'APP_VERSION=v2', '--migration', '1_add_price.yaml');
+    const r = await engine.cli('deploy', 'web', '--version', 'v2', '--env', 'APP_VERSION=v2', '--migration', join(db.files, '1_add_price.yaml'));
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     await engine.until(async () => (await engine.status()).phase === 'Paused', 'the v2 canary to pause');
     load.resetCounts();
@@ -65,7 +58,7 @@ test('deploy --migration: expand before, contract after success, rollback on abo
     assert.deepEqual(report.migrations.map((m) => [m.name, m.status]), [['1_add_price', 'completed']]);
 
     // A canary with a second migration, aborted while paused: the migration is rolled back.
-    const paused = await engine.cli('deploy', 'web', '--version', 'v3', '--env', 'APP_VERSION=v3', '--env', 'NAME_COLUMN=title', '--migration', '2_rename_name.yaml');
+    const paused = await engine.cli('deploy', 'web', '--version', 'v3', '--env', 'APP_VERSION=v3', '--env', 'NAME_COLUMN=title', '--migration', join(db.files, '2_rename_name.yaml'));
     assert.equal(paused.code, 0, paused.stderr);
     await engine.until(async () => (await engine.status()).phase === 'Paused', 'the v3 canary to pause at 50%');
     load.resetCounts();

@@ -4,15 +4,12 @@
 // the old set is kept for undo. Real hooks on a real PostgreSQL, real proxy.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { request } from 'undici';
 import { postgresMigrationHooks } from '../../src/engine/migration-hooks.ts';
 import { migrationStatus } from '../../src/migrate/index.ts';
 import type { MigrationHooks } from '../../src/rollout/ports.ts';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { ADD_PRICE, RENAME_NAME, startItemsDb, type ItemsDb } from '../helpers/items-db.ts';
 import { Harness } from './helpers/harness.ts';
 
 interface HookCall {
@@ -56,28 +53,20 @@ async function migrationDone(h: Harness): Promise<void> {
   await h.until(() => h.store.getRollout('web')?.migration?.step === 'done', 'migration hook ran');
 }
 
-let db: TestPostgres;
-let files: string;
+let db: ItemsDb;
 before(async () => {
-  db = await startPostgres();
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  await client.query('CREATE TABLE items (id bigserial PRIMARY KEY, name text NOT NULL)');
-  await client.end();
-  files = mkdtempSync(join(tmpdir(), 'cutover-mig-order-'));
-  writeFileSync(join(files, '2_add_price.yaml'), 'operations:\n  - add_column: { table: items, column: { name: price, type: integer, default: "0" } }\n');
-  writeFileSync(join(files, '3_rename_name.yaml'), 'operations:\n  - rename_column: { table: items, from: name, to: title }\n');
-  writeFileSync(join(files, '4_add_note.yaml'), 'operations:\n  - add_column: { table: items, column: { name: note, type: text, default: "\'\'" } }\n');
-  writeFileSync(join(files, '5_add_qty.yaml'), 'operations:\n  - add_column: { table: items, column: { name: qty, type: integer, default: "1" } }\n');
+  db = await startItemsDb({
+    '2_add_price.yaml': ADD_PRICE,
+    '3_rename_name.yaml': RENAME_NAME,
+    '4_add_note.yaml': 'operations:\n  - add_column: { table: items, column: { name: note, type: text, default: "\'\'" } }\n',
+    '5_add_qty.yaml': 'operations:\n  - add_column: { table: items, column: { name: qty, type: integer, default: "1" } }\n',
+  });
 });
-after(async () => {
-  await db?.stop();
-  if (files) rmSync(files, { recursive: true, force: true });
-});
+after(async () => db?.stop());
 
 test('canary: complete waits for the old instances to drain; rollback for the aborted ones', async () => {
   let h: Harness | undefined;
-  const rec = recording(postgresMigrationHooks(db.url, files), () => h!);
+  const rec = recording(postgresMigrationHooks(db.url, db.files), () => h!);
   h = new Harness({ service: { replicas: 1, strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } } }, migrations: rec.hooks });
   await h.start();
   try {
@@ -118,7 +107,7 @@ test('canary: complete waits for the old instances to drain; rollback for the ab
 
 test('blue-green: complete waits for the old set to scale down; an instant undo before that rolls the migration back', async () => {
   let h: Harness | undefined;
-  const rec = recording(postgresMigrationHooks(db.url, files), () => h!);
+  const rec = recording(postgresMigrationHooks(db.url, db.files), () => h!);
   const blueGreen = { blueGreen: { autoPromotionEnabled: true, autoPromotionSeconds: 0, scaleDownDelaySeconds: 3 } };
   h = new Harness({ service: { replicas: 1, strategy: blueGreen }, migrations: rec.hooks });
   await h.start();

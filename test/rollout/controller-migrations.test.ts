@@ -3,13 +3,11 @@
 // the version schema in their env; complete after success; rollback after abort.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { postgresMigrationHooks } from '../../src/engine/migration-hooks.ts';
 import { migrationStatus } from '../../src/migrate/index.ts';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { ADD_PRICE, RENAME_NAME, startItemsDb, type ItemsDb } from '../helpers/items-db.ts';
 import { Harness } from './helpers/harness.ts';
 
 function envOf(pid: number): Record<string, string> {
@@ -19,25 +17,14 @@ function envOf(pid: number): Record<string, string> {
 
 const canary = { replicas: 1, strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } } };
 
-let db: TestPostgres;
-let files: string;
+let db: ItemsDb;
 before(async () => {
-  db = await startPostgres();
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  await client.query('CREATE TABLE items (id bigserial PRIMARY KEY, name text NOT NULL)');
-  await client.end();
-  files = mkdtempSync(join(tmpdir(), 'cutover-mig-'));
-  writeFileSync(join(files, '2_add_price.yaml'), 'operations:\n  - add_column: { table: items, column: { name: price, type: integer, default: "0" } }\n');
-  writeFileSync(join(files, '3_rename_name.yaml'), 'operations:\n  - rename_column: { table: items, from: name, to: title }\n');
+  db = await startItemsDb({ '2_add_price.yaml': ADD_PRICE, '3_rename_name.yaml': RENAME_NAME });
 });
-after(async () => {
-  await db?.stop();
-  if (files) rmSync(files, { recursive: true, force: true });
-});
+after(async () => db?.stop());
 
 test('migrations: start before the new instances (env only for them), complete after success, rollback after abort', async () => {
-  const h = await new Harness({ service: canary, migrations: postgresMigrationHooks(db.url, files) }).start();
+  const h = await new Harness({ service: canary, migrations: postgresMigrationHooks(db.url, db.files) }).start();
   const status = () => migrationStatus({ databaseUrl: db.url });
   try {
     await h.until(() => h.status().phase === 'Healthy', 'v1 Healthy');
