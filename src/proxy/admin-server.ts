@@ -70,15 +70,24 @@ async function handle(proxy: Proxy, expected: Buffer, afterApply: AdminServerOpt
   const m = /^\/instances\/([^/]+)\/(ready|drain)$/.exec(path);
   if (m && m[2] === 'ready' && method === 'PUT') {
     const body = parseBody(readySchema, await readJson(req));
-    const id = decodeURIComponent(m[1]!);
+    const id = decodeId(m[1]!);
     if (!proxy.setReady(id, body.ready)) throw new NotFoundError('instance', id);
     return sendJson(res, 200, { ok: true });
   }
   if (m && m[2] === 'drain' && method === 'POST') {
     const body = parseBody(drainSchema, await readJson(req));
-    return sendJson(res, 200, await proxy.drain(decodeURIComponent(m[1]!), body.timeoutMs));
+    return sendJson(res, 200, await proxy.drain(decodeId(m[1]!), body.timeoutMs));
   }
   throw new NotFoundError('route', `${method} ${path}`);
+}
+
+/** An instance id from the path; malformed percent-encoding is the caller's mistake (400), not ours. */
+function decodeId(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new BadRequestError(`instance id "${raw}" is not valid percent-encoding`, 'encode the id with encodeURIComponent');
+  }
 }
 
 function digest(s: string): Buffer {

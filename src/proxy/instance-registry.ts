@@ -41,6 +41,8 @@ export class InstanceRegistry {
             this.upstreams.set(inst.id, u);
           }
           if (inst.ready !== undefined) u.ready = inst.ready;
+          // A drained instance put back into the table serves again (e.g. a new controller kept it).
+          if (u.draining && inst.ready !== false) u.undrain();
           u.inTable = true;
           u.service = svc.name;
           u.revision = rev.name;

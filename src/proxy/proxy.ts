@@ -110,7 +110,7 @@ class ProxyServer implements Proxy, ExchangeHost {
     if (!u) return false;
     u.ready = ready;
     if (ready) {
-      u.draining = false;
+      u.undrain();
       this.queue.kick(this.current);
     }
     return true;

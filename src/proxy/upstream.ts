@@ -30,6 +30,7 @@ export class Upstream {
   /** Set by the proxy's own health checks or passive ejection. */
   ejected = false;
   draining = false;
+  private readonly drainCancels = new Set<() => void>();
   inTable = true;
   consecutive5xx = 0;
   /** The revision this instance last belonged to, for stats. */
@@ -80,21 +81,33 @@ export class Upstream {
     if (this.active.size === 0) return Promise.resolve({ drained: true, cut: 0 });
     return new Promise((resolve) => {
       let settled = false;
-      const timer = setTimeout(() => {
-        if (settled) return;
-        settled = true;
-        const left = [...this.active];
-        for (const c of left) c.cut();
-        resolve({ drained: false, cut: left.length });
-      }, timeoutMs);
-      timer.unref();
-      this.idleWaiters.push(() => {
+      const finish = (result: DrainResult) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        resolve({ drained: true, cut: 0 });
-      });
+        this.drainCancels.delete(cancel);
+        resolve(result);
+      };
+      const cancel = () => finish({ drained: false, cut: 0 });
+      const timer = setTimeout(() => {
+        const left = [...this.active];
+        finish({ drained: false, cut: left.length }); // first: each cut frees a slot and would report "drained"
+        for (const c of left) c.cut();
+      }, timeoutMs);
+      timer.unref();
+      this.drainCancels.add(cancel);
+      this.idleWaiters.push(() => finish({ drained: true, cut: 0 }));
     });
+  }
+
+  /**
+   * Back in service (re-added to the table, or marked ready): stop draining
+   * and call off pending drains, whose timeout would otherwise cut requests
+   * this instance took after coming back.
+   */
+  undrain(): void {
+    this.draining = false;
+    for (const cancel of [...this.drainCancels]) cancel();
   }
 
   /** Waits for idle without cutting (used before closing the pool of a removed instance). */
