@@ -66,6 +66,7 @@ export class Engine {
         ...(databaseUrl ? { migrations: postgresMigrationHooks(databaseUrl, loaded.baseDir) } : {}),
       }));
       await controller.start();
+      warnOnConfigDrift(config, controller, logger);
       proxy.watch(() => logger.info('proxy restarted; it reloaded the last routes from its table file'));
       const api = (started.api = buildApi({ control: controller, token, logger }));
       const apiUrl = await api.listen({ host: config.api.host, port: config.api.port });
@@ -100,6 +101,23 @@ export class Engine {
     store.close();
     this.unlock();
     this.logger.info(opts.leaveRunning ? 'controller stopped; proxy and instances left running' : 'stopped');
+  }
+}
+
+/**
+ * cutover.yaml describes the first revision; later ones come from deploys. An
+ * edit to `run` or `cwd` is therefore not applied by restarting `up`: say so,
+ * rather than ignore it silently.
+ */
+function warnOnConfigDrift(config: CutoverConfig, controller: Controller, logger: Logger): void {
+  for (const [name, svc] of Object.entries(config.services)) {
+    const stable = controller.status(name)[0]?.stableRevision;
+    const rev = stable && controller.history(name).find((r) => r.number === stable.number);
+    if (!rev || (rev.command === svc.run && rev.cwd === svc.cwd)) continue;
+    logger.warn(
+      { service: name, revision: rev.number, running: { run: rev.command, cwd: rev.cwd }, config: { run: svc.run, cwd: svc.cwd } },
+      `services.${name} in the config differs from the running revision #${rev.number} (${rev.version}); roll it out with \`cutover deploy ${name} --version <label> --run <command> --cwd <dir>\``,
+    );
   }
 }
 

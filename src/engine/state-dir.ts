@@ -59,9 +59,22 @@ export function lockHolder(dir: string): number | undefined {
 /** Takes the controller lock; returns a release function. */
 export function lockStateDir(dir: string): () => void {
   const file = join(dir, 'controller.pid');
-  const holder = lockHolder(dir);
-  if (holder !== undefined && holder !== process.pid) throw new StateDirLockedError(dir, holder);
-  writeJsonAtomic(file, { pid: process.pid, start: procStart(process.pid) } satisfies LockFile);
+  const mine = JSON.stringify({ pid: process.pid, start: procStart(process.pid) } satisfies LockFile);
+  // Created exclusively, so two controllers starting at once cannot both win; a lock left by a dead one is taken over.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(file, mine + '\n', { flag: 'wx', mode: 0o600 });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) {
+        const holder = lockHolder(dir);
+        throw holder !== undefined ? new StateDirLockedError(dir, holder) : err;
+      }
+      const holder = lockHolder(dir);
+      if (holder !== undefined && holder !== process.pid) throw new StateDirLockedError(dir, holder);
+      rmSync(file, { force: true });
+    }
+  }
   return () => {
     if (readJson<LockFile>(file)?.pid === process.pid) rmSync(file, { force: true });
   };

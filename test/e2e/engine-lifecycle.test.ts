@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSameProcess } from '../../src/runtime/local/proc.ts';
 import { Engine, runCli } from '../helpers/engine.ts';
@@ -22,8 +22,11 @@ test('up --leave-running keeps serving after the controller exits; down then sto
     await engine.stopController('SIGTERM');
     assert.equal(await engine.get('/'), 0, 'without --leave-running, SIGTERM stops the data plane too');
 
+    // An edit to `run` is not applied by restarting up: it says so and how to roll it out.
+    writeFileSync(engine.config, readFileSync(engine.config, 'utf8').replace('run: node server.js', 'run: node ./server.js'));
     await engine.up('--leave-running');
     await engine.until(async () => (await engine.get('/')) === 200, 'the service to answer again');
+    assert.match(engine.log, /services\.web in the config differs from the running revision #1 \(v1\).*cutover deploy web/);
     const proxyPid = engine.proxyPid()!;
     await engine.stopController('SIGTERM');
     assert.equal(await engine.get('/'), 200, 'the proxy and instances keep serving without the controller');
