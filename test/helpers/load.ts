@@ -28,7 +28,11 @@ export interface LoadOptions {
   /** Pause between requests of one client, to keep the machine responsive. */
   gapMs?: number;
   headers?: Record<string, string>;
+  /** Reads the version (and pid, if the app reports one) from a 200 body; default: the example app's JSON. */
+  parse?: (body: string) => { version: string; pid?: number };
 }
+
+const parseJson = (body: string) => JSON.parse(body) as { version: string; pid?: number };
 
 export class LoadGenerator {
   readonly report: LoadReport = { sent: 0, ok: 0, failed: 0, failures: [], versions: {}, slowOk: 0, slowSent: 0, latencies: [], pids: {} };
@@ -54,8 +58,8 @@ export class LoadGenerator {
         const res = await request(this.opts.url + path, { dispatcher: this.agent, headers: this.opts.headers });
         const body = await res.body.text();
         if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}: ${body.slice(0, 200)}`);
-        const { version, pid } = JSON.parse(body) as { version: string; pid: number };
-        if (gen === this.generation) this.report.pids[pid] = (this.report.pids[pid] ?? 0) + 1;
+        const { version, pid } = (this.opts.parse ?? parseJson)(body);
+        if (gen === this.generation && pid !== undefined) this.report.pids[pid] = (this.report.pids[pid] ?? 0) + 1;
         if (gen === this.generation) this.report.versions[version] = (this.report.versions[version] ?? 0) + 1;
         this.report.ok++;
         if (slow) this.report.slowOk++;

@@ -1,41 +1,37 @@
-/** A light keep-alive load on the proxy: counts failures and the versions that answered (test app body = version). */
-import { Agent, request } from 'undici';
+/** The controller tests' view of the shared load generator: their test app answers its version as plain text. */
+import { request } from 'undici';
+import { LoadGenerator } from '../../helpers/load.ts';
 
 export class Load {
-  readonly versions: Record<string, number> = {};
-  readonly failures: string[] = [];
-  sent = 0;
-  private running = true;
-  private readonly agent = new Agent({ keepAliveTimeout: 30_000 });
-  private readonly loops: Promise<void>[];
+  private readonly gen: LoadGenerator;
 
   /** `clients` back-to-back loops on `/`, plus `slow` loops on /slow?ms=700 that are in flight while instances drain. */
-  constructor(private readonly url: string, opts: { clients?: number; slow?: number; headers?: Record<string, string> } = {}) {
-    this.headers = opts.headers ?? {};
-    this.loops = [...Array.from({ length: opts.clients ?? 2 }, () => this.loop('/')), ...Array.from({ length: opts.slow ?? 1 }, () => this.loop('/slow?ms=700'))];
+  constructor(url: string, opts: { clients?: number; slow?: number; headers?: Record<string, string> } = {}) {
+    this.gen = new LoadGenerator({
+      url,
+      clients: opts.clients ?? 2,
+      slowClients: opts.slow ?? 1,
+      slowMs: 700,
+      gapMs: 5,
+      headers: opts.headers,
+      parse: (body) => ({ version: body }),
+    });
   }
 
-  private readonly headers: Record<string, string>;
+  get versions(): Record<string, number> {
+    return this.gen.report.versions;
+  }
 
-  private async loop(path: string): Promise<void> {
-    while (this.running) {
-      this.sent++;
-      try {
-        const res = await request(this.url + path, { dispatcher: this.agent, headers: this.headers });
-        const body = await res.body.text();
-        if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}: ${body.slice(0, 120)}`);
-        this.versions[body] = (this.versions[body] ?? 0) + 1;
-      } catch (err) {
-        this.failures.push((err as Error).message);
-      }
-      await new Promise((r) => setTimeout(r, 5));
-    }
+  get failures(): string[] {
+    return this.gen.report.failures;
+  }
+
+  get sent(): number {
+    return this.gen.report.sent;
   }
 
   async stop(): Promise<this> {
-    this.running = false;
-    await Promise.all(this.loops);
-    await this.agent.close();
+    await this.gen.stop();
     return this;
   }
 }
