@@ -154,6 +154,9 @@ export class ServiceLoop {
       await this.converge(cfg, live, now);
       await this.runMigrationHook(now);
     } finally {
+      // The status users see changes only now, once the routes of the new state are live: a `--wait` that reads
+      // "completed" must never see the old revision still taking requests. (The state itself was persisted first.)
+      this.status = this.computeStatus(this.state, this.lastObserved);
       // Applied and persisted: converging is retried by later ticks whatever happened here.
       for (const q of queued) {
         const n = revisions.get(q);
@@ -186,7 +189,6 @@ export class ServiceLoop {
     }
     this.state = next;
     this.lastObserved = observed;
-    this.status = this.computeStatus(next, observed);
   }
 
   private record(events: PlannedEvent[]): void {
