@@ -2,15 +2,19 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-/** Where the control API's bearer token lives. The CLI and the proxy admin API read it from here. */
-export function tokenPath(stateDir: string): string {
-  return join(stateDir, 'token');
+/**
+ * Where a bearer token lives: `token` for the control API (the CLI reads it),
+ * `proxy-token` for the proxy's admin API (only the controller needs it), so
+ * holding one does not grant the other.
+ */
+export function tokenPath(stateDir: string, name: 'token' | 'proxy-token' = 'token'): string {
+  return join(stateDir, name);
 }
 
 /** Reads the token, creating it (32 random bytes, file mode 0600) on first start. */
-export function ensureToken(stateDir: string): string {
-  const file = tokenPath(stateDir);
-  const existing = readToken(stateDir);
+export function ensureToken(stateDir: string, name: 'token' | 'proxy-token' = 'token'): string {
+  const file = tokenPath(stateDir, name);
+  const existing = readToken(stateDir, name);
   if (existing) return existing;
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const token = randomBytes(32).toString('hex');
@@ -22,9 +26,9 @@ export function ensureToken(stateDir: string): string {
 }
 
 /** The token, or undefined when the file is missing or empty (an empty token must never be accepted). */
-export function readToken(stateDir: string): string | undefined {
+export function readToken(stateDir: string, name: 'token' | 'proxy-token' = 'token'): string | undefined {
   try {
-    return readFileSync(tokenPath(stateDir), 'utf8').trim() || undefined;
+    return readFileSync(tokenPath(stateDir, name), 'utf8').trim() || undefined;
   } catch {
     return undefined;
   }

@@ -44,7 +44,7 @@ export class Engine {
     const started: Partial<EngineParts> = {};
     try {
       const token = ensureToken(config.stateDir);
-      const proxy = (started.proxy = new ProxyProcess({ stateDir: config.stateDir, token, tokenFile: tokenPath(config.stateDir), logger }));
+      const proxy = (started.proxy = proxyProcess(config.stateDir, logger));
       const attached = !(await proxy.ensure());
       logger.info({ proxyPid: proxy.pid, attached }, attached ? 'attached to the running proxy' : 'started the proxy');
       // The router always talks to the proxy that runs now, across respawns.
@@ -121,6 +121,12 @@ function warnOnConfigDrift(config: CutoverConfig, controller: Controller, logger
   }
 }
 
+/** The proxy process of a state dir, driven with its own admin token (not the control API's). */
+function proxyProcess(stateDir: string, logger: Logger): ProxyProcess {
+  const token = ensureToken(stateDir, 'proxy-token');
+  return new ProxyProcess({ stateDir, token, tokenFile: tokenPath(stateDir, 'proxy-token'), logger });
+}
+
 /** Writes the runtime's current record of every live instance to the store (pids change on restart). */
 function persistRuntime(runtime: InstanceManager, store: SqliteStore): void {
   for (const inst of runtime.list()) {
@@ -152,8 +158,7 @@ export async function downWithoutController(loaded: LoadedConfig, logger: Logger
   const unlock = lockStateDir(config.stateDir);
   const store = new SqliteStore({ stateDir: config.stateDir });
   try {
-    const token = ensureToken(config.stateDir);
-    await stopDataPlane(config, store, new ProxyProcess({ stateDir: config.stateDir, token, tokenFile: tokenPath(config.stateDir), logger }));
+    await stopDataPlane(config, store, proxyProcess(config.stateDir, logger));
   } finally {
     store.close();
     unlock();

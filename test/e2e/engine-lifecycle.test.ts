@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSameProcess } from '../../src/runtime/local/proc.ts';
 import { Engine, runCli } from '../helpers/engine.ts';
@@ -19,6 +19,16 @@ test('up --leave-running keeps serving after the controller exits; down then sto
   const engine = await Engine.start({ service });
   try {
     await engine.until(async () => (await engine.get('/')) === 200, 'the service to answer');
+    // Two secrets, each 0600: the control API token does not open the proxy's admin API.
+    const state = join(engine.dir, '.cutover');
+    const [apiToken, proxyToken] = ['token', 'proxy-token'].map((f) => {
+      assert.equal(statSync(join(state, f)).mode & 0o777, 0o600, f);
+      return readFileSync(join(state, f), 'utf8').trim();
+    });
+    assert.notEqual(apiToken, proxyToken);
+    const { adminUrl } = JSON.parse(readFileSync(join(state, 'proxy.json'), 'utf8')) as { adminUrl: string };
+    assert.equal((await fetch(`${adminUrl}/routes`, { headers: { authorization: `Bearer ${apiToken}` } })).status, 401);
+    assert.equal((await fetch(`${adminUrl}/routes`, { headers: { authorization: `Bearer ${proxyToken}` } })).status, 200);
     await engine.stopController('SIGTERM');
     assert.equal(await engine.get('/'), 0, 'without --leave-running, SIGTERM stops the data plane too');
 
