@@ -75,8 +75,8 @@ export class Engine {
       // Let go of what started, but leave traffic alone: the proxy and instances may predate this run.
       await started.api?.close().catch(() => {});
       await started.controller?.stop().catch(() => {});
-      if (started.runtime && started.store) persistRuntime(started.runtime, started.store);
       await started.runtime?.close().catch(() => {});
+      if (started.runtime && started.store) persistRuntime(started.runtime, started.store);
       await started.proxy?.detach().catch(() => {});
       started.store?.close();
       unlock();
@@ -93,9 +93,9 @@ export class Engine {
     const { controller, runtime, store, proxy, api } = this.parts;
     await api.close();
     await controller.stop();
-    // Instances restarted while the controller wound down have new pids: record them before letting go.
-    persistRuntime(runtime, store);
     await runtime.close();
+    // close() lets a restart already under way finish, after the controller stopped listening: record final pids.
+    persistRuntime(runtime, store);
     if (opts.leaveRunning) await proxy.detach();
     else await stopDataPlane(this.config, store, proxy);
     store.close();

@@ -82,8 +82,9 @@ export class Controller implements ControlPlane {
   /** Stops the loops (waiting for drains in flight); the proxy and instances keep running. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    this.opts.runtime.off('change', this.onChange);
+    // Keep listening while the loops wind down: an instance restarted during a drain gets a new pid that must be recorded.
     await Promise.all([...this.loops.values()].map((l) => l.stop()));
+    this.opts.runtime.off('change', this.onChange);
     this.loops.clear();
   }
 
