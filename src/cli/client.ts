@@ -4,6 +4,7 @@
  * api section and the token file in its state dir.
  */
 import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
 import { request } from 'undici';
 import { CutoverError } from '../errors.ts';
 import { loadConfigFile } from '../config/load.ts';
@@ -69,4 +70,13 @@ export class ApiClient {
     if (res.statusCode >= 400) throw new ApiError(res.statusCode, data ?? {});
     return data as T;
   }
+}
+
+/** The flags every command that talks to the control API takes. */
+export function withClientFlags(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <file>', 'config file (for the API address and token)', 'cutover.yaml')
+    .option('--api <url>', 'control API URL (default from config, or CUTOVER_API)')
+    .option('--token <token>', 'API token (default from the state dir, or CUTOVER_TOKEN)')
+    .option('--json', 'print JSON');
 }

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { CutoverError } from '../errors.ts';
 import type { Logger } from '../shared/log.ts';
 import { ProxyAdminClient } from '../proxy/admin-client.ts';
-import { processAlive, readJson } from './state-dir.ts';
+import { isSameProcess } from '../runtime/local/proc.ts';
+import { readJson } from './state-dir.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/cutover.js', import.meta.url));
 
@@ -78,7 +79,7 @@ export class ProxyProcess {
     this.watching = true;
     const loop = async () => {
       while (this.watching) {
-        const alive = this.state && processAlive(this.state.pid) && (await this.current?.health().catch(() => false));
+        const alive = this.state && isSameProcess(this.state.pid) && (await this.current?.health().catch(() => false));
         if (!alive && this.watching) {
           this.opts.logger.warn({ pid: this.state?.pid }, 'proxy process is gone; restarting it');
           await this.ensure().then(onRestart, (err) => this.opts.logger.error({ err }, 'proxy restart failed'));
@@ -108,8 +109,8 @@ export class ProxyProcess {
     if (!pid || !this.isOurProxy(pid)) return;
     process.kill(pid, 'SIGTERM');
     const deadline = Date.now() + timeoutMs;
-    while (processAlive(pid) && Date.now() < deadline) await sleep(50);
-    if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+    while (isSameProcess(pid) && Date.now() < deadline) await sleep(50);
+    if (isSameProcess(pid)) process.kill(pid, 'SIGKILL');
   }
 
   /**
@@ -117,7 +118,7 @@ export class ProxyProcess {
    * may be stale (a reboot, a crash): a recycled PID must never be signalled.
    */
   private isOurProxy(pid: number): boolean {
-    if (!processAlive(pid)) return false;
+    if (!isSameProcess(pid)) return false;
     const cmdline = readCmdline(pid);
     return cmdline === undefined || (cmdline.includes('proxy') && cmdline.includes(this.stateFile));
   }

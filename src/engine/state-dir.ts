@@ -40,11 +40,6 @@ export function readJson<T>(file: string): T | undefined {
   }
 }
 
-/** True while `pid` runs (an unreaped zombie counts as gone; with `start`, a recycled PID does too). */
-export function processAlive(pid: number, start?: string): boolean {
-  return isSameProcess(pid, start);
-}
-
 interface LockFile {
   pid: number;
   start?: string;
@@ -53,7 +48,7 @@ interface LockFile {
 /** The pid of the controller that holds the state dir, if it still runs. */
 export function lockHolder(dir: string): number | undefined {
   const held = readJson<LockFile>(join(dir, 'controller.pid'));
-  return held && processAlive(held.pid, held.start) ? held.pid : undefined;
+  return held && isSameProcess(held.pid, held.start) ? held.pid : undefined;
 }
 
 /** Takes the controller lock; returns a release function. */

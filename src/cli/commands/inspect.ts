@@ -1,9 +1,8 @@
 /** status, history, events: read-only views of the control plane. */
 import type { Command } from 'commander';
 import type { Revision, RolloutEvent, RolloutStatus } from '../../rollout/types.ts';
-import { ApiClient, type ClientOptions } from '../client.ts';
+import { ApiClient, withClientFlags, type ClientOptions } from '../client.ts';
 import { formatEvent, formatHistory, formatStatus } from '../format.ts';
-import { withClientFlags } from './rollout.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { BadRequestError } from '../../errors.ts';
 import type { DeployRequest, PlannedTransition, RolloutStatus } from '../../rollout/types.ts';
-import { ApiClient, type ClientOptions } from '../client.ts';
+import { ApiClient, withClientFlags, type ClientOptions } from '../client.ts';
 import { formatPlan, formatStatus } from '../format.ts';
 import { summary, waitForRollout } from '../wait.ts';
 
@@ -19,13 +19,6 @@ function collectEnv(value: string, acc: Record<string, string>): Record<string, 
   return acc;
 }
 
-function withClientFlags(cmd: Command): Command {
-  return cmd
-    .option('-c, --config <file>', 'config file (for the API address and token)', 'cutover.yaml')
-    .option('--api <url>', 'control API URL (default from config, or CUTOVER_API)')
-    .option('--token <token>', 'API token (default from the state dir, or CUTOVER_TOKEN)')
-    .option('--json', 'print JSON');
-}
 
 function withWait(cmd: Command): Command {
   return cmd
@@ -117,5 +110,3 @@ export function registerRolloutCommands(program: Command): void {
     });
   }
 }
-
-export { withClientFlags };

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { loadConfigFile } from '../../config/load.ts';
 import { Engine, downWithoutController } from '../../engine/engine.ts';
-import { lockHolder, processAlive } from '../../engine/state-dir.ts';
+import { lockHolder } from '../../engine/state-dir.ts';
+import { isSameProcess } from '../../runtime/local/proc.ts';
 import { createLogger } from '../../shared/log.ts';
 import { reportError } from '../report-error.ts';
 
@@ -72,7 +73,7 @@ export function registerUpCommands(program: Command): void {
       if (pid !== undefined) {
         process.kill(pid, 'SIGTERM');
         const deadline = Date.now() + 120_000;
-        while (processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        while (isSameProcess(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       }
       // Whatever the controller left (it may run with --leave-running), stop it from the state dir. Idempotent.
       await downWithoutController(loaded, createLogger('cutover'));
