@@ -19,7 +19,6 @@ export interface ExchangeHost {
   enqueue(ex: Exchange): boolean;
   dequeue(ex: Exchange): void;
   mirror(svc: CompiledService, ex: Exchange): void;
-  finished(): void;
 }
 
 /**
@@ -122,7 +121,7 @@ export class Exchange implements Cuttable, Dispatcher.DispatchHandler {
     if (this.done) return;
     this.wasCut = true;
     if (this.abortFn) this.abortFn(new Error('cut by drain timeout'));
-    else this.fail(502, 'request cut: its instance was drained');
+    else this.reply(502, 'request cut: its instance was drained');
   }
 
   /** The client left first. Counted by what it had received (a closed SSE stream is a success), else as 4xx like nginx's 499, not as a proxy error. */
@@ -175,8 +174,8 @@ export class Exchange implements Cuttable, Dispatcher.DispatchHandler {
       this.res.destroy();
       return this.finish(ERROR_CLASS);
     }
-    if (this.wasCut) return this.fail(502, 'request cut: its instance was drained');
-    if (this.tooLarge) return this.fail(413, `request body larger than ${this.host.opts.maxBodyBytes} bytes`);
+    if (this.wasCut) return this.reply(502, 'request cut: its instance was drained');
+    if (this.tooLarge) return this.reply(413, `request body larger than ${this.host.opts.maxBodyBytes} bytes`);
     const connectFailed = isConnectFailure(err);
     if (connectFailed) this.host.eject(u, this.rev!, 'connect');
     // A streamed body can be replayed only if nothing of it was read yet (connect failures happen before sending).
@@ -187,8 +186,8 @@ export class Exchange implements Cuttable, Dispatcher.DispatchHandler {
       this.abortFn = null;
       return this.route();
     }
-    if (isResponseTimeout(err)) return this.fail(504, `upstream instance "${u.id}" sent no response headers within ${this.host.opts.responseTimeoutMs} ms`);
-    this.fail(502, `upstream instance "${u.id}" failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+    if (isResponseTimeout(err)) return this.reply(504, `upstream instance "${u.id}" sent no response headers within ${this.host.opts.responseTimeoutMs} ms`);
+    this.reply(502, `upstream instance "${u.id}" failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
   }
 
   // ---- internals ----
@@ -252,12 +251,6 @@ export class Exchange implements Cuttable, Dispatcher.DispatchHandler {
     return (this.tried?.length ?? 0) + 1;
   }
 
-  /** A proxy-generated failure: counted as "error" on the instance and revision. */
-  private fail(status: number, message: string): void {
-    if (this.done) return;
-    this.reply(status, message);
-  }
-
   /** Sends a short plain-text answer from the proxy itself and ends the exchange. */
   reply(status: number, message: string): void {
     if (this.done) return;
@@ -282,7 +275,6 @@ export class Exchange implements Cuttable, Dispatcher.DispatchHandler {
     if (this.queueTimer) this.host.dequeue(this);
     if (this.upstream) this.leave(this.upstream, cls);
     else if (this.rev) this.rev.window.record(cls, performance.now() - this.started, Date.now());
-    this.host.finished();
   }
 
   private leave(u: Upstream, cls: StatusClassIndex): void {
@@ -298,10 +290,6 @@ export class Exchange implements Cuttable, Dispatcher.DispatchHandler {
     this.upstream = undefined;
     u.released();
   }
-}
-
-export function newExchange(host: ExchangeHost, req: IncomingMessage, res: ServerResponse, svc: CompiledService, head: RequestHead): Exchange {
-  return new Exchange(host, req, res, svc, head);
 }
 
 

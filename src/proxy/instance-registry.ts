@@ -44,8 +44,6 @@ export class InstanceRegistry {
           // A drained instance put back into the table serves again (e.g. a new controller kept it).
           if (u.draining && inst.ready !== false) u.undrain();
           u.inTable = true;
-          u.service = svc.name;
-          u.revision = rev.name;
           seen.set(inst.id, u);
           this.syncCheck(u, svc.healthCheck);
         }

@@ -167,7 +167,6 @@ class ProxyServer implements Proxy, ExchangeHost {
     u.pool.dispatch({ path: ex.req.url!, method: ex.req.method as Dispatcher.HttpMethod, headers: ex.head.headers, body: ex.body as Buffer | null, headersTimeout: this.opts.responseTimeoutMs }, DISCARD);
   }
 
-  finished(): void {}
 
   // ---- listeners ----
 

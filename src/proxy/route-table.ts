@@ -25,8 +25,6 @@ export interface CompiledService {
   readonly totalWeight: number;
   readonly rules: readonly MatchRule[];
   readonly revisionHeader: boolean;
-  /** True when rules or stickiness need request headers. */
-  readonly needsHeaders: boolean;
 }
 
 /** An immutable snapshot of routing: swapped with one assignment. */
@@ -115,6 +113,5 @@ function compileService(
     totalWeight: total,
     rules,
     revisionHeader: svc.revisionHeader === true,
-    needsHeaders: rules.length > 0 || svc.stickyBy !== undefined,
   };
 }

@@ -29,7 +29,6 @@ export class TrafficWindow {
   inflight = 0;
   /** Since start, for Prometheus counters. */
   readonly totals = new Float64Array(CLASSES);
-  latencySumMs = 0;
   private readonly rows = new Uint32Array(SLOTS * ROW);
   private readonly stamps = new Float64Array(SLOTS).fill(-1);
 
@@ -44,7 +43,6 @@ export class TrafficWindow {
     this.rows[base + cls]!++;
     this.rows[base + CLASSES + bucket]!++;
     this.totals[cls]!++;
-    this.latencySumMs += latencyMs;
   }
 
   snapshot(nowMs: number): TrafficStats {

@@ -8,7 +8,6 @@ export interface Cuttable {
 }
 
 /** Why an instance gets no traffic, if it gets none. */
-export type UpstreamState = 'ready' | 'not-ready' | 'ejected' | 'draining' | 'removed';
 
 export interface UpstreamTuning {
   connectTimeoutMs: number;
@@ -33,9 +32,6 @@ export class Upstream {
   private readonly drainCancels = new Set<() => void>();
   inTable = true;
   consecutive5xx = 0;
-  /** The revision this instance last belonged to, for stats. */
-  service = '';
-  revision = '';
   readonly active = new Set<Cuttable>();
   private idleWaiters: Array<() => void> = [];
 
@@ -53,13 +49,6 @@ export class Upstream {
 
   get available(): boolean {
     return this.ready && !this.ejected && !this.draining && this.inTable;
-  }
-
-  get state(): UpstreamState {
-    if (!this.inTable) return 'removed';
-    if (this.draining) return 'draining';
-    if (this.ejected) return 'ejected';
-    return this.ready ? 'ready' : 'not-ready';
   }
 
   sameAddress(spec: UpstreamInstance): boolean {
@@ -121,6 +110,7 @@ export class Upstream {
   }
 }
 
-function hostForUrl(host: string): string {
+/** A host as it goes in a URL: IPv6 addresses in brackets (once). */
+export function hostForUrl(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }

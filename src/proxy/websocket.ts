@@ -1,7 +1,7 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import type { Cuttable, Upstream } from './upstream.ts';
+import { hostForUrl, type Cuttable, type Upstream } from './upstream.ts';
 
 /** Close code sent to clients when their instance is drained: "service restart", reconnect. */
 export const WS_SERVICE_RESTART = 1012;
@@ -23,7 +23,7 @@ export class WebSocketRelay {
 
   handle(req: IncomingMessage, socket: Duplex, head: Buffer, u: Upstream, headers: string[]): void {
     const protocols = headerValue(req, 'sec-websocket-protocol');
-    const upstream = new WebSocket(`ws://${u.host.includes(':') ? `[${u.host}]` : u.host}:${u.port}${req.url ?? '/'}`, protocols ? protocols.split(',').map((p) => p.trim()) : [], {
+    const upstream = new WebSocket(`ws://${hostForUrl(u.host)}:${u.port}${req.url ?? '/'}`, protocols ? protocols.split(',').map((p) => p.trim()) : [], {
       headers: forwardable(headers),
       perMessageDeflate: false,
       handshakeTimeout: 10_000,
