@@ -6,11 +6,9 @@ import { cookieValue } from './headers.ts';
 /** The revision a match rule pins this request to (blue-green preview, header canary), if any. */
 export function ruleRevision(svc: CompiledService, req: IncomingMessage): CompiledRevision | undefined {
   for (const rule of svc.rules) {
-    if (rule.header && req.headers[rule.header.name.toLowerCase()] !== rule.header.value) continue;
+    if (rule.header && req.headers[rule.header.name] !== rule.header.value) continue;
     if (rule.cookie && cookieValue(req.headers.cookie, rule.cookie.name) !== rule.cookie.value) continue;
-    if (!rule.header && !rule.cookie) continue;
-    const rev = svc.byName.get(rule.revision);
-    if (rev) return rev;
+    return rule.revision;
   }
   return undefined;
 }
@@ -21,8 +19,8 @@ export function weightedRevision(svc: CompiledService, req: IncomingMessage): Co
   let point = -1;
   const sticky = svc.spec.stickyBy;
   if (sticky) {
-    const key = sticky.header
-      ? headerString(req.headers[sticky.header.toLowerCase()])
+    const key = svc.stickyHeader
+      ? headerString(req.headers[svc.stickyHeader])
       : sticky.cookie ? cookieValue(req.headers.cookie, sticky.cookie) : undefined;
     if (key) point = fnv1a(key) % svc.totalWeight;
   }

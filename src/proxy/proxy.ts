@@ -161,8 +161,7 @@ class ProxyServer implements Proxy, ExchangeHost {
   mirror(svc: CompiledService, ex: Exchange): void {
     const m = svc.spec.mirror!;
     if (Math.random() * 100 >= m.percent) return;
-    const rev = svc.byName.get(m.revision);
-    const u = rev && pickUpstream(rev, null);
+    const u = svc.mirrorRevision && pickUpstream(svc.mirrorRevision, null);
     if (!u) return;
     u.pool.dispatch({ path: ex.req.url!, method: ex.req.method as Dispatcher.HttpMethod, headers: ex.head.headers, body: ex.body as Buffer | null, headersTimeout: this.opts.responseTimeoutMs }, DISCARD);
   }

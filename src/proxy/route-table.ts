@@ -23,8 +23,18 @@ export interface CompiledService {
   readonly weighted: readonly CompiledRevision[];
   readonly cumulative: Int32Array;
   readonly totalWeight: number;
-  readonly rules: readonly MatchRule[];
+  /** Match rules resolved to their revision, header names lower-cased: nothing left to look up per request. */
+  readonly rules: readonly CompiledRule[];
+  /** stickyBy.header, lower-cased (request header keys are). */
+  readonly stickyHeader: string | undefined;
+  readonly mirrorRevision: CompiledRevision | undefined;
   readonly revisionHeader: boolean;
+}
+
+export interface CompiledRule {
+  readonly header: { readonly name: string; readonly value: string } | undefined;
+  readonly cookie: MatchRule['cookie'];
+  readonly revision: CompiledRevision;
 }
 
 /** An immutable snapshot of routing: swapped with one assignment. */
@@ -100,18 +110,26 @@ function compileService(
     total += r.weight;
     cumulative[i] = total;
   });
-  const rules = svc.rules ?? [];
+  const byName = new Map(revisions.map((r) => [r.name, r]));
+  // A rule naming an unknown revision never matches, so it is dropped here once.
+  const rules: CompiledRule[] = (svc.rules ?? []).flatMap((r) => {
+    const revision = byName.get(r.revision);
+    if (!revision) return [];
+    return [{ header: r.header && { name: r.header.name.toLowerCase(), value: r.header.value }, cookie: r.cookie, revision }];
+  });
   return {
     name: svc.name,
     spec: svc,
     prefix: svc.pathPrefix ?? '/',
     hosts: svc.hosts && svc.hosts.length > 0 ? new Set(svc.hosts.map((h) => h.toLowerCase())) : null,
     revisions,
-    byName: new Map(revisions.map((r) => [r.name, r])),
+    byName,
     weighted,
     cumulative,
     totalWeight: total,
     rules,
+    stickyHeader: svc.stickyBy?.header?.toLowerCase(),
+    mirrorRevision: svc.mirror && byName.get(svc.mirror.revision),
     revisionHeader: svc.revisionHeader === true,
   };
 }
