@@ -54,6 +54,12 @@ export class Executor {
     });
   }
 
+  /** Logs each action, then runs them all in one transaction (with `extra` inside it too). */
+  async transactionOf(id: string, actions: Action[], extra?: (c: pg.ClientBase) => Promise<void>): Promise<void> {
+    for (const a of actions) this.opts.log(describeAction(a));
+    await this.transaction(id, actions.map((a) => a.sql), extra);
+  }
+
   /** Runs one action of any kind. */
   async run(action: Action): Promise<void> {
     this.opts.log(describeAction(action));

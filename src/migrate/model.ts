@@ -62,8 +62,8 @@ export function cloneModel(model: SchemaModel): SchemaModel {
 
 /** Replaces one table (by visible name) with a modified copy. */
 export function withTable(model: SchemaModel, name: string, edit: (t: TableModel) => TableModel): SchemaModel {
-  const next = cloneModel(model);
-  next.tables = next.tables.map((t) => (t.name === name ? edit(structuredClone(t)) : t));
+  const next = cloneModel(model); // a deep copy: the table handed to `edit` is already its own
+  next.tables = next.tables.map((t) => (t.name === name ? edit(t) : t));
   return next;
 }
 

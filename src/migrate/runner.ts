@@ -59,9 +59,8 @@ export async function runComplete(client: pg.ClientBase, opts: RunOptions): Prom
     const exec = new Executor(client, opts);
     for (const a of actions.filter((x) => x.kind === 'validate')) await exec.run(a);
     const swap = actions.filter((x) => x.kind === 'ddl');
-    for (const a of swap) opts.log(describeAction(a));
     // One transaction: no write ever sees a trigger that names a dropped column (pgroll#906).
-    await exec.transaction('complete.swap', swap.map((a) => a.sql), (c) => state.markCompleted(c, rec.name));
+    await exec.transactionOf('complete.swap', swap, (c) => state.markCompleted(c, rec.name));
     for (const a of actions.filter((x) => x.kind === 'concurrent')) await exec.run(a);
     return { name: rec.name };
   });
@@ -111,8 +110,7 @@ async function executeStart(client: pg.ClientBase, plan: MigrationPlan, groups: 
       const actions = isViews && plan.migration.operations[0]?.kind === 'sql' ? createViews(await readSchema(client, opts.baseSchema), plan.versionSchema) : group;
       const ddl = actions.filter((a) => a.kind === 'ddl');
       step = ddl[0]?.id ?? step;
-      for (const a of ddl) opts.log(describeAction(a));
-      await exec.transaction(step, ddl.map((a) => a.sql));
+      await exec.transactionOf(step, ddl);
       for (const a of actions.filter((x) => x.kind !== 'ddl')) {
         step = a.id;
         await exec.run(a);
@@ -132,9 +130,7 @@ async function executeStart(client: pg.ClientBase, plan: MigrationPlan, groups: 
 async function undo(client: pg.ClientBase, actions: Action[], opts: RunOptions, extra: (c: pg.ClientBase) => Promise<void>): Promise<void> {
   const exec = new Executor(client, opts);
   for (const a of actions.filter((x) => x.kind === 'concurrent')) await exec.run(a);
-  const tx = actions.filter((x) => x.kind === 'ddl');
-  for (const a of tx) opts.log(describeAction(a));
-  await exec.transaction('rollback', tx.map((a) => a.sql), extra);
+  await exec.transactionOf('rollback', actions.filter((x) => x.kind === 'ddl'), extra);
 }
 
 async function requireSchemaFree(client: pg.ClientBase, schema: string): Promise<void> {

@@ -8,8 +8,8 @@ import { STAGE, concurrent, ddl, validate, type Action } from '../actions.ts';
 import { InvalidOperationError } from '../errors.ts';
 import { withTable } from '../model.ts';
 import { ident, shortName } from '../sql.ts';
-import { createTrigger, dropTrigger, withShape } from '../triggers.ts';
-import { actionId, syncTrigger, referencesClause, requireNoColumn, requireTable, tableRef } from './common.ts';
+import { createTrigger, withShape } from '../triggers.ts';
+import { actionId, dropIndexSql, dropSyncTrigger, syncTrigger, referencesClause, requireNoColumn, requireTable, tableRef } from './common.ts';
 import type { OpContext, Operation } from './types.ts';
 import type { OpSpec } from '../file-schema.ts';
 
@@ -69,8 +69,7 @@ export const addColumn: Operation<'add_column'> = {
     }
     if (c.unique) {
       const idx = ident(uniqueName(spec));
-      const schema = ident(ctx.model.schema);
-      out.push(concurrent(actionId(ctx, 'unique'), `CREATE UNIQUE INDEX CONCURRENTLY ${idx} ON ${ref} (${col})`, `DROP INDEX CONCURRENTLY IF EXISTS ${schema}.${idx}`));
+      out.push(concurrent(actionId(ctx, 'unique'), `CREATE UNIQUE INDEX CONCURRENTLY ${idx} ON ${ref} (${col})`, dropIndexSql(ctx, uniqueName(spec))));
     }
     return out;
   },
@@ -80,7 +79,7 @@ export const addColumn: Operation<'add_column'> = {
     const ref = tableRef(ctx, table);
     const c = spec.column;
     const out: Action[] = [];
-    if (spec.up !== undefined) out.push(...dropTrigger(actionId(ctx, 'sync'), trigger(spec, ctx).name, ctx.model.schema, table.physical));
+    if (spec.up !== undefined) out.push(...dropSyncTrigger(ctx, table));
     if (!c.nullable) {
       const nn = ident(notNullName(ctx, spec));
       out.push(validate(actionId(ctx, 'validate-not-null'), `ALTER TABLE ${ref} VALIDATE CONSTRAINT ${nn}`));
@@ -100,7 +99,7 @@ export const addColumn: Operation<'add_column'> = {
   rollback(spec, ctx) {
     const table = requireTable(ctx, spec.table);
     const out: Action[] = [];
-    if (spec.up !== undefined) out.push(...dropTrigger(actionId(ctx, 'sync'), trigger(spec, ctx).name, ctx.model.schema, table.physical));
+    if (spec.up !== undefined) out.push(...dropSyncTrigger(ctx, table));
     out.push(ddl(actionId(ctx, 'drop'), `ALTER TABLE ${tableRef(ctx, table)} DROP COLUMN IF EXISTS ${ident(spec.column.name)}`, STAGE.drop));
     return out;
   },

@@ -10,8 +10,8 @@ import { InvalidOperationError } from '../errors.ts';
 import type { OpSpec } from '../file-schema.ts';
 import { withTable, type ColumnModel } from '../model.ts';
 import { ident, shortName } from '../sql.ts';
-import { createTrigger, dropTrigger, withShape, type SyncTrigger } from '../triggers.ts';
-import { actionId, syncTrigger, referencesClause, renameInExpression, requireColumn, requireNoColumn, requireTable, requireUnchanged, shadowName, tableRef } from './common.ts';
+import { createTrigger, withShape, type SyncTrigger } from '../triggers.ts';
+import { actionId, dropIndexSql, dropSyncTrigger, syncTrigger, referencesClause, renameInExpression, requireColumn, requireNoColumn, requireTable, requireUnchanged, shadowName, tableRef } from './common.ts';
 import { renameColumn } from './rename-column.ts';
 import { buildCarriedIndexes, renameCarriedIndexes } from './carry-indexes.ts';
 import type { OpContext, Operation } from './types.ts';
@@ -71,7 +71,7 @@ export const alterColumn: Operation<'alter_column'> = {
     out.push(...buildCarriedIndexes(ctx, table, old.physical, next.physical));
     if (spec.unique) {
       const idx = ident(spec.unique.name);
-      out.push(concurrent(actionId(ctx, 'unique'), `CREATE UNIQUE INDEX CONCURRENTLY ${idx} ON ${ref} (${shadow})`, `DROP INDEX CONCURRENTLY IF EXISTS ${ident(ctx.model.schema)}.${idx}`));
+      out.push(concurrent(actionId(ctx, 'unique'), `CREATE UNIQUE INDEX CONCURRENTLY ${idx} ON ${ref} (${shadow})`, dropIndexSql(ctx, spec.unique.name)));
     }
     return out;
   },
@@ -86,7 +86,7 @@ export const alterColumn: Operation<'alter_column'> = {
     if (!next.nullable) out.push(validate(actionId(ctx, 'validate-not-null'), `ALTER TABLE ${ref} VALIDATE CONSTRAINT ${ident(notNullName(ctx, spec))}`));
     if (spec.check) out.push(validate(actionId(ctx, 'validate-check'), `ALTER TABLE ${ref} VALIDATE CONSTRAINT ${ident(spec.check.name)}`));
     if (spec.references) out.push(validate(actionId(ctx, 'validate-references'), `ALTER TABLE ${ref} VALIDATE CONSTRAINT ${ident(spec.references.name)}`));
-    out.push(...dropTrigger(actionId(ctx, 'sync'), trigger(spec, ctx).name, ctx.model.schema, table.physical));
+    out.push(...dropSyncTrigger(ctx, table));
     out.push(ddl(actionId(ctx, 'drop-old'), `ALTER TABLE ${ref} DROP COLUMN ${ident(old.physical)}`, STAGE.drop));
     out.push(...renameCarriedIndexes(ctx, table, old.physical));
     out.push(ddl(actionId(ctx, 'rename-shadow'), `ALTER TABLE ${ref} RENAME COLUMN ${ident(next.physical)} TO ${ident(next.name)}`, STAGE.rename));
@@ -106,7 +106,7 @@ export const alterColumn: Operation<'alter_column'> = {
     const table = requireTable(ctx, spec.table);
     const next = target(spec, ctx);
     return [
-      ...dropTrigger(actionId(ctx, 'sync'), trigger(spec, ctx).name, ctx.model.schema, table.physical),
+      ...dropSyncTrigger(ctx, table),
       ddl(actionId(ctx, 'drop-shadow'), `ALTER TABLE ${tableRef(ctx, table)} DROP COLUMN IF EXISTS ${ident(next.physical)}`, STAGE.drop),
     ];
   },

@@ -7,7 +7,7 @@
 import { STAGE, concurrent, ddl, type Action } from '../actions.ts';
 import type { IndexModel, TableModel } from '../model.ts';
 import { ident, qualified, shortName } from '../sql.ts';
-import { actionId, renameInExpression, tableRef } from './common.ts';
+import { actionId, dropIndexSql, renameInExpression, tableRef } from './common.ts';
 import type { OpContext } from './types.ts';
 
 export function carriedIndexes(table: TableModel, column: string): IndexModel[] {
@@ -20,7 +20,7 @@ export function buildCarriedIndexes(ctx: OpContext, table: TableModel, column: s
     const at = i.definition.indexOf(' USING ');
     const tail = renameInExpression(i.definition.slice(at), column, shadow);
     const sql = `CREATE ${i.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY ${ident(temporaryName(ctx, i))} ON ${tableRef(ctx, table)}${tail}`;
-    return concurrent(actionId(ctx, `carry-index.${i.name}`), sql, `DROP INDEX CONCURRENTLY IF EXISTS ${qualified(ctx.model.schema, temporaryName(ctx, i))}`);
+    return concurrent(actionId(ctx, `carry-index.${i.name}`), sql, dropIndexSql(ctx, temporaryName(ctx, i)));
   });
 }
 

@@ -2,8 +2,9 @@
 import type { ColumnSpec } from '../file-schema.ts';
 import { ColumnAlreadyExistsError, ColumnDoesNotExistError, InvalidOperationError, TableDoesNotExistError } from '../errors.ts';
 import { findColumn, findTable, type ColumnModel, type TableModel } from '../model.ts';
+import type { Action } from '../actions.ts';
 import { ident, qualified } from '../sql.ts';
-import { triggerName, type SyncTrigger } from '../triggers.ts';
+import { dropTrigger, triggerName, type SyncTrigger } from '../triggers.ts';
 import type { OpContext } from './types.ts';
 
 export function requireTable(ctx: OpContext, name: string): TableModel {
@@ -83,4 +84,14 @@ export function syncTrigger(ctx: OpContext, table: TableModel, bodies: { fromOld
     versionSchema: ctx.versionSchema,
     ...bodies,
   };
+}
+
+/** Drops the sync trigger this operation created on `table`; its name is derived, so nothing is rebuilt. */
+export function dropSyncTrigger(ctx: OpContext, table: TableModel): Action[] {
+  return dropTrigger(actionId(ctx, 'sync'), triggerName(ctx.migration, ctx.index, table.physical), ctx.model.schema, table.physical);
+}
+
+/** Drops an index of the migration's schema (CONCURRENTLY: outside any transaction). */
+export function dropIndexSql(ctx: OpContext, name: string): string {
+  return `DROP INDEX CONCURRENTLY IF EXISTS ${qualified(ctx.model.schema, name)}`;
 }

@@ -6,8 +6,8 @@
 import { STAGE, concurrent, ddl, validate, type Action } from '../actions.ts';
 import { ConstraintAlreadyExistsError, InvalidOperationError } from '../errors.ts';
 import { withTable } from '../model.ts';
-import { ident, qualified } from '../sql.ts';
-import { actionId, requireColumn, requireTable, tableRef } from './common.ts';
+import { ident } from '../sql.ts';
+import { actionId, dropIndexSql, requireColumn, requireTable, tableRef } from './common.ts';
 import type { Operation } from './types.ts';
 
 export const createConstraint: Operation<'create_constraint'> = {
@@ -40,7 +40,7 @@ export const createConstraint: Operation<'create_constraint'> = {
     const cols = spec.columns.map((c) => ident(requireColumn(ctx, table, c).physical)).join(', ');
     const name = ident(spec.name);
     if (spec.type === 'unique') {
-      return [concurrent(actionId(ctx, 'index'), `CREATE UNIQUE INDEX CONCURRENTLY ${name} ON ${ref} (${cols})`, dropIndexSql(ctx.model.schema, spec.name))];
+      return [concurrent(actionId(ctx, 'index'), `CREATE UNIQUE INDEX CONCURRENTLY ${name} ON ${ref} (${cols})`, dropIndexSql(ctx, spec.name))];
     }
     if (spec.type === 'check') {
       return [ddl(actionId(ctx, 'add'), `ALTER TABLE ${ref} ADD CONSTRAINT ${name} CHECK (${spec.check}) NOT VALID`)];
@@ -63,12 +63,9 @@ export const createConstraint: Operation<'create_constraint'> = {
   },
 
   rollback(spec, ctx): Action[] {
-    if (spec.type === 'unique') return [concurrent(actionId(ctx, 'drop-index'), dropIndexSql(ctx.model.schema, spec.name))];
+    if (spec.type === 'unique') return [concurrent(actionId(ctx, 'drop-index'), dropIndexSql(ctx, spec.name))];
     const ref = tableRef(ctx, requireTable(ctx, spec.table));
     return [ddl(actionId(ctx, 'drop'), `ALTER TABLE ${ref} DROP CONSTRAINT IF EXISTS ${ident(spec.name)}`, STAGE.drop)];
   },
 };
 
-function dropIndexSql(schema: string, name: string): string {
-  return `DROP INDEX CONCURRENTLY IF EXISTS ${qualified(schema, name)}`;
-}

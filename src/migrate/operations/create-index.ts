@@ -2,8 +2,8 @@
 import { concurrent } from '../actions.ts';
 import { IndexAlreadyExistsError } from '../errors.ts';
 import { cloneModel } from '../model.ts';
-import { ident, qualified } from '../sql.ts';
-import { actionId, requireColumn, requireTable, tableRef } from './common.ts';
+import { ident } from '../sql.ts';
+import { actionId, dropIndexSql, requireColumn, requireTable, tableRef } from './common.ts';
 import type { Operation } from './types.ts';
 
 export const createIndex: Operation<'create_index'> = {
@@ -27,7 +27,7 @@ export const createIndex: Operation<'create_index'> = {
     const where = spec.predicate ? ` WHERE ${spec.predicate}` : '';
     const unique = spec.unique ? 'UNIQUE ' : '';
     const sql = `CREATE ${unique}INDEX CONCURRENTLY ${ident(spec.name)} ON ${tableRef(ctx, table)}${using} (${cols})${where}`;
-    return [concurrent(actionId(ctx, 'create'), sql, dropSql(ctx.model.schema, spec.name))];
+    return [concurrent(actionId(ctx, 'create'), sql, dropIndexSql(ctx, spec.name))];
   },
 
   complete() {
@@ -35,10 +35,7 @@ export const createIndex: Operation<'create_index'> = {
   },
 
   rollback(spec, ctx) {
-    return [concurrent(actionId(ctx, 'drop'), dropSql(ctx.model.schema, spec.name))];
+    return [concurrent(actionId(ctx, 'drop'), dropIndexSql(ctx, spec.name))];
   },
 };
 
-function dropSql(schema: string, name: string): string {
-  return `DROP INDEX CONCURRENTLY IF EXISTS ${qualified(schema, name)}`;
-}

@@ -7,8 +7,8 @@ import { STAGE, ddl, type Action } from '../actions.ts';
 import { InvalidOperationError } from '../errors.ts';
 import { withTable } from '../model.ts';
 import { ident } from '../sql.ts';
-import { createTrigger, dropTrigger, triggerName, withShape } from '../triggers.ts';
-import { actionId, syncTrigger, requireColumn, requireTable, requireUnchanged, tableRef } from './common.ts';
+import { createTrigger, withShape } from '../triggers.ts';
+import { actionId, dropSyncTrigger, syncTrigger, requireColumn, requireTable, requireUnchanged, tableRef } from './common.ts';
 import type { Operation } from './types.ts';
 
 export const dropColumn: Operation<'drop_column'> = {
@@ -59,6 +59,5 @@ export const dropColumn: Operation<'drop_column'> = {
 
 function dropSync(spec: { table: string; down?: string | undefined }, ctx: Parameters<typeof requireTable>[0]): Action[] {
   if (spec.down === undefined) return [];
-  const table = requireTable(ctx, spec.table);
-  return dropTrigger(actionId(ctx, 'sync'), triggerName(ctx.migration, ctx.index, table.physical), ctx.model.schema, table.physical);
+  return dropSyncTrigger(ctx, requireTable(ctx, spec.table));
 }

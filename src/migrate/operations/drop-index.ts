@@ -2,8 +2,7 @@
 import { concurrent } from '../actions.ts';
 import { IndexDoesNotExistError } from '../errors.ts';
 import { cloneModel } from '../model.ts';
-import { qualified } from '../sql.ts';
-import { actionId } from './common.ts';
+import { actionId, dropIndexSql } from './common.ts';
 import type { Operation } from './types.ts';
 
 export const dropIndex: Operation<'drop_index'> = {
@@ -23,7 +22,7 @@ export const dropIndex: Operation<'drop_index'> = {
   },
 
   complete(spec, ctx) {
-    return [concurrent(actionId(ctx, 'drop'), `DROP INDEX CONCURRENTLY IF EXISTS ${qualified(ctx.model.schema, spec.name)}`)];
+    return [concurrent(actionId(ctx, 'drop'), dropIndexSql(ctx, spec.name))];
   },
 
   rollback() {
