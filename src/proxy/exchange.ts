@@ -1,13 +1,14 @@
-import { ServerResponse, type IncomingMessage } from 'node:http';
-import { Transform, type Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
 import type { ProxyOptions } from './options.ts';
 import type { CompiledRevision, CompiledService, CompiledTable } from './route-table.ts';
 import type { Cuttable, Upstream } from './upstream.ts';
-import { responseHeaders, type RequestHead } from './headers.ts';
+import { responseHeaderLines, upstreamHead, type ForwardedHead } from './headers.ts';
 import { fallbackUpstream, pickUpstream, ruleRevision, weightedRevision } from './load-balancer.ts';
 import { bucketOf, ERROR_CLASS, statusClass, type StatusClassIndex } from './traffic-window.ts';
-import { isConnectFailure, isRetryableBeforeResponse, isResponseTimeout } from './upstream-errors.ts';
+import type { BodySink, ClientConnection, ClientExchange } from './http1/client-connection.ts';
+import type { RequestHead, ResponseHead } from './http1/head-parser.ts';
+import type { Framing, RequestControl, ResponseHandler } from './http1/upstream-connection.ts';
+import type { UpstreamError } from './http1/upstream-error.ts';
+import { ChunkedScanner } from './http1/chunked.ts';
 
 /** What an exchange needs from the proxy around it. */
 export interface ExchangeHost {
@@ -23,52 +24,60 @@ export interface ExchangeHost {
 
 /**
  * One client request on its way through the proxy. The object is its own
- * undici dispatch handler, so a proxied request costs one allocation here.
+ * upstream response handler, body sink and client-side hook, so a proxied
+ * request costs one allocation here.
  */
-export class Exchange implements Cuttable, Dispatcher.DispatchHandler {
-  readonly head: RequestHead;
+export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExchange {
   readonly started = performance.now();
   svc: CompiledService;
-  body: Buffer | Readable | null = null;
+  /** A buffered request body (kept for retries and the mirror), or null. */
+  body: Buffer | null = null;
+  /** The request head as it goes upstream (built once, reused by retries and the mirror). */
+  wire = '';
   queueTimer: NodeJS.Timeout | undefined;
   private rev: CompiledRevision | undefined;
   private pinned: CompiledRevision | undefined;
   private upstream: Upstream | undefined;
   private tried: Upstream[] | null = null;
+  private streamed = false;
   private retryable = false;
   private responded = false;
   private done = false;
   private wasCut = false;
-  private tooLarge = false;
   private status = 0;
-  private abortFn: ((err?: Error) => void) | null = null;
-  private resumeFn: (() => void) | null = null;
+  private ctl: RequestControl | null = null;
+  /** Set when the client reads HTTP/1.0 and the instance answers chunked: the framing is removed on the way. */
+  private dechunk: ChunkedScanner | null = null;
 
   constructor(
     private readonly host: ExchangeHost,
-    readonly req: IncomingMessage,
-    readonly res: ServerResponse,
+    readonly conn: ClientConnection,
+    readonly req: RequestHead,
     svc: CompiledService,
-    head: RequestHead,
+    readonly fwd: ForwardedHead,
   ) {
     this.svc = svc;
-    this.head = head;
-    (res as ProxyResponse).exchange = this;
-    res.on('close', onClientClose);
+    conn.exchange = this;
   }
 
   /** Decides how to carry the body (none, buffered for retries, or streamed), then routes. */
   start(): void {
-    const { contentLength, chunked } = this.head;
+    const { contentLength, chunked } = this.req;
     const o = this.host.opts;
     if (contentLength > o.maxBodyBytes) return this.reply(413, `request body larger than ${o.maxBodyBytes} bytes`);
+    this.wire = upstreamHead(this.req.method, this.req.target, this.fwd.headers, chunked);
     if (!chunked && contentLength <= 0) {
       this.retryable = true;
       return this.route();
     }
-    if (!chunked && contentLength <= o.retryBufferBytes) return this.bufferBody();
-    this.retryable = false;
-    this.body = chunked ? this.limitStreamedBody() : this.req;
+    if (!chunked && contentLength <= o.retryBufferBytes) {
+      return this.conn.collectBody((body) => {
+        this.body = body;
+        this.retryable = true;
+        this.route();
+      });
+    }
+    this.streamed = true;
     this.route();
   }
 
@@ -77,8 +86,8 @@ export class Exchange implements Cuttable, Dispatcher.DispatchHandler {
     if (this.done) return;
     const svc = this.svc;
     if (this.tried === null) {
-      this.pinned = svc.rules.length > 0 ? ruleRevision(svc, this.req) : undefined;
-      this.rev = this.pinned ?? weightedRevision(svc, this.req);
+      this.pinned = svc.rules.length > 0 ? ruleRevision(svc, this.req.headers) : undefined;
+      this.rev = this.pinned ?? weightedRevision(svc, this.req.headers);
       if (svc.spec.mirror !== undefined && this.retryable) this.host.mirror(svc, this);
     }
     let u = this.pick(svc, this.tried);
@@ -106,7 +115,7 @@ export class Exchange implements Cuttable, Dispatcher.DispatchHandler {
     if (svc !== this.svc) {
       this.svc = svc;
       if (this.pinned) this.pinned = svc.byName.get(this.pinned.name);
-      this.rev = this.pinned ?? (this.rev ? svc.byName.get(this.rev.name) ?? weightedRevision(svc, this.req) : weightedRevision(svc, this.req));
+      this.rev = this.pinned ?? (this.rev ? svc.byName.get(this.rev.name) ?? weightedRevision(svc, this.req.headers) : weightedRevision(svc, this.req.headers));
     }
     if (!hasAvailable(svc, this.pinned)) return false;
     this.route();
@@ -120,74 +129,104 @@ export class Exchange implements Cuttable, Dispatcher.DispatchHandler {
   cut(): void {
     if (this.done) return;
     this.wasCut = true;
-    if (this.abortFn) this.abortFn(new Error('cut by drain timeout'));
-    else this.reply(502, 'request cut: its instance was drained');
+    if (this.ctl) this.ctl.abort(new Error('cut by drain timeout'));
+    else {
+      this.upstream?.pool.cancel(this);
+      this.reply(502, 'request cut: its instance was drained');
+    }
   }
 
   /** The client left first. Counted by what it had received (a closed SSE stream is a success), else as 4xx like nginx's 499, not as a proxy error. */
   clientGone(): void {
     if (this.done) return;
     this.host.dequeue(this);
-    if (this.abortFn) this.abortFn(new Error('client closed the connection'));
+    if (this.ctl) this.ctl.abort(new Error('client closed the connection'));
+    else this.upstream?.pool.cancel(this);
     this.finish(this.responded ? statusClass(this.status) : statusClass(499));
   }
 
-  // ---- undici handler ----
-
-  onConnect(abort: (err?: Error) => void): void {
-    this.abortFn = abort;
-    if (this.done || this.wasCut) abort(new Error('request cut'));
+  onWritable(): void {
+    this.ctl?.resume();
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
-    if (statusCode < 200 || this.done) return true;
-    const res = this.res;
-    const headers = responseHeaders(rawHeaders);
-    if (this.svc.revisionHeader) headers.push('x-cutover-revision', this.rev!.name);
+  // ---- request body (BodySink) ----
+
+  write(chunk: Buffer): boolean {
+    return this.ctl === null || this.ctl.writeBody(chunk);
+  }
+
+  end(): void {
+    this.ctl?.endBody();
+  }
+
+  onBodyDrain(): void {
+    this.conn.resumeBody();
+  }
+
+  // ---- upstream response (ResponseHandler) ----
+
+  onConnect(ctl: RequestControl): void {
+    this.ctl = ctl;
+    if (this.done || this.wasCut) return ctl.abort(new Error('request cut'));
+    if (this.streamed) this.conn.streamBody(this);
+  }
+
+  onHeaders(head: ResponseHead, framing: Framing): void {
+    if (this.done) return;
+    const conn = this.conn;
+    if (framing === 'chunked' && conn.http10) this.dechunk = new ChunkedScanner((c) => conn.write(c));
+    let out = `HTTP/1.1 ${head.status} ${head.reason}\r\n${responseHeaderLines(head.headers, head.connection)}`;
+    if (framing === 'chunked' && this.dechunk === null) out += 'transfer-encoding: chunked\r\n';
+    if (this.svc.revisionHeader) out += `x-cutover-revision: ${this.rev!.name}\r\n`;
+    out += `${conn.connectionHeader(framing === 'close' || this.dechunk !== null)}\r\n`;
     this.responded = true;
-    this.status = statusCode;
-    this.resumeFn = resume;
-    res.sendDate = false;
-    res.writeHead(statusCode, headers);
-    this.passiveHealth(statusCode);
-    return true;
+    this.status = head.status;
+    conn.writeHead(out);
+    this.passiveHealth(head.status);
   }
 
   onData(chunk: Buffer): boolean {
     if (this.done) return true;
-    if (this.res.write(chunk)) return true;
-    this.res.once('drain', this.resumeFn!);
-    return false;
+    if (this.dechunk !== null) {
+      this.dechunk.push(chunk);
+      return true;
+    }
+    return this.conn.write(chunk);
+  }
+
+  onFlush(): void {
+    this.conn.flush();
   }
 
   onComplete(): void {
+    this.ctl = null;
     if (this.done) return;
-    this.res.end();
     this.finish(statusClass(this.status));
+    this.conn.end();
   }
 
-  onError(err: Error): void {
+  onError(err: UpstreamError): void {
+    this.ctl = null;
     if (this.done) return;
     const u = this.upstream!;
     if (this.responded) {
       // Bytes already reached the client: a retry could duplicate them, so the client connection is cut.
-      this.res.destroy();
+      this.conn.flush();
+      this.conn.destroy();
       return this.finish(ERROR_CLASS);
     }
     if (this.wasCut) return this.reply(502, 'request cut: its instance was drained');
-    if (this.tooLarge) return this.reply(413, `request body larger than ${this.host.opts.maxBodyBytes} bytes`);
-    const connectFailed = isConnectFailure(err);
+    const connectFailed = err.connectFailure;
     if (connectFailed) this.host.eject(u, this.rev!, 'connect');
     // A streamed body can be replayed only if nothing of it was read yet (connect failures happen before sending).
-    const replayable = this.retryable || (connectFailed && this.body === this.req && !this.req.readableDidRead);
-    if (replayable && isRetryableBeforeResponse(err) && this.attempts() < this.host.opts.maxAttempts) {
+    const replayable = this.retryable || (connectFailed && this.streamed && !this.conn.bodyTouched);
+    if (replayable && err.retryableBeforeResponse && this.attempts() < this.host.opts.maxAttempts) {
       this.leave(u, ERROR_CLASS);
       (this.tried ??= []).push(u);
-      this.abortFn = null;
       return this.route();
     }
-    if (isResponseTimeout(err)) return this.reply(504, `upstream instance "${u.id}" sent no response headers within ${this.host.opts.responseTimeoutMs} ms`);
-    this.reply(502, `upstream instance "${u.id}" failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+    if (err.responseTimeout) return this.reply(504, `upstream instance "${u.id}" sent no response headers within ${this.host.opts.responseTimeoutMs} ms`);
+    this.reply(502, `upstream instance "${u.id}" failed: ${err.code}`);
   }
 
   // ---- internals ----
@@ -199,42 +238,14 @@ export class Exchange implements Cuttable, Dispatcher.DispatchHandler {
     rev.window.inflight++;
     u.active.add(this);
     const o = this.host.opts;
-    u.pool.dispatch(
-      {
-        path: this.req.url!,
-        method: this.req.method as Dispatcher.HttpMethod,
-        headers: this.head.headers,
-        body: this.body,
-        headersTimeout: o.responseTimeoutMs,
-        bodyTimeout: o.bodyIdleTimeoutMs,
-      },
-      this,
-    );
-  }
-
-  private bufferBody(): void {
-    const chunks: Buffer[] = [];
-    this.req.on('data', (c: Buffer) => chunks.push(c));
-    this.req.once('end', () => {
-      this.body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      this.retryable = true;
-      this.route();
-    });
-  }
-
-  /** Chunked bodies have no declared length: count them on the way (slow path, allocates a Transform). */
-  private limitStreamedBody(): Transform {
-    let seen = 0;
-    const max = this.host.opts.maxBodyBytes;
-    const t = new Transform({
-      transform: (chunk: Buffer, _enc, cb) => {
-        seen += chunk.length;
-        if (seen <= max) return cb(null, chunk);
-        this.tooLarge = true;
-        cb(new Error('request body too large'));
-      },
-    });
-    return this.req.pipe(t);
+    u.pool.dispatch({
+      head: this.wire,
+      body: this.body,
+      streaming: this.streamed,
+      headRequest: this.req.method === 'HEAD',
+      headersTimeoutMs: o.responseTimeoutMs,
+      bodyTimeoutMs: o.bodyIdleTimeoutMs,
+    }, this);
   }
 
   private passiveHealth(status: number): void {
@@ -254,19 +265,8 @@ export class Exchange implements Cuttable, Dispatcher.DispatchHandler {
   /** Sends a short plain-text answer from the proxy itself and ends the exchange. */
   reply(status: number, message: string): void {
     if (this.done) return;
-    const res = this.res;
-    if (res.headersSent) res.destroy();
-    else {
-      const body = `${message}\n`;
-      res.writeHead(status, {
-        'content-type': 'text/plain; charset=utf-8',
-        'content-length': Buffer.byteLength(body),
-        'x-request-id': this.head.requestId,
-        ...(status === 413 ? { connection: 'close' } : {}),
-      });
-      res.end(body);
-    }
     this.finish(status >= 500 ? ERROR_CLASS : statusClass(status));
+    this.conn.respond(status, message, `x-request-id: ${this.fwd.requestId}\r\n`, status === 413);
   }
 
   private finish(cls: StatusClassIndex): void {
@@ -290,22 +290,6 @@ export class Exchange implements Cuttable, Dispatcher.DispatchHandler {
     this.upstream = undefined;
     u.released();
   }
-}
-
-
-/**
- * The listeners' response class: the exchange link is a declared field, so
- * every response has the same shape (no per-request property added later)
- * and the close listener below needs no closure.
- */
-export class ProxyResponse extends ServerResponse {
-  exchange: Exchange | undefined = undefined;
-}
-
-/** Shared listener: the client went away before the exchange ended. */
-function onClientClose(this: ProxyResponse): void {
-  const ex = this.exchange;
-  if (ex) ex.clientGone();
 }
 
 function hasAvailable(svc: CompiledService, pinned: CompiledRevision | undefined): boolean {

@@ -1,22 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { RequestHead } from './http1/head-parser.ts';
 
-/** What the single pass over a request's raw headers learned, besides the forwarded list. */
-export interface RequestHead {
+/** The request as it goes upstream: forwarded headers, and what routing needs from the head. */
+export interface ForwardedHead {
   /** Headers to send upstream, flat [name, value, ...], hop-by-hop removed, X-Forwarded-* and X-Request-Id set. */
   headers: string[];
   hostname: string;
-  contentLength: number;
-  chunked: boolean;
   requestId: string;
 }
 
-/**
- * Reads req.rawHeaders once (req.headers is never touched on the hot path, it
- * would build a second object) and produces the upstream header list.
- */
-export function readRequestHead(req: IncomingMessage, proto: string): RequestHead {
-  const raw = req.rawHeaders;
+/** One pass over the client's headers produces the upstream header list. */
+export function forwardHead(req: RequestHead, remote: string, proto: string): ForwardedHead {
+  const raw = req.headers;
   const out: string[] = [];
   let host = '';
   let xff = '';
@@ -24,8 +19,6 @@ export function readRequestHead(req: IncomingMessage, proto: string): RequestHea
   let xfproto = '';
   let xfhost = '';
   let connection = '';
-  let contentLength = -1;
-  let chunked = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
@@ -41,13 +34,11 @@ export function readRequestHead(req: IncomingMessage, proto: string): RequestHea
       case XFPROTO: xfproto = value; break;
       case XFHOST: xfhost = value; break;
       case CONNECTION: connection = connection ? `${connection},${value}` : value; break;
-      case CONTENT_LENGTH: contentLength = Number(value); out.push(name, value); break;
-      case TRANSFER_ENCODING: chunked = true; break;
-      default: break; // hop-by-hop or expect: dropped
+      case CONTENT_LENGTH: out.push(name, value); break;
+      default: break; // hop-by-hop, Transfer-Encoding (the upstream head sets its own) or Expect: dropped
     }
   }
   if (connection) dropConnectionListed(out, connection);
-  const remote = req.socket.remoteAddress ?? '';
   const requestId = rid || randomUUID();
   out.push(
     'x-forwarded-for', xff ? `${xff}, ${remote}` : remote,
@@ -55,29 +46,39 @@ export function readRequestHead(req: IncomingMessage, proto: string): RequestHea
     'x-forwarded-host', xfhost || host,
     'x-request-id', requestId,
   );
-  return { headers: out, hostname: stripPort(host), contentLength, chunked, requestId };
+  return { headers: out, hostname: stripPort(host), requestId };
 }
 
-/** Upstream response headers (undici raw Buffers) → flat string list without hop-by-hop headers. */
-export function responseHeaders(raw: Buffer[]): string[] {
-  const out: string[] = [];
-  let connection = '';
+/** The upstream request head on the wire: request line, forwarded headers, framing, blank line. */
+export function upstreamHead(method: string, target: string, headers: string[], chunked: boolean): string {
+  let s = `${method} ${target} HTTP/1.1\r\n`;
+  for (let i = 0; i < headers.length; i += 2) s += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  return chunked ? `${s}transfer-encoding: chunked\r\n\r\n` : `${s}\r\n`;
+}
+
+/** Upstream response headers as the client gets them, one "name: value\r\n" per header, hop-by-hop removed. */
+export function responseHeaderLines(raw: string[], connection: string): string {
+  let s = '';
+  const listed = connection === '' ? null : connectionListed(connection);
   for (let i = 0; i < raw.length; i += 2) {
-    const name = latin1(raw[i]!);
-    const value = latin1(raw[i + 1]!);
+    const name = raw[i]!;
     const kind = classify(name);
-    if (kind === PASS || kind === CONTENT_LENGTH || kind === HOST || kind >= XFF) out.push(name, value);
-    else if (kind === CONNECTION) connection = value;
+    if (kind !== PASS && kind !== CONTENT_LENGTH && kind !== HOST && kind < XFF) continue;
+    if (listed !== null && listed.has(name.toLowerCase())) continue;
+    s += `${name}: ${raw[i + 1]}\r\n`;
   }
-  if (connection) dropConnectionListed(out, connection);
-  return out;
+  return s;
 }
 
-type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
-
-/** Buffer#latin1Slice skips toString's encoding lookup; the header bytes are latin1 by definition. */
-function latin1(b: Buffer): string {
-  return (b as Latin1Buffer).latin1Slice(0, b.length);
+/** The value of one request header (names compared case-insensitively; repeated ones joined, cookies with "; "). */
+export function headerValue(raw: string[], name: string): string | undefined {
+  let v: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const n = raw[i]!;
+    if (n.length !== name.length || n.toLowerCase() !== name) continue;
+    v = v === undefined ? raw[i + 1]! : `${v}${name === 'cookie' ? '; ' : ', '}${raw[i + 1]}`;
+  }
+  return v;
 }
 
 const PASS = 0;
@@ -116,13 +117,18 @@ function lc(s: string): string {
 
 /** Headers named in Connection are hop-by-hop too (RFC 9110 §7.6.1). */
 function dropConnectionListed(out: string[], connection: string): void {
+  const listed = connectionListed(connection);
+  if (listed.size === 0) return;
+  for (let i = out.length - 2; i >= 0; i -= 2) if (listed.has(out[i]!.toLowerCase())) out.splice(i, 2);
+}
+
+function connectionListed(connection: string): Set<string> {
   const listed = new Set<string>();
   for (const t of connection.split(',')) {
     const n = t.trim().toLowerCase();
     if (n && n !== 'close' && n !== 'keep-alive') listed.add(n);
   }
-  if (listed.size === 0) return;
-  for (let i = out.length - 2; i >= 0; i -= 2) if (listed.has(out[i]!.toLowerCase())) out.splice(i, 2);
+  return listed;
 }
 
 function stripPort(host: string): string {

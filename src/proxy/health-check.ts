@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import type { HealthCheckSpec } from './types.ts';
-import type { Upstream } from './upstream.ts';
+import { hostForUrl, type Upstream } from './upstream.ts';
+import type { RequestControl, ResponseHandler } from './http1/upstream-connection.ts';
 
 /** Told whenever an instance's ejection changes, so queued requests can be dispatched. */
 export type HealthListener = (u: Upstream) => void;
@@ -41,19 +42,7 @@ export class ActiveHealthCheck {
   }
 
   private async probe(): Promise<boolean> {
-    try {
-      const res = await this.upstream.pool.request({
-        path: this.spec.path,
-        method: 'GET',
-        headersTimeout: this.spec.timeoutMs,
-        bodyTimeout: this.spec.timeoutMs,
-        signal: AbortSignal.timeout(this.spec.timeoutMs),
-      });
-      await res.body.dump();
-      return res.statusCode >= 200 && res.statusCode < 300;
-    } catch {
-      return false;
-    }
+    return probeHttp(this.upstream, this.spec.path, this.spec.timeoutMs);
   }
 
   private record(ok: boolean): void {
@@ -101,4 +90,30 @@ export function scheduleTcpReadmit(u: Upstream, delayMs: number, onChange: Healt
     sock.once('timeout', () => done(false));
   }, delayMs);
   t.unref();
+}
+
+/** One GET over the instance's own pool (the connections traffic uses); any 2xx within the timeout passes. */
+function probeHttp(u: Upstream, path: string, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let ctl: RequestControl | null = null;
+    let status = 0;
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      resolve(ok);
+    };
+    const handler: ResponseHandler = {
+      onConnect: (c) => { ctl = c; },
+      onHeaders: (head) => { status = head.status; },
+      onData: () => true,
+      onFlush: () => {},
+      onComplete: () => done(status >= 200 && status < 300),
+      onError: () => done(false),
+    };
+    const timer = setTimeout(() => {
+      if (ctl) ctl.abort(new Error('health check timed out'));
+      else if (u.pool.cancel(handler)) done(false);
+    }, timeoutMs);
+    const head = `GET ${path} HTTP/1.1\r\nhost: ${hostForUrl(u.host)}:${u.port}\r\nuser-agent: cutover-health-check\r\n\r\n`;
+    u.pool.dispatch({ head, body: null, streaming: false, headRequest: false, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs }, handler);
+  });
 }

@@ -1,53 +1,82 @@
-import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttps } from 'node:https';
+import { createServer as createTcp, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTls, type TLSSocket } from 'node:tls';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
-import type { Duplex } from 'node:stream';
-import type { AddressInfo } from 'node:net';
 import type { ListenerSpec } from './types.ts';
 import type { ProxyOptions } from './options.ts';
 import type { Logger } from '../shared/log.ts';
 import { listenerKey } from './route-table.ts';
-import { ProxyResponse } from './exchange.ts';
+import { ClientConnection, type ClientConnectionOwner } from './http1/client-connection.ts';
+import type { RequestHead } from './http1/head-parser.ts';
+import type { Sweeper } from './http1/sweeper.ts';
 
 export type ListenerState = 'starting' | 'listening' | 'closing' | 'closed';
 
 export interface ListenerHandlers {
-  request(req: IncomingMessage, res: ServerResponse, key: string, proto: string): void;
-  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, key: string): void;
+  readonly sweeper: Sweeper;
+  request(conn: ClientConnection, head: RequestHead, key: string): void;
+  upgrade(conn: ClientConnection, head: RequestHead, socket: Socket, rest: Buffer, key: string): void;
 }
 
-/** One bound port (HTTP or HTTPS) with the slowloris guards and 400-on-garbage behaviour. */
-export class Listener {
+/**
+ * One bound port (HTTP or HTTPS). Each accepted socket becomes a
+ * ClientConnection, which carries the slowloris guards and the 400/431
+ * answers to malformed heads.
+ */
+export class Listener implements ClientConnectionOwner {
   readonly key: string;
   state: ListenerState = 'starting';
   readonly server: Server;
+  readonly maxHeaderBytes: number;
+  readonly maxBodyBytes: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly sweeper: Sweeper;
+  private readonly connections = new Set<ClientConnection>();
   private readonly tlsFiles: string[] = [];
+  private onIdle: (() => void) | null = null;
 
   constructor(
     readonly spec: ListenerSpec,
     opts: ProxyOptions,
-    handlers: ListenerHandlers,
+    private readonly handlers: ListenerHandlers,
     private readonly log: Logger,
   ) {
     this.key = listenerKey(spec);
-    const key = this.key;
-    const proto = spec.tls ? 'https' : 'http';
-    const serverOpts = {
-      maxHeaderSize: opts.maxHeaderBytes,
-      headersTimeout: opts.headersTimeoutMs,
-      requestTimeout: Math.max(opts.requestTimeoutMs, opts.headersTimeoutMs),
-      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(opts.headersTimeoutMs / 4))),
-      keepAliveTimeout: opts.keepAliveTimeoutMs,
-      ServerResponse: ProxyResponse,
-    };
-    const onRequest = (req: IncomingMessage, res: ServerResponse): void => handlers.request(req, res, key, proto);
-    this.server = (spec.tls
-      ? createHttps({ ...serverOpts, ...readTls(spec.tls) }, onRequest)
-      : createHttp(serverOpts, onRequest)) as unknown as Server;
-    this.server.keepAliveTimeout = opts.keepAliveTimeoutMs;
-    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => handlers.upgrade(req, socket, head, key));
-    this.server.on('clientError', onClientError);
-    if (spec.tls) this.watchTls(spec.tls, opts.tlsWatchMs);
+    this.maxHeaderBytes = opts.maxHeaderBytes;
+    this.maxBodyBytes = opts.maxBodyBytes;
+    this.headersTimeoutMs = opts.headersTimeoutMs;
+    this.requestTimeoutMs = Math.max(opts.requestTimeoutMs, opts.headersTimeoutMs);
+    this.keepAliveTimeoutMs = opts.keepAliveTimeoutMs;
+    this.sweeper = handlers.sweeper;
+    if (spec.tls) {
+      this.server = createTls({ ...readTls(spec.tls), handshakeTimeout: opts.headersTimeoutMs }, (s: TLSSocket) => this.accept(s, 'https'));
+      this.server.on('tlsClientError', (_err: Error, s: TLSSocket) => s.destroy());
+      this.watchTls(spec.tls, opts.tlsWatchMs);
+    } else {
+      this.server = createTcp((s) => this.accept(s, 'http'));
+    }
+  }
+
+  // ---- ClientConnectionOwner ----
+
+  request(conn: ClientConnection, head: RequestHead): void {
+    this.handlers.request(conn, head, this.key);
+  }
+
+  upgrade(conn: ClientConnection, head: RequestHead, socket: Socket, rest: Buffer): void {
+    this.handlers.upgrade(conn, head, socket, rest, this.key);
+  }
+
+  closed(conn: ClientConnection): void {
+    this.connections.delete(conn);
+    if (this.connections.size === 0) this.onIdle?.();
+  }
+
+  private accept(socket: Socket, proto: 'http' | 'https'): void {
+    const conn = new ClientConnection(socket, proto, this);
+    this.connections.add(conn);
+    if (this.state === 'closing') conn.shutdown();
   }
 
   listen(): Promise<void> {
@@ -73,18 +102,25 @@ export class Listener {
     this.state = 'closing';
     for (const f of this.tlsFiles) unwatchFile(f);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.server.closeAllConnections(), timeoutMs);
-      timer.unref();
-      // Keep-alive connections become idle as their last response ends; close each one then, not at the client's whim.
-      const sweep = setInterval(() => this.server.closeIdleConnections(), 50);
-      sweep.unref();
-      this.server.close(() => {
+      let serverClosed = false;
+      const done = (): void => {
+        if (!serverClosed || this.connections.size > 0) return;
         clearTimeout(timer);
-        clearInterval(sweep);
+        this.onIdle = null;
         this.state = 'closed';
         resolve();
+      };
+      const timer = setTimeout(() => {
+        for (const c of [...this.connections]) c.destroy();
+      }, timeoutMs);
+      timer.unref();
+      this.onIdle = done;
+      this.server.close(() => {
+        serverClosed = true;
+        done();
       });
-      this.server.closeIdleConnections();
+      // Idle keep-alive connections close now; busy ones right after their response (with Connection: close if not yet sent).
+      for (const c of [...this.connections]) c.shutdown();
     });
   }
 
@@ -109,16 +145,4 @@ export class Listener {
 
 function readTls(tls: NonNullable<ListenerSpec['tls']>): { cert: Buffer; key: Buffer } {
   return { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) };
-}
-
-/** Malformed requests, oversized heads and slow clients get an answer and a closed socket, never a crash. */
-function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-  if (!socket.writable || (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
-    socket.destroy();
-    return;
-  }
-  const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large'
-    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout'
-    : '400 Bad Request';
-  socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
 }

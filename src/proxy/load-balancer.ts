@@ -1,27 +1,26 @@
-import type { IncomingMessage } from 'node:http';
 import type { CompiledRevision, CompiledService } from './route-table.ts';
 import type { Upstream } from './upstream.ts';
-import { cookieValue } from './headers.ts';
+import { cookieValue, headerValue } from './headers.ts';
 
 /** The revision a match rule pins this request to (blue-green preview, header canary), if any. */
-export function ruleRevision(svc: CompiledService, req: IncomingMessage): CompiledRevision | undefined {
+export function ruleRevision(svc: CompiledService, headers: string[]): CompiledRevision | undefined {
   for (const rule of svc.rules) {
-    if (rule.header && req.headers[rule.header.name] !== rule.header.value) continue;
-    if (rule.cookie && cookieValue(req.headers.cookie, rule.cookie.name) !== rule.cookie.value) continue;
+    if (rule.header && headerValue(headers, rule.header.name) !== rule.header.value) continue;
+    if (rule.cookie && cookieValue(headerValue(headers, 'cookie'), rule.cookie.name) !== rule.cookie.value) continue;
     return rule.revision;
   }
   return undefined;
 }
 
 /** Weighted choice by basis points; with stickyBy, the key's hash gives a stable point on the ring. */
-export function weightedRevision(svc: CompiledService, req: IncomingMessage): CompiledRevision | undefined {
+export function weightedRevision(svc: CompiledService, headers: string[]): CompiledRevision | undefined {
   if (svc.totalWeight === 0) return undefined;
   let point = -1;
   const sticky = svc.spec.stickyBy;
   if (sticky) {
     const key = svc.stickyHeader
-      ? headerString(req.headers[svc.stickyHeader])
-      : sticky.cookie ? cookieValue(req.headers.cookie, sticky.cookie) : undefined;
+      ? headerValue(headers, svc.stickyHeader)
+      : sticky.cookie ? cookieValue(headerValue(headers, 'cookie'), sticky.cookie) : undefined;
     if (key) point = fnv1a(key) % svc.totalWeight;
   }
   if (point < 0) point = Math.floor(Math.random() * svc.totalWeight);
@@ -57,10 +56,6 @@ export function fallbackUpstream(svc: CompiledService, except: CompiledRevision 
     if (u) return { rev, u };
   }
   return undefined;
-}
-
-function headerString(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
 }
 
 /** FNV-1a, 32 bit: fast, stable across processes and restarts. */

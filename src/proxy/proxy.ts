@@ -1,19 +1,22 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
-import type { Dispatcher } from 'undici';
+import type { Socket } from 'node:net';
 import type { DrainResult, ServiceStats } from './types.ts';
 import { resolveOptions, type ProxyOptions } from './options.ts';
 import { parseRoutesState, type RoutesState } from './config.ts';
 import { compileTable, matchRoute, type CompiledRevision, type CompiledService, type CompiledTable } from './route-table.ts';
 import { InstanceRegistry } from './instance-registry.ts';
 import { Exchange, type ExchangeHost } from './exchange.ts';
-import { readRequestHead } from './headers.ts';
+import { forwardHead } from './headers.ts';
 import { RequestQueue } from './request-queue.ts';
 import { ListenerSet, type ListenerAddress } from './listener-set.ts';
 import { WebSocketRelay, rawReply } from './websocket.ts';
 import { pickUpstream, ruleRevision, weightedRevision, fallbackUpstream } from './load-balancer.ts';
 import { collectStats, PrometheusMetrics } from './metrics.ts';
 import type { Upstream } from './upstream.ts';
+import type { ClientConnection } from './http1/client-connection.ts';
+import type { RequestHead } from './http1/head-parser.ts';
+import type { ResponseHandler } from './http1/upstream-connection.ts';
+import { Sweeper, sweepInterval } from './http1/sweeper.ts';
+import { UPSTREAM_IDLE_MS } from './http1/upstream-connection.ts';
 import { silentLogger, type Logger } from '../shared/log.ts';
 
 export type { ListenerAddress, RoutesState };
@@ -45,10 +48,11 @@ export function createProxy(opts: CreateProxyOptions = {}): Proxy {
 const EMPTY: CompiledTable = { version: 0, listeners: new Map(), services: new Map() };
 
 /** Mirrored requests: response read and dropped, errors ignored. One shared handler. */
-const DISCARD: Dispatcher.DispatchHandler = {
+const DISCARD: ResponseHandler = {
   onConnect() {},
-  onHeaders: () => true,
+  onHeaders() {},
   onData: () => true,
+  onFlush() {},
   onComplete() {},
   onError() {},
 };
@@ -63,17 +67,21 @@ class ProxyServer implements Proxy, ExchangeHost {
   private readonly relay = new WebSocketRelay();
   private readonly prom: PrometheusMetrics;
   private readonly log: Logger;
+  private readonly sweeper: Sweeper;
   private applying: Promise<void> = Promise.resolve();
 
   constructor(o: CreateProxyOptions) {
     this.opts = resolveOptions(o);
     this.log = o.logger ?? silentLogger;
     const kick = (): void => this.queue.kick(this.current);
-    this.registry = new InstanceRegistry({ connectTimeoutMs: this.opts.connectTimeoutMs, connections: this.opts.connectionsPerInstance }, this.opts.ejectionMs, kick);
-    this.queue = new RequestQueue(this.opts.maxQueue, this.opts.queueTimeoutMs);
+    const t = this.opts;
+    this.sweeper = new Sweeper(sweepInterval(t.headersTimeoutMs, t.requestTimeoutMs, t.keepAliveTimeoutMs, t.responseTimeoutMs, t.bodyIdleTimeoutMs, UPSTREAM_IDLE_MS));
+    this.registry = new InstanceRegistry({ connectTimeoutMs: t.connectTimeoutMs, connections: t.connectionsPerInstance, sweeper: this.sweeper }, t.ejectionMs, kick);
+    this.queue = new RequestQueue(t.maxQueue, t.queueTimeoutMs);
     this.listeners = new ListenerSet(this.opts, this.log, o.listenerDrainMs ?? 30_000, {
-      request: (req, res, key, proto) => this.onRequest(req, res, key, proto),
-      upgrade: (req, socket, head, key) => this.onUpgrade(req, socket, head, key),
+      sweeper: this.sweeper,
+      request: (conn, head, key) => this.onRequest(conn, head, key),
+      upgrade: (conn, head, socket, rest, key) => this.onUpgrade(conn, head, socket, rest, key),
     });
     this.prom = new PrometheusMetrics(() => this.current);
   }
@@ -163,41 +171,33 @@ class ProxyServer implements Proxy, ExchangeHost {
     if (Math.random() * 100 >= m.percent) return;
     const u = svc.mirrorRevision && pickUpstream(svc.mirrorRevision, null);
     if (!u) return;
-    u.pool.dispatch({ path: ex.req.url!, method: ex.req.method as Dispatcher.HttpMethod, headers: ex.head.headers, body: ex.body as Buffer | null, headersTimeout: this.opts.responseTimeoutMs }, DISCARD);
+    u.pool.dispatch({ head: ex.wire, body: ex.body, streaming: false, headRequest: ex.req.method === 'HEAD', headersTimeoutMs: this.opts.responseTimeoutMs, bodyTimeoutMs: this.opts.bodyIdleTimeoutMs }, DISCARD);
   }
 
 
   // ---- listeners ----
 
-  private onRequest(req: IncomingMessage, res: ServerResponse, key: string, proto: string): void {
-    if (req.url!.charCodeAt(0) !== 47 /* / */) return plainReply(res, 400, 'only origin-form request targets ("/path") are accepted');
+  private onRequest(conn: ClientConnection, req: RequestHead, key: string): void {
+    if (req.target.charCodeAt(0) !== 47 /* / */) return conn.respond(400, 'only origin-form request targets ("/path") are accepted');
     const table = this.current;
-    const head = readRequestHead(req, proto);
+    const fwd = forwardHead(req, conn.remoteAddress, conn.proto);
     const routes = table.listeners.get(key);
-    const svc = routes && matchRoute(routes, head.hostname, req.url!);
-    if (!svc) return plainReply(res, 404, `no service for host "${head.hostname}" and path "${req.url}"`);
-    new Exchange(this, req, res, svc, head).start();
+    const svc = routes && matchRoute(routes, fwd.hostname, req.target);
+    if (!svc) return conn.respond(404, `no service for host "${fwd.hostname}" and path "${req.target}"`);
+    new Exchange(this, conn, req, svc, fwd).start();
   }
 
-  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, key: string): void {
-    socket.on('error', () => socket.destroy());
-    if (String(req.headers.upgrade).toLowerCase() !== 'websocket') return rawReply(socket, 400, 'only WebSocket upgrades are supported');
-    const proto = (socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
-    const rh = readRequestHead(req, proto);
+  private onUpgrade(conn: ClientConnection, req: RequestHead, socket: Socket, rest: Buffer, key: string): void {
+    if (req.upgrade.toLowerCase() !== 'websocket') return rawReply(socket, 400, 'only WebSocket upgrades are supported');
+    const fwd = forwardHead(req, conn.remoteAddress, conn.proto);
     const routes = this.current.listeners.get(key);
-    const svc = routes && matchRoute(routes, rh.hostname, req.url!);
-    if (!svc) return rawReply(socket, 404, `no service for host "${rh.hostname}" and path "${req.url}"`);
-    const pinned = svc.rules.length > 0 ? ruleRevision(svc, req) : undefined;
-    const rev = pinned ?? weightedRevision(svc, req);
+    const svc = routes && matchRoute(routes, fwd.hostname, req.target);
+    if (!svc) return rawReply(socket, 404, `no service for host "${fwd.hostname}" and path "${req.target}"`);
+    const pinned = svc.rules.length > 0 ? ruleRevision(svc, req.headers) : undefined;
+    const rev = pinned ?? weightedRevision(svc, req.headers);
     let u = rev && pickUpstream(rev, null);
     if (!u && !pinned) u = fallbackUpstream(svc, rev, null)?.u;
     if (!u) return rawReply(socket, 503, `no ready instance for service "${svc.name}"`);
-    this.relay.handle(req, socket, head, u, rh.headers);
+    this.relay.handle(req, socket, rest, u, fwd.headers);
   }
-}
-
-function plainReply(res: ServerResponse, status: number, message: string): void {
-  const body = `${message}\n`;
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
 }

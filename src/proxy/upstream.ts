@@ -1,4 +1,5 @@
-import { Pool } from 'undici';
+import { UpstreamPool } from './http1/upstream-pool.ts';
+import type { Sweeper } from './http1/sweeper.ts';
 import type { DrainResult, UpstreamInstance } from './types.ts';
 import { TrafficWindow } from './traffic-window.ts';
 
@@ -7,22 +8,21 @@ export interface Cuttable {
   cut(): void;
 }
 
-/** Why an instance gets no traffic, if it gets none. */
-
 export interface UpstreamTuning {
   connectTimeoutMs: number;
   connections: number;
+  sweeper: Sweeper;
 }
 
 /**
- * One upstream instance as the proxy tracks it across table swaps: its undici
- * pool (kept-alive connections), in-flight work, readiness and ejection.
+ * One upstream instance as the proxy tracks it across table swaps: its pool
+ * of kept-alive connections, in-flight work, readiness and ejection.
  */
 export class Upstream {
   readonly id: string;
   readonly host: string;
   readonly port: number;
-  readonly pool: Pool;
+  readonly pool: UpstreamPool;
   readonly window = new TrafficWindow();
   /** Set from outside (runtime / controller). */
   ready = true;
@@ -39,12 +39,7 @@ export class Upstream {
     this.id = spec.id;
     this.host = spec.host;
     this.port = spec.port;
-    this.pool = new Pool(`http://${hostForUrl(spec.host)}:${spec.port}`, {
-      connections: tuning.connections,
-      connect: { timeout: tuning.connectTimeoutMs },
-      keepAliveTimeout: 4_000,
-      pipelining: 1,
-    });
+    this.pool = new UpstreamPool(spec.host, spec.port, tuning);
   }
 
   get available(): boolean {
@@ -106,7 +101,7 @@ export class Upstream {
   }
 
   async dispose(): Promise<void> {
-    await this.pool.close().catch(() => this.pool.destroy());
+    await this.pool.close();
   }
 }
 

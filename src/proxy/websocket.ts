@@ -2,6 +2,8 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { hostForUrl, type Cuttable, type Upstream } from './upstream.ts';
+import { headerValue } from './headers.ts';
+import type { RequestHead } from './http1/head-parser.ts';
 
 /** Close code sent to clients when their instance is drained: "service restart", reconnect. */
 export const WS_SERVICE_RESTART = 1012;
@@ -21,9 +23,10 @@ export class WebSocketRelay {
     handleProtocols: (_protocols, req) => (req as UpgradeReq)[kProtocol] ?? false,
   });
 
-  handle(req: IncomingMessage, socket: Duplex, head: Buffer, u: Upstream, headers: string[]): void {
-    const protocols = headerValue(req, 'sec-websocket-protocol');
-    const upstream = new WebSocket(`ws://${hostForUrl(u.host)}:${u.port}${req.url ?? '/'}`, protocols ? protocols.split(',').map((p) => p.trim()) : [], {
+  handle(head: RequestHead, socket: Duplex, rest: Buffer, u: Upstream, headers: string[]): void {
+    const req = asIncoming(head);
+    const protocols = headerValue(head.headers, 'sec-websocket-protocol');
+    const upstream = new WebSocket(`ws://${hostForUrl(u.host)}:${u.port}${head.target}`, protocols ? protocols.split(',').map((p) => p.trim()) : [], {
       headers: forwardable(headers),
       perMessageDeflate: false,
       handshakeTimeout: 10_000,
@@ -32,7 +35,7 @@ export class WebSocketRelay {
     upstream.once('open', () => {
       (req as UpgradeReq)[kProtocol] = upstream.protocol || undefined;
       if (socket.destroyed) return upstream.terminate();
-      this.server.handleUpgrade(req, socket, head, (client) => pair.join(client, upstream));
+      this.server.handleUpgrade(req, socket, rest, (client) => pair.join(client, upstream));
     });
     upstream.once('unexpected-response', (_r, res) => {
       rawReply(socket, res.statusCode ?? 502, `upstream refused the WebSocket upgrade (${res.statusCode})`);
@@ -97,9 +100,14 @@ function sendableCode(code: number): number {
   return code === 1005 || code === 1006 || code === 1015 || code < 1000 ? 1000 : code;
 }
 
-function headerValue(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v.join(',') : v;
+/** What ws's handleUpgrade reads of a request: method, target and lower-cased headers. */
+function asIncoming(head: RequestHead): UpgradeReq {
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < head.headers.length; i += 2) {
+    const n = head.headers[i]!.toLowerCase();
+    headers[n] = headers[n] === undefined ? head.headers[i + 1]! : `${headers[n]}, ${head.headers[i + 1]}`;
+  }
+  return { method: head.method, url: head.target, headers } as unknown as UpgradeReq;
 }
 
 /** The ws client sets its own handshake headers; everything else (Host, cookies, auth, X-Forwarded-*) goes along. */

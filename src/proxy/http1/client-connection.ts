@@ -1,0 +1,346 @@
+import type { Socket } from 'node:net';
+import { STATUS_CODES } from 'node:http';
+import { ChunkedScanner } from './chunked.ts';
+import { findHeadEnd, hasToken, HeadError, parseRequestHead, type RequestHead } from './head-parser.ts';
+import type { Sweepable, Sweeper } from './sweeper.ts';
+
+/** What the connection needs from the exchange that owns the current request. */
+export interface ClientExchange {
+  /** The client closed the connection before the response ended. */
+  clientGone(): void;
+  /** The client socket can take more response bytes after a false `write`. */
+  onWritable(): void;
+}
+
+/** Where a streamed request body goes; false from write pauses reading from the client. */
+export interface BodySink {
+  write(chunk: Buffer): boolean;
+  end(): void;
+}
+
+export interface ClientConnectionOwner {
+  readonly maxHeaderBytes: number;
+  readonly maxBodyBytes: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly sweeper: Sweeper;
+  /** A complete request head: the owner starts an exchange and calls `respond`/`end` on this connection. */
+  request(conn: ClientConnection, head: RequestHead): void;
+  /** An Upgrade request: the socket is handed over, with the bytes read past the head. */
+  upgrade(conn: ClientConnection, head: RequestHead, socket: Socket, rest: Buffer): void;
+  closed(conn: ClientConnection): void;
+}
+
+type State = 'idle' | 'head' | 'active' | 'upgraded' | 'closed';
+
+/** Bytes of pipelined requests held while one is in progress, before reading pauses. */
+const MAX_PIPELINED = 64 * 1024;
+const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
+
+/**
+ * One client connection speaking HTTP/1.1: reads request heads, hands each
+ * request to the proxy one at a time (pipelined ones wait in the buffer),
+ * carries the request body as raw bytes and writes the response as it comes.
+ * Timeouts are deadlines checked by the sweeper: slow heads get 408, slow
+ * bodies 408, idle keep-alive connections are closed.
+ */
+export class ClientConnection implements Sweepable {
+  state: State = 'idle';
+  exchange: ClientExchange | null = null;
+  /** The current request's body has been read to its end (or it has none). */
+  bodyDone = true;
+  /** Some of the body was handed on: the request can no longer be replayed elsewhere. */
+  bodyTouched = false;
+  headSent = false;
+  private buf: Buffer | null = null;
+  private since = performance.now();
+  private keepAlive = true;
+  private closeAfter = false;
+  private corked = false;
+  private minor = 1;
+  private bodyLeft = 0;
+  private scanner: ChunkedScanner | null = null;
+  private collect: ((body: Buffer) => void) | null = null;
+  private chunks: Buffer[] | null = null;
+  private sink: BodySink | null = null;
+  private readonly onDataFn = (chunk: Buffer): void => this.onData(chunk);
+  private readonly onDrainFn = (): void => this.exchange?.onWritable();
+  private readonly onCloseFn = (): void => this.onClose();
+
+  constructor(
+    readonly socket: Socket,
+    readonly proto: 'http' | 'https',
+    private readonly owner: ClientConnectionOwner,
+  ) {
+    socket.setNoDelay(true);
+    socket.on('data', this.onDataFn);
+    socket.on('drain', this.onDrainFn);
+    socket.on('close', this.onCloseFn);
+    socket.on('error', onSocketError);
+    owner.sweeper.add(this);
+  }
+
+  get remoteAddress(): string {
+    return this.socket.remoteAddress ?? '';
+  }
+
+  // ---- request body, for the exchange ----
+
+  /** Reads the whole body, then calls back with it (bodies small enough to keep for a retry). */
+  collectBody(cb: (body: Buffer) => void): void {
+    this.collect = cb;
+    this.chunks = [];
+    this.feedBuffered();
+    if (!this.bodyDone) this.socket.resume();
+  }
+
+  /** Forwards the body as it arrives, in its wire framing (chunked stays chunked). */
+  streamBody(sink: BodySink): void {
+    this.sink = sink;
+    this.feedBuffered();
+    if (!this.bodyDone) this.socket.resume();
+  }
+
+  /** The sink can take more after a false write. */
+  resumeBody(): void {
+    if (this.state === 'active' && !this.bodyDone) this.socket.resume();
+  }
+
+  // ---- response, for the exchange ----
+
+  /** The Connection header the response needs for this client, with its CRLF ('' for plain HTTP/1.1 keep-alive). */
+  connectionHeader(closeAfterResponse: boolean): string {
+    if (closeAfterResponse) this.closeAfter = true;
+    if (this.closeAfter || !this.keepAlive) return 'connection: close\r\n';
+    return this.minor === 0 ? 'connection: keep-alive\r\n' : '';
+  }
+
+  /** The client reads HTTP/1.0: no chunked framing. */
+  get http10(): boolean {
+    return this.minor === 0;
+  }
+
+  writeHead(head: string): void {
+    this.headSent = true;
+    if (!this.corked) {
+      this.socket.cork();
+      this.corked = true;
+    }
+    this.socket.write(head, 'latin1');
+  }
+
+  write(chunk: Buffer): boolean {
+    return this.socket.write(chunk);
+  }
+
+  /** Sends what was written in this turn in one go. */
+  flush(): void {
+    if (this.corked) {
+      this.corked = false;
+      this.socket.uncork();
+    }
+  }
+
+  /** The response is complete: the next pipelined request goes, or the connection closes. */
+  end(): void {
+    this.flush();
+    this.exchange = null;
+    if (this.state !== 'active') return;
+    if (this.closeAfter || !this.keepAlive || !this.bodyDone) {
+      this.close();
+      return;
+    }
+    this.state = 'idle';
+    this.since = performance.now();
+    this.headSent = false;
+    if (this.buf !== null) this.parse();
+    if (this.state === 'idle' && this.socket.isPaused()) this.socket.resume();
+  }
+
+  /** A short plain-text answer from the proxy itself, ending the exchange (the connection stays if it can). */
+  respond(status: number, message: string, extraHeaders = '', close = false): void {
+    if (this.headSent) return this.destroy();
+    const body = `${message}\n`;
+    this.writeHead(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extraHeaders}${this.connectionHeader(close)}\r\n${body}`);
+    this.end();
+  }
+
+  /** An answer when the head cannot be parsed or time ran out: the connection closes after it. */
+  fail(status: number, message: string): void {
+    if (this.state === 'closed' || this.state === 'upgraded') return;
+    if (this.headSent) {
+      this.flush();
+      return this.destroy();
+    }
+    const ex = this.exchange;
+    this.closeAfter = true;
+    this.state = 'active';
+    this.respond(status, message);
+    ex?.clientGone(); // an exchange mid-body (413, 408) ends here too: its upstream request is aborted
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  /** Listener shutdown: idle connections close now, busy ones after their response. */
+  shutdown(): void {
+    this.closeAfter = true;
+    if (this.state === 'idle') this.close();
+  }
+
+  sweep(now: number): void {
+    const o = this.owner;
+    if (this.state === 'idle') {
+      if (now - this.since > o.keepAliveTimeoutMs) this.close();
+    } else if (this.state === 'head') {
+      if (now - this.since > o.headersTimeoutMs) this.fail(408, `request head not received within ${o.headersTimeoutMs} ms`);
+    } else if (this.state === 'active' && !this.bodyDone && now - this.since > o.requestTimeoutMs) {
+      this.fail(408, `request body not received within ${o.requestTimeoutMs} ms`);
+    }
+  }
+
+  // ---- internals ----
+
+  private onData(chunk: Buffer): void {
+    if (this.state === 'active') {
+      if (!this.bodyDone && (this.collect !== null || this.sink !== null)) return this.feedBody(chunk);
+      this.buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
+      if (this.buf.length > MAX_PIPELINED) this.socket.pause();
+      return;
+    }
+    if (this.state !== 'idle' && this.state !== 'head') return;
+    if (this.state === 'idle') {
+      this.state = 'head';
+      this.since = performance.now();
+    }
+    this.buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
+    this.parse();
+  }
+
+  /** Reads the next request head from the buffer, if it is all there, and starts its exchange. */
+  private parse(): void {
+    const buf = this.buf!;
+    let head: RequestHead;
+    try {
+      const end = findHeadEnd(buf, 0, this.owner.maxHeaderBytes);
+      if (end < 0) {
+        if (this.state === 'idle') {
+          this.state = 'head';
+          this.since = performance.now();
+        }
+        return;
+      }
+      head = parseRequestHead(buf, end);
+    } catch (err) {
+      if (err instanceof HeadError) return this.fail(err.problem === 'too-large' ? 431 : 400, err.message);
+      throw err;
+    }
+    this.buf = head.headEnd < buf.length ? buf.subarray(head.headEnd) : null;
+    this.state = 'active';
+    this.since = performance.now();
+    this.minor = head.minor;
+    this.keepAlive = head.minor === 1 ? !hasToken(head.connection, 'close') : hasToken(head.connection, 'keep-alive');
+    this.bodyTouched = false;
+    this.collect = null;
+    this.sink = null;
+    this.scanner = head.chunked ? new ChunkedScanner() : null;
+    this.bodyLeft = head.chunked ? 0 : Math.max(0, head.contentLength);
+    this.bodyDone = !head.chunked && this.bodyLeft === 0;
+    if (head.upgrade !== '' && hasToken(head.connection, 'upgrade')) return this.handOver(head);
+    if (head.expectContinue && !this.bodyDone) this.socket.write(CONTINUE, 'latin1');
+    if (!this.bodyDone) this.socket.pause(); // until the exchange says where the body goes
+    this.owner.request(this, head);
+  }
+
+  private feedBuffered(): void {
+    const b = this.buf;
+    if (b === null || this.bodyDone) return this.bodyDone ? this.bodyEnded() : undefined;
+    this.buf = null;
+    this.feedBody(b);
+  }
+
+  /** Body bytes: up to the end of this request's body; anything after belongs to the next request. */
+  private feedBody(part: Buffer): void {
+    let piece = part;
+    let end = -1;
+    if (this.scanner !== null) {
+      try {
+        end = this.scanner.push(part);
+      } catch (err) {
+        if (err instanceof HeadError) return this.fail(400, err.message);
+        throw err;
+      }
+      if (this.scanner.dataBytes > this.owner.maxBodyBytes) return this.fail(413, `request body larger than ${this.owner.maxBodyBytes} bytes`);
+      if (end >= 0) piece = part.subarray(0, end);
+    } else {
+      if (part.length >= this.bodyLeft) {
+        end = this.bodyLeft;
+        piece = part.subarray(0, end);
+      }
+      this.bodyLeft -= piece.length;
+    }
+    if (end >= 0 && end < part.length) this.buf = this.buf === null ? part.subarray(end) : Buffer.concat([this.buf, part.subarray(end)]);
+    if (piece.length > 0) {
+      this.bodyTouched = true;
+      if (this.chunks !== null) this.chunks.push(piece);
+      else if (this.sink !== null && !this.sink.write(piece) && end < 0) this.socket.pause();
+    }
+    if (end >= 0) {
+      this.bodyDone = true;
+      this.bodyEnded();
+    }
+  }
+
+  private bodyEnded(): void {
+    if (this.chunks !== null) {
+      const chunks = this.chunks;
+      const cb = this.collect!;
+      this.chunks = null;
+      this.collect = null;
+      cb(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    } else if (this.sink !== null) {
+      const sink = this.sink;
+      this.sink = null;
+      sink.end();
+    }
+  }
+
+  private handOver(head: RequestHead): void {
+    const rest = this.buf ?? Buffer.alloc(0);
+    this.buf = null;
+    this.detach();
+    this.state = 'upgraded';
+    this.owner.upgrade(this, head, this.socket, rest);
+  }
+
+  private close(): void {
+    if (this.state === 'closed') return;
+    this.flush();
+    this.socket.end();
+    this.detach();
+  }
+
+  /** Stops reading this socket as HTTP: it is closing, or someone else owns it now. */
+  private detach(): void {
+    const wasOpen = this.state !== 'closed' && this.state !== 'upgraded';
+    this.state = 'closed';
+    this.socket.off('data', this.onDataFn);
+    this.socket.off('drain', this.onDrainFn);
+    this.owner.sweeper.delete(this);
+    if (wasOpen) this.owner.closed(this);
+  }
+
+  private onClose(): void {
+    this.socket.off('close', this.onCloseFn);
+    const ex = this.exchange;
+    this.exchange = null;
+    if (this.state !== 'upgraded') this.detach();
+    ex?.clientGone();
+  }
+}
+
+function onSocketError(this: Socket): void {
+  this.destroy();
+}
