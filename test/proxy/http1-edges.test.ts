@@ -1,0 +1,413 @@
+// HTTP/1.1 edge cases through the whole proxy (createProxy) at the byte level:
+// 100-continue, body limits and timeouts, HTTP/1.0 clients, smuggling,
+// informational and garbage upstream answers, upstream keep-alive reuse,
+// the revision header and shutdown of idle client connections.
+import { test, describe, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer as createNetServer, connect, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createProxy, type CreateProxyOptions, type Proxy } from '../../src/proxy/proxy.ts';
+
+/** Everything a test started, closed by `after` even when the test failed half-way. */
+const cleanups: Array<() => Promise<void> | void> = [];
+after(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+interface Setup {
+  proxy: Proxy;
+  port: number;
+  /** Upstream request paths, in order (node:http upstream only). */
+  seen: string[];
+  /** TCP connections the upstream accepted. */
+  upstreamConnections(): number;
+}
+
+type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
+type RawHandler = (socket: Socket, head: string) => void;
+
+/** A proxy with one service "web" in front of a node:http handler or a raw TCP upstream answering each head. */
+async function setup(upstream: { http: HttpHandler } | { raw: RawHandler }, opts: CreateProxyOptions = {}, svcExtra: Record<string, unknown> = {}): Promise<Setup> {
+  const seen: string[] = [];
+  let accepted = 0;
+  let server: Server | NetServer;
+  if ('http' in upstream) {
+    const s = createServer((req, res) => {
+      seen.push(req.url!);
+      upstream.http(req, res);
+    });
+    s.on('connection', () => accepted++);
+    server = s;
+    cleanups.push(() => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); }));
+  } else {
+    const sockets = new Set<Socket>();
+    const s = createNetServer((sock) => {
+      accepted++;
+      sockets.add(sock);
+      sock.on('close', () => sockets.delete(sock));
+      sock.on('error', () => sock.destroy());
+      let buf = '';
+      sock.on('data', (d: Buffer) => {
+        buf += d.toString('latin1');
+        for (let i = buf.indexOf('\r\n\r\n'); i >= 0; i = buf.indexOf('\r\n\r\n')) {
+          const head = buf.slice(0, i);
+          buf = buf.slice(i + 4);
+          upstream.raw(sock, head);
+        }
+      });
+    });
+    server = s;
+    cleanups.push(() => new Promise<void>((r) => { for (const x of sockets) x.destroy(); s.close(() => r()); }));
+  }
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const upPort = (server.address() as AddressInfo).port;
+  const proxy = createProxy(opts);
+  cleanups.push(() => proxy.close(1_000));
+  await proxy.apply({
+    listeners: [{ port: 0, host: '127.0.0.1', services: ['web'] }],
+    services: [{ name: 'web', revisions: [{ name: 'v1', weight: 10000, instances: [{ id: 'web-0', host: '127.0.0.1', port: upPort }] }], ...svcExtra }],
+  });
+  return { proxy, port: proxy.addresses()[0]!.port, seen, upstreamConnections: () => accepted };
+}
+
+describe('HTTP/1.1 edges through the proxy', () => {
+  test('Expect: 100-continue gets 100 Continue before the body is sent, then the final response; the body arrives intact', async () => {
+    const s = await setup({ http: echoBody });
+    const c = await RawClient.connect(s.port);
+    try {
+      const body = 'the-body-0123456789';
+      c.send(`POST /upload HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: ${body.length}\r\n\r\n`);
+      // Nothing of the body has been sent yet: the proxy has to answer 100 on its own.
+      const cont = await c.readHead();
+      assert.equal(cont.status, 100);
+      c.send(body);
+      const r = await c.read();
+      assert.equal(r.status, 200);
+      assert.equal(r.body.toString(), `${body.length}:${body}|expect=none`);
+      assert.deepEqual(s.seen, ['/upload']);
+    } finally { c.destroy(); }
+  });
+
+  test('a chunked request body larger than maxBodyBytes gets 413 and the connection closes; the next client is served', async () => {
+    const s = await setup({ http: echoBody }, { maxBodyBytes: 1024 });
+    const c = await RawClient.connect(s.port);
+    try {
+      const chunk = 'z'.repeat(500);
+      let wire = 'POST /big HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n';
+      for (let i = 0; i < 4; i++) wire += `${chunk.length.toString(16)}\r\n${chunk}\r\n`;
+      c.send(`${wire}0\r\n\r\n`);
+      const r = await c.read();
+      assert.equal(r.status, 413);
+      await c.waitClosed();
+    } finally { c.destroy(); }
+    const n = await RawClient.connect(s.port);
+    try {
+      n.send('GET /next HTTP/1.1\r\nHost: a\r\n\r\n');
+      const r = await n.read();
+      assert.deepEqual([r.status, r.body.toString()], [200, '0:|expect=none']);
+    } finally { n.destroy(); }
+  });
+
+  test('a 413 for an over-long streamed chunked body counts as 4xx, not as a proxy error', { todo: 'bug: see report (413/408 after streaming began is recorded as a 502 error)' }, async () => {
+    const s = await setup({ http: echoBody }, { maxBodyBytes: 1024 });
+    const c = await RawClient.connect(s.port);
+    try {
+      c.send('POST /big HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n');
+      // The body is streamed: wait until the request is upstream before the limit is crossed.
+      await waitFor(() => s.seen.length === 1, 'upstream to get the request');
+      c.send(`800\r\n${'z'.repeat(0x800)}\r\n0\r\n\r\n`);
+      assert.equal((await c.read()).status, 413);
+      await c.waitClosed();
+      const v1 = s.proxy.stats()[0]!.revisions.v1!;
+      assert.equal(v1.byClass['4xx'] ?? 0, 1, JSON.stringify(v1.byClass));
+      assert.equal((v1.byClass['5xx'] ?? 0) + (v1.byClass.error ?? 0), 0, JSON.stringify(v1.byClass));
+    } finally { c.destroy(); }
+  });
+
+  test('a slow request body (10 of 100 bytes) gets 408 and the connection closes', async () => {
+    const s = await setup({ http: echoBody }, { requestTimeoutMs: 300, headersTimeoutMs: 300 });
+    const c = await RawClient.connect(s.port);
+    try {
+      c.send('POST /slow HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n0123456789');
+      const r = await c.read();
+      assert.equal(r.status, 408);
+      assert.match(r.header('connection') ?? '', /close/i);
+      await c.waitClosed();
+      assert.deepEqual(s.seen, [], 'an incomplete body must not reach the upstream');
+    } finally { c.destroy(); }
+  });
+
+  test('an HTTP/1.0 client gets a chunked upstream response de-chunked, then the connection closes', async () => {
+    const s = await setup({
+      http: (req, res) => {
+        req.resume();
+        res.write('alpha-');
+        setImmediate(() => { res.write('beta-'); res.end(); });
+      },
+    });
+    const c = await RawClient.connect(s.port);
+    try {
+      c.send('GET /chunky HTTP/1.0\r\nHost: a\r\n\r\n');
+      const r = await c.read();
+      assert.equal(r.status, 200);
+      assert.equal(r.header('transfer-encoding'), undefined);
+      // close-delimited: the body is exactly the payload, no chunk-size lines or terminator
+      assert.equal(r.body.toString('latin1'), 'alpha-beta-');
+      assert.ok(c.closed);
+    } finally { c.destroy(); }
+  });
+
+  test('an HTTP/1.0 client with Connection: keep-alive gets connection: keep-alive and can send a second request', async () => {
+    const s = await setup({ http: (req, res) => { req.resume(); res.end(`got ${req.url}`); } });
+    const c = await RawClient.connect(s.port);
+    try {
+      for (const p of ['/first', '/second']) {
+        c.send(`GET ${p} HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\n`);
+        const r = await c.read();
+        assert.equal(r.status, 200);
+        assert.equal(r.header('connection')?.toLowerCase(), 'keep-alive');
+        assert.equal(r.body.toString(), `got ${p}`);
+        assert.equal(c.closed, false);
+      }
+      assert.deepEqual(s.seen, ['/first', '/second']);
+    } finally { c.destroy(); }
+  });
+
+  test('a request with both Content-Length and Transfer-Encoding (smuggling) gets 400 and never reaches the upstream', async () => {
+    const s = await setup({ http: (req, res) => { req.resume(); res.end('ok'); } });
+    const c = await RawClient.connect(s.port);
+    try {
+      c.send('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n');
+      const r = await c.read();
+      assert.equal(r.status, 400);
+      await c.waitClosed();
+    } finally { c.destroy(); }
+    // A request forwarded by mistake would have reached the upstream before this one.
+    const n = await RawClient.connect(s.port);
+    try {
+      n.send('GET /after HTTP/1.1\r\nHost: x\r\n\r\n');
+      assert.equal((await n.read()).status, 200);
+      assert.deepEqual(s.seen, ['/after']);
+    } finally { n.destroy(); }
+  });
+
+  test('a 103 Early Hints before the 200 is skipped: the client gets the 200 with its body and the connection stays usable', async () => {
+    const s = await setup({
+      raw: (sock, head) => {
+        const path = head.split(' ')[1]!;
+        sock.write('HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n');
+        const final = `HTTP/1.1 200 OK\r\nContent-Length: ${path.length}\r\n\r\n${path}`;
+        // once in a separate packet, once in the same one as the 103
+        if (path === '/later') setTimeout(() => sock.write(final), 20);
+        else sock.write(final);
+      },
+    });
+    const c = await RawClient.connect(s.port);
+    try {
+      for (const p of ['/later', '/same']) {
+        c.send(`GET ${p} HTTP/1.1\r\nHost: a\r\n\r\n`);
+        const r = await c.read();
+        assert.deepEqual([r.status, r.body.toString()], [200, p]);
+      }
+    } finally { c.destroy(); }
+  });
+
+  test('an upstream answering garbage gets the client a 502', async () => {
+    const s = await setup({ raw: (sock) => void sock.write('NOT HTTP\r\n\r\n') });
+    const c = await RawClient.connect(s.port);
+    try {
+      c.send('GET /g HTTP/1.1\r\nHost: a\r\n\r\n');
+      const r = await c.read();
+      assert.equal(r.status, 502);
+      // the client connection is still good for another request
+      c.send('GET /g2 HTTP/1.1\r\nHost: a\r\n\r\n');
+      assert.equal((await c.read()).status, 502);
+    } finally { c.destroy(); }
+  });
+
+  test('a response with both Transfer-Encoding and Content-Length reaches the client without the Content-Length', { todo: 'bug: see report (proxy forwards the upstream Content-Length next to transfer-encoding: chunked)' }, async () => {
+    const s = await setup({ raw: (sock) => void sock.write('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n') });
+    const c = await RawClient.connect(s.port);
+    try {
+      c.send('GET /both HTTP/1.1\r\nHost: a\r\n\r\n');
+      const r = await c.read();
+      assert.deepEqual([r.status, r.body.toString()], [200, 'hello']);
+      assert.equal(r.header('content-length'), undefined, `headers: ${JSON.stringify(r.headers)}`);
+    } finally { c.destroy(); }
+  });
+
+  test('upstream keep-alive: 20 sequential requests on one client connection use at most 2 upstream connections', async () => {
+    const s = await setup({ http: (req, res) => { req.resume(); res.end(req.url); } });
+    const c = await RawClient.connect(s.port);
+    try {
+      for (let i = 0; i < 20; i++) {
+        c.send(`GET /n${i} HTTP/1.1\r\nHost: a\r\n\r\n`);
+        const r = await c.read();
+        assert.deepEqual([r.status, r.body.toString()], [200, `/n${i}`]);
+      }
+      assert.equal(s.seen.length, 20);
+      assert.ok(s.upstreamConnections() >= 1 && s.upstreamConnections() <= 2, `upstream connections: ${s.upstreamConnections()}`);
+    } finally { c.destroy(); }
+  });
+
+  test('x-cutover-revision is added only when the service sets revisionHeader', async () => {
+    const handler: HttpHandler = (req, res) => { req.resume(); res.end('r'); };
+    for (const [extra, want] of [[{ revisionHeader: true }, 'v1'], [{}, undefined], [{ revisionHeader: false }, undefined]] as const) {
+      const s = await setup({ http: handler }, {}, extra);
+      const c = await RawClient.connect(s.port);
+      try {
+        c.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+        const r = await c.read();
+        assert.equal(r.status, 200);
+        assert.equal(r.header('x-cutover-revision'), want, JSON.stringify(extra));
+      } finally { c.destroy(); }
+    }
+  });
+
+  test('proxy.close() closes an idle keep-alive client connection', async () => {
+    const s = await setup({ http: (req, res) => { req.resume(); res.end('ok'); } });
+    const c = await RawClient.connect(s.port);
+    try {
+      c.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+      assert.equal((await c.read()).status, 200);
+      assert.equal(c.closed, false);
+      await s.proxy.close(5_000);
+      await c.waitClosed();
+      assert.equal(c.buffered(), 0, 'nothing is sent on an idle connection that closes');
+    } finally { c.destroy(); }
+  });
+});
+
+/** Echoes "<length>:<body>|expect=<Expect header as seen upstream>". */
+function echoBody(req: IncomingMessage, res: ServerResponse): void {
+  const parts: Buffer[] = [];
+  req.on('data', (d: Buffer) => parts.push(d));
+  req.on('end', () => {
+    const b = Buffer.concat(parts);
+    res.end(`${b.length}:${b.toString('latin1')}|expect=${req.headers.expect ?? 'none'}`);
+  });
+}
+
+async function waitFor(fn: () => boolean, label: string): Promise<void> {
+  const end = Date.now() + 10_000;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${label}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+interface RawResponse {
+  status: number;
+  headers: Array<[string, string]>;
+  body: Buffer;
+  header(name: string): string | undefined;
+}
+
+/** A client socket that writes exact bytes and reads exact responses (Content-Length, chunked or close-delimited). */
+class RawClient {
+  closed = false;
+  private buf = Buffer.alloc(0);
+  private wake: (() => void) | null = null;
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('data', (d: Buffer) => { this.buf = Buffer.concat([this.buf, d]); this.poke(); });
+    socket.on('close', () => { this.closed = true; this.poke(); });
+    socket.on('error', () => undefined); // writes after the proxy closed (EPIPE/ECONNRESET) are expected in some tests
+  }
+
+  static connect(port: number): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const s = connect(port, '127.0.0.1', () => resolve(new RawClient(s)));
+      s.once('error', reject);
+    });
+  }
+
+  send(data: string | Buffer): void { this.socket.write(data); }
+  destroy(): void { this.socket.destroy(); }
+  buffered(): number { return this.buf.length; }
+
+  async waitClosed(): Promise<void> {
+    while (!this.closed) await this.more();
+  }
+
+  /** Reads and consumes only a status line and headers. */
+  async readHead(): Promise<RawResponse> {
+    for (;;) {
+      const end = this.buf.indexOf('\r\n\r\n');
+      if (end >= 0) {
+        const r = parseHead(this.buf.subarray(0, end).toString('latin1'));
+        this.buf = this.buf.subarray(end + 4);
+        return r;
+      }
+      if (this.closed) throw new Error(`connection closed before a response head; got ${JSON.stringify(this.buf.toString('latin1'))}`);
+      await this.more();
+    }
+  }
+
+  /** Reads one whole final response. */
+  async read(): Promise<RawResponse> {
+    const r = await this.readHead();
+    if (r.status === 204 || r.status === 304) return r;
+    const te = r.header('transfer-encoding');
+    const cl = r.header('content-length');
+    for (;;) {
+      const taken = te ? dechunk(this.buf) : cl !== undefined ? (this.buf.length >= Number(cl) ? { body: this.buf.subarray(0, Number(cl)), used: Number(cl) } : null) : null;
+      if (taken) {
+        r.body = Buffer.from(taken.body);
+        this.buf = this.buf.subarray(taken.used);
+        return r;
+      }
+      if (this.closed) {
+        if (te || cl !== undefined) throw new Error(`connection closed mid-body after ${this.buf.length} bytes`);
+        r.body = this.buf;
+        this.buf = Buffer.alloc(0);
+        return r;
+      }
+      await this.more();
+    }
+  }
+
+  private poke(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  /** Waits for more bytes or the close, bounded so a broken proxy fails the test instead of hanging it. */
+  private more(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no bytes for 10 s; buffered: ${this.buf.toString('latin1', 0, 200)}`)), 10_000);
+      this.wake = () => { clearTimeout(t); resolve(); };
+    });
+  }
+}
+
+function parseHead(text: string): RawResponse {
+  const [line, ...rest] = text.split('\r\n');
+  const m = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(line!);
+  if (!m) throw new Error(`bad status line: ${JSON.stringify(line)}`);
+  const headers = rest.map((h): [string, string] => {
+    const i = h.indexOf(':');
+    return [h.slice(0, i).trim(), h.slice(i + 1).trim()];
+  });
+  return { status: Number(m[1]), headers, body: Buffer.alloc(0), header: (name) => headers.find(([k]) => k.toLowerCase() === name)?.[1] };
+}
+
+/** De-frames a complete chunked body (no trailers) from the start of buf, or null when more bytes are needed. */
+function dechunk(buf: Buffer): { body: Buffer; used: number } | null {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const eol = buf.indexOf('\r\n', at);
+    if (eol < 0) return null;
+    const size = parseInt(buf.toString('latin1', at, eol).split(';')[0]!, 16);
+    if (Number.isNaN(size)) throw new Error(`bad chunk size line at ${at}`);
+    if (size === 0) {
+      const end = buf.indexOf('\r\n\r\n', eol);
+      return end < 0 ? null : { body: Buffer.concat(parts), used: end + 4 };
+    }
+    if (buf.length < eol + 2 + size + 2) return null;
+    parts.push(buf.subarray(eol + 2, eol + 2 + size));
+    at = eol + 2 + size + 2;
+  }
+}
