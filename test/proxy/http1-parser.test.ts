@@ -139,6 +139,13 @@ describe('parseRequestHead: headers', () => {
     refuses(() => req(h('X-Bad: a\nContent-Length: 5\r\n')));
   });
 
+  test('a bare CR, bare LF or NBSP at either end of a header value is refused, not trimmed away', { todo: 'bug: values are trimmed with String.prototype.trim, which also strips CR, LF and 0xA0; "X: a\\n" followed by CRLF CRLF is accepted, though a parser that takes LF as a line end (RFC 9112 §2.2 MAY) ends that head 2 bytes earlier' }, () => {
+    refuses(() => req(h('X-Bad: a\r\r\n')));
+    refuses(() => req(h('X-Bad: \ra\r\n')));
+    refuses(() => req(h('X-Bad: a\n\r\n')));
+    refuses(() => req(h('Content-Length: 5\xa0\r\n')));
+  });
+
   test('Connection tokens are collected lower case over repeated headers', () => {
     const r = req(h('Connection: Keep-Alive, Upgrade\r\nUpgrade: websocket\r\nconnection: X-Custom\r\n'));
     assert.ok(hasToken(r.connection, 'keep-alive'));
