@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer as createNetServer, connect, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createProxy, type CreateProxyOptions, type Proxy } from '../../src/proxy/proxy.ts';
+import { waitFor } from '../helpers/upstream.ts';
 
 /** Everything a test started, closed by `after` even when the test failed half-way. */
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -14,14 +15,8 @@ after(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-interface Setup {
-  proxy: Proxy;
-  port: number;
-  /** Upstream request paths, in order (node:http upstream only). */
-  seen: string[];
-  /** TCP connections the upstream accepted. */
-  upstreamConnections(): number;
-}
+/** `seen`: upstream request paths in order (node:http upstream only); upstreamConnections: TCP connections it accepted. */
+interface Setup { proxy: Proxy; port: number; seen: string[]; upstreamConnections(): number }
 
 type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
 type RawHandler = (socket: Socket, head: string) => void;
@@ -32,10 +27,7 @@ async function setup(upstream: { http: HttpHandler } | { raw: RawHandler }, opts
   let accepted = 0;
   let server: Server | NetServer;
   if ('http' in upstream) {
-    const s = createServer((req, res) => {
-      seen.push(req.url!);
-      upstream.http(req, res);
-    });
+    const s = createServer((req, res) => { seen.push(req.url!); upstream.http(req, res); });
     s.on('connection', () => accepted++);
     server = s;
     cleanups.push(() => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); }));
@@ -299,14 +291,6 @@ function echoBody(req: IncomingMessage, res: ServerResponse): void {
   });
 }
 
-async function waitFor(fn: () => boolean, label: string): Promise<void> {
-  const end = Date.now() + 10_000;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${label}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 interface RawResponse {
   status: number;
   headers: Array<[string, string]>;
@@ -327,19 +311,13 @@ class RawClient {
   }
 
   static connect(port: number): Promise<RawClient> {
-    return new Promise((resolve, reject) => {
-      const s = connect(port, '127.0.0.1', () => resolve(new RawClient(s)));
-      s.once('error', reject);
-    });
+    return new Promise((resolve, reject) => { const s = connect(port, '127.0.0.1', () => resolve(new RawClient(s))).once('error', reject); });
   }
 
   send(data: string | Buffer): void { this.socket.write(data); }
   destroy(): void { this.socket.destroy(); }
   buffered(): number { return this.buf.length; }
-
-  async waitClosed(): Promise<void> {
-    while (!this.closed) await this.more();
-  }
+  async waitClosed(): Promise<void> { while (!this.closed) await this.more(); }
 
   /** Reads and consumes only a status line and headers. */
   async readHead(): Promise<RawResponse> {
@@ -363,26 +341,18 @@ class RawClient {
     const cl = r.header('content-length');
     for (;;) {
       const taken = te ? dechunk(this.buf) : cl !== undefined ? (this.buf.length >= Number(cl) ? { body: this.buf.subarray(0, Number(cl)), used: Number(cl) } : null) : null;
-      if (taken) {
-        r.body = Buffer.from(taken.body);
-        this.buf = this.buf.subarray(taken.used);
-        return r;
-      }
-      if (this.closed) {
-        if (te || cl !== undefined) throw new Error(`connection closed mid-body after ${this.buf.length} bytes`);
-        r.body = this.buf;
-        this.buf = Buffer.alloc(0);
+      const used = taken ? taken.used : this.buf.length;
+      if (taken || this.closed) {
+        if (!taken && (te || cl !== undefined)) throw new Error(`connection closed mid-body after ${this.buf.length} bytes`);
+        r.body = Buffer.from(taken ? taken.body : this.buf);
+        this.buf = this.buf.subarray(used);
         return r;
       }
       await this.more();
     }
   }
 
-  private poke(): void {
-    const w = this.wake;
-    this.wake = null;
-    w?.();
-  }
+  private poke(): void { const w = this.wake; this.wake = null; w?.(); }
 
   /** Waits for more bytes or the close, bounded so a broken proxy fails the test instead of hanging it. */
   private more(): Promise<void> {
