@@ -140,9 +140,12 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
   clientGone(): void {
     if (this.done) return;
     this.host.dequeue(this);
-    if (this.ctl) this.ctl.abort(new Error('client closed the connection'));
-    else this.upstream?.pool.cancel(this);
+    const ctl = this.ctl;
+    const u = this.upstream;
+    // Finished first, so the abort's error below is not counted (or answered) as an upstream failure.
     this.finish(this.responded ? statusClass(this.status) : statusClass(499));
+    if (ctl) ctl.abort(new Error('client closed the connection'));
+    else u?.pool.cancel(this);
   }
 
   onWritable(): void {
@@ -175,7 +178,7 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
     if (this.done) return;
     const conn = this.conn;
     if (framing === 'chunked' && conn.http10) this.dechunk = new ChunkedScanner((c) => conn.write(c));
-    let out = `HTTP/1.1 ${head.status} ${head.reason}\r\n${responseHeaderLines(head.headers, head.connection)}`;
+    let out = `HTTP/1.1 ${head.status} ${head.reason}\r\n${responseHeaderLines(head.headers, head.connection, head.chunked)}`;
     if (framing === 'chunked' && this.dechunk === null) out += 'transfer-encoding: chunked\r\n';
     if (this.svc.revisionHeader) out += `x-cutover-revision: ${this.rev!.name}\r\n`;
     out += `${conn.connectionHeader(framing === 'close' || this.dechunk !== null)}\r\n`;

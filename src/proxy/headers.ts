@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { requestId as newRequestId } from './request-id.ts';
 import type { RequestHead } from './http1/head-parser.ts';
 
 /** The request as it goes upstream: forwarded headers, and what routing needs from the head. */
@@ -39,7 +39,7 @@ export function forwardHead(req: RequestHead, remote: string, proto: string): Fo
     }
   }
   if (connection) dropConnectionListed(out, connection);
-  const requestId = rid || randomUUID();
+  const requestId = rid || newRequestId();
   out.push(
     'x-forwarded-for', xff ? `${xff}, ${remote}` : remote,
     'x-forwarded-proto', xfproto || proto,
@@ -56,14 +56,19 @@ export function upstreamHead(method: string, target: string, headers: string[], 
   return chunked ? `${s}transfer-encoding: chunked\r\n\r\n` : `${s}\r\n`;
 }
 
-/** Upstream response headers as the client gets them, one "name: value\r\n" per header, hop-by-hop removed. */
-export function responseHeaderLines(raw: string[], connection: string): string {
+/**
+ * Upstream response headers as the client gets them, one "name: value\r\n"
+ * per header, hop-by-hop removed; with chunked framing any Content-Length goes
+ * too (RFC 9112 §6.3: a proxy must not pass both on).
+ */
+export function responseHeaderLines(raw: string[], connection: string, chunked: boolean): string {
   let s = '';
   const listed = connection === '' ? null : connectionListed(connection);
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const kind = classify(name);
     if (kind !== PASS && kind !== CONTENT_LENGTH && kind !== HOST && kind < XFF) continue;
+    if (chunked && kind === CONTENT_LENGTH) continue;
     if (listed !== null && listed.has(name.toLowerCase())) continue;
     s += `${name}: ${raw[i + 1]}\r\n`;
   }

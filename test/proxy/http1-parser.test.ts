@@ -139,7 +139,7 @@ describe('parseRequestHead: headers', () => {
     refuses(() => req(h('X-Bad: a\nContent-Length: 5\r\n')));
   });
 
-  test('a bare CR, bare LF or NBSP at either end of a header value is refused, not trimmed away', { todo: 'bug: values are trimmed with String.prototype.trim, which also strips CR, LF and 0xA0; "X: a\\n" followed by CRLF CRLF is accepted, though a parser that takes LF as a line end (RFC 9112 §2.2 MAY) ends that head 2 bytes earlier' }, () => {
+  test('a bare CR, bare LF or NBSP at either end of a header value is refused, not trimmed away', () => {
     refuses(() => req(h('X-Bad: a\r\r\n')));
     refuses(() => req(h('X-Bad: \ra\r\n')));
     refuses(() => req(h('X-Bad: a\n\r\n')));

@@ -59,6 +59,8 @@ export class ClientConnection implements Sweepable {
   private closeAfter = false;
   private corked = false;
   private minor = 1;
+  /** The client waits for "100 Continue" before it sends the body: sent once the body is wanted. */
+  private expectContinue = false;
   private bodyLeft = 0;
   private scanner: ChunkedScanner | null = null;
   private collect: ((body: Buffer) => void) | null = null;
@@ -91,6 +93,7 @@ export class ClientConnection implements Sweepable {
   collectBody(cb: (body: Buffer) => void): void {
     this.collect = cb;
     this.chunks = [];
+    this.sendContinue();
     this.feedBuffered();
     if (!this.bodyDone) this.socket.resume();
   }
@@ -98,6 +101,7 @@ export class ClientConnection implements Sweepable {
   /** Forwards the body as it arrives, in its wire framing (chunked stays chunked). */
   streamBody(sink: BodySink): void {
     this.sink = sink;
+    this.sendContinue();
     this.feedBuffered();
     if (!this.bodyDone) this.socket.resume();
   }
@@ -221,7 +225,14 @@ export class ClientConnection implements Sweepable {
 
   /** Reads the next request head from the buffer, if it is all there, and starts its exchange. */
   private parse(): void {
-    const buf = this.buf!;
+    let buf = this.buf!;
+    // RFC 9112 §2.2: empty lines before a request line are ignored (some clients send CRLF after a body).
+    while (buf.length >= 2 && buf[0] === 13 && buf[1] === 10) buf = buf.subarray(2);
+    if (buf.length === 0) {
+      this.buf = null;
+      return;
+    }
+    this.buf = buf;
     let head: RequestHead;
     try {
       const end = findHeadEnd(buf, 0, this.owner.maxHeaderBytes);
@@ -249,9 +260,16 @@ export class ClientConnection implements Sweepable {
     this.bodyLeft = head.chunked ? 0 : Math.max(0, head.contentLength);
     this.bodyDone = !head.chunked && this.bodyLeft === 0;
     if (head.upgrade !== '' && hasToken(head.connection, 'upgrade')) return this.handOver(head);
-    if (head.expectContinue && !this.bodyDone) this.socket.write(CONTINUE, 'latin1');
+    this.expectContinue = head.expectContinue && !this.bodyDone;
     if (!this.bodyDone) this.socket.pause(); // until the exchange says where the body goes
     this.owner.request(this, head);
+  }
+
+  /** Only when the body will be read: a request refused on its head alone (413) must not invite the upload. */
+  private sendContinue(): void {
+    if (!this.expectContinue) return;
+    this.expectContinue = false;
+    this.socket.write(CONTINUE, 'latin1');
   }
 
   private feedBuffered(): void {

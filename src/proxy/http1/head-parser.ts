@@ -113,7 +113,7 @@ function readHeaders(lines: string[], head: RequestHead | ResponseHead): void {
     if (colon <= 0) throw new HeadError('bad-request', 'header line without a name');
     const name = line.slice(0, colon);
     if (!TOKEN.test(name)) throw new HeadError('bad-request', `invalid header name "${name.slice(0, 40)}"`);
-    const value = line.slice(colon + 1).trim();
+    const value = trimOws(line, colon + 1);
     if (value.includes('\r') || value.includes('\n')) throw new HeadError('bad-request', 'bare CR or LF in a header');
     out.push(name, value);
     switch (name.length) {
@@ -125,6 +125,15 @@ function readHeaders(lines: string[], head: RequestHead | ResponseHead): void {
       default: break;
     }
   }
+}
+
+/** Strips optional whitespace (SP and HTAB only: String#trim would also eat CR, LF and NBSP, hiding them). */
+function trimOws(line: string, from: number): string {
+  let a = from;
+  let b = line.length;
+  while (a < b && (line.charCodeAt(a) === 32 || line.charCodeAt(a) === 9)) a++;
+  while (b > a && (line.charCodeAt(b - 1) === 32 || line.charCodeAt(b - 1) === 9)) b--;
+  return line.slice(a, b);
 }
 
 function contentLength(head: HeadBase, value: string): void {
