@@ -184,3 +184,39 @@ describe('HTTP/1.1 path: review findings', () => {
     assert.match(head, /\r\nconnection: close/i, `the proxy closed the connection after a head without connection: close:\n${head}`);
   });
 });
+
+describe('HTTP/1.1 path: upstream pool review findings', () => {
+  test('active health checks still pass while every pooled connection carries a long response (SSE)', {
+    todo: 'bug: probeHttp() dispatches the health probe through the traffic pool (u.pool.dispatch), so when connectionsPerInstance connections are all busy with long responses the probe waits in UpstreamPool.waiting, times out and counts as a failure: a healthy, busy instance gets ejected by its own health check (src/proxy/health-check.ts: probeHttp; src/proxy/http1/upstream-pool.ts: dispatch). Probes need their own connection outside the cap.',
+  }, async () => {
+    const streams = new Set<ServerResponse>();
+    const upstream = createServer((req, res) => {
+      req.resume();
+      if (req.url === '/health') return void res.end('ok');
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: hello\n\n');
+      streams.add(res);
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => { for (const x of streams) x.destroy(); upstream.closeAllConnections(); upstream.close(() => r()); }));
+    const proxy = createProxy({ connectionsPerInstance: 2 });
+    cleanups.push(() => withTimeout(proxy.close(300), 3_000).then(() => undefined));
+    await proxy.apply({
+      listeners: [{ port: 0, host: '127.0.0.1', services: ['web'] }],
+      services: [{
+        name: 'web',
+        healthCheck: { path: '/health', intervalMs: 100, timeoutMs: 200, healthyThreshold: 1, unhealthyThreshold: 2 },
+        revisions: [{ name: 'v1', weight: 10000, instances: [{ id: 'web-0', host: '127.0.0.1', port: (upstream.address() as AddressInfo).port }] }],
+      }],
+    });
+    const healthy = (): boolean => proxy.stats()[0]!.revisions.v1!.instances['web-0']!.healthy;
+    const port = proxy.addresses()[0]!.port;
+    for (let i = 0; i < 2; i++) {
+      const c = await rawClient(port);
+      c.socket.write(`GET /events${i} HTTP/1.1\r\nHost: a\r\n\r\n`);
+    }
+    await waitFor(() => streams.size === 2, 'two open streams upstream', 5_000);
+    await waitFor(() => !healthy(), 'the instance to be ejected', 2_000).catch(() => undefined);
+    assert.ok(healthy(), 'a healthy instance whose connections are all busy was ejected by its own health check');
+  });
+});
