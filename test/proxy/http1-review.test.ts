@@ -232,7 +232,7 @@ describe('HTTP/1.1 path: upstream pool review findings', () => {
     child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
     cleanups.push(() => { child.kill('SIGCONT'); child.kill('SIGKILL'); });
     const portMatch = await waitFor(() => /PORT (\d+)/.exec(out), 'child upstream port', 10_000);
-    const upPort = Number(portMatch[1]);
+    const upPort = Number(portMatch![1]);
     child.kill('SIGSTOP');
     for (let i = 0; i < 4; i++) {
       const f = connect(upPort, '127.0.0.1');
