@@ -29,6 +29,7 @@ export interface ExchangeHost {
  */
 export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExchange {
   readonly started = performance.now();
+  inFlightIndex = -1;
   svc: CompiledService;
   /** A buffered request body (kept for retries and the mirror), or null. */
   body: Buffer | null = null;

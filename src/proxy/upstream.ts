@@ -1,12 +1,10 @@
 import { UpstreamPool } from './http1/upstream-pool.ts';
 import type { Sweeper } from './http1/sweeper.ts';
+import { InFlight } from './in-flight.ts';
 import type { DrainResult, UpstreamInstance } from './types.ts';
 import { TrafficWindow } from './traffic-window.ts';
 
-/** Something in flight on an upstream that a drain timeout can cut. */
-export interface Cuttable {
-  cut(): void;
-}
+export type { Cuttable } from './in-flight.ts';
 
 export interface UpstreamTuning {
   connectTimeoutMs: number;
@@ -32,7 +30,7 @@ export class Upstream {
   private readonly drainCancels = new Set<() => void>();
   inTable = true;
   consecutive5xx = 0;
-  readonly active = new Set<Cuttable>();
+  readonly active = new InFlight();
   private idleWaiters: Array<() => void> = [];
 
   constructor(spec: UpstreamInstance, tuning: UpstreamTuning) {
@@ -74,7 +72,7 @@ export class Upstream {
       };
       const cancel = () => finish({ drained: false, cut: 0 });
       const timer = setTimeout(() => {
-        const left = [...this.active];
+        const left = this.active.list();
         finish({ drained: false, cut: left.length }); // first: each cut frees a slot and would report "drained"
         for (const c of left) c.cut();
       }, timeoutMs);

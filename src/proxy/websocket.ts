@@ -57,6 +57,7 @@ export class WebSocketRelay {
 /** One relayed connection; counted on the instance so drain waits for it, and cut with 1012. */
 class RelayPair implements Cuttable {
   client: WebSocket | undefined;
+  inFlightIndex = -1;
   private upstream: WebSocket | undefined;
   private ended = false;
 
