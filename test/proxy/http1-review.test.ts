@@ -290,4 +290,25 @@ describe('HTTP/1.1 path: upstream pool review findings', () => {
     }
     assert.notEqual(result, 'timeout', 'proxy.close(300) did not resolve while a mirrored request was in flight');
   });
+
+  test('a request waiting for a pooled connection (all busy with a long response) gets an answer in bounded time', {
+    todo: 'bug: an exchange parked in UpstreamPool.waiting has no deadline: the upstream headers timeout starts only in UpstreamConnection.send() and the queue timeout covers only the "no ready instance" queue, so while connectionsPerInstance connections carry long responses (SSE, long polls) further requests to that instance hang until the client gives up (src/proxy/http1/upstream-pool.ts: dispatch/waiting; src/proxy/exchange.ts: dispatch).',
+  }, async () => {
+    const streams = new Set<ServerResponse>();
+    const s = await setup((req, res) => {
+      req.resume();
+      if (req.url !== '/events') return void res.end('ok');
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: hello\n\n');
+      streams.add(res);
+    }, { connectionsPerInstance: 1, responseTimeoutMs: 300, queueTimeoutMs: 300 });
+    cleanups.push(() => { for (const x of streams) x.destroy(); });
+    const sse = await rawClient(s.port);
+    sse.socket.write('GET /events HTTP/1.1\r\nHost: a\r\n\r\n');
+    await waitFor(() => streams.size === 1, 'the stream to be open upstream', 5_000);
+    const c = await rawClient(s.port);
+    c.socket.write('GET /quick HTTP/1.1\r\nHost: a\r\n\r\n');
+    await waitFor(() => /\r\n\r\n/.test(c.text()), 'an answer', 4_000).catch(() => undefined);
+    assert.match(c.text(), /^HTTP\/1\.1 (200|503|504) /, 'no answer while the only pooled connection stayed busy');
+  });
 });
