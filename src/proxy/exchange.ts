@@ -49,6 +49,8 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
   private ctl: RequestControl | null = null;
   /** Set when the client reads HTTP/1.0 and the instance answers chunked: the framing is removed on the way. */
   private dechunk: ChunkedScanner | null = null;
+  /** The client socket refused more while de-chunking (its buffer is full). */
+  private clientFull = false;
 
   constructor(
     private readonly host: ExchangeHost,
@@ -132,7 +134,7 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
     this.wasCut = true;
     if (this.ctl) this.ctl.abort(new Error('cut by drain timeout'));
     else {
-      this.upstream?.pool.cancel(this);
+      this.upstream?.pool.cancel(this); // waiting for a connection, or for one to connect: never sent
       this.reply(502, 'request cut: its instance was drained');
     }
   }
@@ -178,7 +180,11 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
   onHeaders(head: ResponseHead, framing: Framing): void {
     if (this.done) return;
     const conn = this.conn;
-    if (framing === 'chunked' && conn.http10) this.dechunk = new ChunkedScanner((c) => conn.write(c));
+    if (framing === 'chunked' && conn.http10) {
+      this.dechunk = new ChunkedScanner((c) => {
+        if (!conn.write(c)) this.clientFull = true;
+      });
+    }
     let out = `HTTP/1.1 ${head.status} ${head.reason}\r\n${responseHeaderLines(head.headers, head.connection, head.chunked)}`;
     if (framing === 'chunked' && this.dechunk === null) out += 'transfer-encoding: chunked\r\n';
     if (this.svc.revisionHeader) out += `x-cutover-revision: ${this.rev!.name}\r\n`;
@@ -192,8 +198,9 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
   onData(chunk: Buffer): boolean {
     if (this.done) return true;
     if (this.dechunk !== null) {
+      this.clientFull = false;
       this.dechunk.push(chunk);
-      return true;
+      return !this.clientFull;
     }
     return this.conn.write(chunk);
   }

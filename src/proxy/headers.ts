@@ -131,7 +131,8 @@ function connectionListed(connection: string): Set<string> {
   const listed = new Set<string>();
   for (const t of connection.split(',')) {
     const n = t.trim().toLowerCase();
-    if (n && n !== 'close' && n !== 'keep-alive') listed.add(n);
+    // Framing and routing headers stay whatever Connection says: dropping them would change where a message ends.
+    if (n && n !== 'close' && n !== 'keep-alive' && n !== 'content-length' && n !== 'host' && n !== 'transfer-encoding') listed.add(n);
   }
   return listed;
 }

@@ -92,7 +92,7 @@ export function scheduleTcpReadmit(u: Upstream, delayMs: number, onChange: Healt
   t.unref();
 }
 
-/** One GET over the instance's own pool (the connections traffic uses); any 2xx within the timeout passes. */
+/** One GET over the instance's own pool (an idle traffic connection, or a new one: never queued behind traffic); any 2xx within the timeout passes. */
 function probeHttp(u: Upstream, path: string, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     let ctl: RequestControl | null = null;
@@ -114,6 +114,6 @@ function probeHttp(u: Upstream, path: string, timeoutMs: number): Promise<boolea
       else if (u.pool.cancel(handler)) done(false);
     }, timeoutMs);
     const head = `GET ${path} HTTP/1.1\r\nhost: ${hostForUrl(u.host)}:${u.port}\r\nuser-agent: cutover-health-check\r\n\r\n`;
-    u.pool.dispatch({ head, body: null, streaming: false, headRequest: false, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs }, handler);
+    u.pool.dispatch({ head, body: null, streaming: false, headRequest: false, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs }, handler, true);
   });
 }

@@ -76,7 +76,8 @@ export class InstanceRegistry {
     const all = [...this.upstreams.values(), ...this.retiring.values()];
     this.upstreams.clear();
     this.retiring.clear();
-    await Promise.all(all.map((u) => u.dispose()));
+    // Clients are gone by now (listeners closed first): what is left is mirrors and probes, cut rather than awaited.
+    await Promise.all(all.map((u) => u.dispose(true)));
   }
 
   /** Out of the table: no new traffic at once; the pool closes after the last in-flight request. */

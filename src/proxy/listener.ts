@@ -33,6 +33,8 @@ export class Listener implements ClientConnectionOwner {
   readonly keepAliveTimeoutMs: number;
   readonly sweeper: Sweeper;
   private readonly connections = new Set<ClientConnection>();
+  /** Sockets handed over after an Upgrade (WebSockets): still this server's, so shutdown must end them too. */
+  private readonly upgraded = new Set<Socket>();
   private readonly tlsFiles: string[] = [];
   private onIdle: (() => void) | null = null;
 
@@ -50,11 +52,12 @@ export class Listener implements ClientConnectionOwner {
     this.keepAliveTimeoutMs = opts.keepAliveTimeoutMs;
     this.sweeper = handlers.sweeper;
     if (spec.tls) {
-      this.server = createTls({ ...readTls(spec.tls), handshakeTimeout: opts.headersTimeoutMs }, (s: TLSSocket) => this.accept(s, 'https'));
+      this.server = createTls({ ...readTls(spec.tls), handshakeTimeout: opts.headersTimeoutMs, allowHalfOpen: true }, (s: TLSSocket) => this.accept(s, 'https'));
       this.server.on('tlsClientError', (_err: Error, s: TLSSocket) => s.destroy());
       this.watchTls(spec.tls, opts.tlsWatchMs);
     } else {
-      this.server = createTcp((s) => this.accept(s, 'http'));
+      // Half-open: a client may send its request and FIN, and still wants the answer.
+      this.server = createTcp({ allowHalfOpen: true }, (s) => this.accept(s, 'http'));
     }
   }
 
@@ -65,6 +68,8 @@ export class Listener implements ClientConnectionOwner {
   }
 
   upgrade(conn: ClientConnection, head: RequestHead, socket: Socket, rest: Buffer): void {
+    this.upgraded.add(socket);
+    socket.once('close', () => this.upgraded.delete(socket));
     this.handlers.upgrade(conn, head, socket, rest, this.key);
   }
 
@@ -112,6 +117,7 @@ export class Listener implements ClientConnectionOwner {
       };
       const timer = setTimeout(() => {
         for (const c of [...this.connections]) c.destroy();
+        for (const s of [...this.upgraded]) s.destroy();
       }, timeoutMs);
       timer.unref();
       this.onIdle = done;

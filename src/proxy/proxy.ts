@@ -143,9 +143,10 @@ class ProxyServer implements Proxy, ExchangeHost {
   }
 
   async close(timeoutMs = 5_000): Promise<void> {
+    // WebSockets first: their sockets keep a listener open until they end, and clients should get 1012 at once.
+    this.relay.close();
     await this.listeners.closeAll(timeoutMs);
     this.queue.flush();
-    this.relay.close();
     await this.registry.close();
   }
 

@@ -98,7 +98,9 @@ export class Upstream {
     else this.idleWaiters.push(cb);
   }
 
-  async dispose(): Promise<void> {
+  /** Closes the pool: after in-flight responses (a retired instance), or at once (`force`, the proxy is closing). */
+  async dispose(force = false): Promise<void> {
+    if (force) return this.pool.destroy();
     await this.pool.close();
   }
 }

@@ -67,8 +67,8 @@ class RelayPair implements Cuttable {
     this.client = client;
     this.upstream = upstream;
     this.u.active.add(this);
-    client.on('message', (data: RawData, isBinary: boolean) => upstream.send(data, { binary: isBinary }));
-    upstream.on('message', (data: RawData, isBinary: boolean) => client.send(data, { binary: isBinary }));
+    client.on('message', relay(client, upstream));
+    upstream.on('message', relay(upstream, client));
     client.on('close', (code, reason) => this.end(upstream, code, reason));
     upstream.on('close', (code, reason) => this.end(client, code, reason));
     client.on('error', () => upstream.terminate());
@@ -94,6 +94,22 @@ class RelayPair implements Cuttable {
     this.u.active.delete(this);
     this.u.released();
   }
+}
+
+/** Bytes queued toward one side before the other side stops being read, and the level at which it reads again. */
+const HIGH_WATER = 1024 * 1024;
+const LOW_WATER = 256 * 1024;
+
+/** Forwards messages from one side to the other, pausing the sender while the receiver's queue is full. */
+function relay(from: WebSocket, to: WebSocket): (data: RawData, isBinary: boolean) => void {
+  const sent = (): void => {
+    if (from.isPaused && to.bufferedAmount < LOW_WATER) from.resume();
+  };
+  return (data, isBinary) => {
+    if (to.readyState !== WebSocket.OPEN) return;
+    to.send(data, { binary: isBinary }, sent);
+    if (to.bufferedAmount > HIGH_WATER) from.pause();
+  };
 }
 
 /** 1005/1006/1015 describe a close but may not be sent in a frame. */

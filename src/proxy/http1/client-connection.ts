@@ -69,6 +69,9 @@ export class ClientConnection implements Sweepable {
   private readonly onDataFn = (chunk: Buffer): void => this.onData(chunk);
   private readonly onDrainFn = (): void => this.exchange?.onWritable();
   private readonly onCloseFn = (): void => this.onClose();
+  private readonly onEndFn = (): void => this.onEnd();
+  private inParse = false;
+  private parseAgain = false;
 
   constructor(
     readonly socket: Socket,
@@ -79,6 +82,7 @@ export class ClientConnection implements Sweepable {
     socket.on('data', this.onDataFn);
     socket.on('drain', this.onDrainFn);
     socket.on('close', this.onCloseFn);
+    socket.on('end', this.onEndFn);
     socket.on('error', onSocketError);
     owner.sweeper.add(this);
   }
@@ -115,7 +119,8 @@ export class ClientConnection implements Sweepable {
 
   /** The Connection header the response needs for this client, with its CRLF ('' for plain HTTP/1.1 keep-alive). */
   connectionHeader(closeAfterResponse: boolean): string {
-    if (closeAfterResponse) this.closeAfter = true;
+    // A body not read to its end yet may never be: the connection may have to close, so the client is told now.
+    if (closeAfterResponse || !this.bodyDone) this.closeAfter = true;
     if (this.closeAfter || !this.keepAlive) return 'connection: close\r\n';
     return this.minor === 0 ? 'connection: keep-alive\r\n' : '';
   }
@@ -158,8 +163,8 @@ export class ClientConnection implements Sweepable {
     this.state = 'idle';
     this.since = performance.now();
     this.headSent = false;
-    if (this.buf !== null) this.parse();
-    if (this.state === 'idle' && this.socket.isPaused()) this.socket.resume();
+    this.parseNext();
+    if (this.socket.isPaused() && this.wantsInput()) this.socket.resume();
   }
 
   /** A short plain-text answer from the proxy itself, ending the exchange (the connection stays if it can). */
@@ -220,7 +225,42 @@ export class ClientConnection implements Sweepable {
       this.since = performance.now();
     }
     this.buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
-    this.parse();
+    this.parseNext();
+  }
+
+  /**
+   * Parses buffered requests without recursion: a response answered at once
+   * (404, 400) ends inside parse() and asks for the next one, and thousands of
+   * pipelined requests must not become thousands of stack frames.
+   */
+  private parseNext(): void {
+    if (this.inParse) {
+      this.parseAgain = true;
+      return;
+    }
+    this.inParse = true;
+    try {
+      do {
+        this.parseAgain = false;
+        if (this.buf !== null && (this.state === 'idle' || this.state === 'head')) this.parse();
+      } while (this.parseAgain);
+    } finally {
+      this.inParse = false;
+    }
+  }
+
+  /** Reading goes on between requests and while pipelined bytes stay under the limit; a body waits for its exchange. */
+  private wantsInput(): boolean {
+    if (this.state === 'idle' || this.state === 'head') return true;
+    return this.state === 'active' && this.bodyDone && (this.buf === null || this.buf.length <= MAX_PIPELINED);
+  }
+
+  /** The client will send nothing more (half-close): requests already read are still answered, then the connection closes. */
+  private onEnd(): void {
+    this.closeAfter = true;
+    if (this.state === 'idle' || (this.state === 'head' && this.buf === null)) this.close();
+    else if (this.state === 'head') this.fail(400, 'connection ended inside a request head');
+    else if (this.state === 'active' && !this.bodyDone) this.fail(400, 'connection ended inside a request body');
   }
 
   /** Reads the next request head from the buffer, if it is all there, and starts its exchange. */
@@ -336,7 +376,7 @@ export class ClientConnection implements Sweepable {
   private close(): void {
     if (this.state === 'closed') return;
     this.flush();
-    this.socket.end();
+    closeSoon(this.socket);
     this.detach();
   }
 
@@ -346,6 +386,7 @@ export class ClientConnection implements Sweepable {
     this.state = 'closed';
     this.socket.off('data', this.onDataFn);
     this.socket.off('drain', this.onDrainFn);
+    this.socket.off('end', this.onEndFn);
     this.owner.sweeper.delete(this);
     if (wasOpen) this.owner.closed(this);
   }
@@ -357,6 +398,13 @@ export class ClientConnection implements Sweepable {
     if (this.state !== 'upgraded') this.detach();
     ex?.clientGone();
   }
+}
+
+/** Ends our side and closes once the last bytes are handed to the kernel (the listener allows half-open sockets). */
+function closeSoon(socket: Socket): void {
+  socket.end();
+  if (socket.writableFinished) socket.destroy();
+  else socket.once('finish', () => socket.destroy());
 }
 
 function onSocketError(this: Socket): void {

@@ -107,6 +107,7 @@ function headLines(buf: Buffer, end: number): string[] {
 /** One pass over the header lines; framing headers are validated as they are met. */
 function readHeaders(lines: string[], head: RequestHead | ResponseHead): void {
   const out = head.headers;
+  let hosts = 0;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
     const colon = line.indexOf(':');
@@ -117,6 +118,10 @@ function readHeaders(lines: string[], head: RequestHead | ResponseHead): void {
     if (value.includes('\r') || value.includes('\n')) throw new HeadError('bad-request', 'bare CR or LF in a header');
     out.push(name, value);
     switch (name.length) {
+      case 4:
+        // RFC 9112 §3.2: a request with more than one Host is refused (two parties could route it differently).
+        if ('upgrade' in head && name.toLowerCase() === 'host' && ++hosts > 1) throw new HeadError('bad-request', 'more than one Host header');
+        break;
       case 6: if ('expectContinue' in head && name.toLowerCase() === 'expect') head.expectContinue = value.toLowerCase() === '100-continue'; break;
       case 7: if ('upgrade' in head && name.toLowerCase() === 'upgrade') head.upgrade = value; break;
       case 10: if (name.toLowerCase() === 'connection') head.connection = head.connection ? `${head.connection},${value.toLowerCase()}` : value.toLowerCase(); break;

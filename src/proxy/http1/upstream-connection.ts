@@ -96,6 +96,15 @@ export class UpstreamConnection implements RequestControl, Sweepable {
     this.send();
   }
 
+  /** A request handed over while connecting is taken back before anything was sent. */
+  cancelPending(handler: ResponseHandler): boolean {
+    if (this.state !== 'connecting' || this.handler !== handler) return false;
+    this.handler = null;
+    this.req = null;
+    this.destroy();
+    return true;
+  }
+
   // ---- RequestControl ----
 
   abort(err: Error): void {
