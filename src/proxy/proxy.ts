@@ -145,8 +145,9 @@ class ProxyServer implements Proxy, ExchangeHost {
   async close(timeoutMs = 5_000): Promise<void> {
     // WebSockets first: their sockets keep a listener open until they end, and clients should get 1012 at once.
     this.relay.close();
-    await this.listeners.closeAll(timeoutMs);
-    this.queue.flush();
+    const closing = this.listeners.closeAll(timeoutMs);
+    this.queue.flush(); // requests waiting for an instance get their 503 now, not a reset at the timeout
+    await closing;
     await this.registry.close();
   }
 

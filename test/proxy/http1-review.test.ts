@@ -70,9 +70,7 @@ const okHandler = (req: IncomingMessage, res: ServerResponse): void => {
 };
 
 describe('HTTP/1.1 path: review findings', () => {
-  test('a client that half-closes (FIN) right after its request still gets the response', {
-    todo: 'bug: the listener sockets are created with allowHalfOpen false (src/proxy/listener.ts: createTcp/createTls without allowHalfOpen: true), so the client FIN ends the writable side before the upstream answers; the response write fails with EPIPE and the exchange is counted as a client abort (499). node:http used allowHalfOpen: true.',
-  }, async () => {
+  test('a client that half-closes (FIN) right after its request still gets the response', async () => {
     const s = await setup(okHandler);
     const c = await rawClient(s.port);
     c.socket.end('GET /half HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
@@ -81,9 +79,7 @@ describe('HTTP/1.1 path: review findings', () => {
     await waitFor(() => inflight(s.proxy) === 0, 'in-flight back to 0', 5_000);
   });
 
-  test('more than 64 KB of pipelined requests are all answered when a head straddles the read that paused the socket', {
-    todo: 'bug: ClientConnection.end() resumes the paused socket only when parse() leaves the state "idle"; when the buffered bytes end in a partial head, parse() sets state "head" and the socket (paused by the MAX_PIPELINED guard in onData) is never resumed, so the connection stalls until the 408 headers timeout (src/proxy/http1/client-connection.ts: end/parse).',
-  }, async () => {
+  test('more than 64 KB of pipelined requests are all answered when a head straddles the read that paused the socket', async () => {
     let first = true;
     const s = await setup((req, res) => {
       req.resume();
@@ -103,9 +99,7 @@ describe('HTTP/1.1 path: review findings', () => {
     assert.equal(count(c.text(), 'HTTP/1.1 200 '), n, `got ${count(c.text(), 'HTTP/1.1 ')} responses, statuses ${[...new Set(c.text().match(/HTTP\/1\.1 \d+/g))]}`);
   });
 
-  test('proxy.close() with an open WebSocket resolves and the client gets 1012', {
-    todo: 'bug: an upgraded socket is detached from the ClientConnection set but still counted by the net.Server, so Listener.close() waits for server.close() forever (its timeout only destroys ClientConnections), and ProxyServer.close() closes the WebSocket relay (1012) only after listeners.closeAll() resolves: shutdown hangs while any WebSocket is open (src/proxy/listener.ts: close; src/proxy/proxy.ts: close).',
-  }, async () => {
+  test('proxy.close() with an open WebSocket resolves and the client gets 1012', async () => {
     const upstream = createServer();
     const wss = new WebSocketServer({ server: upstream });
     wss.on('connection', (ws) => ws.on('message', (m) => ws.send(m)));
@@ -130,9 +124,7 @@ describe('HTTP/1.1 path: review findings', () => {
     assert.equal(await withTimeout(closeCode, 2_000), 1012);
   });
 
-  test('a WebSocket client sending faster than its upstream reads is held back, not buffered in the proxy', {
-    todo: 'bug: RelayPair.join() forwards each message with upstream.send()/client.send() and never looks at bufferedAmount or pauses the other side, so a fast sender and a slow receiver make the proxy buffer without bound (src/proxy/websocket.ts: RelayPair.join). Pause the reading side (ws.pause()) while the other socket\'s bufferedAmount is high, resume on drain.',
-  }, async () => {
+  test('a WebSocket client sending faster than its upstream reads is held back, not buffered in the proxy', async () => {
     const upstream = createServer();
     const wss = new WebSocketServer({ server: upstream, maxPayload: 8 * 1024 * 1024 });
     wss.on('connection', (ws) => ws.pause()); // an instance that reads nothing
@@ -154,9 +146,7 @@ describe('HTTP/1.1 path: review findings', () => {
     assert.ok(ws.bufferedAmount > 0, 'the proxy read 64 MB from the client while the upstream read nothing: it buffered them');
   });
 
-  test('an HTTP/1.0 client that does not read makes the proxy stop reading a chunked upstream response (backpressure)', {
-    todo: 'bug: when the response is de-chunked for an HTTP/1.0 client, Exchange.onData feeds the ChunkedScanner whose callback ignores conn.write()\'s result and returns true, so the upstream socket is never paused and the whole response is buffered in proxy memory (src/proxy/exchange.ts: onHeaders/onData, dechunk path).',
-  }, async () => {
+  test('an HTTP/1.0 client that does not read makes the proxy stop reading a chunked upstream response (backpressure)', async () => {
     const total = 64 * 1024 * 1024;
     let written = 0;
     let finished = false;
@@ -182,9 +172,7 @@ describe('HTTP/1.1 path: review findings', () => {
     assert.ok(!finished && written < total, `the upstream wrote all ${written} bytes to a client that read none: the proxy buffered them`);
   });
 
-  test('a request with two Host headers gets 400 (RFC 9112 §3.2) instead of being routed on one Host and forwarded with both', {
-    todo: 'bug: nothing rejects a repeated Host field: forwardHead() routes on the last Host value while both lines go upstream, where node:http (and most servers) use the first, so routing and the application can disagree on the host (src/proxy/headers.ts: forwardHead; src/proxy/http1/head-parser.ts: readHeaders).',
-  }, async () => {
+  test('a request with two Host headers gets 400 (RFC 9112 §3.2) instead of being routed on one Host and forwarded with both', async () => {
     const hosts: Array<string | undefined> = [];
     const s = await setup((req, res) => { hosts.push(req.headers.host); okHandler(req, res); });
     const c = await rawClient(s.port);
@@ -193,9 +181,7 @@ describe('HTTP/1.1 path: review findings', () => {
     assert.match(c.text(), /^HTTP\/1\.1 400 /, `got ${c.text().split('\r\n')[0]}; upstream saw host ${JSON.stringify(hosts)}`);
   });
 
-  test('Connection: content-length cannot strip the framing header from the upstream request (request smuggling)', {
-    todo: 'bug: forwardHead() drops every header named in the client\'s Connection header (dropConnectionListed), including Content-Length, yet the proxy still frames the request by that length and sends the body: the upstream sees a bodyless request followed by the body parsed as a second request that bypasses routing (and its response poisons the kept-alive connection). Framing headers (content-length, transfer-encoding) and host must never be dropped as connection-listed (src/proxy/headers.ts: forwardHead/dropConnectionListed; same in responseHeaderLines for responses).',
-  }, async () => {
+  test('Connection: content-length cannot strip the framing header from the upstream request (request smuggling)', async () => {
     const seen: string[] = [];
     const s = await setup((req, res) => { seen.push(`${req.method} ${req.url}`); okHandler(req, res); });
     const c = await rawClient(s.port);
@@ -206,9 +192,7 @@ describe('HTTP/1.1 path: review findings', () => {
     assert.deepEqual(seen, ['POST /a'], 'the body was parsed upstream as a request of its own');
   });
 
-  test('a response the proxy follows by closing the connection (unread request body) says connection: close', {
-    todo: 'bug: when an answer ends before the request body was read (an early upstream 401/413 on an upload, or a proxy 404), ClientConnection.end() closes because !bodyDone, but the head was written by connectionHeader() without "connection: close", so a keep-alive client sees a reusable response and its next request hits a closed socket (src/proxy/http1/client-connection.ts: connectionHeader/end; src/proxy/exchange.ts: onHeaders).',
-  }, async () => {
+  test('a response the proxy follows by closing the connection (unread request body) says connection: close', async () => {
     const s = await setup((req, res) => {
       // Answers at once, without reading the upload (like an auth failure).
       res.writeHead(401, { 'content-length': '6' });
@@ -224,9 +208,7 @@ describe('HTTP/1.1 path: review findings', () => {
 });
 
 describe('HTTP/1.1 path: upstream pool review findings', () => {
-  test('active health checks still pass while every pooled connection carries a long response (SSE)', {
-    todo: 'bug: probeHttp() dispatches the health probe through the traffic pool (u.pool.dispatch), so when connectionsPerInstance connections are all busy with long responses the probe waits in UpstreamPool.waiting, times out and counts as a failure: a healthy, busy instance gets ejected by its own health check (src/proxy/health-check.ts: probeHttp; src/proxy/http1/upstream-pool.ts: dispatch). Probes need their own connection outside the cap.',
-  }, async () => {
+  test('active health checks still pass while every pooled connection carries a long response (SSE)', async () => {
     const streams = new Set<ServerResponse>();
     const upstream = createServer((req, res) => {
       req.resume();
@@ -258,9 +240,7 @@ describe('HTTP/1.1 path: upstream pool review findings', () => {
     assert.ok(healthy(), 'a healthy instance whose connections are all busy was ejected by its own health check');
   });
 
-  test('a request cut by a drain while its upstream connection is still connecting is never sent to the instance', {
-    todo: 'bug: Exchange.cut() with no RequestControl yet only tries pool.cancel(), which finds nothing when the request is already attached to a connecting UpstreamConnection; the client gets 502 "request cut", but once the connect completes UpstreamConnection.send() writes the request anyway (onConnect aborts only after the head and body went out), so the drained instance still executes it (src/proxy/exchange.ts: cut; src/proxy/http1/upstream-connection.ts: onConnected/send). Same for clientGone() while connecting.',
-  }, async () => {
+  test('a request cut by a drain while its upstream connection is still connecting is never sent to the instance', async () => {
     // An instance whose accept queue is full (stopped process, backlog 1): the proxy's connect stays in SYN_SENT.
     const child = spawn(process.execPath, ['-e', `
       const s = require('node:http').createServer((q, r) => { console.log('REQ ' + q.method + ' ' + q.url); q.resume(); q.on('end', () => r.end('ok')); });
@@ -295,9 +275,7 @@ describe('HTTP/1.1 path: upstream pool review findings', () => {
     assert.equal(inflight(proxy), 0);
   });
 
-  test('proxy.close() resolves while a mirrored request still waits on a slow shadow instance', {
-    todo: 'bug: mirrored requests (DISCARD handler) belong to no client, so closing the listeners does not abort them, and ProxyServer.close() then awaits InstanceRegistry.close() -> UpstreamPool.close(), which waits for every busy connection with no deadline: close(timeoutMs) hangs until the shadow answers or responseTimeoutMs (60 s) passes (src/proxy/http1/upstream-pool.ts: close; src/proxy/proxy.ts: close/mirror).',
-  }, async () => {
+  test('proxy.close() resolves while a mirrored request still waits on a slow shadow instance', async () => {
     const live = await setup(okHandler);
     const held = new Set<ServerResponse>();
     const shadow = createServer((req, res) => { req.resume(); held.add(res); }); // never answers
@@ -328,9 +306,7 @@ describe('HTTP/1.1 path: upstream pool review findings', () => {
     assert.notEqual(result, 'timeout', 'proxy.close(300) did not resolve while a mirrored request was in flight');
   });
 
-  test('a request waiting for a pooled connection (all busy with a long response) gets an answer in bounded time', {
-    todo: 'bug: an exchange parked in UpstreamPool.waiting has no deadline: the upstream headers timeout starts only in UpstreamConnection.send() and the queue timeout covers only the "no ready instance" queue, so while connectionsPerInstance connections carry long responses (SSE, long polls) further requests to that instance hang until the client gives up (src/proxy/http1/upstream-pool.ts: dispatch/waiting; src/proxy/exchange.ts: dispatch).',
-  }, async () => {
+  test('a request waiting for a pooled connection (all busy with a long response) gets an answer in bounded time', async () => {
     const streams = new Set<ServerResponse>();
     const s = await setup((req, res) => {
       req.resume();

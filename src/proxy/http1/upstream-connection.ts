@@ -218,7 +218,10 @@ export class UpstreamConnection implements RequestControl, Sweepable {
       const framing = this.framing(head);
       this.deadline = performance.now() + this.req!.bodyTimeoutMs;
       h.onHeaders(head, framing);
-      if (framing === 'none') this.complete(h);
+      if (framing === 'none') {
+        if (start + end < buf.length) this.keepAlive = false; // bytes after a bodiless answer: framing is off, do not reuse
+        this.complete(h);
+      }
       return start + end;
     }
   }
