@@ -68,7 +68,7 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
     const { contentLength, chunked } = this.req;
     const o = this.host.opts;
     if (contentLength > o.maxBodyBytes) return this.reply(413, `request body larger than ${o.maxBodyBytes} bytes`);
-    this.wire = upstreamHead(this.req.method, this.req.target, this.fwd.headers, chunked);
+    this.wire = upstreamHead(this.req.method, this.req.target, this.fwd.headers, this.req.transferEncoding);
     if (!chunked && contentLength <= 0) {
       this.retryable = true;
       return this.route();
@@ -186,7 +186,7 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
       });
     }
     let out = `HTTP/1.1 ${head.status} ${head.reason}\r\n${responseHeaderLines(head.headers, head.connection, head.chunked)}`;
-    if (framing === 'chunked' && this.dechunk === null) out += 'transfer-encoding: chunked\r\n';
+    if (framing === 'chunked' && this.dechunk === null) out += `transfer-encoding: ${head.transferEncoding}\r\n`;
     if (this.svc.revisionHeader) out += `x-cutover-revision: ${this.rev!.name}\r\n`;
     out += `${conn.connectionHeader(framing === 'close' || this.dechunk !== null)}\r\n`;
     this.responded = true;

@@ -49,11 +49,11 @@ export function forwardHead(req: RequestHead, remote: string, proto: string): Fo
   return { headers: out, hostname: stripPort(host), requestId };
 }
 
-/** The upstream request head on the wire: request line, forwarded headers, framing, blank line. */
-export function upstreamHead(method: string, target: string, headers: string[], chunked: boolean): string {
+/** The upstream request head on the wire: request line, forwarded headers, framing (the client's Transfer-Encoding, if any), blank line. */
+export function upstreamHead(method: string, target: string, headers: string[], transferEncoding: string): string {
   let s = `${method} ${target} HTTP/1.1\r\n`;
   for (let i = 0; i < headers.length; i += 2) s += `${headers[i]}: ${headers[i + 1]}\r\n`;
-  return chunked ? `${s}transfer-encoding: chunked\r\n\r\n` : `${s}\r\n`;
+  return transferEncoding ? `${s}transfer-encoding: ${transferEncoding}\r\n\r\n` : `${s}\r\n`;
 }
 
 /**

@@ -25,6 +25,8 @@ interface HeadBase {
   contentLength: number;
   /** Transfer-Encoding ends in chunked. */
   chunked: boolean;
+  /** The Transfer-Encoding value as sent ('' when absent): other codings before chunked are passed on with it. */
+  transferEncoding: string;
   /** The Connection header's tokens, lower case, comma-joined ('' when absent). */
   connection: string;
   /** Byte offset just after the blank line that ends the head. */
@@ -76,7 +78,7 @@ export function parseRequestHead(buf: Buffer, end: number): RequestHead {
   if (m === null) throw new HeadError('bad-request', 'malformed request line');
   const head: RequestHead = {
     method: m[1]!, target: m[2]!, minor: m[3] === '1' ? 1 : 0,
-    headers: [], contentLength: -1, chunked: false, connection: '', headEnd: end, expectContinue: false, upgrade: '',
+    headers: [], contentLength: -1, chunked: false, transferEncoding: '', connection: '', headEnd: end, expectContinue: false, upgrade: '',
   };
   readHeaders(lines, head);
   if (head.chunked && head.contentLength >= 0) throw new HeadError('bad-request', 'both Content-Length and Transfer-Encoding');
@@ -90,7 +92,7 @@ export function parseResponseHead(buf: Buffer, end: number): ResponseHead {
   if (m === null) throw new HeadError('bad-request', 'malformed status line');
   const head: ResponseHead = {
     status: Number(m[2]), reason: m[3] ?? '', minor: m[1] === '1' ? 1 : 0,
-    headers: [], contentLength: -1, chunked: false, connection: '', headEnd: end,
+    headers: [], contentLength: -1, chunked: false, transferEncoding: '', connection: '', headEnd: end,
   };
   readHeaders(lines, head);
   // RFC 9112 §6.3: Transfer-Encoding wins over Content-Length in a response.
@@ -154,6 +156,7 @@ function transferEncoding(head: HeadBase, value: string): void {
   // Only chunked framing is understood; anything else would leave the message end unknown.
   if (last !== 'chunked' || head.chunked) throw new HeadError('bad-request', `unsupported Transfer-Encoding "${value.slice(0, 40)}"`);
   head.chunked = true;
+  head.transferEncoding = value;
 }
 
 /** True when the Connection tokens include `token`. */
