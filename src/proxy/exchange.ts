@@ -209,6 +209,10 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
     this.conn.flush();
   }
 
+  retainsData(): boolean {
+    return this.conn.socket.writableLength > 0;
+  }
+
   onComplete(): void {
     this.ctl = null;
     if (this.done) return;

@@ -38,6 +38,8 @@ export interface ResponseHandler {
   onComplete(): void;
   /** Writing the streamed body may go on after a false writeBody. */
   onBodyDrain?(): void;
+  /** Chunks passed to onData may still be referenced (written on, but not yet handed to the kernel). */
+  retainsData?(): boolean;
   onError(err: UpstreamError): void;
 }
 
@@ -52,6 +54,8 @@ export interface ConnectionOwner {
 }
 
 const MAX_RESPONSE_HEAD = 64 * 1024;
+/** Bytes read from an instance at once, into a buffer reused from read to read. */
+const READ_BUFFER = 64 * 1024;
 /** Idle upstream connections close before a typical server's 5 s keep-alive timeout would close them under us. */
 export const UPSTREAM_IDLE_MS = 4_000;
 
@@ -75,13 +79,21 @@ export class UpstreamConnection implements RequestControl, Sweepable {
   private keepAlive = true;
   private deadline = 0;
   private idleSince = 0;
+  /**
+   * Reads land in this buffer (net's `onread`: no Buffer and no stream event
+   * per read). Body bytes are written on from it; when a write keeps them
+   * (the client is slow), the next read gets a fresh buffer instead.
+   */
+  private readBuf = Buffer.allocUnsafe(READ_BUFFER);
 
   constructor(host: string, port: number, private readonly owner: ConnectionOwner) {
-    const s = connect({ host, port, timeout: owner.connectTimeoutMs, noDelay: true });
+    const s = connect({
+      host, port, timeout: owner.connectTimeoutMs, noDelay: true,
+      onread: { buffer: () => this.readBuf, callback: (n: number, buf: Uint8Array) => this.onRead(n, buf as Buffer) },
+    });
     this.socket = s;
     s.once('connect', () => this.onConnected());
     s.once('timeout', () => { if (this.state === 'connecting') this.fail(new UpstreamError('UPSTREAM_CONNECT_TIMEOUT', `connect timed out after ${owner.connectTimeoutMs} ms`)); });
-    s.on('data', (chunk: Buffer) => this.onData(chunk));
     s.on('drain', () => this.handler?.onBodyDrain?.());
     s.once('end', () => this.onEnd());
     s.on('error', (err: NodeJS.ErrnoException) => this.fail(new UpstreamError(err.code ?? 'ECONNRESET', err.message)));
@@ -176,6 +188,13 @@ export class UpstreamConnection implements RequestControl, Sweepable {
     this.handler!.onConnect(this);
   }
 
+  private onRead(n: number, buf: Buffer): boolean {
+    const h = this.handler;
+    this.onData(buf.subarray(0, n));
+    if (h !== null && h.retainsData?.() === true) this.readBuf = Buffer.allocUnsafe(READ_BUFFER);
+    return true;
+  }
+
   private onData(chunk: Buffer): void {
     const h = this.handler;
     if (h === null || this.state !== 'busy') {
@@ -205,7 +224,7 @@ export class UpstreamConnection implements RequestControl, Sweepable {
       const rest = start === 0 ? buf : buf.subarray(start);
       const end = findHeadEnd(rest, 0, MAX_RESPONSE_HEAD);
       if (end < 0) {
-        this.buf = rest;
+        this.buf = Buffer.from(rest); // a copy: `rest` may be a view of the reused read buffer
         return -1;
       }
       const head = parseResponseHead(rest, end);
