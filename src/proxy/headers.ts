@@ -63,7 +63,8 @@ export function upstreamHead(method: string, target: string, headers: string[], 
  */
 export function responseHeaderLines(raw: string[], connection: string, chunked: boolean): string {
   let s = '';
-  const listed = connection === '' ? null : connectionListed(connection);
+  // Most upstreams say just "keep-alive" (or "close"): nothing is listed, no Set per response.
+  const listed = connection === '' || connection === 'keep-alive' || connection === 'close' ? null : connectionListed(connection);
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const kind = classify(name);
