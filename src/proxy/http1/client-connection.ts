@@ -1,8 +1,10 @@
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
-import { ChunkedScanner } from './chunked.ts';
 import { findHeadEnd, hasToken, HeadError, parseRequestHead, type RequestHead } from './head-parser.ts';
+import { RequestBody, type BodySink } from './request-body.ts';
 import type { Sweepable, Sweeper } from './sweeper.ts';
+
+export type { BodySink };
 
 /** What the connection needs from the exchange that owns the current request. */
 export interface ClientExchange {
@@ -10,12 +12,6 @@ export interface ClientExchange {
   clientGone(): void;
   /** The client socket can take more response bytes after a false `write`. */
   onWritable(): void;
-}
-
-/** Where a streamed request body goes; false from write pauses reading from the client. */
-export interface BodySink {
-  write(chunk: Buffer): boolean;
-  end(): void;
 }
 
 export interface ClientConnectionOwner {
@@ -48,11 +44,9 @@ const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 export class ClientConnection implements Sweepable {
   state: State = 'idle';
   exchange: ClientExchange | null = null;
-  /** The current request's body has been read to its end (or it has none). */
-  bodyDone = true;
-  /** Some of the body was handed on: the request can no longer be replayed elsewhere. */
-  bodyTouched = false;
   headSent = false;
+  /** The current request's body. */
+  private body = RequestBody.NONE;
   private buf: Buffer | null = null;
   private since = performance.now();
   private keepAlive = true;
@@ -61,11 +55,6 @@ export class ClientConnection implements Sweepable {
   private minor = 1;
   /** The client waits for "100 Continue" before it sends the body: sent once the body is wanted. */
   private expectContinue = false;
-  private bodyLeft = 0;
-  private scanner: ChunkedScanner | null = null;
-  private collect: ((body: Buffer) => void) | null = null;
-  private chunks: Buffer[] | null = null;
-  private sink: BodySink | null = null;
   private readonly onDataFn = (chunk: Buffer): void => this.onData(chunk);
   private readonly onDrainFn = (): void => this.exchange?.onWritable();
   private readonly onCloseFn = (): void => this.onClose();
@@ -93,26 +82,31 @@ export class ClientConnection implements Sweepable {
 
   // ---- request body, for the exchange ----
 
+  /** The current request's body has been read to its end (or it has none). */
+  get bodyDone(): boolean {
+    return this.body.done;
+  }
+
+  /** Some of the body was handed on: the request can no longer be replayed elsewhere. */
+  get bodyTouched(): boolean {
+    return this.body.touched;
+  }
+
   /** Reads the whole body, then calls back with it (bodies small enough to keep for a retry). */
   collectBody(cb: (body: Buffer) => void): void {
-    this.collect = cb;
-    this.chunks = [];
-    this.sendContinue();
-    this.feedBuffered();
-    if (!this.bodyDone) this.socket.resume();
+    this.body.collect(cb);
+    this.startBody();
   }
 
   /** Forwards the body as it arrives, in its wire framing (chunked stays chunked). */
   streamBody(sink: BodySink): void {
-    this.sink = sink;
-    this.sendContinue();
-    this.feedBuffered();
-    if (!this.bodyDone) this.socket.resume();
+    this.body.stream(sink);
+    this.startBody();
   }
 
   /** The sink can take more after a false write. */
   resumeBody(): void {
-    if (this.state === 'active' && !this.bodyDone) this.socket.resume();
+    if (this.state === 'active' && !this.body.done) this.socket.resume();
   }
 
   // ---- response, for the exchange ----
@@ -214,7 +208,7 @@ export class ClientConnection implements Sweepable {
 
   private onData(chunk: Buffer): void {
     if (this.state === 'active') {
-      if (!this.bodyDone && (this.collect !== null || this.sink !== null)) return this.feedBody(chunk);
+      if (!this.body.done && this.body.claimed) return this.feedBody(chunk);
       this.buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
       if (this.buf.length > MAX_PIPELINED) this.socket.pause();
       return;
@@ -293,76 +287,43 @@ export class ClientConnection implements Sweepable {
     this.since = performance.now();
     this.minor = head.minor;
     this.keepAlive = head.minor === 1 ? !hasToken(head.connection, 'close') : hasToken(head.connection, 'keep-alive');
-    this.bodyTouched = false;
-    this.collect = null;
-    this.sink = null;
-    this.scanner = head.chunked ? new ChunkedScanner() : null;
-    this.bodyLeft = head.chunked ? 0 : Math.max(0, head.contentLength);
-    this.bodyDone = !head.chunked && this.bodyLeft === 0;
+    this.body = head.chunked || head.contentLength > 0 ? new RequestBody(head, this.owner.maxBodyBytes) : RequestBody.NONE;
     if (head.upgrade !== '' && hasToken(head.connection, 'upgrade')) return this.handOver(head);
     this.expectContinue = head.expectContinue && !this.bodyDone;
     if (!this.bodyDone) this.socket.pause(); // until the exchange says where the body goes
     this.owner.request(this, head);
   }
 
-  /** Only when the body will be read: a request refused on its head alone (413) must not invite the upload. */
-  private sendContinue(): void {
-    if (!this.expectContinue) return;
-    this.expectContinue = false;
-    this.socket.write(CONTINUE, 'latin1');
-  }
-
-  private feedBuffered(): void {
+  /** The exchange decided where the body goes: invite it if the client waits for that, then read. */
+  private startBody(): void {
+    // Only now: a request refused on its head alone (413) must not invite the upload.
+    if (this.expectContinue) {
+      this.expectContinue = false;
+      this.socket.write(CONTINUE, 'latin1');
+    }
     const b = this.buf;
-    if (b === null || this.bodyDone) return this.bodyDone ? this.bodyEnded() : undefined;
-    this.buf = null;
-    this.feedBody(b);
+    if (b !== null && !this.body.done) {
+      this.buf = null;
+      this.feedBody(b);
+    }
+    if (this.state === 'active' && !this.body.done && !this.body.full) this.socket.resume();
   }
 
   /** Body bytes: up to the end of this request's body; anything after belongs to the next request. */
   private feedBody(part: Buffer): void {
-    let piece = part;
-    let end = -1;
-    if (this.scanner !== null) {
-      try {
-        end = this.scanner.push(part);
-      } catch (err) {
-        if (err instanceof HeadError) return this.fail(400, err.message);
-        throw err;
-      }
-      if (this.scanner.dataBytes > this.owner.maxBodyBytes) return this.fail(413, `request body larger than ${this.owner.maxBodyBytes} bytes`);
-      if (end >= 0) piece = part.subarray(0, end);
-    } else {
-      if (part.length >= this.bodyLeft) {
-        end = this.bodyLeft;
-        piece = part.subarray(0, end);
-      }
-      this.bodyLeft -= piece.length;
+    let end: number;
+    try {
+      end = this.body.push(part);
+    } catch (err) {
+      if (err instanceof HeadError) return this.fail(err.problem === 'too-large' ? 413 : 400, err.message);
+      throw err;
     }
-    if (end >= 0 && end < part.length) this.buf = this.buf === null ? part.subarray(end) : Buffer.concat([this.buf, part.subarray(end)]);
-    if (piece.length > 0) {
-      this.bodyTouched = true;
-      if (this.chunks !== null) this.chunks.push(piece);
-      else if (this.sink !== null && !this.sink.write(piece) && end < 0) this.socket.pause();
+    if (end < 0) {
+      if (this.body.full) this.socket.pause();
+      return;
     }
-    if (end >= 0) {
-      this.bodyDone = true;
-      this.bodyEnded();
-    }
-  }
-
-  private bodyEnded(): void {
-    if (this.chunks !== null) {
-      const chunks = this.chunks;
-      const cb = this.collect!;
-      this.chunks = null;
-      this.collect = null;
-      cb(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-    } else if (this.sink !== null) {
-      const sink = this.sink;
-      this.sink = null;
-      sink.end();
-    }
+    if (end < part.length) this.buf = this.buf === null ? part.subarray(end) : Buffer.concat([this.buf, part.subarray(end)]);
+    this.body.finish(); // after the next request's bytes are kept: finishing may answer at once and read them
   }
 
   private handOver(head: RequestHead): void {

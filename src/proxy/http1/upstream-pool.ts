@@ -35,10 +35,6 @@ export class UpstreamPool implements ConnectionOwner, Sweepable {
     this.connectTimeoutMs = opts.connectTimeoutMs;
   }
 
-  get size(): number {
-    return this.all.size;
-  }
-
   /**
    * Sends on an idle connection, a new one, or waits for one to free up.
    * `urgent` (health probes) opens a connection past the limit rather than
