@@ -111,13 +111,16 @@ function wrkMs(out: string, pct: string): number {
 /**
  * About half load with microsecond latencies: wrk with a per-connection pause (its Lua `delay()` hook, whole
  * ms) sized so that CONNECTIONS connections offer about `rate` req/s. The same pause for every target, so the
- * offered load is the same; autocannon (whole-ms latencies) when wrk is missing.
+ * offered load is the same; autocannon (whole-ms latencies) when wrk is missing. With a fixed pause the
+ * connections stay in step and arrive in bursts of up to CONNECTIONS requests; `spread` draws each pause
+ * around the same mean, closer to independent users. Both are reported.
  */
-function pacedLoad(url: string, seconds: number, rate: number): Result {
+function pacedLoad(url: string, seconds: number, rate: number, spread = false): Result {
   if (!hasWrk()) return autocannon(url, seconds, rate);
   const pauseMs = Math.max(1, Math.round((CONNECTIONS * 1000) / rate));
-  const script = join(dir, `pace-${pauseMs}.lua`);
-  writeFileSync(script, `function delay() return ${pauseMs} end\n`);
+  const script = join(dir, `pace-${pauseMs}${spread ? '-spread' : ''}.lua`);
+  // spread: a pause drawn uniformly around the same mean, so connections drift apart instead of firing together.
+  writeFileSync(script, spread ? `function delay() return math.random(1, ${2 * pauseMs - 1}) end\n` : `function delay() return ${pauseMs} end\n`);
   return loadMax(url, seconds, script);
 }
 
@@ -176,13 +179,19 @@ async function main(): Promise<void> {
   const first = cutovers[0]![0];
   const half = Math.round(max[first]!.rps / 2);
   const fixed: Record<string, Result> = {};
+  const spread: Record<string, Result> = {};
   for (const [name, port] of targets) fixed[name] = pacedLoad(`http://127.0.0.1:${port}/`, DURATION, half);
+  if (hasWrk()) for (const [name, port] of targets) spread[name] = pacedLoad(`http://127.0.0.1:${port}/`, DURATION, half, true);
 
   const row = (n: string, r: Result): string => `| ${n} | ${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} | ${r.cpuUsPerReq ? r.cpuUsPerReq.toFixed(1) : '-'} |`;
   console.log('\nmax throughput\n| target | req/s | p50 ms | p99 ms | errors | proxy CPU µs/req |\n|---|---|---|---|---|---|');
   for (const [n] of targets) console.log(row(n, max[n]!));
   console.log(`\nhalf load: about ${half} req/s offered (half of ${first}'s max; ${hasWrk() ? 'wrk with a per-connection pause' : 'autocannon, whole ms'})\n| target | req/s | p50 ms | p99 ms | errors | |\n|---|---|---|---|---|---|`);
   for (const [n] of targets) console.log(row(n, fixed[n]!));
+  if (hasWrk()) {
+    console.log('\nhalf load, pauses spread around the same mean (connections out of step)\n| target | req/s | p50 ms | p99 ms | errors | |\n|---|---|---|---|---|---|');
+    for (const [n] of targets) console.log(row(n, spread[n]!));
+  }
   console.log('');
   for (const [c] of cutovers) {
     console.log(`${c} / direct throughput: ${(max[c]!.rps / max.direct!.rps).toFixed(2)}x`);
@@ -190,9 +199,9 @@ async function main(): Promise<void> {
       console.log(`${c} / nginx throughput:  ${(max[c]!.rps / max.nginx!.rps).toFixed(2)}x (goal >= 0.80x)`);
       console.log(`CPU per request, ${c} / nginx: ${(max[c]!.cpuUsPerReq! / max.nginx!.cpuUsPerReq!).toFixed(2)}x`);
     }
-    console.log(`${c} added p99 at half load: ${(fixed[c]!.p99 - fixed.direct!.p99).toFixed(2)} ms (goal <= 1 ms)`);
+    console.log(`${c} added p99 at half load: ${(fixed[c]!.p99 - fixed.direct!.p99).toFixed(2)} ms (goal <= 1 ms)${spread[c] ? `; pauses spread: ${(spread[c]!.p99 - spread.direct!.p99).toFixed(2)} ms` : ''}`);
   }
-  if (nginxPort) console.log(`nginx added p99 at half load: ${(fixed.nginx!.p99 - fixed.direct!.p99).toFixed(2)} ms`);
+  if (nginxPort) console.log(`nginx added p99 at half load: ${(fixed.nginx!.p99 - fixed.direct!.p99).toFixed(2)} ms${spread.nginx ? `; pauses spread: ${(spread.nginx!.p99 - spread.direct!.p99).toFixed(2)} ms` : ''}`);
   console.log(`load average at end: ${loadavg()} (other work on the box skews every figure; CPU per request is the steadiest one)`);
 }
 
