@@ -343,4 +343,27 @@ describe('HTTP/1.1 path: upstream pool review findings', () => {
     assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
     assert.match(text, /\r\ntransfer-encoding: gzip, chunked\r\n/i);
   });
+
+  test('time the proxy holds an upload back for a slow instance does not count against requestTimeout', async () => {
+    const size = 16 * 1024 * 1024;
+    const s = await setup((req, res) => {
+      req.pause(); // the instance takes its time: the proxy's write buffer fills and it stops reading the client
+      setTimeout(() => {
+        let n = 0;
+        req.on('data', (c: Buffer) => { n += c.length; });
+        req.on('end', () => res.end(String(n)));
+        req.resume();
+      }, 1_000);
+    }, { requestTimeoutMs: 300, headersTimeoutMs: 300, maxBodyBytes: 64 * 1024 * 1024 });
+    const c = await rawClient(s.port);
+    c.socket.write(`POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: ${size}\r\n\r\n`);
+    const chunk = Buffer.alloc(64 * 1024, 120);
+    for (let sent = 0; sent < size && !c.closed() && !c.socket.destroyed; sent += chunk.length) {
+      // Stops at once if the proxy answers early and closes (the 408 this test guards against).
+      if (!c.socket.write(chunk)) await new Promise((r) => { c.socket.once('drain', r); c.socket.once('close', r); });
+    }
+    const text = (await waitFor(() => (/\r\n\r\n\d+$/.test(c.text()) || c.closed() ? c.text() : null), 'the answer', 20_000))!;
+    assert.match(text, /^HTTP\/1\.1 200 /);
+    assert.ok(text.endsWith(`\r\n\r\n${size}`), text.slice(0, 200));
+  });
 });

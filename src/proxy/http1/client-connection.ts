@@ -49,6 +49,8 @@ export class ClientConnection implements Sweepable {
   private body = RequestBody.NONE;
   private buf: Buffer | null = null;
   private since = performance.now();
+  /** When reading the body was paused because the instance could not take more, else -1. */
+  private heldSince = -1;
   private keepAlive = true;
   private closeAfter = false;
   private corked = false;
@@ -106,7 +108,13 @@ export class ClientConnection implements Sweepable {
 
   /** The sink can take more after a false write. */
   resumeBody(): void {
-    if (this.state === 'active' && !this.body.done) this.socket.resume();
+    if (this.state !== 'active' || this.body.done) return;
+    // Time the proxy itself held the body back does not count against the client's requestTimeout.
+    if (this.heldSince >= 0) {
+      this.since += performance.now() - this.heldSince;
+      this.heldSince = -1;
+    }
+    this.socket.resume();
   }
 
   // ---- response, for the exchange ----
@@ -199,7 +207,7 @@ export class ClientConnection implements Sweepable {
       if (now - this.since > o.keepAliveTimeoutMs) this.close();
     } else if (this.state === 'head') {
       if (now - this.since > o.headersTimeoutMs) this.fail(408, `request head not received within ${o.headersTimeoutMs} ms`);
-    } else if (this.state === 'active' && !this.bodyDone && now - this.since > o.requestTimeoutMs) {
+    } else if (this.state === 'active' && !this.bodyDone && this.heldSince < 0 && now - this.since > o.requestTimeoutMs) {
       this.fail(408, `request body not received within ${o.requestTimeoutMs} ms`);
     }
   }
@@ -288,6 +296,7 @@ export class ClientConnection implements Sweepable {
     this.minor = head.minor;
     this.keepAlive = head.minor === 1 ? !hasToken(head.connection, 'close') : hasToken(head.connection, 'keep-alive');
     this.body = head.chunked || head.contentLength > 0 ? new RequestBody(head, this.owner.maxBodyBytes) : RequestBody.NONE;
+    this.heldSince = -1;
     if (head.upgrade !== '' && hasToken(head.connection, 'upgrade')) return this.handOver(head);
     this.expectContinue = head.expectContinue && !this.bodyDone;
     if (!this.bodyDone) this.socket.pause(); // until the exchange says where the body goes
@@ -319,7 +328,10 @@ export class ClientConnection implements Sweepable {
       throw err;
     }
     if (end < 0) {
-      if (this.body.full) this.socket.pause();
+      if (this.body.full) {
+        this.socket.pause();
+        this.heldSince = performance.now();
+      }
       return;
     }
     if (end < part.length) this.buf = this.buf === null ? part.subarray(end) : Buffer.concat([this.buf, part.subarray(end)]);
