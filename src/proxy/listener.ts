@@ -35,6 +35,8 @@ export class Listener implements ClientConnectionOwner {
   private readonly connections = new Set<ClientConnection>();
   /** Sockets handed over after an Upgrade (WebSockets): still this server's, so shutdown must end them too. */
   private readonly upgraded = new Set<Socket>();
+  /** TLS: accepted TCP sockets (whose handshake may not be done), so shutdown can end them too. */
+  private readonly handshaking = new Set<Socket>();
   private readonly tlsFiles: string[] = [];
   private onIdle: (() => void) | null = null;
 
@@ -54,6 +56,11 @@ export class Listener implements ClientConnectionOwner {
     if (spec.tls) {
       this.server = createTls({ ...readTls(spec.tls), handshakeTimeout: opts.headersTimeoutMs, allowHalfOpen: true }, (s: TLSSocket) => this.accept(s, 'https'));
       this.server.on('tlsClientError', (_err: Error, s: TLSSocket) => s.destroy());
+      // Sockets still in their handshake are no connection yet, but keep the server open: tracked for close's timeout.
+      this.server.on('connection', (raw: Socket) => {
+        this.handshaking.add(raw);
+        raw.once('close', () => this.handshaking.delete(raw));
+      });
       this.watchTls(spec.tls, opts.tlsWatchMs);
     } else {
       // Half-open: a client may send its request and FIN, and still wants the answer.
@@ -117,7 +124,7 @@ export class Listener implements ClientConnectionOwner {
       };
       const timer = setTimeout(() => {
         for (const c of [...this.connections]) c.destroy();
-        for (const s of [...this.upgraded]) s.destroy();
+        for (const s of [...this.upgraded, ...this.handshaking]) s.destroy();
       }, timeoutMs);
       timer.unref();
       this.onIdle = done;

@@ -120,4 +120,20 @@ describe('limits, malformed input and TLS', () => {
       await tlsProxy.close();
     }
   });
+
+  test('closing a TLS listener does not wait for a client that never finishes its handshake', async () => {
+    const tlsProxy = createProxy({ headersTimeoutMs: 60_000 });
+    const state = oneService([{ name: 'v1', weight: 10000, ports: [up.port] }]);
+    state.listeners[0] = { ...state.listeners[0]!, tls: { certFile: join(dir, 'first.crt'), keyFile: join(dir, 'first.key') } } as never;
+    await tlsProxy.apply(state);
+    const raw = netConnect(tlsProxy.addresses()[0]!.port, '127.0.0.1');
+    raw.on('error', () => undefined);
+    await new Promise((r) => raw.once('connect', r));
+    const rawClosed = new Promise((r) => raw.once('close', r));
+    // A bounded wait, not a timing assertion: without the fix close() waits for the 60 s handshake timeout.
+    const closed = await Promise.race([tlsProxy.close(200).then(() => 'closed'), new Promise((r) => setTimeout(() => r('still waiting'), 10_000))]);
+    assert.equal(closed, 'closed');
+    await rawClosed;
+    raw.destroy();
+  });
 });
