@@ -5,7 +5,7 @@ import type { ListenerSpec } from './types.ts';
 import type { ProxyOptions } from './options.ts';
 import type { Logger } from '../shared/log.ts';
 import { listenerKey } from './route-table.ts';
-import { ClientConnection, type ClientConnectionOwner } from './http1/client-connection.ts';
+import { ClientConnection, type ClientConnectionOwner, type ClientLimits } from './http1/client-connection.ts';
 import type { RequestHead } from './http1/head-parser.ts';
 import type { Sweeper } from './http1/sweeper.ts';
 
@@ -26,11 +26,7 @@ export class Listener implements ClientConnectionOwner {
   readonly key: string;
   state: ListenerState = 'starting';
   readonly server: Server;
-  readonly maxHeaderBytes: number;
-  readonly maxBodyBytes: number;
-  readonly headersTimeoutMs: number;
-  readonly requestTimeoutMs: number;
-  readonly keepAliveTimeoutMs: number;
+  readonly limits: ClientLimits;
   readonly sweeper: Sweeper;
   private readonly connections = new Set<ClientConnection>();
   /** Sockets handed over after an Upgrade (WebSockets): still this server's, so shutdown must end them too. */
@@ -47,11 +43,13 @@ export class Listener implements ClientConnectionOwner {
     private readonly log: Logger,
   ) {
     this.key = listenerKey(spec);
-    this.maxHeaderBytes = opts.maxHeaderBytes;
-    this.maxBodyBytes = opts.maxBodyBytes;
-    this.headersTimeoutMs = opts.headersTimeoutMs;
-    this.requestTimeoutMs = Math.max(opts.requestTimeoutMs, opts.headersTimeoutMs);
-    this.keepAliveTimeoutMs = opts.keepAliveTimeoutMs;
+    this.limits = {
+      maxHeaderBytes: opts.maxHeaderBytes,
+      maxBodyBytes: opts.maxBodyBytes,
+      headersTimeoutMs: opts.headersTimeoutMs,
+      requestTimeoutMs: Math.max(opts.requestTimeoutMs, opts.headersTimeoutMs),
+      keepAliveTimeoutMs: opts.keepAliveTimeoutMs,
+    };
     this.sweeper = handlers.sweeper;
     if (spec.tls) {
       this.server = createTls({ ...readTls(spec.tls), handshakeTimeout: opts.headersTimeoutMs, allowHalfOpen: true }, (s: TLSSocket) => this.accept(s, 'https'));

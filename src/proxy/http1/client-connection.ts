@@ -14,12 +14,17 @@ export interface ClientExchange {
   onWritable(): void;
 }
 
-export interface ClientConnectionOwner {
+/** What a client may send, and how long it may take: the listener's share of the proxy options. */
+export interface ClientLimits {
   readonly maxHeaderBytes: number;
   readonly maxBodyBytes: number;
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
+}
+
+export interface ClientConnectionOwner {
+  readonly limits: ClientLimits;
   readonly sweeper: Sweeper;
   /** A complete request head: the owner starts an exchange and calls `respond`/`end` on this connection. */
   request(conn: ClientConnection, head: RequestHead): void;
@@ -202,7 +207,7 @@ export class ClientConnection implements Sweepable {
   }
 
   sweep(now: number): void {
-    const o = this.owner;
+    const o = this.owner.limits;
     if (this.state === 'idle') {
       if (now - this.since > o.keepAliveTimeoutMs) this.close();
     } else if (this.state === 'head') {
@@ -277,7 +282,7 @@ export class ClientConnection implements Sweepable {
     this.buf = buf;
     let head: RequestHead;
     try {
-      const end = findHeadEnd(buf, 0, this.owner.maxHeaderBytes);
+      const end = findHeadEnd(buf, 0, this.owner.limits.maxHeaderBytes);
       if (end < 0) {
         if (this.state === 'idle') {
           this.state = 'head';
@@ -295,7 +300,7 @@ export class ClientConnection implements Sweepable {
     this.since = performance.now();
     this.minor = head.minor;
     this.keepAlive = head.minor === 1 ? !hasToken(head.connection, 'close') : hasToken(head.connection, 'keep-alive');
-    this.body = head.chunked || head.contentLength > 0 ? new RequestBody(head, this.owner.maxBodyBytes) : RequestBody.NONE;
+    this.body = head.chunked || head.contentLength > 0 ? new RequestBody(head, this.owner.limits.maxBodyBytes) : RequestBody.NONE;
     this.heldSince = -1;
     if (head.upgrade !== '' && hasToken(head.connection, 'upgrade')) return this.handOver(head);
     this.expectContinue = head.expectContinue && !this.bodyDone;
