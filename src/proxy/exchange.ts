@@ -6,7 +6,7 @@ import { fallbackUpstream, pickUpstream, ruleRevision, weightedRevision } from '
 import { bucketOf, ERROR_CLASS, statusClass, type StatusClassIndex } from './traffic-window.ts';
 import type { BodySink, ClientConnection, ClientExchange } from './http1/client-connection.ts';
 import type { RequestHead, ResponseHead } from './http1/head-parser.ts';
-import type { Framing, RequestControl, ResponseHandler } from './http1/upstream-connection.ts';
+import type { Framing, RequestControl, ResponseHandler, UpstreamRequest } from './http1/upstream-connection.ts';
 import type { UpstreamError } from './http1/upstream-error.ts';
 import { ChunkedScanner } from './http1/chunked.ts';
 
@@ -32,9 +32,9 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
   inFlightIndex = -1;
   svc: CompiledService;
   /** A buffered request body (kept for retries and the mirror), or null. */
-  body: Buffer | null = null;
-  /** The request head as it goes upstream (built once, reused by retries and the mirror). */
-  wire = '';
+  private body: Buffer | null = null;
+  /** The request as it goes upstream: built at the first dispatch, reused by retries and the mirror. */
+  private out: UpstreamRequest | null = null;
   queueTimer: NodeJS.Timeout | undefined;
   private rev: CompiledRevision | undefined;
   private pinned: CompiledRevision | undefined;
@@ -68,7 +68,6 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
     const { contentLength, chunked } = this.req;
     const o = this.host.opts;
     if (contentLength > o.maxBodyBytes) return this.reply(413, `request body larger than ${o.maxBodyBytes} bytes`);
-    this.wire = upstreamHead(this.req.method, this.req.target, this.fwd.headers, this.req.transferEncoding);
     if (!chunked && contentLength <= 0) {
       this.retryable = true;
       return this.route();
@@ -244,6 +243,22 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
     this.reply(502, `upstream instance "${u.id}" failed: ${err.code}`);
   }
 
+  /** The request as it goes to an instance (its body, if any, already buffered or to be streamed). */
+  outgoing(): UpstreamRequest {
+    if (this.out === null) {
+      const o = this.host.opts;
+      this.out = {
+        head: upstreamHead(this.req.method, this.req.target, this.fwd.headers, this.req.transferEncoding),
+        body: this.body,
+        streaming: this.streamed,
+        headRequest: this.req.method === 'HEAD',
+        headersTimeoutMs: o.responseTimeoutMs,
+        bodyTimeoutMs: o.bodyIdleTimeoutMs,
+      };
+    }
+    return this.out;
+  }
+
   // ---- internals ----
 
   private dispatch(rev: CompiledRevision, u: Upstream): void {
@@ -252,15 +267,7 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
     u.window.inflight++;
     rev.window.inflight++;
     u.active.add(this);
-    const o = this.host.opts;
-    u.pool.dispatch({
-      head: this.wire,
-      body: this.body,
-      streaming: this.streamed,
-      headRequest: this.req.method === 'HEAD',
-      headersTimeoutMs: o.responseTimeoutMs,
-      bodyTimeoutMs: o.bodyIdleTimeoutMs,
-    }, this);
+    u.pool.dispatch(this.outgoing(), this);
   }
 
   private passiveHealth(status: number): void {

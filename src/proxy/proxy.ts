@@ -14,9 +14,8 @@ import { collectStats, PrometheusMetrics } from './metrics.ts';
 import type { Upstream } from './upstream.ts';
 import type { ClientConnection } from './http1/client-connection.ts';
 import type { RequestHead } from './http1/head-parser.ts';
-import type { ResponseHandler } from './http1/upstream-connection.ts';
+import { UPSTREAM_IDLE_MS, type ResponseHandler } from './http1/upstream-connection.ts';
 import { Sweeper, sweepInterval } from './http1/sweeper.ts';
-import { UPSTREAM_IDLE_MS } from './http1/upstream-connection.ts';
 import { silentLogger, type Logger } from '../shared/log.ts';
 
 export type { ListenerAddress, RoutesState };
@@ -173,7 +172,7 @@ class ProxyServer implements Proxy, ExchangeHost {
     if (Math.random() * 100 >= m.percent) return;
     const u = svc.mirrorRevision && pickUpstream(svc.mirrorRevision, null);
     if (!u) return;
-    u.pool.dispatch({ head: ex.wire, body: ex.body, streaming: false, headRequest: ex.req.method === 'HEAD', headersTimeoutMs: this.opts.responseTimeoutMs, bodyTimeoutMs: this.opts.bodyIdleTimeoutMs }, DISCARD);
+    u.pool.dispatch(ex.outgoing(), DISCARD); // only replayable requests are mirrored: no body or a buffered one
   }
 
 
