@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { spawn } from 'node:child_process';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer, type ServerOptions } from 'ws';
 import { createProxy, type CreateProxyOptions, type Proxy } from '../../src/proxy/proxy.ts';
 import { waitFor } from '../helpers/upstream.ts';
 
@@ -30,6 +30,25 @@ async function setup(handler: (req: IncomingMessage, res: ServerResponse) => voi
     services: [{ name: 'web', revisions: [{ name: 'v1', weight: 10000, instances: [{ id: 'web-0', host: '127.0.0.1', port: upPort }] }] }],
   });
   return { proxy, port: proxy.addresses()[0]!.port, upstream, upPort };
+}
+
+/** A WebSocket upstream (ws on node:http), a proxy in front of it, and a client connected through the proxy. */
+async function webSocketThroughProxy(wssOpts: ServerOptions, onConnection: (upstreamSide: WebSocket) => void): Promise<{ proxy: Proxy; ws: WebSocket }> {
+  const upstream = createServer();
+  const wss = new WebSocketServer({ ...wssOpts, server: upstream });
+  wss.on('connection', onConnection);
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  cleanups.push(() => new Promise<void>((r) => { for (const c of wss.clients) c.terminate(); wss.close(); upstream.closeAllConnections(); upstream.close(() => r()); }));
+  const proxy = createProxy();
+  cleanups.push(() => withTimeout(proxy.close(300), 3_000).then(() => undefined));
+  await proxy.apply({
+    listeners: [{ port: 0, host: '127.0.0.1', services: ['web'] }],
+    services: [{ name: 'web', revisions: [{ name: 'v1', weight: 10000, instances: [{ id: 'ws-0', host: '127.0.0.1', port: (upstream.address() as AddressInfo).port }] }] }],
+  });
+  const ws = new WebSocket(`ws://127.0.0.1:${proxy.addresses()[0]!.port}/ws`);
+  cleanups.push(() => ws.terminate());
+  await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
+  return { proxy, ws };
 }
 
 function inflight(p: Proxy): number {
@@ -100,19 +119,7 @@ describe('HTTP/1.1 path: review findings', () => {
   });
 
   test('proxy.close() with an open WebSocket resolves and the client gets 1012', async () => {
-    const upstream = createServer();
-    const wss = new WebSocketServer({ server: upstream });
-    wss.on('connection', (ws) => ws.on('message', (m) => ws.send(m)));
-    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise<void>((r) => { for (const c of wss.clients) c.terminate(); wss.close(); upstream.close(() => r()); }));
-    const proxy = createProxy();
-    await proxy.apply({
-      listeners: [{ port: 0, host: '127.0.0.1', services: ['web'] }],
-      services: [{ name: 'web', revisions: [{ name: 'v1', weight: 10000, instances: [{ id: 'ws-0', host: '127.0.0.1', port: (upstream.address() as AddressInfo).port }] }] }],
-    });
-    const ws = new WebSocket(`ws://127.0.0.1:${proxy.addresses()[0]!.port}/ws`);
-    cleanups.push(() => ws.terminate());
-    await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
+    const { proxy, ws } = await webSocketThroughProxy({}, (up) => up.on('message', (m) => up.send(m)));
     const closeCode = new Promise<number>((r) => ws.once('close', (code) => r(code)));
     const closing = proxy.close(300);
     const result = await withTimeout(closing, 5_000);
@@ -125,20 +132,7 @@ describe('HTTP/1.1 path: review findings', () => {
   });
 
   test('a WebSocket client sending faster than its upstream reads is held back, not buffered in the proxy', async () => {
-    const upstream = createServer();
-    const wss = new WebSocketServer({ server: upstream, maxPayload: 8 * 1024 * 1024 });
-    wss.on('connection', (ws) => ws.pause()); // an instance that reads nothing
-    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise<void>((r) => { for (const c of wss.clients) c.terminate(); wss.close(); upstream.closeAllConnections(); upstream.close(() => r()); }));
-    const proxy = createProxy();
-    cleanups.push(() => withTimeout(proxy.close(300), 3_000).then(() => undefined));
-    await proxy.apply({
-      listeners: [{ port: 0, host: '127.0.0.1', services: ['web'] }],
-      services: [{ name: 'web', revisions: [{ name: 'v1', weight: 10000, instances: [{ id: 'ws-0', host: '127.0.0.1', port: (upstream.address() as AddressInfo).port }] }] }],
-    });
-    const ws = new WebSocket(`ws://127.0.0.1:${proxy.addresses()[0]!.port}/ws`);
-    cleanups.push(() => ws.terminate());
-    await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
+    const { ws } = await webSocketThroughProxy({ maxPayload: 8 * 1024 * 1024 }, (up) => up.pause()); // an instance that reads nothing
     const msg = Buffer.alloc(2 * 1024 * 1024, 0x62);
     for (let i = 0; i < 32; i++) ws.send(msg); // 64 MB
     // With backpressure the client keeps most of it queued; without, the proxy swallows all 64 MB.
