@@ -38,6 +38,8 @@ type State = 'idle' | 'head' | 'active' | 'upgraded' | 'closed';
 /** Bytes of pipelined requests held while one is in progress, before reading pauses. */
 const MAX_PIPELINED = 64 * 1024;
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
+/** Response bodies up to this size are copied behind their head and sent in one write. */
+const JOIN_MAX = 16 * 1024;
 
 /**
  * One client connection speaking HTTP/1.1: reads request heads, hands each
@@ -59,6 +61,8 @@ export class ClientConnection implements Sweepable {
   private keepAlive = true;
   private closeAfter = false;
   private corked = false;
+  /** A response head not written yet (see writeHead). */
+  private pendingHead: string | null = null;
   private minor = 1;
   /** The client waits for "100 Continue" before it sends the body: sent once the body is wanted. */
   private expectContinue = false;
@@ -137,21 +141,38 @@ export class ClientConnection implements Sweepable {
     return this.minor === 0;
   }
 
+  /** The response head is held until its first body bytes (or flush) so both usually leave in one write. */
   writeHead(head: string): void {
     this.headSent = true;
+    this.pendingHead = head;
+  }
+
+  write(chunk: Buffer): boolean {
+    const head = this.pendingHead;
+    if (head === null) return this.socket.write(chunk);
+    this.pendingHead = null;
+    if (chunk.length <= JOIN_MAX) {
+      // One buffer (from Node's pool at this size), one write: no corked list, no writev of a string and a buffer.
+      const out = Buffer.allocUnsafe(head.length + chunk.length);
+      out.write(head, 0, 'latin1');
+      chunk.copy(out, head.length);
+      return this.socket.write(out);
+    }
     if (!this.corked) {
       this.socket.cork();
       this.corked = true;
     }
     this.socket.write(head, 'latin1');
-  }
-
-  write(chunk: Buffer): boolean {
     return this.socket.write(chunk);
   }
 
   /** Sends what was written in this turn in one go. */
   flush(): void {
+    const head = this.pendingHead;
+    if (head !== null) {
+      this.pendingHead = null;
+      this.socket.write(head, 'latin1');
+    }
     if (this.corked) {
       this.corked = false;
       this.socket.uncork();

@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { ChunkedScanner } from './chunked.ts';
-import { findHeadEnd, hasToken, HeadError, parseResponseHead, type ResponseHead } from './head-parser.ts';
+import { findHeadEnd, hasToken, HeadError } from './head-parser.ts';
+import { parseResponseHead, type ResponseHead } from './response-head.ts';
 import { UpstreamError } from './upstream-error.ts';
 import type { Sweepable } from './sweeper.ts';
 
@@ -181,10 +182,13 @@ export class UpstreamConnection implements RequestControl, Sweepable {
     this.bodySent = !req.streaming;
     this.deadline = performance.now() + req.headersTimeoutMs;
     const s = this.socket;
-    s.cork();
-    s.write(req.head, 'latin1');
-    if (req.body !== null) s.write(req.body);
-    s.uncork();
+    if (req.body === null) s.write(req.head, 'latin1');
+    else {
+      s.cork();
+      s.write(req.head, 'latin1');
+      s.write(req.body);
+      s.uncork();
+    }
     this.handler!.onConnect(this);
   }
 
