@@ -1,11 +1,12 @@
 import type { ProxyOptions } from './options.ts';
 import type { CompiledRevision, CompiledService, CompiledTable } from './route-table.ts';
 import type { Cuttable, Upstream } from './upstream.ts';
-import { responseHeaderLines, upstreamHead, type ForwardedHead } from './headers.ts';
+import { upstreamHead, type ForwardedHead } from './headers.ts';
 import { fallbackUpstream, pickUpstream, ruleRevision, weightedRevision } from './load-balancer.ts';
 import { bucketOf, ERROR_CLASS, statusClass, type StatusClassIndex } from './traffic-window.ts';
 import type { BodySink, ClientConnection, ClientExchange } from './http1/client-connection.ts';
-import type { RequestHead, ResponseHead } from './http1/head-parser.ts';
+import type { RequestHead } from './http1/head-parser.ts';
+import type { ResponseHead } from './http1/response-head.ts';
 import type { Framing, RequestControl, ResponseHandler, UpstreamRequest } from './http1/upstream-connection.ts';
 import type { UpstreamError } from './http1/upstream-error.ts';
 import { ChunkedScanner } from './http1/chunked.ts';
@@ -184,7 +185,7 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
         if (!conn.write(c)) this.clientFull = true;
       });
     }
-    let out = `HTTP/1.1 ${head.status} ${head.reason}\r\n${responseHeaderLines(head.headers, head.connection, head.chunked)}`;
+    let out = head.relayed;
     if (framing === 'chunked' && this.dechunk === null) out += `transfer-encoding: ${head.transferEncoding}\r\n`;
     if (this.svc.revisionHeader) out += `x-cutover-revision: ${this.rev!.name}\r\n`;
     out += `${conn.connectionHeader(framing === 'close' || this.dechunk !== null)}\r\n`;

@@ -1,5 +1,6 @@
 import { requestId as newRequestId } from './request-id.ts';
 import type { RequestHead } from './http1/head-parser.ts';
+import { byLength, connectionListed, HOP_BY_HOP_FIELDS } from './http1/hop-by-hop.ts';
 
 /** The request as it goes upstream: forwarded headers, and what routing needs from the head. */
 export interface ForwardedHead {
@@ -56,26 +57,6 @@ export function upstreamHead(method: string, target: string, headers: string[], 
   return transferEncoding ? `${s}transfer-encoding: ${transferEncoding}\r\n\r\n` : `${s}\r\n`;
 }
 
-/**
- * Upstream response headers as the client gets them, one "name: value\r\n"
- * per header, hop-by-hop removed; with chunked framing any Content-Length goes
- * too (RFC 9112 §6.3: a proxy must not pass both on).
- */
-export function responseHeaderLines(raw: string[], connection: string, chunked: boolean): string {
-  let s = '';
-  // Most upstreams say just "keep-alive" (or "close"): nothing is listed, no Set per response.
-  const listed = connection === '' || connection === 'keep-alive' || connection === 'close' ? null : connectionListed(connection);
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    const kind = classify(name);
-    if (kind !== PASS && kind !== CONTENT_LENGTH && kind !== HOST && kind < XFF) continue;
-    if (chunked && kind === CONTENT_LENGTH) continue;
-    if (listed !== null && listed.has(name.toLowerCase())) continue;
-    s += `${name}: ${raw[i + 1]}\r\n`;
-  }
-  return s;
-}
-
 /** The value of one request header (names compared case-insensitively; repeated ones joined, cookies with "; "). */
 export function headerValue(raw: string[], name: string): string | undefined {
   let v: string | undefined;
@@ -98,27 +79,19 @@ const XRID = 7;
 const XFPROTO = 8;
 const XFHOST = 9;
 
+const KINDS = byLength<number>([
+  ...HOP_BY_HOP_FIELDS.map((n) => [n, HOP] as const),
+  ['host', HOST], ['connection', CONNECTION], ['content-length', CONTENT_LENGTH], ['transfer-encoding', TRANSFER_ENCODING],
+  ['x-forwarded-for', XFF], ['x-request-id', XRID], ['x-forwarded-proto', XFPROTO], ['x-forwarded-host', XFHOST],
+]);
+
 /** Length first so most headers are classified without lower-casing (no string allocation). */
 function classify(name: string): number {
-  switch (name.length) {
-    case 2: return lc(name) === 'te' ? HOP : PASS;
-    case 4: return lc(name) === 'host' ? HOST : PASS;
-    case 6: return lc(name) === 'expect' ? HOP : PASS;
-    case 7: { const n = lc(name); return n === 'upgrade' || n === 'trailer' ? HOP : PASS; }
-    case 10: { const n = lc(name); return n === 'connection' ? CONNECTION : n === 'keep-alive' ? HOP : PASS; }
-    case 12: return lc(name) === 'x-request-id' ? XRID : PASS;
-    case 14: return lc(name) === 'content-length' ? CONTENT_LENGTH : PASS;
-    case 15: return lc(name) === 'x-forwarded-for' ? XFF : PASS;
-    case 16: { const n = lc(name); return n === 'proxy-connection' ? HOP : n === 'x-forwarded-host' ? XFHOST : PASS; }
-    case 17: { const n = lc(name); return n === 'transfer-encoding' ? TRANSFER_ENCODING : n === 'x-forwarded-proto' ? XFPROTO : PASS; }
-    case 18: return lc(name) === 'proxy-authenticate' ? HOP : PASS;
-    case 19: return lc(name) === 'proxy-authorization' ? HOP : PASS;
-    default: return PASS;
-  }
-}
-
-function lc(s: string): string {
-  return s.toLowerCase();
+  const candidates = KINDS[name.length];
+  if (candidates === undefined) return PASS;
+  const n = name.toLowerCase();
+  for (let i = 0; i < candidates.length; i++) if (candidates[i]![0] === n) return candidates[i]![1];
+  return PASS;
 }
 
 /** Headers named in Connection are hop-by-hop too (RFC 9110 §7.6.1). */
@@ -126,16 +99,6 @@ function dropConnectionListed(out: string[], connection: string): void {
   const listed = connectionListed(connection);
   if (listed.size === 0) return;
   for (let i = out.length - 2; i >= 0; i -= 2) if (listed.has(out[i]!.toLowerCase())) out.splice(i, 2);
-}
-
-function connectionListed(connection: string): Set<string> {
-  const listed = new Set<string>();
-  for (const t of connection.split(',')) {
-    const n = t.trim().toLowerCase();
-    // Framing and routing headers stay whatever Connection says: dropping them would change where a message ends.
-    if (n && n !== 'close' && n !== 'keep-alive' && n !== 'content-length' && n !== 'host' && n !== 'transfer-encoding') listed.add(n);
-  }
-  return listed;
 }
 
 function stripPort(host: string): string {

@@ -3,7 +3,8 @@
 // socket-level behaviour is covered in http1-edges and http1-conformance.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { findHeadEnd, hasToken, HeadError, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from '../../src/proxy/http1/head-parser.ts';
+import { findHeadEnd, hasToken, HeadError, parseRequestHead, type RequestHead } from '../../src/proxy/http1/head-parser.ts';
+import { parseResponseHead, type ResponseHead } from '../../src/proxy/http1/response-head.ts';
 import { ChunkedScanner } from '../../src/proxy/http1/chunked.ts';
 
 const MAX = 16 * 1024;
@@ -245,7 +246,7 @@ describe('parseResponseHead', () => {
   test('1xx heads parse as their own status (the connection skips them)', () => {
     assert.equal(res('HTTP/1.1 100 Continue\r\n\r\n').status, 100);
     const early = res('HTTP/1.1 103 Early Hints\r\nLink: </a>; rel=preload\r\n\r\n');
-    assert.deepEqual([early.status, early.headers], [103, ['Link', '</a>; rel=preload']]);
+    assert.deepEqual([early.status, early.relayed], [103, 'HTTP/1.1 103 Early Hints\r\nLink: </a>; rel=preload\r\n']);
   });
 
   test('Transfer-Encoding and Content-Length in a response: chunked wins', () => {
@@ -262,6 +263,59 @@ describe('parseResponseHead', () => {
       refuses(() => res(`${line}\r\n\r\n`));
     }
     refuses(() => res('HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n'));
+  });
+});
+
+describe('parseResponseHead: the head relayed to the client', () => {
+  test('status line and headers are copied as sent (case, order, spacing), hop-by-hop lines cut wherever they are', () => {
+    const r = res('HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nContent-Type: text/plain\r\nKeep-Alive: timeout=5\r\nx-ODD:  spaced \r\n'
+      + 'Content-Length: 5\r\nTE: trailers\r\nTrailer: X-T\r\nUpgrade: h2c\r\nProxy-Connection: x\r\nProxy-Authenticate: Basic\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\n');
+    assert.equal(r.relayed, 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nx-ODD:  spaced \r\nContent-Length: 5\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n');
+    assert.deepEqual([r.contentLength, r.connection], [5, 'keep-alive']);
+  });
+
+  test('with chunked framing, Transfer-Encoding and every Content-Length are cut (RFC 9112 §6.3)', () => {
+    const r = res('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nA: 1\r\nTransfer-Encoding: gzip, chunked\r\nContent-Length: 3\r\nB: 2\r\n\r\n');
+    assert.equal(r.relayed, 'HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\n');
+    assert.deepEqual([r.chunked, r.contentLength, r.transferEncoding], [true, -1, 'gzip, chunked']);
+  });
+
+  test('fields named in Connection are cut (any case); framing fields it names stay', () => {
+    const r = res('HTTP/1.1 200 OK\r\nX-Secret: s\r\nConnection: X-SECRET, x-other, content-length\r\nX-Other: o\r\nX-Kept: k\r\nContent-Length: 0\r\n\r\n');
+    assert.equal(r.relayed, 'HTTP/1.1 200 OK\r\nX-Kept: k\r\nContent-Length: 0\r\n');
+  });
+
+  test('an HTTP/1.0 status line, or one without the space before the reason, is written as HTTP/1.1', () => {
+    assert.equal(res('HTTP/1.0 404 Not Found\r\nA: 1\r\n\r\n').relayed, 'HTTP/1.1 404 Not Found\r\nA: 1\r\n');
+    assert.equal(res('HTTP/1.1 204\r\nA: 1\r\n\r\n').relayed, 'HTTP/1.1 204 \r\nA: 1\r\n');
+    assert.equal(res('HTTP/1.1 204 \r\n\r\n').relayed, 'HTTP/1.1 204 \r\n');
+  });
+
+  test('matches a line-by-line reference on generated heads (names in mixed case, hop-by-hop fields anywhere)', () => {
+    const hop = ['connection', 'keep-alive', 'te', 'trailer', 'upgrade', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'expect'];
+    const plain = ['content-type', 'date', 'x-a', 'etag', 'cache-control', 'set-cookie', 'x-forwarded-for', 'host', 'tee', 'upgrades'];
+    let seed = 7;
+    const rand = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+    const mixCase = (name: string): string => [...name].map((ch) => (rand(2) ? ch.toUpperCase() : ch)).join('');
+    for (let round = 0; round < 300; round++) {
+      const lines: string[] = [];
+      const n = rand(12);
+      for (let i = 0; i < n; i++) {
+        const name = rand(3) === 0 ? hop[rand(hop.length)]! : plain[rand(plain.length)]!;
+        lines.push(`${mixCase(name)}: ${name === 'connection' ? 'keep-alive' : `v${i}`}`);
+      }
+      const text = `HTTP/1.1 200 OK\r\n${lines.map((l) => `${l}\r\n`).join('')}\r\n`;
+      const expected = `HTTP/1.1 200 OK\r\n${lines.filter((l) => !hop.includes(l.slice(0, l.indexOf(':')).toLowerCase())).map((l) => `${l}\r\n`).join('')}`;
+      assert.equal(res(text).relayed, expected, text);
+    }
+  });
+
+  test('malformed header lines in a response are refused like in a request', () => {
+    for (const line of ['X-A: a\x01b', 'X-A: a\nb', 'X-A: a\rb', ' folded: x', 'X-A : a', 'X(A): a', ': no-name', 'no-colon', 'X-A: a\x7f']) {
+      refuses(() => res(`HTTP/1.1 200 OK\r\n${line}\r\n\r\n`));
+    }
+    refuses(() => res('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n'));
+    refuses(() => res('HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n'));
   });
 });
 

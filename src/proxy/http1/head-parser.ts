@@ -1,5 +1,6 @@
 /**
- * HTTP/1.1 message heads, parsed in JavaScript from the raw bytes.
+ * HTTP/1.1 request heads, parsed in JavaScript from the raw bytes (response
+ * heads: response-head.ts).
  *
  * The proxy forwards bodies as bytes and only needs the head: one latin1
  * string per head, one split into lines, and the few headers that decide
@@ -17,10 +18,8 @@ export class HeadError extends Error {
   }
 }
 
-/** What both heads share: raw header names and values, flat [name, value, ...], and the body framing. */
-interface HeadBase {
-  /** Header names as sent (case kept) and values trimmed, flat [name, value, ...]. */
-  headers: string[];
+/** What request and response heads share: the body framing and the connection's fate. */
+export interface HeadFraming {
   /** Declared Content-Length, -1 when absent. */
   contentLength: number;
   /** Transfer-Encoding ends in chunked. */
@@ -33,7 +32,9 @@ interface HeadBase {
   headEnd: number;
 }
 
-export interface RequestHead extends HeadBase {
+export interface RequestHead extends HeadFraming {
+  /** Header names as sent (case kept) and values trimmed, flat [name, value, ...]. */
+  headers: string[];
   method: string;
   target: string;
   /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
@@ -44,21 +45,19 @@ export interface RequestHead extends HeadBase {
   upgrade: string;
 }
 
-export interface ResponseHead extends HeadBase {
-  status: number;
-  reason: string;
-  minor: number;
-}
-
 const CRLF2 = Buffer.from('\r\n\r\n');
 /** Control characters other than HTAB, CR and LF: never valid in a head. */
 const BAD_CHARS = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (\S+) HTTP\/1\.([01])$/;
-const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: (.*))?$/;
 const DIGITS = /^\d{1,15}$/;
 
 type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
+
+/** Bytes as a latin1 string (one byte, one char: heads are not UTF-8). */
+export function latin1(buf: Buffer, start: number, end: number): string {
+  return (buf as Latin1Buffer).latin1Slice(start, end);
+}
 
 /** Where the head ends (offset after CRLFCRLF), or -1; throws 431 once `max` bytes hold no complete head. */
 export function findHeadEnd(buf: Buffer, from: number, max: number): number {
@@ -85,29 +84,14 @@ export function parseRequestHead(buf: Buffer, end: number): RequestHead {
   return head;
 }
 
-/** Parses a complete response head that ends at `end`. */
-export function parseResponseHead(buf: Buffer, end: number): ResponseHead {
-  const lines = headLines(buf, end);
-  const m = STATUS_LINE.exec(lines[0]!);
-  if (m === null) throw new HeadError('bad-request', 'malformed status line');
-  const head: ResponseHead = {
-    status: Number(m[2]), reason: m[3] ?? '', minor: m[1] === '1' ? 1 : 0,
-    headers: [], contentLength: -1, chunked: false, transferEncoding: '', connection: '', headEnd: end,
-  };
-  readHeaders(lines, head);
-  // RFC 9112 §6.3: Transfer-Encoding wins over Content-Length in a response.
-  if (head.chunked) head.contentLength = -1;
-  return head;
-}
-
 function headLines(buf: Buffer, end: number): string[] {
-  const text = (buf as Latin1Buffer).latin1Slice(0, end - 4);
+  const text = latin1(buf, 0, end - 4);
   if (BAD_CHARS.test(text)) throw new HeadError('bad-request', 'control character in head');
   return text.split('\r\n');
 }
 
 /** One pass over the header lines; framing headers are validated as they are met. */
-function readHeaders(lines: string[], head: RequestHead | ResponseHead): void {
+function readHeaders(lines: string[], head: RequestHead): void {
   const out = head.headers;
   let hosts = 0;
   for (let i = 1; i < lines.length; i++) {
@@ -122,13 +106,13 @@ function readHeaders(lines: string[], head: RequestHead | ResponseHead): void {
     switch (name.length) {
       case 4:
         // RFC 9112 §3.2: a request with more than one Host is refused (two parties could route it differently).
-        if ('upgrade' in head && name.toLowerCase() === 'host' && ++hosts > 1) throw new HeadError('bad-request', 'more than one Host header');
+        if (name.toLowerCase() === 'host' && ++hosts > 1) throw new HeadError('bad-request', 'more than one Host header');
         break;
-      case 6: if ('expectContinue' in head && name.toLowerCase() === 'expect') head.expectContinue = value.toLowerCase() === '100-continue'; break;
-      case 7: if ('upgrade' in head && name.toLowerCase() === 'upgrade') head.upgrade = value; break;
+      case 6: if (name.toLowerCase() === 'expect') head.expectContinue = value.toLowerCase() === '100-continue'; break;
+      case 7: if (name.toLowerCase() === 'upgrade') head.upgrade = value; break;
       case 10: if (name.toLowerCase() === 'connection') head.connection = head.connection ? `${head.connection},${value.toLowerCase()}` : value.toLowerCase(); break;
-      case 14: if (name.toLowerCase() === 'content-length') contentLength(head, value); break;
-      case 17: if (name.toLowerCase() === 'transfer-encoding') transferEncoding(head, value); break;
+      case 14: if (name.toLowerCase() === 'content-length') applyContentLength(head, value); break;
+      case 17: if (name.toLowerCase() === 'transfer-encoding') applyTransferEncoding(head, value); break;
       default: break;
     }
   }
@@ -143,14 +127,16 @@ function trimOws(line: string, from: number): string {
   return line.slice(a, b);
 }
 
-function contentLength(head: HeadBase, value: string): void {
+/** A Content-Length value: digits only, and equal to any earlier one. */
+export function applyContentLength(head: HeadFraming, value: string): void {
   if (!DIGITS.test(value)) throw new HeadError('bad-request', `invalid Content-Length "${value.slice(0, 40)}"`);
   const n = Number(value);
   if (head.contentLength >= 0 && head.contentLength !== n) throw new HeadError('bad-request', 'conflicting Content-Length headers');
   head.contentLength = n;
 }
 
-function transferEncoding(head: HeadBase, value: string): void {
+/** A Transfer-Encoding value: it must end in chunked, and come once. */
+export function applyTransferEncoding(head: HeadFraming, value: string): void {
   const codings = value.toLowerCase().split(',');
   const last = codings[codings.length - 1]!.trim();
   // Only chunked framing is understood; anything else would leave the message end unknown.
