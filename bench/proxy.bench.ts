@@ -1,7 +1,8 @@
 // Proxy benchmark: a small response direct from the upstream, through Cutover, and through nginx
 // (1 worker, keepalive upstream), with the same load tool in the same run. Prints req/s, p50, p99 and ratios.
-// Usage: npm run bench -- proxy [--duration 10 --connections 50 --workers 1,2 --rounds 3]
+// Usage: npm run bench -- proxy [--duration 10 --connections 50 --workers 1,2 --rounds 3 --pin]
 // --workers takes a list: one Cutover proxy per value (1 = the mode `cutover up` uses; N = node:cluster workers).
+// --pin adds a half-load run with each proxy on a core of its own (wrk and the upstream on the others).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
@@ -11,12 +12,18 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+for (let i = 2; i < process.argv.length; i++) {
+  const next = process.argv[i + 1];
+  const flag = next === undefined || next.startsWith('--'); // a flag without a value (--pin)
+  args.set(process.argv[i]!.replace(/^--/, ''), flag ? '' : next);
+  if (!flag) i++;
+}
 const DURATION = Number(args.get('duration') ?? 10);
 const CONNECTIONS = Number(args.get('connections') ?? 50);
 const WORKERS = (args.get('workers') ?? '1,2').split(',').map(Number).filter((n) => n >= 1);
 /** Targets run interleaved for several rounds and the median is kept: the box is shared and noisy. */
 const ROUNDS = Number(args.get('rounds') ?? 3);
+const PIN = args.has('pin');
 const dir = mkdtempSync(join(tmpdir(), 'cutover-bench-'));
 const children: ChildProcess[] = [];
 
@@ -89,9 +96,12 @@ function hasWrk(): boolean {
 }
 
 /** Max throughput: wrk when installed (C, lighter on a 2-core box), autocannon otherwise. */
-function loadMax(url: string, seconds: number, script?: string): Result {
+function loadMax(url: string, seconds: number, script?: string, cpus?: string): Result {
   if (hasWrk()) {
-    const out = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', ...(script ? ['-s', script] : []), url], { encoding: 'utf8' }).stdout;
+    const wrk = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', ...(script ? ['-s', script] : []), url];
+    // `cpus`: wrk runs on those CPUs only (taskset), for the pinned half-load runs.
+    const run = cpus === undefined ? spawnSync('wrk', wrk, { encoding: 'utf8' }) : spawnSync('taskset', ['-c', cpus, 'wrk', ...wrk], { encoding: 'utf8' });
+    const out = run.stdout;
     const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
     const errs = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
     const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
@@ -115,13 +125,33 @@ function wrkMs(out: string, pct: string): number {
  * connections stay in step and arrive in bursts of up to CONNECTIONS requests; `spread` draws each pause
  * around the same mean, closer to independent users. Both are reported.
  */
-function pacedLoad(url: string, seconds: number, rate: number, spread = false): Result {
+function pacedLoad(url: string, seconds: number, rate: number, spread = false, cpus?: string): Result {
   if (!hasWrk()) return autocannon(url, seconds, rate);
   const pauseMs = Math.max(1, Math.round((CONNECTIONS * 1000) / rate));
   const script = join(dir, `pace-${pauseMs}${spread ? '-spread' : ''}.lua`);
   // spread: a pause drawn uniformly around the same mean, so connections drift apart instead of firing together.
   writeFileSync(script, spread ? `function delay() return math.random(1, ${2 * pauseMs - 1}) end\n` : `function delay() return ${pauseMs} end\n`);
-  return loadMax(url, seconds, script);
+  return loadMax(url, seconds, script, cpus);
+}
+
+/**
+ * Core split for the pinned half-load runs: the proxies get the last CPU to themselves, the load tool and the
+ * upstream share the others, as when a proxy runs on its own host. Without taskset or with one CPU: none.
+ */
+function coreSplit(): { proxy: string; rest: string } | undefined {
+  const n = cpus().length;
+  if (n < 2 || spawnSync('taskset', ['-V']).error !== undefined) return undefined;
+  return { proxy: String(n - 1), rest: n === 2 ? '0' : `0-${n - 2}` };
+}
+
+/** Moves a running process, its threads and its child processes (nginx's worker, cluster workers) onto `cpus`. */
+function pin(pid: number | undefined, cpus: string): void {
+  if (!pid) return;
+  spawnSync('taskset', ['-apc', cpus, String(pid)], { stdio: 'ignore' });
+  try {
+    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    for (const k of kids ? kids.split(' ') : []) pin(Number(k), cpus);
+  } catch { /* gone */ }
 }
 
 /** Fixed-rate load (rate > 0) for the latency comparison; autocannon in its own process. */
@@ -137,7 +167,7 @@ function autocannon(url: string, seconds: number, rate: number): Result {
 async function main(): Promise<void> {
   console.log(`machine: ${cpus().length} cpus, ${cpus()[0]?.model}, node ${process.version}; load tool: ${hasWrk() ? 'wrk (max, and paced for half load)' : 'autocannon'}; ${CONNECTIONS} connections, ${DURATION}s per run, cutover workers ${WORKERS}; ${ROUNDS} interleaved rounds, medians; load average at start ${loadavg()}`);
   const upPort = await freePort();
-  start(process.execPath, ['-e', `const h=require('node:http');const b=Buffer.from('hello world');h.createServer((q,r)=>{r.writeHead(200,{'content-type':'text/plain','content-length':b.length});r.end(b)}).listen(${upPort},'127.0.0.1')`]);
+  const upstream = start(process.execPath, ['-e', `const h=require('node:http');const b=Buffer.from('hello world');h.createServer((q,r)=>{r.writeHead(200,{'content-type':'text/plain','content-length':b.length});r.end(b)}).listen(${upPort},'127.0.0.1')`]);
   await waitHttp(upPort);
 
   const cutovers: Array<[string, number, number | undefined]> = [];
@@ -145,7 +175,7 @@ async function main(): Promise<void> {
     const cutPort = await freePort();
     const cfg = join(dir, `proxy-${w}.yaml`);
     writeFileSync(cfg, `workers: ${w}\nlisteners:\n  - { port: ${cutPort}, host: 127.0.0.1, services: [bench] }\nservices:\n  - name: bench\n    revisions:\n      - { name: v1, weight: 10000, instances: [{ id: up, host: 127.0.0.1, port: ${upPort} }] }\n`);
-    const cutPid = start(process.execPath, ['--import', 'tsx', join(root, 'src', 'proxy', 'main.ts'), JSON.stringify({ configFile: cfg })]).pid;
+    const cutPid = start(process.execPath, [join(root, 'dist', 'proxy', 'main.js'), JSON.stringify({ configFile: cfg })]).pid;
     await waitHttp(cutPort);
     cutovers.push([w === 1 ? 'cutover' : `cutover x${w} workers`, cutPort, cutPid]);
   }
@@ -178,10 +208,25 @@ async function main(): Promise<void> {
   for (const [name] of targets) max[name] = medianResult(runs[name]!);
   const first = cutovers[0]![0];
   const half = Math.round(max[first]!.rps / 2);
-  const fixed: Record<string, Result> = {};
-  const spread: Record<string, Result> = {};
-  for (const [name, port] of targets) fixed[name] = pacedLoad(`http://127.0.0.1:${port}/`, DURATION, half);
-  if (hasWrk()) for (const [name, port] of targets) spread[name] = pacedLoad(`http://127.0.0.1:${port}/`, DURATION, half, true);
+  /** Half-load runs, interleaved over the targets for ROUNDS rounds like the max runs; medians kept. */
+  const halfLoad = (list: typeof targets, spread: boolean, cpus?: string): Record<string, Result> => {
+    const rs: Record<string, Result[]> = {};
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, port] of list) (rs[name] ??= []).push(pacedLoad(`http://127.0.0.1:${port}/`, DURATION, half, spread, cpus));
+    }
+    return Object.fromEntries(list.map(([n]) => [n, medianResult(rs[n]!)]));
+  };
+  const fixed = halfLoad(targets, false);
+  const spread = hasWrk() ? halfLoad(targets, true) : {};
+  // Last, as it moves the processes: one process per proxy on a core of its own (cluster workers would share it).
+  const split = PIN && hasWrk() ? coreSplit() : undefined;
+  const pinnedTargets = targets.filter(([n]) => !n.includes('workers'));
+  let pinned: Record<string, Result> = {};
+  if (split) {
+    pin(upstream.pid, split.rest);
+    for (const [, , pid] of pinnedTargets) pin(pid, split.proxy);
+    pinned = halfLoad(pinnedTargets, true, split.rest);
+  }
 
   const row = (n: string, r: Result): string => `| ${n} | ${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} | ${r.cpuUsPerReq ? r.cpuUsPerReq.toFixed(1) : '-'} |`;
   console.log('\nmax throughput\n| target | req/s | p50 ms | p99 ms | errors | proxy CPU µs/req |\n|---|---|---|---|---|---|');
@@ -192,6 +237,10 @@ async function main(): Promise<void> {
     console.log('\nhalf load, pauses spread around the same mean (connections out of step)\n| target | req/s | p50 ms | p99 ms | errors | |\n|---|---|---|---|---|---|');
     for (const [n] of targets) console.log(row(n, spread[n]!));
   }
+  if (split) {
+    console.log(`\nhalf load, pauses spread, proxy on a core of its own (proxies on CPU ${split.proxy}; wrk and the upstream on CPU ${split.rest})\n| target | req/s | p50 ms | p99 ms | errors | |\n|---|---|---|---|---|---|`);
+    for (const [n] of pinnedTargets) console.log(row(n, pinned[n]!));
+  }
   console.log('');
   for (const [c] of cutovers) {
     console.log(`${c} / direct throughput: ${(max[c]!.rps / max.direct!.rps).toFixed(2)}x`);
@@ -199,9 +248,14 @@ async function main(): Promise<void> {
       console.log(`${c} / nginx throughput:  ${(max[c]!.rps / max.nginx!.rps).toFixed(2)}x (goal >= 0.80x)`);
       console.log(`CPU per request, ${c} / nginx: ${(max[c]!.cpuUsPerReq! / max.nginx!.cpuUsPerReq!).toFixed(2)}x`);
     }
-    console.log(`${c} added p99 at half load: ${(fixed[c]!.p99 - fixed.direct!.p99).toFixed(2)} ms (goal <= 1 ms)${spread[c] ? `; pauses spread: ${(spread[c]!.p99 - spread.direct!.p99).toFixed(2)} ms` : ''}`);
   }
-  if (nginxPort) console.log(`nginx added p99 at half load: ${(fixed.nginx!.p99 - fixed.direct!.p99).toFixed(2)} ms${spread.nginx ? `; pauses spread: ${(spread.nginx!.p99 - spread.direct!.p99).toFixed(2)} ms` : ''}`);
+  const added = (n: string): string => [
+    `${(fixed[n]!.p99 - fixed.direct!.p99).toFixed(2)} ms`,
+    spread[n] ? `pauses spread: ${(spread[n]!.p99 - spread.direct!.p99).toFixed(2)} ms` : '',
+    pinned[n] ? `spread, own core: ${(pinned[n]!.p99 - pinned.direct!.p99).toFixed(2)} ms` : '',
+  ].filter(Boolean).join('; ');
+  for (const [c] of cutovers) console.log(`${c} added p99 at half load: ${added(c)} (goal <= 1 ms)`);
+  if (nginxPort) console.log(`nginx added p99 at half load: ${added('nginx')}`);
   console.log(`load average at end: ${loadavg()} (other work on the box skews every figure; CPU per request is the steadiest one)`);
 }
 
