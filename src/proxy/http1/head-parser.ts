@@ -149,6 +149,7 @@ export function applyTransferEncoding(head: HeadFraming, value: string): void {
 export function hasToken(connection: string, token: string): boolean {
   if (connection === '') return false;
   if (connection === token) return true;
+  if (!connection.includes(token)) return false; // the usual "keep-alive" asked about "close": no split
   for (const t of connection.split(',')) if (t.trim() === token) return true;
   return false;
 }
