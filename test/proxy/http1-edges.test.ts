@@ -242,6 +242,30 @@ describe('HTTP/1.1 edges through the proxy', () => {
     } finally { c.destroy(); }
   });
 
+  test('heads that arrive a few bytes at a time, both ways (a 103 first, the blank line split), are read whole and in order', async () => {
+    const drip = async (write: (s: string) => void, text: string): Promise<void> => {
+      for (let i = 0; i < text.length; i += 3) {
+        write(text.slice(i, i + 3));
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    };
+    const s = await setup({
+      raw: (sock, head) => {
+        sock.setNoDelay(true);
+        const path = head.split(' ')[1]!;
+        void drip((x) => sock.write(x), `HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\nHTTP/1.1 200 OK\r\nX-Path: ${path}\r\nContent-Length: ${path.length}\r\n\r\n${path}`);
+      },
+    });
+    const c = await RawClient.connect(s.port);
+    try {
+      for (const p of ['/first-slow', '/second-slow']) {
+        await drip((x) => c.send(x), `GET ${p} HTTP/1.1\r\nHost: a\r\nX-Long: ${'v'.repeat(40)}\r\n\r\n`);
+        const r = await c.read();
+        assert.deepEqual([r.status, r.header('x-path'), r.body.toString()], [200, p, p]);
+      }
+    } finally { c.destroy(); }
+  });
+
   test('upstream keep-alive: 20 sequential requests on one client connection use at most 2 upstream connections', async () => {
     const s = await setup({ http: (req, res) => { req.resume(); res.end(req.url); } });
     const c = await RawClient.connect(s.port);

@@ -55,6 +55,8 @@ export class ClientConnection implements Sweepable {
   /** The current request's body. */
   private body = RequestBody.NONE;
   private buf: Buffer | null = null;
+  /** Bytes of `buf` already searched for the end of a head: a head arriving in pieces is not searched from 0 each time. */
+  private scanned = 0;
   private since = performance.now();
   /** When reading the body was paused because the instance could not take more, else -1. */
   private heldSince = -1;
@@ -295,7 +297,10 @@ export class ClientConnection implements Sweepable {
   private parse(): void {
     let buf = this.buf!;
     // RFC 9112 §2.2: empty lines before a request line are ignored (some clients send CRLF after a body).
-    while (buf.length >= 2 && buf[0] === 13 && buf[1] === 10) buf = buf.subarray(2);
+    while (buf.length >= 2 && buf[0] === 13 && buf[1] === 10) {
+      buf = buf.subarray(2);
+      this.scanned = 0;
+    }
     if (buf.length === 0) {
       this.buf = null;
       return;
@@ -303,7 +308,8 @@ export class ClientConnection implements Sweepable {
     this.buf = buf;
     let head: RequestHead;
     try {
-      const end = findHeadEnd(buf, 0, this.owner.limits.maxHeaderBytes);
+      const end = findHeadEnd(buf, this.scanned, this.owner.limits.maxHeaderBytes);
+      this.scanned = end < 0 ? buf.length : 0;
       if (end < 0) {
         if (this.state === 'idle') {
           this.state = 'head';

@@ -72,6 +72,8 @@ export class UpstreamConnection implements RequestControl, Sweepable {
   private handler: ResponseHandler | null = null;
   private req: UpstreamRequest | null = null;
   private buf: Buffer | null = null;
+  /** Bytes of `buf` already searched for the end of the head. */
+  private scanned = 0;
   private phase = HEAD;
   private remaining = 0;
   private scanner: ChunkedScanner | null = null;
@@ -226,9 +228,11 @@ export class UpstreamConnection implements RequestControl, Sweepable {
     let start = 0;
     for (;;) {
       const rest = start === 0 ? buf : buf.subarray(start);
-      const end = findHeadEnd(rest, 0, MAX_RESPONSE_HEAD);
+      // A partial head kept from earlier reads (start 0, this.buf set) was searched up to `scanned` already.
+      const end = findHeadEnd(rest, start === 0 && this.buf !== null ? this.scanned : 0, MAX_RESPONSE_HEAD);
       if (end < 0) {
         this.buf = Buffer.from(rest); // a copy: `rest` may be a view of the reused read buffer
+        this.scanned = rest.length;
         return -1;
       }
       const head = parseResponseHead(rest, end);
