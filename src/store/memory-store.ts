@@ -5,14 +5,19 @@
 import type { InstanceRecord } from '../runtime/provider.ts';
 import type { RolloutState } from '../rollout/state.ts';
 import type { Revision, RolloutEvent } from '../rollout/types.ts';
-import type { EventQuery, NewEvent, NewRevision, Store } from './store.ts';
+import { EVENTS_PER_SERVICE, type EventQuery, type NewEvent, type NewRevision, type Store, type StoreOptions } from './store.ts';
 
 export class MemoryStore implements Store {
   private readonly revisions = new Map<string, Revision[]>();
   private readonly rollouts = new Map<string, RolloutState>();
   private readonly instances = new Map<string, InstanceRecord>();
-  private readonly events: RolloutEvent[] = [];
+  private events: RolloutEvent[] = [];
   private nextEventId = 1;
+  private readonly eventsPerService: number;
+
+  constructor(opts: StoreOptions = {}) {
+    this.eventsPerService = opts.eventsPerService ?? EVENTS_PER_SERVICE;
+  }
 
   createRevision(rev: NewRevision): Revision {
     const list = this.revisions.get(rev.service) ?? [];
@@ -71,6 +76,12 @@ export class MemoryStore implements Store {
   appendEvents(events: NewEvent[]): RolloutEvent[] {
     const stored = events.map((e) => ({ ...structuredClone(e), id: this.nextEventId++ }));
     this.events.push(...stored);
+    for (const service of new Set(events.map((e) => e.service))) {
+      const ids = this.events.filter((e) => e.service === service).map((e) => e.id);
+      if (ids.length <= this.eventsPerService) continue;
+      const oldestKept = ids[ids.length - this.eventsPerService]!;
+      this.events = this.events.filter((e) => e.service !== service || e.id >= oldestKept);
+    }
     return structuredClone(stored);
   }
 

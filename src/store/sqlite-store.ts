@@ -12,14 +12,16 @@ import type { RolloutState } from '../rollout/state.ts';
 import type { Revision, RolloutEvent } from '../rollout/types.ts';
 import { StoreError } from './errors.ts';
 import { MIGRATIONS } from './migrations.ts';
-import type { EventQuery, NewEvent, NewRevision, Store } from './store.ts';
+import { EVENTS_PER_SERVICE, type EventQuery, type NewEvent, type NewRevision, type Store, type StoreOptions } from './store.ts';
 
 export class SqliteStore implements Store {
   readonly file: string;
   private readonly db: Database.Database;
+  private readonly eventsPerService: number;
 
   /** Opens (creating if needed) `<stateDir>/state.db` and applies pending migrations. */
-  constructor(opts: { stateDir: string }) {
+  constructor(opts: { stateDir: string } & StoreOptions) {
+    this.eventsPerService = opts.eventsPerService ?? EVENTS_PER_SERVICE;
     mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
     this.file = join(opts.stateDir, 'state.db');
     try {
@@ -124,7 +126,13 @@ export class SqliteStore implements Store {
 
   private insertEvents(events: NewEvent[]): RolloutEvent[] {
     const insert = this.db.prepare('INSERT INTO events (service, time, type, reason, revision) VALUES (?, ?, ?, ?, ?)');
-    return events.map((e) => ({ ...e, id: Number(insert.run(e.service, e.time, e.type, e.reason, e.revision ?? null).lastInsertRowid) }));
+    const stored = events.map((e) => ({ ...e, id: Number(insert.run(e.service, e.time, e.type, e.reason, e.revision ?? null).lastInsertRowid) }));
+    // The newest N ids of the service come from its index (service, id): a bounded read per transition.
+    const trim = this.db.prepare(
+      'DELETE FROM events WHERE service = @service AND id < (SELECT MIN(id) FROM (SELECT id FROM events WHERE service = @service ORDER BY id DESC LIMIT @keep))',
+    );
+    for (const service of new Set(events.map((e) => e.service))) trim.run({ service, keep: this.eventsPerService });
+    return stored;
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * The control plane's durable state behind one narrow, synchronous interface:
  * immutable revisions, one versioned rollout state per service, the records
- * needed to adopt running instances again, and an append-only event log.
+ * needed to adopt running instances again, and an event log that keeps the
+ * newest `eventsPerService` events of each service.
  * Every implementation runs test/store/store-conformance.ts.
  */
 import type { InstanceRecord } from '../runtime/provider.ts';
@@ -9,6 +10,14 @@ import type { RolloutState } from '../rollout/state.ts';
 import type { Revision, RolloutEvent } from '../rollout/types.ts';
 
 export type NewEvent = Omit<RolloutEvent, 'id'>;
+
+/** Events kept per service by default: years of deploys at a few dozen events each, in a few MB. */
+export const EVENTS_PER_SERVICE = 10_000;
+
+export interface StoreOptions {
+  /** The oldest events of a service are deleted beyond this many (default EVENTS_PER_SERVICE). */
+  eventsPerService?: number;
+}
 export type NewRevision = Omit<Revision, 'number'>;
 
 export interface EventQuery {
@@ -38,6 +47,7 @@ export interface Store {
   deleteInstance(id: string): void;
   listInstances(filter?: { service?: string; revision?: string }): InstanceRecord[];
 
+  /** Stores the events; a service's oldest ones beyond its limit are deleted in the same transaction. */
   appendEvents(events: NewEvent[]): RolloutEvent[];
   /** Ascending by id. */
   listEvents(query?: EventQuery): RolloutEvent[];

@@ -1,4 +1,4 @@
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { storeConformance } from './store-conformance.ts';
 
-storeConformance('MemoryStore', { open: () => new MemoryStore() });
+storeConformance('MemoryStore', { open: (opts) => new MemoryStore(opts) });

@@ -20,7 +20,7 @@ function fresh(): string {
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 storeConformance('SqliteStore', {
-  open: () => new SqliteStore({ stateDir: fresh() }),
+  open: (opts) => new SqliteStore({ stateDir: fresh(), ...opts }),
   reopen: () => new SqliteStore({ stateDir: current }),
 });
 

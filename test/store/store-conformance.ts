@@ -6,10 +6,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { InstanceRecord } from '../../src/runtime/provider.ts';
 import { initialState } from '../../src/rollout/state.ts';
-import type { NewRevision, Store } from '../../src/store/store.ts';
+import type { NewRevision, Store, StoreOptions } from '../../src/store/store.ts';
 
 export interface StoreHarness {
-  open(): Store;
+  open(opts?: StoreOptions): Store;
   reopen?(): Store;
   cleanup?(): void;
 }
@@ -90,6 +90,21 @@ export function storeConformance(name: string, h: StoreHarness): void {
       const ids = s.listEvents().map((e) => e.id);
       assert.deepEqual([...ids].sort((a, b) => a - b), ids);
     }));
+
+    test('each service keeps only its newest eventsPerService events; other services keep theirs', () => {
+      const s = h.open({ eventsPerService: 3 });
+      try {
+        const ev = (service: string, type: string) => ({ service, time: 1, type, reason: type });
+        s.appendEvents([ev('api', 'a1'), ev('api', 'a2')]);
+        for (const t of ['w1', 'w2', 'w3', 'w4']) s.appendEvents([ev('web', t)]);
+        assert.deepEqual(s.listEvents({ service: 'web' }).map((e) => e.type), ['w2', 'w3', 'w4']);
+        s.saveRollout(initialState('web', 1), [ev('web', 'w5'), ev('web', 'w6'), ev('api', 'a3')]);
+        assert.deepEqual(s.listEvents().map((e) => e.type), ['a1', 'a2', 'w4', 'w5', 'w6', 'a3']);
+      } finally {
+        s.close();
+        h.cleanup?.();
+      }
+    });
 
     if (h.reopen) {
       const reopen = h.reopen;
