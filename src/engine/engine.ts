@@ -52,6 +52,7 @@ export class Engine {
         putRoutes: (s) => proxy.client.putRoutes(s),
         drain: (id, ms) => proxy.client.drain(id, ms),
         stats: () => proxy.client.stats(),
+        getRoutes: () => proxy.client.getRoutes(),
       });
       const store = (started.store = new SqliteStore({ stateDir: config.stateDir }));
       const runtime = (started.runtime = new InstanceManager({ provider: new LocalProvider({ stateDir: config.stateDir }), logger }));

@@ -14,6 +14,7 @@ import { ControllerNotStartedError, MigrationHookError, MigrationsNotConfiguredE
 import type { Intent } from './intents.ts';
 import { checkIntent } from './intents.ts';
 import type { InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './ports.ts';
+import { routedUpstreams } from './instances.ts';
 import { buildRevision } from './revision.ts';
 import { RoutePublisher } from './route-publisher.ts';
 import { ServiceLoop } from './reconcile.ts';
@@ -32,7 +33,7 @@ export interface ControllerOptions {
   intervalMs?: number;
   /** Relative `cwd` in deploy requests resolves against this; default process.cwd(). */
   baseDir?: string;
-  /** After a restart, how long to wait for adopted instances' first probe before acting; default 5 s. */
+  /** After a restart, how long to wait for the first probe of adopted instances the proxy did not route to before acting; default 5 s. */
   settleMs?: number;
 }
 
@@ -72,8 +73,9 @@ export class Controller implements ControlPlane {
       const n = this.opts.store.listInstances({ service: gone.service }).length;
       this.logger.warn({ service: gone.service, instances: n }, 'service is in the state but not in the config; its instances are left as they are');
     }
+    const routed = await this.routedUpstreams();
     this.opts.runtime.on('change', this.onChange);
-    for (const loop of this.loops.values()) loop.adopt();
+    for (const loop of this.loops.values()) loop.adopt(routed);
     this.timer = setInterval(() => this.loops.forEach((l) => void l.kick()), this.opts.intervalMs ?? 250);
     this.timer.unref();
     await Promise.all([...this.loops.values()].map((l) => l.kick()));
@@ -165,6 +167,20 @@ export class Controller implements ControlPlane {
   events(opts: { service?: string; sinceId?: number; limit?: number } = {}): RolloutEvent[] {
     if (opts.service !== undefined) this.serviceConfig(opts.service);
     return this.opts.store.listEvents(opts);
+  }
+
+  /**
+   * What the proxy routes to now (it outlived the previous controller): adopted
+   * instances found there stay routed until their own probes fail. Without it,
+   * adopted instances wait for their first probe, as on a fresh proxy.
+   */
+  private async routedUpstreams(): Promise<Set<string>> {
+    try {
+      return routedUpstreams(await this.opts.router.routes());
+    } catch (err) {
+      this.logger.warn({ err }, "could not read the proxy's routes; adopted instances are routed once their first probe passes");
+      return new Set();
+    }
   }
 
   /** First start of a service: its revision 1 from the config, started directly. */

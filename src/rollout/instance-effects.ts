@@ -50,6 +50,10 @@ export class InstanceEffects {
     this.adopted.add(id);
   }
 
+  unmarkAdopted(id: string): void {
+    this.adopted.delete(id);
+  }
+
   /** Marks instances as leaving; they vanish from the next route table built. */
   mark(instances: ManagedInstance[]): void {
     for (const i of instances) this.removing.add(i.id);

@@ -3,7 +3,7 @@
  * instances to start and which to remove to reach the desired scale.
  */
 import type { UpstreamInstance } from '../proxy/types.ts';
-import type { ManagedInstance } from './ports.ts';
+import type { ManagedInstance, RoutesState } from './ports.ts';
 import type { Desired, ObservedRevision } from './state.ts';
 
 /** A crash-looped (failed) instance is replaced after this long, unless its revision is failing anyway. */
@@ -59,6 +59,20 @@ export function readyUpstreams(all: ManagedInstance[], removing: ReadonlySet<str
   for (const i of all) {
     if (!i.ready || removing.has(i.id) || i.state !== 'ready') continue;
     (out[Number(i.record.revision)] ??= []).push({ id: i.id, host: i.record.host, port: i.record.port, ready: true });
+  }
+  return out;
+}
+
+/** One instance at one address: a restart in place keeps the id but may change the port. */
+export function upstreamKey(u: Pick<UpstreamInstance, 'id' | 'host' | 'port'>): string {
+  return `${u.id}@${u.host}:${u.port}`;
+}
+
+/** upstreamKey of every instance a route table sends traffic to (marked ready). */
+export function routedUpstreams(routes: RoutesState): Set<string> {
+  const out = new Set<string>();
+  for (const svc of routes.services) {
+    for (const rev of svc.revisions) for (const u of rev.instances) if (u.ready !== false) out.add(upstreamKey(u));
   }
   return out;
 }

@@ -21,6 +21,8 @@ export interface TrafficRouter {
   /** Stops new requests to the instance; resolves when in-flight work ends or is cut at the timeout. */
   drain(id: string, timeoutMs: number): Promise<DrainResult>;
   stats(): Promise<ServiceStats[]> | ServiceStats[];
+  /** The table the proxy serves now (it outlives a controller restart: what it routes to was ready when last seen). */
+  routes(): Promise<RoutesState> | RoutesState;
 }
 
 export interface InstanceRuntime {
@@ -48,6 +50,7 @@ export interface ProxyAdminLike {
   putRoutes(state: RoutesState): Promise<void>;
   drain(id: string, timeoutMs: number): Promise<DrainResult>;
   stats(): Promise<ServiceStats[]>;
+  getRoutes(): Promise<RoutesState>;
 }
 
 /** A TrafficRouter over a proxy running in its own process (`cutover up`). */
@@ -56,5 +59,6 @@ export function adminClientRouter(client: ProxyAdminLike): TrafficRouter {
     apply: (state) => client.putRoutes(state),
     drain: (id, timeoutMs) => client.drain(id, timeoutMs),
     stats: () => client.stats(),
+    routes: () => client.getRoutes(),
   };
 }

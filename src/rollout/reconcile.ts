@@ -11,7 +11,7 @@ import type { Logger } from '../shared/log.ts';
 import type { Store } from '../store/store.ts';
 import { evaluate, type Measurement } from './analysis.ts';
 import { InstanceEffects } from './instance-effects.ts';
-import { liveInstances, observeRevisions, pickRemovals, readyUpstreams, toStart } from './instances.ts';
+import { liveInstances, observeRevisions, pickRemovals, readyUpstreams, toStart, upstreamKey } from './instances.ts';
 import { ControllerNotStartedError } from './errors.ts';
 import { applyIntent, checkIntent, rolloutRevision, type Intent } from './intents.ts';
 import type { InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './ports.ts';
@@ -32,7 +32,7 @@ export interface LoopDeps {
   publisher: RoutePublisher;
   hooks: MigrationHooks | undefined;
   logger: Logger;
-  /** How long to wait for adopted instances' first probe before acting anyway. */
+  /** How long to wait for the first probe of adopted instances the proxy did not route to, before acting anyway. */
   settleMs: number;
 }
 
@@ -70,8 +70,13 @@ export class ServiceLoop {
     this.effects = new InstanceEffects(service, { ...deps, onDone: () => void this.kick(), drain: (inst) => this.drainBeforeRestart(inst) });
   }
 
-  /** Re-attaches to the instances a previous controller recorded; forgets those whose process is gone. */
-  adopt(): void {
+  /**
+   * Re-attaches to the instances a previous controller recorded; forgets those
+   * whose process is gone. Those in `routed` (upstreamKey of what the proxy
+   * serves now) keep their last known readiness until their own probes fail;
+   * the others count as starting until their first probe passes.
+   */
+  adopt(routed: ReadonlySet<string>): void {
     const cfg = this.deps.config();
     // adopt() emits change events (which kick a tick) before we know every instance: hold ticks until done.
     this.adopting = true;
@@ -79,15 +84,14 @@ export class ServiceLoop {
     for (const rec of this.deps.store.listInstances({ service: this.service })) {
       const rev = this.deps.store.getRevision(this.service, Number(rec.revision));
       const opts = rev ? manageOptions(cfg, instanceSpec(rev, envFor(this.state, rev.number)), (i) => this.drainBeforeRestart(i)) : null;
-      const inst = rev && opts ? this.deps.runtime.adopt(rec, opts) : null;
-      if (inst) {
-        this.pendingAdopted.add(inst.id);
-        this.effects.markAdopted(inst.id);
-      }
-      else {
-        this.deps.store.deleteInstance(rec.id);
-        this.record([{ type: 'InstanceLost', reason: `instance ${rec.id} (pid ${rec.pid}) is gone; it will be replaced`, revision: Number(rec.revision) }]);
-      }
+      // Marked first: the runtime reports an instance adopted as ready at once, and that is not news.
+      this.effects.markAdopted(rec.id);
+      const inst = rev && opts ? this.deps.runtime.adopt(rec, { ...opts, lastKnownReady: routed.has(upstreamKey(rec)) }) : null;
+      if (inst?.state === 'starting') this.pendingAdopted.add(inst.id);
+      if (inst) continue;
+      this.effects.unmarkAdopted(rec.id);
+      this.deps.store.deleteInstance(rec.id);
+      this.record([{ type: 'InstanceLost', reason: `instance ${rec.id} (pid ${rec.pid}) is gone; it will be replaced`, revision: Number(rec.revision) }]);
     }
     this.adopting = false;
   }

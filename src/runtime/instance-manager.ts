@@ -66,7 +66,8 @@ export class InstanceManager extends EventEmitter<{ change: [ManagedInstance] }>
     const spec = opts.spec ? { ...opts.spec, id: record.id } : undefined;
     const slot = new InstanceSlot({ ...record }, opts, spec, this.policyFor(opts));
     this.slots.set(slot.id, slot);
-    this.logger?.info({ instance: slot.id, pid: record.pid, port: record.port }, 'instance adopted');
+    this.logger?.info({ instance: slot.id, pid: record.pid, port: record.port, lastKnownReady: opts.lastKnownReady === true }, 'instance adopted');
+    if (opts.lastKnownReady) this.seedReady(slot);
     this.beginProbing(slot, 0);
     this.emitChange(slot);
     return slot.snapshot();
@@ -170,6 +171,14 @@ export class InstanceManager extends EventEmitter<{ change: [ManagedInstance] }>
     slot.ready = false;
     slot.readySince = undefined;
     this.setState(slot, 'unready');
+  }
+
+  /** An adopted instance known to be ready: ready until its own probes say otherwise, liveness-probed as before. */
+  private seedReady(slot: InstanceSlot): void {
+    slot.state = 'ready';
+    slot.ready = true;
+    slot.readySince = Date.now();
+    this.beginLiveness(slot);
   }
 
   /** Liveness starts once the instance was first ready, so a slow start is never mistaken for a hang. */

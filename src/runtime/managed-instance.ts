@@ -60,4 +60,11 @@ export interface ManageOptions {
    * restarted in place after a crash. Without it a crash marks it failed.
    */
   spec?: InstanceSpec;
+  /**
+   * adopt() only: the instance was ready when last seen (the proxy still
+   * routes to it). It starts as 'ready' instead of 'starting', so a slow
+   * first probe does not take it out of the routes; as for any ready
+   * instance, failureThreshold failed probes in a row make it 'unready'.
+   */
+  lastKnownReady?: boolean;
 }

@@ -4,14 +4,21 @@
 // as own keys only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { RoutesState } from '../../src/rollout/ports.ts';
 import { Harness } from './helpers/harness.ts';
+
+const withoutInstances = (t: RoutesState): RoutesState => ({
+  ...t,
+  services: t.services.map((s) => ({ ...s, revisions: s.revisions.map((r) => ({ ...r, instances: [] })) })),
+});
 
 test('deploy right after a controller restart resolves once applied, with rolloutRevision; undo too', async () => {
   const h = await new Harness({ service: { replicas: 1, strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } } } }).start();
   try {
     await h.until(() => h.status().phase === 'Healthy', 'v1 Healthy');
-    await h.restartController();
-    // The adopted v1 instance has not passed its first probe yet, so the loop is still settling.
+    // The previous controller's last table routes to no instance (as if v1 had been unready), so the adopted v1
+    // instance waits for its first probe and the loop is still settling when the deploy comes in.
+    await h.restartController(() => h.proxy.apply(withoutInstances(h.proxy.routes())));
     const s = await h.controller.deploy('web', { version: 'v2' });
     assert.equal(s.canaryRevision?.number, 2, JSON.stringify(s));
     assert.equal(s.rolloutRevision, 2);

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ManagedInstance } from '../../src/rollout/ports.ts';
-import { FAILED_REPLACE_MS, liveInstances, observeRevisions, pickRemovals, readyUpstreams, toStart } from '../../src/rollout/instances.ts';
+import { FAILED_REPLACE_MS, liveInstances, observeRevisions, pickRemovals, readyUpstreams, routedUpstreams, toStart, upstreamKey } from '../../src/rollout/instances.ts';
 
 const now = 1_000_000;
 function inst(id: string, revision: string, over: Partial<ManagedInstance> = {}, startedAt = 0): ManagedInstance {
@@ -64,5 +64,19 @@ describe('instance arithmetic', () => {
       1: [{ id: 'a', host: '127.0.0.1', port: 1001, ready: true }],
       2: [{ id: 'c', host: '127.0.0.1', port: 1001, ready: true }],
     });
+  });
+
+  test('what a route table routes to, by id and address; instances marked not ready are left out', () => {
+    const a = { id: 'a', host: '127.0.0.1', port: 1001 };
+    const routed = routedUpstreams({
+      listeners: [{ port: 80, services: ['web'] }],
+      services: [
+        { name: 'web', revisions: [{ name: 'v1', weight: 10_000, instances: [a, { id: 'b', host: '127.0.0.1', port: 1002, ready: false }] }] },
+        { name: 'web:preview', revisions: [{ name: 'v2', weight: 10_000, instances: [{ id: 'c', host: '127.0.0.1', port: 1003, ready: true }] }] },
+      ],
+    });
+    assert.deepEqual([...routed].sort(), ['a@127.0.0.1:1001', 'c@127.0.0.1:1003']);
+    assert.ok(routed.has(upstreamKey(inst('a', '1').record)));
+    assert.ok(!routed.has(upstreamKey({ ...a, port: 2001 })), 'the same id restarted on another port is not the routed process');
   });
 });

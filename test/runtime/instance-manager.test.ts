@@ -174,4 +174,21 @@ describe('InstanceManager', () => {
     assert.deepEqual(second.m.list({ service: 'web', revision: '1' }).map((i) => i.id), [inst.id]);
     assert.deepEqual(second.m.list({ revision: '2' }), []);
   });
+
+  test('adopted with lastKnownReady it is ready at once, without a first probe, and failing probes still take that back', async () => {
+    const first = manager();
+    const inst = await first.m.start(appSpec(), { readiness });
+    await first.m.waitFor(inst.id, isReady, WAIT);
+    await first.m.close();
+    const second = manager(first.dir);
+    const adopted = second.m.adopt(inst.record, { readiness, spec: appSpec(), lastKnownReady: true });
+    assert.equal(adopted?.state, 'ready');
+    assert.equal(adopted?.ready, true);
+    await httpText(inst.record.port, '/sick');
+    const unready = await second.m.waitFor(inst.id, (i) => i.state === 'unready', WAIT);
+    assert.equal(unready.record.pid, inst.record.pid);
+    await httpText(inst.record.port, '/well');
+    await second.m.waitFor(inst.id, isReady, WAIT);
+    assert.deepEqual(second.states, ['ready', 'unready', 'ready'], 'never "starting"');
+  });
 });

@@ -30,6 +30,8 @@ export interface HarnessOptions {
   migrations?: MigrationHooks;
   /** Drive the proxy through its admin HTTP API (ProxyAdminClient), as `cutover up` does. */
   viaAdmin?: boolean;
+  /** The controller's settleMs after a restart; default 3000. */
+  settleMs?: number;
 }
 
 export class Harness {
@@ -84,15 +86,19 @@ export class Harness {
     this.store = new SqliteStore({ stateDir: this.dir });
     this.runtime = new InstanceManager({ provider: new LocalProvider({ stateDir: this.dir, adoptPollMs: 100 }) });
     this.managers.push(this.runtime);
-    this.controller = new Controller({ config: this.config, store: this.store, router: this.router, runtime: this.runtime, intervalMs: 100, settleMs: 3000, ...(this.opts.migrations ? { migrations: this.opts.migrations } : {}) });
+    this.controller = new Controller({ config: this.config, store: this.store, router: this.router, runtime: this.runtime, intervalMs: 100, settleMs: this.opts.settleMs ?? 3000, ...(this.opts.migrations ? { migrations: this.opts.migrations } : {}) });
     await this.controller.start();
   }
 
-  /** As after kill -9 of the controller: stop its loop and probes, leave processes and proxy as they are. */
-  async restartController(): Promise<void> {
+  /**
+   * As after kill -9 of the controller: stop its loop and probes, leave processes and proxy as they are.
+   * `meanwhile` runs while no controller runs (e.g. to change an instance nobody probes).
+   */
+  async restartController(meanwhile?: () => Promise<void>): Promise<void> {
     await this.controller.stop();
     await this.runtime.close();
     this.store.close();
+    await meanwhile?.();
     await this.startController();
   }
 
