@@ -82,6 +82,8 @@ describe('LocalProvider', () => {
     const r = await start(appSpec());
     assert.equal(r.logFile, join(stateDir, 'logs', 'web', `2-${r.id}.log`));
     assert.equal(statSync(r.logFile).mode & 0o777, 0o600);
+    // A SIGTERM before the app has set its handler would end it without the line this test looks for.
+    await waitUntil(() => readFileSync(r.logFile, 'utf8').includes('listening on'), 'app listening');
     await provider.stop(r, { signal: 'SIGTERM', killAfterMs: 5000 });
     assert.match(readFileSync(r.logFile, 'utf8'), /SIGTERM: closing/);
   });
