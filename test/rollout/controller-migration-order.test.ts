@@ -32,13 +32,28 @@ function recording(inner: MigrationHooks, harness: () => Harness): { hooks: Migr
   };
 }
 
-/** Slow requests through the proxy; each resolves with its status and the version that answered. */
-function slowRequests(url: string, n: number): Promise<{ status: number; version: string }[]> {
-  return Promise.all(Array.from({ length: n }, () => request(`${url}/slow?ms=1500`).then(async (r) => ({ status: r.statusCode, version: await r.body.text() }))));
+type Answer = { status: number; version: string };
+
+/**
+ * Slow requests through the proxy, sent until at least 8 are in flight and some of them on `version`
+ * (the proxy picks a revision at random by weight: 8 requests at 50% all miss one side once in 256 runs).
+ * Resolves once they are in flight; `answers` resolves with each one's status and the version that answered.
+ */
+async function slowRequestsReaching(h: Harness, version: string): Promise<{ answers: Promise<Answer[]> }> {
+  const pending: Promise<Answer>[] = [];
+  while (pending.length < 64) {
+    for (let i = 0; i < 4; i++) {
+      pending.push(request(`${h.url}/slow?ms=1500`).then(async (r) => ({ status: r.statusCode, version: await r.body.text() })));
+    }
+    await h.until(() => inflight(h) >= pending.length, 'slow requests in flight', 5_000);
+    if (pending.length >= 8 && inflight(h, version) > 0) return { answers: Promise.all(pending) };
+  }
+  throw new Error(`64 requests in flight and none on ${version}`);
 }
 
-function inflight(h: Harness): number {
-  return Object.values(h.proxy.stats().find((s) => s.service === 'web')?.revisions ?? {}).reduce((n, r) => n + r.inflight, 0);
+function inflight(h: Harness, version?: string): number {
+  const revisions = h.proxy.stats().find((s) => s.service === 'web')?.revisions ?? {};
+  return Object.entries(revisions).reduce((n, [name, r]) => (version === undefined || name === version ? n + r.inflight : n), 0);
 }
 
 /** The stop events of `revision`'s instances and the hook's event, in the order they were recorded. */
@@ -73,11 +88,10 @@ test('canary: complete waits for the old instances to drain; rollback for the ab
     await h.until(() => h.status().phase === 'Healthy', 'v1 Healthy');
     await h.controller.deploy('web', { version: 'v2', migration: '2_add_price.yaml' });
     await h.until(() => h.status().phase === 'Paused', 'v2 canary paused');
-    let reqs = slowRequests(h.url, 8);
-    await h.until(() => inflight(h!) >= 8, 'slow requests in flight', 5_000);
+    let reqs = await slowRequestsReaching(h, 'v1');
     await h.controller.promote('web');
     await migrationDone(h);
-    let results = await reqs;
+    let results = await reqs.answers;
     const complete = rec.calls.find((c) => c.step === 'complete')!;
     assert.deepEqual(complete.running.filter((r) => r !== '2'), [], 'no v1 instance left when complete ran');
     assert.ok(results.every((r) => r.status === 200));
@@ -88,11 +102,10 @@ test('canary: complete waits for the old instances to drain; rollback for the ab
 
     await h.controller.deploy('web', { version: 'v3', migration: '3_rename_name.yaml' });
     await h.until(() => h.status().phase === 'Paused', 'v3 canary paused');
-    reqs = slowRequests(h.url, 8);
-    await h.until(() => inflight(h!) >= 8, 'slow requests in flight', 5_000);
+    reqs = await slowRequestsReaching(h, 'v3');
     await h.controller.abort('web');
     await migrationDone(h);
-    results = await reqs;
+    results = await reqs.answers;
     const rollback = rec.calls.find((c) => c.step === 'rollback')!;
     assert.deepEqual(rollback.running.filter((r) => r !== '2'), [], 'no v3 instance left when rollback ran');
     const v3 = results.filter((r) => r.version === 'v3');
