@@ -4,7 +4,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createProxy } from '../../src/proxy/proxy.ts';
-import { get, oneService, startUpstream } from '../helpers/upstream.ts';
+import { get, oneService, startUpstream, waitFor } from '../helpers/upstream.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 after(async () => {
@@ -29,7 +29,8 @@ test('a drained instance re-added to the table gets traffic again, and the old d
   const id = withX.services[0]!.revisions[0]!.instances[0]!.id;
 
   const held = get(`${base}/hold`); // in flight on x while it is drained
-  await new Promise((r) => setTimeout(r, 100));
+  // At the upstream, so in flight through the proxy (a fixed 100 ms head start could lose to a slow first request).
+  await waitFor(() => up.seen.some((r) => r.url === '/hold'), '/hold at the upstream');
   await proxy.apply(withoutX);
   const drain = proxy.drain(id, 800);
   assert.equal((await get(`${base}/`)).status, 503, 'removed and draining: no new requests');
