@@ -1,13 +1,13 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { LocalProvider } from '../../src/runtime/local/local-provider.ts';
 import type { InstanceRecord, InstanceSpec } from '../../src/runtime/provider.ts';
 import { serverCommand } from '../helpers/apps/paths.ts';
 import { defaultPortRange, freePort } from '../../src/runtime/local/ports.ts';
-import { shellCommand } from '../../src/runtime/local/spawn-instance.ts';
+import { instanceLogFile, shellCommand, unusedInstanceId } from '../../src/runtime/local/spawn-instance.ts';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -136,6 +136,21 @@ describe('LocalProvider', () => {
     assert.equal(next.adopt(record), true);
     await next.stop(record, { signal: 'SIGTERM', killAfterMs: 5000 });
     assert.equal(next.isAlive(record), false);
+  });
+
+  test('a new instance never gets the ID of one started before in the state dir, even on a random clash', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cutover-rt-'));
+    try {
+      const spec = appSpec();
+      const used = instanceLogFile(dir, spec.service, spec.revision, 'web-2-aaaaaa');
+      mkdirSync(dirname(used), { recursive: true });
+      writeFileSync(used, '');
+      const draws = ['web-2-aaaaaa', 'web-2-aaaaaa', 'web-2-bbbbbb'];
+      assert.equal(unusedInstanceId(dir, spec, () => draws.shift()!), 'web-2-bbbbbb');
+      assert.deepEqual(draws, [], 'drew until the ID was unused');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a missing working directory is a clear error', async () => {

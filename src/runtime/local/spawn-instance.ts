@@ -25,6 +25,17 @@ export function newInstanceId(service: string, revision: string): string {
   return `${service}-${revision}-${randomBytes(3).toString('hex')}`;
 }
 
+/**
+ * An ID never used in this state dir: every instance ever started here has a log file, so an ID whose
+ * log exists is drawn again (24 random bits clash once in ~16M pairs; over a long life that happens).
+ */
+export function unusedInstanceId(stateDir: string, spec: InstanceSpec, draw = newInstanceId): string {
+  for (;;) {
+    const id = draw(spec.service, spec.revision);
+    if (!existsSync(instanceLogFile(stateDir, spec.service, spec.revision, id))) return id;
+  }
+}
+
 /** Variables of the controller's own environment that an app must never see (they grant control over Cutover). */
 const PRIVATE_ENV = ['CUTOVER_TOKEN', 'CUTOVER_API', 'CUTOVER_DIST'];
 
@@ -54,7 +65,7 @@ export interface SpawnOptions {
 export async function spawnInstance(opts: SpawnOptions, spec: InstanceSpec): Promise<SpawnedInstance> {
   const { host, port } = opts;
   checkCwd(spec);
-  const id = spec.id ?? newInstanceId(spec.service, spec.revision);
+  const id = spec.id ?? unusedInstanceId(opts.stateDir, spec);
   const logFile = instanceLogFile(opts.stateDir, spec.service, spec.revision, id);
   mkdirSync(dirname(logFile), { recursive: true, mode: 0o700 });
   rotateIfLarge(logFile, opts.maxLogBytes);
