@@ -1,6 +1,6 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { LocalProvider } from '../../src/runtime/local/local-provider.ts';
@@ -14,6 +14,11 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { providerConformance } from './provider-conformance.ts';
 import { httpText, waitUntil } from './wait.ts';
+
+/** The numbers of the "line N" lines of a log. */
+function numbered(log: string): number[] {
+  return [...log.matchAll(/^line (\d+)$/gm)].map((m) => Number(m[1]));
+}
 
 function appSpec(env: Record<string, string> = {}): InstanceSpec {
   return { service: 'web', revision: '2', version: 'v2', command: serverCommand(), cwd: tmpdir(), env };
@@ -136,6 +141,27 @@ describe('LocalProvider', () => {
     assert.equal(next.adopt(record), true);
     await next.stop(record, { signal: 'SIGTERM', killAfterMs: 5000 });
     assert.equal(next.isAlive(record), false);
+  });
+
+  test('a running instance’s log past maxLogBytes moves to .1 and starts again empty, the instance writing on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cutover-rt-'));
+    const rotating = new LocalProvider({ stateDir: dir, maxLogBytes: 1024, logCheckMs: 50 });
+    const r = await rotating.start({ ...appSpec(), command: 'i=0; while true; do echo "line $i"; i=$((i+1)); sleep 0.002; done' });
+    try {
+      await waitUntil(async () => existsSync(`${r.logFile}.1`) && numbered(readFileSync(r.logFile, 'utf8')).length > 3, 'rotated while running');
+    } finally {
+      await rotating.stop(r, { signal: 'SIGKILL', killAfterMs: 1000 });
+      await rotating.detach();
+    }
+    const old = numbered(readFileSync(`${r.logFile}.1`, 'utf8'));
+    const current = numbered(readFileSync(r.logFile, 'utf8'));
+    assert.equal(statSync(`${r.logFile}.1`).mode & 0o777, 0o600);
+    assert.ok(statSync(r.logFile).size < 4096, `the log started again (${statSync(r.logFile).size} bytes)`);
+    // The same process went on writing into the emptied file: its count continues where .1 stops (a line may
+    // be lost only if written between the last copy and the truncate).
+    const gap = current[0]! - old.at(-1)!;
+    assert.ok(gap >= 1 && gap <= 2, `.1 ends at line ${old.at(-1)}, the log starts at line ${current[0]}`);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test('a new instance never gets the ID of one started before in the state dir, even on a random clash', () => {

@@ -8,6 +8,7 @@ import type { ExitListener, InstanceRecord, InstanceSpec, Probe, RuntimeProvider
 import { freePort, type PortRange } from './ports.ts';
 import { probeOnce } from './probe.ts';
 import { groupMembers, isSameProcess, signalGroup } from './proc.ts';
+import { rotateInPlace } from './log-rotation.ts';
 import { spawnInstance } from './spawn-instance.ts';
 import { terminateGroup } from './terminate.ts';
 
@@ -20,8 +21,10 @@ export interface LocalProviderOptions {
   adoptPollMs?: number;
   /** Ports instances get; default the 12768 ports below the kernel's ephemeral range (20000..32767). */
   portRange?: PortRange;
-  /** A log past this size moves to `<file>.1` when its instance (re)starts; default 100 MiB. */
+  /** A log past this size is rotated to `<file>.1` (one old file kept); default 100 MiB. */
   maxLogBytes?: number;
+  /** How often running instances' logs are checked against maxLogBytes; default 10 s. */
+  logCheckMs?: number;
 }
 
 interface Tracked {
@@ -38,6 +41,9 @@ export class LocalProvider implements RuntimeProvider {
   private readonly adoptPollMs: number;
   private readonly portRange: PortRange | undefined;
   private readonly maxLogBytes: number;
+  private readonly logCheckMs: number;
+  private logTimer: NodeJS.Timeout | undefined;
+  private rotating = false;
   private readonly tracked = new Map<string, Tracked>();
   private readonly listeners: ExitListener[] = [];
 
@@ -47,6 +53,7 @@ export class LocalProvider implements RuntimeProvider {
     this.adoptPollMs = opts.adoptPollMs ?? 500;
     this.portRange = opts.portRange;
     this.maxLogBytes = opts.maxLogBytes ?? 100 * 1024 * 1024;
+    this.logCheckMs = opts.logCheckMs ?? 10_000;
   }
 
   async start(spec: InstanceSpec): Promise<InstanceRecord> {
@@ -57,6 +64,7 @@ export class LocalProvider implements RuntimeProvider {
     this.tracked.set(record.id, t);
     child.on('error', () => {}); // spawn errors are handled in spawnInstance; later ones (kill) need no handler
     child.once('exit', (code, signal) => this.exited(t, code, signal));
+    this.watchLogs();
     return { ...record };
   }
 
@@ -90,6 +98,7 @@ export class LocalProvider implements RuntimeProvider {
     }, this.adoptPollMs);
     t.poll.unref();
     this.tracked.set(record.id, t);
+    this.watchLogs();
     return true;
   }
 
@@ -99,6 +108,28 @@ export class LocalProvider implements RuntimeProvider {
 
   async detach(): Promise<void> {
     for (const id of [...this.tracked.keys()]) this.untrack(id);
+    clearInterval(this.logTimer);
+    this.logTimer = undefined;
+  }
+
+  /** A running instance keeps its log open for as long as it runs: its size is checked while it does. */
+  private watchLogs(): void {
+    if (this.logTimer) return;
+    this.logTimer = setInterval(() => void this.rotateLogs(), this.logCheckMs);
+    this.logTimer.unref();
+  }
+
+  private async rotateLogs(): Promise<void> {
+    if (this.rotating) return; // a large copy is still running
+    this.rotating = true;
+    try {
+      for (const t of [...this.tracked.values()]) {
+        // A full disk or a log removed by hand must not stop the other instances' rotation.
+        await rotateInPlace(t.record.logFile, this.maxLogBytes).catch(() => false);
+      }
+    } finally {
+      this.rotating = false;
+    }
   }
 
   /** An instance went away. Stops are expected; anything else is reported. */

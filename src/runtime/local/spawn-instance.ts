@@ -58,7 +58,7 @@ export interface SpawnOptions {
   stateDir: string;
   host: string;
   port: number;
-  /** A log file past this size is moved to `<file>.1` when its instance (re)starts. */
+  /** A log file past this size is moved to `<file>.1` when its instance (re)starts (running ones: log-rotation.ts). */
   maxLogBytes: number;
 }
 
