@@ -103,11 +103,12 @@ export class Controller implements ControlPlane {
       const s = loop.state;
       const current = this.currentRevision(service, s);
       const draft = buildRevision(service, cfg, req, current, Date.now(), this.opts.baseDir);
-      const migration = draft.migration ? await this.startMigration(draft.migration) : null;
-      const rev = this.opts.store.createRevision(draft);
-      this.prune(service, cfg, s, rev.number);
-      const reason = `deploy ${rev.version} (revision ${rev.number}) with ${rev.strategy}`;
-      return loop.request({ type: 'deploy', revision: rev.number, strategy: rev.strategy, migration, reason });
+      return this.withMigration(service, draft.migration, (migration) => {
+        const rev = this.opts.store.createRevision(draft);
+        this.prune(service, cfg, s, rev.number);
+        const reason = `deploy ${rev.version} (revision ${rev.number}) with ${rev.strategy}`;
+        return loop.request({ type: 'deploy', revision: rev.number, strategy: rev.strategy, migration, reason });
+      });
     });
   }
 
@@ -138,8 +139,7 @@ export class Controller implements ControlPlane {
       const probe: Intent = { type: 'retry', migration: null };
       checkIntent(loop.state, probe);
       const rev = this.opts.store.getRevision(service, loop.state.canary!);
-      const migration = rev?.migration ? await this.startMigration(rev.migration) : null;
-      return loop.request({ type: 'retry', migration });
+      return this.withMigration(service, rev?.migration, (migration) => loop.request({ type: 'retry', migration }));
     });
   }
 
@@ -193,6 +193,26 @@ export class Controller implements ControlPlane {
     const state = { ...startRollout(initialState(name, now), rev.number, rev.strategy, now), migration, ...(migration ? { revisionEnv: { [rev.number]: migration.env } } : {}) };
     this.opts.store.saveRollout(state, [{ service: name, time: now, type: 'RolloutStarted', reason: `initial revision ${rev.version} from the config`, revision: rev.number }]);
     return state;
+  }
+
+  /**
+   * Starts `file`'s migration (if any) for an intent. If the intent is then refused or never persisted (the
+   * controller stopping meanwhile, a store error), no rollout state names the migration, so nothing would ever
+   * complete or roll it back, and it would block every later one: it is rolled back here before the error is returned.
+   */
+  private async withMigration(service: string, file: string | undefined, request: (m: MigrationState | null) => Promise<RolloutStatus>): Promise<RolloutStatus> {
+    const migration = file ? await this.startMigration(file) : null;
+    try {
+      return await request(migration);
+    } catch (err) {
+      if (migration) {
+        await this.opts.migrations!.rollback(migration.file).then(
+          () => this.logger.warn({ service, migration: migration.file }, 'intent not applied: its migration was rolled back'),
+          (rbErr: unknown) => this.logger.error({ service, migration: migration.file, err: rbErr }, 'intent not applied and its migration could not be rolled back; run `cutover migrate rollback`'),
+        );
+      }
+      throw err;
+    }
   }
 
   private async startMigration(file: string): Promise<MigrationState> {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { postgresMigrationHooks } from '../../src/engine/migration-hooks.ts';
 import { migrationStatus } from '../../src/migrate/index.ts';
+import type { MigrationHooks } from '../../src/rollout/ports.ts';
 import { ADD_PRICE, RENAME_NAME, startItemsDb, type ItemsDb } from '../helpers/items-db.ts';
 import { Harness } from './helpers/harness.ts';
 
@@ -19,7 +20,11 @@ const canary = { replicas: 1, strategy: { canary: { steps: [{ setWeight: 50 }, {
 
 let db: ItemsDb;
 before(async () => {
-  db = await startItemsDb({ '2_add_price.yaml': ADD_PRICE, '3_rename_name.yaml': RENAME_NAME });
+  db = await startItemsDb({
+    '2_add_price.yaml': ADD_PRICE,
+    '3_rename_name.yaml': RENAME_NAME,
+    '4_add_note.yaml': 'operations:\n  - add_column: { table: items, column: { name: note, type: text, default: "\'\'" } }\n',
+  });
 });
 after(async () => db?.stop());
 
@@ -56,6 +61,38 @@ test('migrations: start before the new instances (env only for them), complete a
     assert.deepEqual(back.migrations.map((m) => m.name), ['2_add_price']);
     const types = h.controller.events({ service: 'web' }).map((e) => e.type);
     assert.ok(types.includes('MigrationCompleted') && types.includes('MigrationRolledBack'), types.join(','));
+  } finally {
+    await h.destroy();
+  }
+});
+
+test('a deploy whose migration started but whose rollout was never applied (the controller stopped meanwhile) rolls it back', async () => {
+  let h: Harness | undefined;
+  const real = postgresMigrationHooks(db.url, db.files);
+  let stopDuringStart = true;
+  // As when `cutover down` (or SIGTERM) lands while a long migration is starting: the controller stops before the deploy is applied.
+  const hooks: MigrationHooks = {
+    start: async (f) => {
+      const started = await real.start(f);
+      if (stopDuringStart) await h!.controller.stop();
+      return started;
+    },
+    complete: (f) => real.complete(f),
+    rollback: (f) => real.rollback(f),
+  };
+  h = await new Harness({ service: canary, migrations: hooks }).start();
+  try {
+    await h.until(() => h!.status().phase === 'Healthy', 'v1 Healthy');
+    await assert.rejects(h.controller.deploy('web', { version: 'v4', migration: '4_add_note.yaml' }), { code: 'CONTROLLER_NOT_STARTED' });
+    const st = await migrationStatus({ databaseUrl: db.url });
+    assert.equal(st.inProgress, null, 'no migration left in progress that no rollout names');
+    assert.ok(!st.migrations.some((m) => m.name === '4_add_note'), st.migrations.map((m) => m.name).join(','));
+
+    // Nothing blocks the next controller: the same deploy goes through.
+    stopDuringStart = false;
+    await h.restartController();
+    await h.controller.deploy('web', { version: 'v4', migration: '4_add_note.yaml' });
+    assert.equal((await migrationStatus({ databaseUrl: db.url })).inProgress?.name, '4_add_note');
   } finally {
     await h.destroy();
   }
