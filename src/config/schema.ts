@@ -4,6 +4,7 @@
  * and the JSON Schema for editors (`cutover schema`) all come from here.
  */
 import { z } from 'zod';
+import { byteSize } from '../shared/byte-size.ts';
 import { duration } from '../shared/duration.ts';
 
 const port = z.number().int().min(1).max(65535);
@@ -130,6 +131,14 @@ export const cutoverConfigSchema = z
       .object({ host: z.string().default('127.0.0.1'), port: port.default(7070) })
       .strict()
       .default({ host: '127.0.0.1', port: 7070 }),
+    logs: z
+      .object({
+        maxSize: byteSize
+          .default(100 * 1024 * 1024)
+          .describe('An instance log past this size moves to <log>.1 (one old file kept), checked while it runs and when it restarts, e.g. 100MiB'),
+      })
+      .strict()
+      .default({ maxSize: 100 * 1024 * 1024 }),
     services: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lowercase letters, digits and dashes'), serviceSchema),
   })
   .strict()

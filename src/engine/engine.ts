@@ -55,7 +55,7 @@ export class Engine {
         getRoutes: () => proxy.client.getRoutes(),
       });
       const store = (started.store = new SqliteStore({ stateDir: config.stateDir }));
-      const runtime = (started.runtime = new InstanceManager({ provider: new LocalProvider({ stateDir: config.stateDir }), logger }));
+      const runtime = (started.runtime = new InstanceManager({ provider: new LocalProvider({ stateDir: config.stateDir, maxLogBytes: config.logs.maxSize }), logger }));
       const databaseUrl = process.env.DATABASE_URL;
       const controller = (started.controller = new Controller({
         config,
@@ -142,7 +142,7 @@ function persistRuntime(runtime: InstanceManager, store: SqliteStore): void {
  */
 export async function stopDataPlane(config: CutoverConfig, store: SqliteStore, proxy: ProxyProcess): Promise<void> {
   await proxy.stop();
-  const provider = new LocalProvider({ stateDir: config.stateDir });
+  const provider = new LocalProvider({ stateDir: config.stateDir, maxLogBytes: config.logs.maxSize });
   await Promise.all(
     store.listInstances().map(async (record) => {
       const shutdown = config.services[record.service]?.shutdown;

@@ -53,6 +53,20 @@ services:
   ]);
 });
 
+test('the log size limit reads bytes or units (KiB/MiB/GiB, kB/MB/GB) and defaults to 100 MiB; a bad one names the field', () => {
+  const base = 'services:\n  web:\n    listen: 8080\n    run: node server.js\n';
+  assert.equal(parseConfigText(base).logs.maxSize, 100 * 1024 * 1024);
+  assert.equal(parseConfigText(`logs: { maxSize: 10MiB }\n${base}`).logs.maxSize, 10 * 1024 * 1024);
+  assert.equal(parseConfigText(`logs: { maxSize: 1.5GB }\n${base}`).logs.maxSize, 1_500_000_000);
+  assert.equal(parseConfigText(`logs: { maxSize: 4096 }\n${base}`).logs.maxSize, 4096);
+  assert.throws(() => parseConfigText(`logs: { maxSize: big }\n${base}`), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    const issue = err.issues.find((i) => i.path === 'logs.maxSize');
+    assert.match(issue?.message ?? '', /"big" is not a size; write it like 512KiB, 100MiB/);
+    return true;
+  });
+});
+
 test('every problem is reported with its path, the value found and a hint', () => {
   let err: unknown;
   try {
