@@ -181,6 +181,8 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
     if (this.done) return;
     const conn = this.conn;
     if (framing === 'chunked' && conn.http10) {
+      // Without Transfer-Encoding (1.0 has none) only the chunked framing can be undone; other codings would stay on the bytes unsaid.
+      if (head.transferEncoding.trim().toLowerCase() !== 'chunked') return this.refuse(502, `the instance answered in a transfer coding ("${head.transferEncoding}") an HTTP/1.0 client cannot be sent`);
       this.dechunk = new ChunkedScanner((c) => {
         if (!conn.write(c)) this.clientFull = true;
       });
@@ -283,6 +285,13 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
 
   private attempts(): number {
     return (this.tried?.length ?? 0) + 1;
+  }
+
+  /** Answers in place of a response the instance started: the exchange ends first, so the abort is not an upstream failure. */
+  private refuse(status: number, message: string): void {
+    const ctl = this.ctl;
+    this.reply(status, message);
+    ctl?.abort(new Error(message));
   }
 
   /** Sends a short plain-text answer from the proxy itself and ends the exchange. */

@@ -200,8 +200,10 @@ export class ClientConnection implements Sweepable {
   /** A short plain-text answer from the proxy itself, ending the exchange (the connection stays if it can). */
   respond(status: number, message: string, extraHeaders = '', close = false): void {
     if (this.headSent) return this.destroy();
-    const body = `${message}\n`;
-    this.writeHead(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extraHeaders}${this.connectionHeader(close)}\r\n${body}`);
+    // Messages quote the request (host, path): escaped to printable ASCII, one byte per char, so the length
+    // declared is the length written (the head goes out latin1) and no request byte is echoed raw.
+    const body = `${printable(message)}\n`;
+    this.writeHead(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n${extraHeaders}${this.connectionHeader(close)}\r\n${body}`);
     this.end();
   }
 
@@ -414,4 +416,12 @@ function closeSoon(socket: Socket): void {
 
 function onSocketError(this: Socket): void {
   this.destroy();
+}
+
+/** Characters outside printable ASCII as \xNN (or \uNNNN) escapes. */
+function printable(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
 }

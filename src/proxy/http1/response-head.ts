@@ -61,6 +61,9 @@ export function parseResponseHead(buf: Buffer, end: number): ResponseHead {
   if (head.chunked) {
     head.contentLength = -1;
     if (lengths.length > 0) mergeCuts(cuts, lengths);
+  } else if (lengths.length > 2) {
+    // Equal duplicates were accepted above; RFC 9110 §8.6: passed on as one line (strict clients refuse two).
+    mergeCuts(cuts, lengths.slice(2));
   }
   head.relayed = relayed(buf, head, statusEnd, last, cuts);
   return head;
