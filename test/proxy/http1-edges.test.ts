@@ -1,7 +1,8 @@
 // HTTP/1.1 edge cases through the whole proxy (createProxy) at the byte level:
 // 100-continue, body limits and timeouts, HTTP/1.0 clients, smuggling,
 // informational and garbage upstream answers, upstream keep-alive reuse,
-// the revision header and shutdown of idle client connections.
+// the revision header, shutdown of idle client connections, and the framing of
+// what the client receives (the proxy's own answers, duplicate lengths, 1.0 codings).
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
@@ -305,6 +306,49 @@ describe('HTTP/1.1 edges through the proxy', () => {
       await c.waitClosed();
       assert.equal(c.buffered(), 0, 'nothing is sent on an idle connection that closes');
     } finally { c.destroy(); }
+  });
+
+  // Framing of what the client receives; each of these was a bug a review found.
+  test('a proxy answer quoting request bytes >= 0x80 declares the length it sends; the pipelined response after it is intact', async () => {
+    const s = await setup({ raw: (sock) => void sock.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok') }, {}, { hosts: ['a.test'] });
+    const c = await RawClient.connect(s.port);
+    try {
+      c.send(Buffer.from('GET /\xe9 HTTP/1.1\r\nHost: b\xe9.test\r\n\r\nGET / HTTP/1.1\r\nHost: a.test\r\n\r\n', 'latin1'));
+      const notFound = await c.read();
+      assert.equal(notFound.status, 404);
+      assert.match(notFound.body.toString('latin1'), /host "b\\xe9\.test" and path "\/\\xe9"/, 'request bytes are escaped, not echoed');
+      const ok = await c.read();
+      assert.deepEqual([ok.status, ok.body.toString()], [200, 'ok']);
+    } finally {
+      c.destroy();
+    }
+  });
+
+  test('equal duplicate Content-Length lines from an instance reach the client as one (RFC 9110 §8.6)', async () => {
+    const s = await setup({ raw: (sock) => void sock.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\ncontent-length: 02\r\n\r\nok') });
+    const c = await RawClient.connect(s.port);
+    try {
+      c.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+      const r = await c.read();
+      assert.equal(r.status, 200);
+      assert.deepEqual(r.all('content-length'), ['2']);
+      assert.equal(r.body.toString(), 'ok');
+    } finally {
+      c.destroy();
+    }
+  });
+
+  test('an HTTP/1.0 client gets 502, not a body still in a coding before chunked (gzip) that nothing announces', async () => {
+    const s = await setup({ raw: (sock) => void sock.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n4\r\n\x1f\x8b\x08\x00\r\n0\r\n\r\n') });
+    const c = await RawClient.connect(s.port);
+    try {
+      c.send('GET / HTTP/1.0\r\nHost: a\r\n\r\n');
+      const r = await c.read();
+      assert.equal(r.status, 502);
+      assert.match(r.body.toString(), /transfer coding \("gzip, chunked"\)/);
+    } finally {
+      c.destroy();
+    }
   });
 });
 
