@@ -121,6 +121,10 @@ export const serviceSchema = z
     strategy: strategySchema.default({ rolling: { maxSurge: 1, maxUnavailable: 0 } }),
     migration: z.string().optional().describe('Migration file the first revision applies (see `cutover migrate`)'),
     revisionHeader: z.boolean().default(false).describe('Add x-cutover-revision to responses (debugging)'),
+    trustForwardedHeaders: z
+      .boolean()
+      .default(false)
+      .describe('Keep the X-Forwarded-For/-Proto/-Host clients send (only behind a proxy you trust); by default the proxy replaces them. Services sharing a port trust them only if all of them do'),
   })
   .strict();
 

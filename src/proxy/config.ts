@@ -63,6 +63,7 @@ export const listenerSchema = z.strictObject({
   port,
   host: z.string().min(1).optional(),
   tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
+  trustForwarded: z.boolean().optional(),
   services: z.array(name),
 });
 

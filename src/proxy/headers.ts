@@ -10,8 +10,11 @@ export interface ForwardedHead {
   requestId: string;
 }
 
-/** One pass over the client's headers produces the upstream header list. */
-export function forwardHead(req: RequestHead, remote: string, proto: string): ForwardedHead {
+/**
+ * One pass over the client's headers produces the upstream header list. The client's own X-Forwarded-For/-Proto/-Host
+ * are kept only when `trusted` (behind a proxy that set them); otherwise they are replaced, never passed on.
+ */
+export function forwardHead(req: RequestHead, remote: string, proto: string, trusted: boolean): ForwardedHead {
   const raw = req.headers;
   const out: string[] = [];
   let host = '';
@@ -42,9 +45,9 @@ export function forwardHead(req: RequestHead, remote: string, proto: string): Fo
   if (connection) dropConnectionListed(out, connection);
   const requestId = rid || newRequestId();
   out.push(
-    'x-forwarded-for', xff ? `${xff}, ${remote}` : remote,
-    'x-forwarded-proto', xfproto || proto,
-    'x-forwarded-host', xfhost || host,
+    'x-forwarded-for', trusted && xff ? `${xff}, ${remote}` : remote,
+    'x-forwarded-proto', (trusted && xfproto) || proto,
+    'x-forwarded-host', (trusted && xfhost) || host,
     'x-request-id', requestId,
   );
   return { headers: out, hostname: stripPort(host), requestId };

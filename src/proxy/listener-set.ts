@@ -32,7 +32,10 @@ export class ListenerSet {
       for (const spec of specs) {
         const key = listenerKey(spec);
         const cur = this.open.get(key);
-        if (cur && sameTls(cur.spec, spec)) continue;
+        if (cur && sameTls(cur.spec, spec)) {
+          cur.spec = spec;
+          continue;
+        }
         if (cur) {
           this.open.delete(key);
           await cur.close(this.drainMs);

@@ -37,7 +37,8 @@ export class Listener implements ClientConnectionOwner {
   private onIdle: (() => void) | null = null;
 
   constructor(
-    readonly spec: ListenerSpec,
+    /** Replaced in place when a new table changes only what needs no new socket (trustForwarded). */
+    public spec: ListenerSpec,
     opts: ProxyOptions,
     private readonly handlers: ListenerHandlers,
     private readonly log: Logger,
@@ -67,6 +68,10 @@ export class Listener implements ClientConnectionOwner {
   }
 
   // ---- ClientConnectionOwner ----
+
+  get trustForwarded(): boolean {
+    return this.spec.trustForwarded === true;
+  }
 
   request(conn: ClientConnection, head: RequestHead): void {
     this.handlers.request(conn, head, this.key);

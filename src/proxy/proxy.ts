@@ -181,7 +181,7 @@ class ProxyServer implements Proxy, ExchangeHost {
   private onRequest(conn: ClientConnection, req: RequestHead, key: string): void {
     if (req.target.charCodeAt(0) !== 47 /* / */) return conn.respond(400, 'only origin-form request targets ("/path") are accepted');
     const table = this.current;
-    const fwd = forwardHead(req, conn.remoteAddress, conn.proto);
+    const fwd = forwardHead(req, conn.remoteAddress, conn.proto, conn.trustForwarded);
     const routes = table.listeners.get(key);
     const svc = routes && matchRoute(routes, fwd.hostname, req.target);
     if (!svc) return conn.respond(404, `no service for host "${fwd.hostname}" and path "${req.target}"`);
@@ -190,7 +190,7 @@ class ProxyServer implements Proxy, ExchangeHost {
 
   private onUpgrade(conn: ClientConnection, req: RequestHead, socket: Socket, rest: Buffer, key: string): void {
     if (req.upgrade.toLowerCase() !== 'websocket') return rawReply(socket, 400, 'only WebSocket upgrades are supported');
-    const fwd = forwardHead(req, conn.remoteAddress, conn.proto);
+    const fwd = forwardHead(req, conn.remoteAddress, conn.proto, conn.trustForwarded);
     const routes = this.current.listeners.get(key);
     const svc = routes && matchRoute(routes, fwd.hostname, req.target);
     if (!svc) return rawReply(socket, 404, `no service for host "${fwd.hostname}" and path "${req.target}"`);

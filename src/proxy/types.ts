@@ -66,6 +66,12 @@ export interface ListenerSpec {
   port: number;
   host?: string;
   tls?: { certFile: string; keyFile: string };
+  /**
+   * Keep the X-Forwarded-For/-Proto/-Host a client sends (X-Forwarded-For gets the client's address appended). Only
+   * behind a proxy you trust: by default they are replaced with what this listener saw, so a client cannot claim
+   * another address or scheme.
+   */
+  trustForwarded?: boolean;
   /** Services reachable through this listener (by name). */
   services: string[];
 }

@@ -28,23 +28,30 @@ export const previewServiceName = (service: string): string => `${service}:previ
 export function buildRoutes(inputs: ServiceRouteInput[]): RoutesState {
   const services: ServiceRoute[] = [];
   const byPort = new Map<number, string[]>();
+  /** A shared port trusts client X-Forwarded-* only if every service on it does. */
+  const trustByPort = new Map<number, boolean>();
   const listeners: ListenerSpec[] = [];
   for (const input of inputs) {
     const route = serviceRoute(input);
     if (!route) continue;
     services.push(route);
     byPort.set(input.cfg.listen, [...(byPort.get(input.cfg.listen) ?? []), input.name]);
+    trustByPort.set(input.cfg.listen, (trustByPort.get(input.cfg.listen) ?? true) && input.cfg.trustForwardedHeaders);
     const preview = input.desired.previewPort;
     if (preview) {
       const names = routeNames(input);
       const rev: RevisionRoute = { name: names[preview.revision]!, weight: FULL_WEIGHT, instances: input.ready[preview.revision] ?? [] };
       services.push({ name: previewServiceName(input.name), revisions: [rev], ...(input.cfg.revisionHeader ? { revisionHeader: true } : {}) });
-      listeners.push({ port: preview.port, services: [previewServiceName(input.name)] });
+      listeners.push({ port: preview.port, services: [previewServiceName(input.name)], ...trusting(input.cfg.trustForwardedHeaders) });
     }
   }
-  for (const [port, names] of byPort) listeners.push({ port, services: names });
+  for (const [port, names] of byPort) listeners.push({ port, services: names, ...trusting(trustByPort.get(port)!) });
   listeners.sort((a, b) => a.port - b.port);
   return { listeners, services };
+}
+
+function trusting(trust: boolean): Pick<ListenerSpec, 'trustForwarded'> {
+  return trust ? { trustForwarded: true } : {};
 }
 
 /** Route name per revision number for one service's route. */

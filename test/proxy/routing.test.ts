@@ -97,11 +97,13 @@ describe('routing', () => {
   test('forwarding headers are set, X-Request-Id kept or generated, hop-by-hop stripped, revision header on demand', async () => {
     await apply(oneService([{ name: 'v7', weight: 10000, ports: [a.port] }], { revisionHeader: true }));
     a.seen.length = 0;
-    const r = await nodeGet(`${base}/h`, { 'x-request-id': 'abc-123', 'x-forwarded-for': '10.0.0.1', 'keep-alive': 'timeout=1', connection: 'keep-alive, x-hop', 'x-hop': 'drop me', te: 'trailers', 'x-custom': 'kept' });
+    const claimed = { 'x-forwarded-for': '10.0.0.1', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'bank.test' };
+    const r = await nodeGet(`${base}/h`, { 'x-request-id': 'abc-123', ...claimed, 'keep-alive': 'timeout=1', connection: 'keep-alive, x-hop', 'x-hop': 'drop me', te: 'trailers', 'x-custom': 'kept' });
     assert.equal(r.headers['x-cutover-revision'], 'v7');
     const seen = a.seen.at(-1)!.headers;
     assert.equal(seen['x-request-id'], 'abc-123');
-    assert.equal(seen['x-forwarded-for'], '10.0.0.1, 127.0.0.1');
+    // A client's own X-Forwarded-* are not believed: replaced with what the listener saw.
+    assert.equal(seen['x-forwarded-for'], '127.0.0.1');
     assert.equal(seen['x-forwarded-proto'], 'http');
     assert.equal(seen['x-forwarded-host'], `127.0.0.1:${proxy.addresses()[0]!.port}`);
     assert.equal(seen['x-custom'], 'kept');
@@ -112,6 +114,20 @@ describe('routing', () => {
     assert.match(String(a.seen.at(-1)!.headers['x-request-id']), /^[0-9a-f-]{36}$/);
     await apply(oneService([{ name: 'v7', weight: 10000, ports: [a.port] }]));
     assert.equal((await get(`${base}/h`)).headers['x-cutover-revision'], undefined, 'off by default');
+  });
+
+  test('a listener behind a trusted proxy keeps the X-Forwarded-* it is sent (For gets the peer appended); set on the open listener', async () => {
+    const st = oneService([{ name: 'v1', weight: 10000, ports: [a.port] }]);
+    await apply(st);
+    const port = proxy.addresses()[0]!.port;
+    await apply({ ...st, listeners: st.listeners.map((l) => ({ ...l, trustForwarded: true })) });
+    assert.equal(proxy.addresses()[0]!.port, port, 'the same socket: no rebind for this change');
+    await nodeGet(`${base}/t`, { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'shop.test' });
+    const seen = a.seen.at(-1)!.headers;
+    assert.deepEqual([seen['x-forwarded-for'], seen['x-forwarded-proto'], seen['x-forwarded-host']], ['203.0.113.9, 127.0.0.1', 'https', 'shop.test']);
+    await apply(st);
+    await nodeGet(`${base}/t`, { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'https' });
+    assert.deepEqual([a.seen.at(-1)!.headers['x-forwarded-for'], a.seen.at(-1)!.headers['x-forwarded-proto']], ['127.0.0.1', 'http'], 'untrusted again');
   });
 
   test('mirror copies requests to a shadow revision without affecting the client', async () => {

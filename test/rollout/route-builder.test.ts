@@ -59,4 +59,15 @@ describe('route builder', () => {
     assert.deepEqual(t.listeners, [{ port: 8080, services: ['web', 'api'] }]);
     assert.deepEqual(t.services.map((s) => [s.name, s.hosts]), [['web', ['a.test']], ['api', ['api.test']]]);
   });
+
+  test('client X-Forwarded-* are trusted on a port only if every service on it says so; a preview port follows its service', () => {
+    const desired = { ...emptyDesired(), scale: { 1: 1 }, weights: { 1: 10000 }, previewPort: { revision: 1, port: 9090 } };
+    const svc = (name: string, trust: boolean) =>
+      parseConfig({ services: { [name]: { listen: 8080, run: 'x', hosts: [`${name}.test`], trustForwardedHeaders: trust } } }).services[name]!;
+    const listeners = (webTrusts: boolean, apiTrusts: boolean) =>
+      buildRoutes([input({ cfg: svc('web', webTrusts), desired }), input({ name: 'api', cfg: svc('api', apiTrusts), desired: { ...desired, previewPort: null } })]).listeners;
+    assert.deepEqual(listeners(true, true), [{ port: 8080, services: ['web', 'api'], trustForwarded: true }, { port: 9090, services: ['web:preview'], trustForwarded: true }]);
+    assert.deepEqual(listeners(true, false), [{ port: 8080, services: ['web', 'api'] }, { port: 9090, services: ['web:preview'], trustForwarded: true }]);
+    assert.deepEqual(listeners(false, false), [{ port: 8080, services: ['web', 'api'] }, { port: 9090, services: ['web:preview'] }]);
+  });
 });

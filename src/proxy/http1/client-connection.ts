@@ -26,6 +26,8 @@ export interface ClientLimits {
 export interface ClientConnectionOwner {
   readonly limits: ClientLimits;
   readonly sweeper: Sweeper;
+  /** Client-sent X-Forwarded-* are kept (the listener is behind a trusted proxy). */
+  readonly trustForwarded: boolean;
   /** A complete request head: the owner starts an exchange and calls `respond`/`end` on this connection. */
   request(conn: ClientConnection, head: RequestHead): void;
   /** An Upgrade request: the socket is handed over, with the bytes read past the head. */
@@ -91,6 +93,10 @@ export class ClientConnection implements Sweepable {
 
   get remoteAddress(): string {
     return this.socket.remoteAddress ?? '';
+  }
+
+  get trustForwarded(): boolean {
+    return this.owner.trustForwarded;
   }
 
   // ---- request body, for the exchange ----
