@@ -1,9 +1,10 @@
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { hostForUrl, type Cuttable, type Upstream } from './upstream.ts';
 import { headerValue } from './headers.ts';
 import type { RequestHead } from './http1/head-parser.ts';
+import { plainAnswer } from './http1/plain-answer.ts';
 
 /** Close code sent to clients when their instance is drained: "service restart", reconnect. */
 export const WS_SERVICE_RESTART = 1012;
@@ -140,6 +141,5 @@ function forwardable(headers: string[]): Record<string, string> {
 
 export function rawReply(socket: Duplex, status: number, message: string): void {
   if (socket.destroyed) return;
-  const body = `${message}\n`;
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(plainAnswer(status, message, 'connection: close\r\n'), 'latin1');
 }

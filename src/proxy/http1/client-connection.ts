@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
-import { STATUS_CODES } from 'node:http';
+import { plainAnswer } from './plain-answer.ts';
 import { findHeadEnd, hasToken, HeadError, parseRequestHead, type RequestHead } from './head-parser.ts';
 import { RequestBody, type BodySink } from './request-body.ts';
+import { ResponseWriter } from './response-writer.ts';
 import type { Sweepable, Sweeper } from './sweeper.ts';
 
 export type { BodySink };
@@ -40,8 +41,6 @@ type State = 'idle' | 'head' | 'active' | 'upgraded' | 'closed';
 /** Bytes of pipelined requests held while one is in progress, before reading pauses. */
 const MAX_PIPELINED = 64 * 1024;
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
-/** Response bodies up to this size are copied behind their head and sent in one write. */
-const JOIN_MAX = 16 * 1024;
 
 /**
  * One client connection speaking HTTP/1.1: reads request heads, hands each
@@ -64,9 +63,7 @@ export class ClientConnection implements Sweepable {
   private heldSince = -1;
   private keepAlive = true;
   private closeAfter = false;
-  private corked = false;
-  /** A response head not written yet (see writeHead). */
-  private pendingHead: string | null = null;
+  private readonly out: ResponseWriter;
   private minor = 1;
   /** The client waits for "100 Continue" before it sends the body: sent once the body is wanted. */
   private expectContinue = false;
@@ -82,6 +79,7 @@ export class ClientConnection implements Sweepable {
     readonly proto: 'http' | 'https',
     private readonly owner: ClientConnectionOwner,
   ) {
+    this.out = new ResponseWriter(socket);
     socket.setNoDelay(true);
     socket.on('data', this.onDataFn);
     socket.on('drain', this.onDrainFn);
@@ -152,39 +150,16 @@ export class ClientConnection implements Sweepable {
   /** The response head is held until its first body bytes (or flush) so both usually leave in one write. */
   writeHead(head: string): void {
     this.headSent = true;
-    this.pendingHead = head;
+    this.out.head(head);
   }
 
   write(chunk: Buffer): boolean {
-    const head = this.pendingHead;
-    if (head === null) return this.socket.write(chunk);
-    this.pendingHead = null;
-    if (chunk.length <= JOIN_MAX) {
-      // One buffer (from Node's pool at this size), one write: no corked list, no writev of a string and a buffer.
-      const out = Buffer.allocUnsafe(head.length + chunk.length);
-      out.write(head, 0, 'latin1');
-      chunk.copy(out, head.length);
-      return this.socket.write(out);
-    }
-    if (!this.corked) {
-      this.socket.cork();
-      this.corked = true;
-    }
-    this.socket.write(head, 'latin1');
-    return this.socket.write(chunk);
+    return this.out.write(chunk);
   }
 
   /** Sends what was written in this turn in one go. */
   flush(): void {
-    const head = this.pendingHead;
-    if (head !== null) {
-      this.pendingHead = null;
-      this.socket.write(head, 'latin1');
-    }
-    if (this.corked) {
-      this.corked = false;
-      this.socket.uncork();
-    }
+    this.out.flush();
   }
 
   /** The response is complete: the next pipelined request goes, or the connection closes. */
@@ -206,10 +181,7 @@ export class ClientConnection implements Sweepable {
   /** A short plain-text answer from the proxy itself, ending the exchange (the connection stays if it can). */
   respond(status: number, message: string, extraHeaders = '', close = false): void {
     if (this.headSent) return this.destroy();
-    // Messages quote the request (host, path): escaped to printable ASCII, one byte per char, so the length
-    // declared is the length written (the head goes out latin1) and no request byte is echoed raw.
-    const body = `${printable(message)}\n`;
-    this.writeHead(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n${extraHeaders}${this.connectionHeader(close)}\r\n${body}`);
+    this.writeHead(plainAnswer(status, message, `${extraHeaders}${this.connectionHeader(close)}`));
     this.end();
   }
 
@@ -422,12 +394,4 @@ function closeSoon(socket: Socket): void {
 
 function onSocketError(this: Socket): void {
   this.destroy();
-}
-
-/** Characters outside printable ASCII as \xNN (or \uNNNN) escapes. */
-function printable(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, (c) => {
-    const code = c.charCodeAt(0);
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
 }
