@@ -27,16 +27,13 @@ export const previewServiceName = (service: string): string => `${service}:previ
 
 export function buildRoutes(inputs: ServiceRouteInput[]): RoutesState {
   const services: ServiceRoute[] = [];
-  const byPort = new Map<number, string[]>();
-  /** A shared port trusts client X-Forwarded-* only if every service on it does. */
-  const trustByPort = new Map<number, boolean>();
+  const byPort = new Map<number, ServiceRouteInput[]>();
   const listeners: ListenerSpec[] = [];
   for (const input of inputs) {
     const route = serviceRoute(input);
     if (!route) continue;
     services.push(route);
-    byPort.set(input.cfg.listen, [...(byPort.get(input.cfg.listen) ?? []), input.name]);
-    trustByPort.set(input.cfg.listen, (trustByPort.get(input.cfg.listen) ?? true) && input.cfg.trustForwardedHeaders);
+    byPort.set(input.cfg.listen, [...(byPort.get(input.cfg.listen) ?? []), input]);
     const preview = input.desired.previewPort;
     if (preview) {
       const names = routeNames(input);
@@ -45,7 +42,10 @@ export function buildRoutes(inputs: ServiceRouteInput[]): RoutesState {
       listeners.push({ port: preview.port, services: [previewServiceName(input.name)], ...trusting(input.cfg.trustForwardedHeaders) });
     }
   }
-  for (const [port, names] of byPort) listeners.push({ port, services: names, ...trusting(trustByPort.get(port)!) });
+  for (const [port, on] of byPort) {
+    // A shared port trusts client X-Forwarded-* only if every service on it does.
+    listeners.push({ port, services: on.map((i) => i.name), ...trusting(on.every((i) => i.cfg.trustForwardedHeaders)) });
+  }
   listeners.sort((a, b) => a.port - b.port);
   return { listeners, services };
 }
