@@ -174,7 +174,7 @@ async function main(): Promise<void> {
   for (const w of WORKERS) {
     const cutPort = await freePort();
     const cfg = join(dir, `proxy-${w}.yaml`);
-    writeFileSync(cfg, `workers: ${w}\nlisteners:\n  - { port: ${cutPort}, host: 127.0.0.1, services: [bench] }\nservices:\n  - name: bench\n    revisions:\n      - { name: v1, weight: 10000, instances: [{ id: up, host: 127.0.0.1, port: ${upPort} }] }\n`);
+    writeFileSync(cfg, `workers: ${w}\nlisteners:\n  - { port: ${cutPort}, host: 127.0.0.1, services: [bench] }\nservices:\n  - name: bench\n    revisions:\n      - { name: v1, weightBp: 10000, instances: [{ id: up, host: 127.0.0.1, port: ${upPort} }] }\n`);
     const cutPid = start(process.execPath, [join(root, 'dist', 'proxy', 'main.js'), JSON.stringify({ configFile: cfg })]).pid;
     await waitHttp(cutPort);
     cutovers.push([w === 1 ? 'cutover' : `cutover x${w} workers`, cutPort, cutPid]);

@@ -11,20 +11,19 @@ import { ensureToken, tokenPath } from '../api/token.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { CutoverConfig } from '../config/schema.ts';
 import { Controller } from '../rollout/controller.ts';
-import { adminClientRouter } from '../rollout/ports.ts';
 import { InstanceManager } from '../runtime/instance-manager.ts';
 import { LocalProvider } from '../runtime/local/local-provider.ts';
 import type { Logger } from '../shared/log.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
 import { postgresMigrationHooks } from './migration-hooks.ts';
-import { ProxyProcess } from './proxy-process.ts';
+import { ProxySupervisor } from './proxy-supervisor.ts';
 import { ensureStateDir, lockStateDir } from './state-dir.ts';
 
 export interface EngineParts {
   controller: Controller;
   runtime: InstanceManager;
   store: SqliteStore;
-  proxy: ProxyProcess;
+  proxy: ProxySupervisor;
   api: FastifyInstance;
   apiUrl: string;
 }
@@ -47,20 +46,13 @@ export class Engine {
       const proxy = (started.proxy = proxyProcess(config.stateDir, logger));
       const attached = !(await proxy.ensure());
       logger.info({ proxyPid: proxy.pid, attached }, attached ? 'attached to the running proxy' : 'started the proxy');
-      // The router always talks to the proxy that runs now, across respawns.
-      const router = adminClientRouter({
-        putRoutes: (s) => proxy.client.putRoutes(s),
-        drain: (id, ms) => proxy.client.drain(id, ms),
-        stats: () => proxy.client.stats(),
-        getRoutes: () => proxy.client.getRoutes(),
-      });
       const store = (started.store = new SqliteStore({ stateDir: config.stateDir }));
       const runtime = (started.runtime = new InstanceManager({ provider: new LocalProvider({ stateDir: config.stateDir, maxLogBytes: config.logs.maxSize }), logger }));
       const databaseUrl = process.env.DATABASE_URL;
       const controller = (started.controller = new Controller({
         config,
         store,
-        router,
+        router: proxy,
         runtime,
         logger,
         baseDir: loaded.baseDir,
@@ -123,9 +115,9 @@ function warnOnConfigDrift(config: CutoverConfig, controller: Controller, logger
 }
 
 /** The proxy process of a state dir, driven with its own admin token (not the control API's). */
-function proxyProcess(stateDir: string, logger: Logger): ProxyProcess {
+function proxyProcess(stateDir: string, logger: Logger): ProxySupervisor {
   const token = ensureToken(stateDir, 'proxy-token');
-  return new ProxyProcess({ stateDir, token, tokenFile: tokenPath(stateDir, 'proxy-token'), logger });
+  return new ProxySupervisor({ stateDir, token, tokenFile: tokenPath(stateDir, 'proxy-token'), logger });
 }
 
 /** Writes the runtime's current record of every live instance to the store (pids change on restart). */
@@ -135,13 +127,17 @@ function persistRuntime(runtime: InstanceManager, store: SqliteStore): void {
   }
 }
 
+const DEFAULT_DRAIN_MS = 10_000;
+
 /**
  * Stops the data plane in the order that fails no request: the proxy first
  * (it stops accepting and lets in-flight requests finish), then every
  * recorded instance with its service's signal and killAfter.
  */
-export async function stopDataPlane(config: CutoverConfig, store: SqliteStore, proxy: ProxyProcess): Promise<void> {
-  await proxy.stop();
+export async function stopDataPlane(config: CutoverConfig, store: SqliteStore, proxy: ProxySupervisor): Promise<void> {
+  // The proxy drains for its services' longest drainTimeout (it has them in its table); wait that long before SIGKILL.
+  const drainMs = Math.max(DEFAULT_DRAIN_MS, ...Object.values(config.services).map((s) => s.shutdown.drainTimeout));
+  await proxy.stop(drainMs + 5_000);
   const provider = new LocalProvider({ stateDir: config.stateDir, maxLogBytes: config.logs.maxSize });
   await Promise.all(
     store.listInstances().map(async (record) => {

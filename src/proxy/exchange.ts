@@ -2,7 +2,7 @@ import type { ProxyOptions } from './options.ts';
 import type { CompiledRevision, CompiledService, CompiledTable } from './route-table.ts';
 import type { Cuttable, Upstream } from './upstream.ts';
 import { upstreamHead, type ForwardedHead } from './headers.ts';
-import { fallbackUpstream, pickUpstream, ruleRevision, weightedRevision } from './load-balancer.ts';
+import { chooseRevision, chooseUpstream, weightedRevision } from './load-balancer.ts';
 import { bucketOf, ERROR_CLASS, statusClass, type StatusClassIndex } from './traffic-window.ts';
 import type { BodySink, ClientConnection, ClientExchange } from './http1/client-connection.ts';
 import type { RequestHead } from './http1/head-parser.ts';
@@ -89,8 +89,7 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
     if (this.done) return;
     const svc = this.svc;
     if (this.tried === null) {
-      this.pinned = svc.rules.length > 0 ? ruleRevision(svc, this.req.headers) : undefined;
-      this.rev = this.pinned ?? weightedRevision(svc, this.req.headers);
+      ({ pinned: this.pinned, rev: this.rev } = chooseRevision(svc, this.req.headers));
       if (svc.spec.mirror !== undefined && this.retryable) this.host.mirror(svc, this);
     }
     let u = this.pick(svc, this.tried);
@@ -104,11 +103,9 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
   }
 
   private pick(svc: CompiledService, tried: Upstream[] | null): Upstream | undefined {
-    const u = this.rev ? pickUpstream(this.rev, tried) : undefined;
-    if (u !== undefined || this.pinned !== undefined) return u;
-    const alt = fallbackUpstream(svc, this.rev, tried);
-    if (alt) this.rev = alt.rev;
-    return alt?.u;
+    const chosen = chooseUpstream(svc, this.rev, this.pinned !== undefined, tried);
+    if (chosen) this.rev = chosen.rev;
+    return chosen?.u;
   }
 
   /** Re-reads the service from the current table (it may have been swapped while queued) and routes. */
@@ -189,7 +186,7 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
     }
     let out = head.relayed;
     if (framing === 'chunked' && this.dechunk === null) out += `transfer-encoding: ${head.transferEncoding}\r\n`;
-    if (this.svc.revisionHeader) out += `x-cutover-revision: ${this.rev!.name}\r\n`;
+    if (this.svc.revisionHeader) out += `x-cutover-revision: ${this.rev!.version}\r\n`;
     out += `${conn.connectionHeader(framing === 'close' || this.dechunk !== null)}\r\n`;
     this.responded = true;
     this.status = head.status;

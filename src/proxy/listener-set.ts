@@ -1,4 +1,4 @@
-import type { ListenerSpec } from './types.ts';
+import type { ListenerSpec } from './contract.ts';
 import type { ProxyOptions } from './options.ts';
 import type { Logger } from '../shared/log.ts';
 import { Listener, type ListenerHandlers } from './listener.ts';

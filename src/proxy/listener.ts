@@ -1,7 +1,7 @@
 import { createServer as createTcp, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTls, type TLSSocket } from 'node:tls';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
-import type { ListenerSpec } from './types.ts';
+import type { ListenerSpec } from './contract.ts';
 import type { ProxyOptions } from './options.ts';
 import type { Logger } from '../shared/log.ts';
 import { listenerKey } from './route-table.ts';

@@ -14,16 +14,16 @@ export function ruleRevision(svc: CompiledService, headers: string[]): CompiledR
 
 /** Weighted choice by basis points; with stickyBy, the key's hash gives a stable point on the ring. */
 export function weightedRevision(svc: CompiledService, headers: string[]): CompiledRevision | undefined {
-  if (svc.totalWeight === 0) return undefined;
+  if (svc.totalWeightBp === 0) return undefined;
   let point = -1;
   const sticky = svc.spec.stickyBy;
   if (sticky) {
     const key = svc.stickyHeader
       ? headerValue(headers, svc.stickyHeader)
       : sticky.cookie ? cookieValue(headerValue(headers, 'cookie'), sticky.cookie) : undefined;
-    if (key) point = fnv1a(key) % svc.totalWeight;
+    if (key) point = fnv1a(key) % svc.totalWeightBp;
   }
-  if (point < 0) point = Math.floor(Math.random() * svc.totalWeight);
+  if (point < 0) point = Math.floor(Math.random() * svc.totalWeightBp);
   const cum = svc.cumulative;
   for (let i = 0; i < cum.length; i++) if (point < cum[i]!) return svc.weighted[i];
   return svc.weighted[svc.weighted.length - 1];
@@ -46,6 +46,22 @@ export function pickUpstream(rev: CompiledRevision, tried: readonly Upstream[] |
     if (best === undefined || u.window.inflight < best.window.inflight) best = u;
   }
   return best;
+}
+
+/** Where a request goes: a matching rule pins a revision; otherwise stickiness or weights choose one. */
+export function chooseRevision(svc: CompiledService, headers: string[]): { pinned: CompiledRevision | undefined; rev: CompiledRevision | undefined } {
+  const pinned = svc.rules.length > 0 ? ruleRevision(svc, headers) : undefined;
+  return { pinned, rev: pinned ?? weightedRevision(svc, headers) };
+}
+
+/**
+ * An available instance of `rev`, or, when the request is not pinned by a rule, of another weighted revision (so
+ * a revision whose instances are all busy being replaced does not fail requests another revision can serve).
+ */
+export function chooseUpstream(svc: CompiledService, rev: CompiledRevision | undefined, pinned: boolean, tried: readonly Upstream[] | null): { rev: CompiledRevision; u: Upstream } | undefined {
+  const u = rev ? pickUpstream(rev, tried) : undefined;
+  if (u !== undefined) return { rev: rev!, u };
+  return pinned ? undefined : fallbackUpstream(svc, rev, tried);
 }
 
 /** Another weighted revision with an available instance (used when the chosen one has none). */

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { CompiledTable } from './route-table.ts';
-import type { ServiceStats } from './types.ts';
+import type { ServiceStats } from './contract.ts';
 import { STATUS_CLASSES, type TrafficWindow } from './traffic-window.ts';
 
 /** Figures for the controller, read from the same windows the hot path writes. */
@@ -26,7 +26,7 @@ export class PrometheusMetrics {
   readonly registry = new Registry();
 
   constructor(table: () => CompiledTable) {
-    const labels = ['service', 'revision', 'instance'] as const;
+    const labels = ['service', 'revision', 'version', 'instance'] as const;
     const requests = new Counter({
       name: 'cutover_proxy_requests_total',
       help: 'Requests answered, by status class ("error" = proxy-side failure)',
@@ -34,10 +34,10 @@ export class PrometheusMetrics {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const { svc, rev, inst, w } of windows(table())) {
+        for (const { svc, rev, version, inst, w } of windows(table())) {
           for (let c = 0; c < STATUS_CLASSES.length; c++) {
             const v = w.totals[c]!;
-            if (v > 0) this.inc({ service: svc, revision: rev, instance: inst, class: STATUS_CLASSES[c]! }, v);
+            if (v > 0) this.inc({ service: svc, revision: rev, version, instance: inst, class: STATUS_CLASSES[c]! }, v);
           }
         }
       },
@@ -49,7 +49,7 @@ export class PrometheusMetrics {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const { svc, rev, inst, w } of windows(table())) this.set({ service: svc, revision: rev, instance: inst }, w.inflight);
+        for (const { svc, rev, version, inst, w } of windows(table())) this.set({ service: svc, revision: rev, version, instance: inst }, w.inflight);
       },
     });
     const latency = new Gauge({
@@ -60,9 +60,9 @@ export class PrometheusMetrics {
       collect() {
         this.reset();
         const now = Date.now();
-        for (const { svc, rev, inst, w } of windows(table())) {
+        for (const { svc, rev, version, inst, w } of windows(table())) {
           const s = w.snapshot(now);
-          for (const [q, v] of [['0.5', s.p50], ['0.95', s.p95], ['0.99', s.p99]] as const) this.set({ service: svc, revision: rev, instance: inst, quantile: q }, v);
+          for (const [q, v] of [['0.5', s.p50], ['0.95', s.p95], ['0.99', s.p99]] as const) this.set({ service: svc, revision: rev, version, instance: inst, quantile: q }, v);
         }
       },
     });
@@ -75,7 +75,7 @@ export class PrometheusMetrics {
         this.reset();
         for (const svc of table().services.values())
           for (const rev of svc.revisions)
-            for (const u of rev.upstreams) this.set({ service: svc.name, revision: rev.name, instance: u.id }, u.available ? 1 : 0);
+            for (const u of rev.upstreams) this.set({ service: svc.name, revision: rev.name, version: rev.version, instance: u.id }, u.available ? 1 : 0);
       },
     });
     void [requests, inflight, latency, healthy];
@@ -87,11 +87,11 @@ export class PrometheusMetrics {
 }
 
 /** Revision windows (instance label "") and instance windows. */
-function* windows(table: CompiledTable): Generator<{ svc: string; rev: string; inst: string; w: TrafficWindow }> {
+function* windows(table: CompiledTable): Generator<{ svc: string; rev: string; version: string; inst: string; w: TrafficWindow }> {
   for (const svc of table.services.values()) {
     for (const rev of svc.revisions) {
-      yield { svc: svc.name, rev: rev.name, inst: '', w: rev.window };
-      for (const u of rev.upstreams) yield { svc: svc.name, rev: rev.name, inst: u.id, w: u.window };
+      yield { svc: svc.name, rev: rev.name, version: rev.version, inst: '', w: rev.window };
+      for (const u of rev.upstreams) yield { svc: svc.name, rev: rev.name, version: rev.version, inst: u.id, w: u.window };
     }
   }
 }

@@ -4,11 +4,12 @@ import { ConfigError } from '../errors.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
 import { createProxy, type Proxy } from './proxy.ts';
 import { startAdminServer, type AdminServer } from './admin-server.ts';
-import { loadStaticConfig, parseRoutesState, type RoutesState } from './config.ts';
+import { loadStaticConfig } from './config.ts';
+import { parseRoutesState, type RoutesState } from './contract.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import type { ProxyOptions } from './options.ts';
 
-export interface ProxyProcessOptions {
+export interface RunProxyOptions {
   configFile?: string;
   adminHost?: string;
   adminPort?: number;
@@ -17,12 +18,12 @@ export interface ProxyProcessOptions {
   tableFile?: string;
   /** Install SIGTERM/SIGINT handlers that drain and exit (default true; tests pass false). */
   handleSignals?: boolean;
-  /** How long shutdown waits for in-flight requests. */
+  /** How long shutdown waits for in-flight requests (default: the longest drainTimeoutMs of the services, else 10 s). */
   shutdownDrainMs?: number;
   logger?: Logger;
 }
 
-export interface ProxyProcess {
+export interface RunningProxy {
   proxy: Proxy;
   admin: AdminServer | undefined;
   /** Stops accepting, drains, closes the admin API. */
@@ -34,7 +35,7 @@ export interface ProxyProcess {
  * static config or last persisted table first, then the admin API, then the
  * state file that tells a controller where to find it.
  */
-export async function runProxyProcess(opts: ProxyProcessOptions): Promise<ProxyProcess> {
+export async function runProxyProcess(opts: RunProxyOptions): Promise<RunningProxy> {
   const log = opts.logger ?? createLogger('proxy');
   const config = opts.configFile ? loadStaticConfig(opts.configFile) : undefined;
   const proxy = createProxy({ ...(config?.options ?? {}), logger: log } as Partial<ProxyOptions>);
@@ -52,7 +53,7 @@ export async function runProxyProcess(opts: ProxyProcessOptions): Promise<ProxyP
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      await proxy.close(opts.shutdownDrainMs ?? 10_000);
+      await proxy.close(opts.shutdownDrainMs);
       await admin?.close();
     })());
   if (opts.handleSignals !== false) {

@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
-import type { DrainResult, ServiceStats } from './types.ts';
+import type { DrainResult, RoutesState, ServiceStats } from './contract.ts';
 import { resolveOptions, type ProxyOptions } from './options.ts';
-import { parseRoutesState, type RoutesState } from './config.ts';
 import { compileTable, matchRoute, type CompiledRevision, type CompiledService, type CompiledTable } from './route-table.ts';
 import { InstanceRegistry } from './instance-registry.ts';
 import { Exchange, type ExchangeHost } from './exchange.ts';
@@ -9,7 +8,7 @@ import { forwardHead } from './headers.ts';
 import { RequestQueue } from './request-queue.ts';
 import { ListenerSet, type ListenerAddress } from './listener-set.ts';
 import { WebSocketRelay, rawReply } from './websocket.ts';
-import { pickUpstream, ruleRevision, weightedRevision, fallbackUpstream } from './load-balancer.ts';
+import { chooseRevision, chooseUpstream, pickUpstream } from './load-balancer.ts';
 import { collectStats, PrometheusMetrics } from './metrics.ts';
 import type { Upstream } from './upstream.ts';
 import type { ClientConnection } from './http1/client-connection.ts';
@@ -22,7 +21,10 @@ export type { ListenerAddress, RoutesState };
 
 /** The data plane, in process. The admin server and `cutover up` drive it through this. */
 export interface Proxy {
-  /** Full desired state: opens/closes listeners and swaps the route table atomically. Throws ConfigError on bad input, changing nothing. */
+  /**
+   * Full desired state: opens/closes listeners and swaps the route table atomically. The state is trusted as typed:
+   * what comes from outside the process is validated where it enters (admin server, table and config files).
+   */
   apply(state: RoutesState): Promise<void>;
   routes(): RoutesState;
   /** Readiness from outside; false when no instance has this id. */
@@ -32,6 +34,7 @@ export interface Proxy {
   stats(): ServiceStats[];
   metricsText(): Promise<string>;
   addresses(): ListenerAddress[];
+  /** Stops accepting and lets in-flight work finish, for `timeoutMs` (default: the longest drainTimeoutMs of the services, else 10 s). */
   close(timeoutMs?: number): Promise<void>;
 }
 
@@ -42,6 +45,13 @@ export interface CreateProxyOptions extends Partial<ProxyOptions> {
 
 export function createProxy(opts: CreateProxyOptions = {}): Proxy {
   return new ProxyServer(opts);
+}
+
+const DEFAULT_SHUTDOWN_DRAIN_MS = 10_000;
+
+function shutdownDrainMs(state: RoutesState): number {
+  const own = state.services.flatMap((s) => (s.drainTimeoutMs === undefined ? [] : [s.drainTimeoutMs]));
+  return own.length > 0 ? Math.max(...own) : DEFAULT_SHUTDOWN_DRAIN_MS;
 }
 
 const EMPTY: CompiledTable = { version: 0, listeners: new Map(), services: new Map() };
@@ -89,8 +99,7 @@ class ProxyServer implements Proxy, ExchangeHost {
     return this.current;
   }
 
-  apply(input: RoutesState): Promise<void> {
-    const state = parseRoutesState(input);
+  apply(state: RoutesState): Promise<void> {
     // Serialised so two PUTs never interleave their listener changes.
     const run = this.applying.then(() => this.applyNow(state));
     this.applying = run.catch(() => undefined);
@@ -141,7 +150,7 @@ class ProxyServer implements Proxy, ExchangeHost {
     return this.listeners.addresses();
   }
 
-  async close(timeoutMs = 5_000): Promise<void> {
+  async close(timeoutMs = shutdownDrainMs(this.state)): Promise<void> {
     // WebSockets first: their sockets keep a listener open until they end, and clients should get 1012 at once.
     this.relay.close();
     const closing = this.listeners.closeAll(timeoutMs);
@@ -194,11 +203,9 @@ class ProxyServer implements Proxy, ExchangeHost {
     const routes = this.current.listeners.get(key);
     const svc = routes && matchRoute(routes, fwd.hostname, req.target);
     if (!svc) return rawReply(socket, 404, `no service for host "${fwd.hostname}" and path "${req.target}"`);
-    const pinned = svc.rules.length > 0 ? ruleRevision(svc, req.headers) : undefined;
-    const rev = pinned ?? weightedRevision(svc, req.headers);
-    let u = rev && pickUpstream(rev, null);
-    if (!u && !pinned) u = fallbackUpstream(svc, rev, null)?.u;
-    if (!u) return rawReply(socket, 503, `no ready instance for service "${svc.name}"`);
-    this.relay.handle(req, socket, rest, u, fwd.headers);
+    const { pinned, rev } = chooseRevision(svc, req.headers);
+    const chosen = chooseUpstream(svc, rev, pinned !== undefined, null);
+    if (!chosen) return rawReply(socket, 503, `no ready instance for service "${svc.name}"`);
+    this.relay.handle(req, socket, rest, chosen.u, fwd.headers);
   }
 }

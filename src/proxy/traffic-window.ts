@@ -1,4 +1,4 @@
-import type { TrafficStats } from './types.ts';
+import type { TrafficStats } from './contract.ts';
 
 /** Status classes counted per request; "error" is a proxy-side failure (no upstream answer). */
 export const STATUS_CLASSES = ['2xx', '3xx', '4xx', '5xx', 'error'] as const;

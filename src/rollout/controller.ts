@@ -13,7 +13,7 @@ import { planSpec } from './spec.ts';
 import { ControllerNotStartedError, MigrationHookError, MigrationsNotConfiguredError, ServiceNotFoundError } from './errors.ts';
 import type { Intent } from './intents.ts';
 import { checkIntent } from './intents.ts';
-import type { InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './ports.ts';
+import type { InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './interfaces.ts';
 import { routedUpstreams } from './instances.ts';
 import { buildRevision } from './revision.ts';
 import { RoutePublisher } from './route-publisher.ts';

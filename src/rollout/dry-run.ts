@@ -46,6 +46,6 @@ function instantWorld(s: RolloutState, now: number): Observed {
 }
 
 function snapshot(s: RolloutState): Pick<DryRunStep, 'scale' | 'weights'> {
-  const weights = Object.fromEntries(Object.entries(s.desired.weights).map(([r, bp]) => [r, bp / 100]));
+  const weights = Object.fromEntries(Object.entries(s.desired.weightsBp).map(([r, bp]) => [r, bp / 100]));
   return { scale: { ...s.desired.scale }, weights };
 }

@@ -14,8 +14,8 @@ import { InstanceEffects } from './instance-effects.ts';
 import { liveInstances, observeRevisions, pickRemovals, readyUpstreams, toStart, upstreamKey } from './instances.ts';
 import { ControllerNotStartedError } from './errors.ts';
 import { applyIntent, checkIntent, rolloutRevision, type Intent } from './intents.ts';
-import type { InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './ports.ts';
-import { routeNames } from './route-builder.ts';
+import type { InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './interfaces.ts';
+import { revisionKey } from './route-builder.ts';
 import type { RoutePublisher } from './route-publisher.ts';
 import { SerialRunner } from './serial-runner.ts';
 import { instanceSpec, manageOptions, planSpec } from './spec.ts';
@@ -82,7 +82,7 @@ export class ServiceLoop {
     this.adopting = true;
     this.settleUntil = Date.now() + this.deps.settleMs;
     for (const rec of this.deps.store.listInstances({ service: this.service })) {
-      const rev = this.deps.store.getRevision(this.service, Number(rec.revision));
+      const rev = this.deps.store.getRevision(this.service, rec.revision);
       const opts = rev ? manageOptions(cfg, instanceSpec(rev, envFor(this.state, rev.number)), (i) => this.drainBeforeRestart(i)) : null;
       // Marked first: the runtime reports an instance adopted as ready at once, and that is not news.
       this.effects.markAdopted(rec.id);
@@ -91,7 +91,7 @@ export class ServiceLoop {
       if (inst) continue;
       this.effects.unmarkAdopted(rec.id);
       this.deps.store.deleteInstance(rec.id);
-      this.record([{ type: 'InstanceLost', reason: `instance ${rec.id} (pid ${rec.pid}) is gone; it will be replaced`, revision: Number(rec.revision) }]);
+      this.record([{ type: 'InstanceLost', reason: `instance ${rec.id} (pid ${rec.pid}) is gone; it will be replaced`, revision: rec.revision }]);
     }
     this.adopting = false;
   }
@@ -203,7 +203,7 @@ export class ServiceLoop {
   private async measure(cfg: ServiceConfig, now: number): Promise<Measurement | undefined> {
     const s = this.state;
     const analysis = planSpec(cfg, s.strategy).strategy.canary?.analysis;
-    if (!analysis || s.strategy !== 'canary' || !inProgress(s) || s.weight <= 0 || s.userPaused) {
+    if (!analysis || s.strategy !== 'canary' || !inProgress(s) || s.weightPercent <= 0 || s.userPaused) {
       this.analysisAt = 0;
       return undefined;
     }
@@ -213,8 +213,7 @@ export class ServiceLoop {
     this.analysisAt = now;
     try {
       const stats = await this.deps.router.stats();
-      const name = routeNames({ desired: s.desired, versions: this.versions() })[s.canary!];
-      const revStats = stats.find((x) => x.service === this.service)?.revisions[name ?? ''];
+      const revStats = stats.find((x) => x.service === this.service)?.revisions[revisionKey(s.canary!)];
       return evaluate(revStats, analysis);
     } catch (err) {
       return evaluate(undefined, analysis, err);
@@ -245,7 +244,7 @@ export class ServiceLoop {
    * the old set is scaled down).
    */
   private leavingInstances(): number {
-    const stable = String(this.state.stable);
+    const stable = this.state.stable;
     return this.deps.runtime.list({ service: this.service }).filter((i) => i.record.revision !== stable && i.state !== 'stopped').length;
   }
 

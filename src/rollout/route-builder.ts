@@ -1,16 +1,17 @@
 /**
  * The proxy's desired state from each service's desired weights and its ready
  * instances. Pure. One ServiceRoute per service on its `listen` port (services
- * sharing a port share a listener); revision names are the version labels
- * ("v2"), or "v2-r5" when two revisions in the route share a label. An
- * instance appears only while it is ready and not being removed, and weight
- * never points at a revision without instances when another one has some.
+ * sharing a port share a listener). A revision keeps its identity: the route
+ * names it by its number (`revisionKey`), with the version label beside it for
+ * metrics and headers. An instance appears only while it is ready and not
+ * being removed, and weight never points at a revision without instances when
+ * another one has some.
  */
 import type { ServiceConfig } from '../config/schema.ts';
-import type { ListenerSpec, RevisionRoute, ServiceRoute, UpstreamInstance } from '../proxy/types.ts';
-import type { RoutesState } from './ports.ts';
+import type { ListenerSpec, RevisionRoute, ServiceRoute, UpstreamInstance } from '../proxy/contract.ts';
+import type { RoutesState } from '../proxy/contract.ts';
 import type { Desired } from './state.ts';
-import { FULL_WEIGHT, proportionalWeights } from './strategies/replicas.ts';
+import { FULL_WEIGHT_BP, proportionalWeights } from './strategies/replicas.ts';
 
 export interface ServiceRouteInput {
   name: string;
@@ -21,6 +22,9 @@ export interface ServiceRouteInput {
   /** Ready instances per revision (not those being removed). */
   ready: Record<number, UpstreamInstance[]>;
 }
+
+/** The proxy's name for a revision of a service: its number, so stats and rules map back without a lookup table. */
+export const revisionKey = (revision: number): string => String(revision);
 
 /** Name of the preview-only service behind `previewPort` (not a valid service name, so it cannot clash). */
 export const previewServiceName = (service: string): string => `${service}:preview`;
@@ -36,9 +40,8 @@ export function buildRoutes(inputs: ServiceRouteInput[]): RoutesState {
     byPort.set(input.cfg.listen, [...(byPort.get(input.cfg.listen) ?? []), input]);
     const preview = input.desired.previewPort;
     if (preview) {
-      const names = routeNames(input);
-      const rev: RevisionRoute = { name: names[preview.revision]!, weight: FULL_WEIGHT, instances: input.ready[preview.revision] ?? [] };
-      services.push({ name: previewServiceName(input.name), revisions: [rev], ...(input.cfg.revisionHeader ? { revisionHeader: true } : {}) });
+      const rev = revisionRoute(input, preview.revision, FULL_WEIGHT_BP);
+      services.push({ name: previewServiceName(input.name), revisions: [rev], ...serviceExtras(input.cfg) });
       listeners.push({ port: preview.port, services: [previewServiceName(input.name)], ...trusting(input.cfg.trustForwardedHeaders) });
     }
   }
@@ -54,41 +57,36 @@ function trusting(trust: boolean): Pick<ListenerSpec, 'trustForwarded'> {
   return trust ? { trustForwarded: true } : {};
 }
 
-/** Route name per revision number for one service's route. */
-export function routeNames(input: Pick<ServiceRouteInput, 'desired' | 'versions'>): Record<number, string> {
-  const revs = involvedRevisions(input.desired);
-  const labels = revs.map((r) => input.versions[r] ?? `r${r}`);
-  const out: Record<number, string> = {};
-  revs.forEach((r, i) => {
-    const dup = labels.filter((l) => l === labels[i]).length > 1;
-    out[r] = dup ? `${labels[i]}-r${r}` : labels[i]!;
-  });
-  return out;
-}
-
 function serviceRoute(input: ServiceRouteInput): ServiceRoute | null {
   const revs = involvedRevisions(input.desired);
   if (revs.length === 0) return null;
-  const names = routeNames(input);
-  const weights = effectiveWeights(input, revs);
-  const revisions = revs.map((r) => ({ name: names[r]!, weight: weights[r] ?? 0, instances: input.ready[r] ?? [] }));
+  const weightsBp = effectiveWeightsBp(input, revs);
+  const revisions = revs.map((r) => revisionRoute(input, r, weightsBp[r] ?? 0));
   const rules = input.desired.match
     .filter((m) => (input.ready[m.revision]?.length ?? 0) > 0)
-    .map((m) => ({ revision: names[m.revision]!, header: { name: m.header, value: '1' } }));
+    .map((m) => ({ revision: revisionKey(m.revision), header: { name: m.header, value: '1' } }));
   return {
     name: input.name,
     ...(input.cfg.hosts?.length ? { hosts: input.cfg.hosts } : {}),
     revisions,
     ...(rules.length ? { rules } : {}),
-    ...(input.cfg.revisionHeader ? { revisionHeader: true } : {}),
+    ...serviceExtras(input.cfg),
   };
+}
+
+function revisionRoute(input: ServiceRouteInput, revision: number, weightBp: number): RevisionRoute {
+  return { name: revisionKey(revision), version: input.versions[revision] ?? `r${revision}`, weightBp, instances: input.ready[revision] ?? [] };
+}
+
+function serviceExtras(cfg: ServiceConfig): Pick<ServiceRoute, 'revisionHeader' | 'drainTimeoutMs'> {
+  return { ...(cfg.revisionHeader ? { revisionHeader: true } : {}), drainTimeoutMs: cfg.shutdown.drainTimeout };
 }
 
 /** Every revision that runs, has weight or is matched, ascending. */
 function involvedRevisions(d: Desired): number[] {
   const set = new Set<number>();
   for (const [r, n] of Object.entries(d.scale)) if (n > 0) set.add(Number(r));
-  for (const [r, w] of Object.entries(d.weights)) if (w > 0) set.add(Number(r));
+  for (const [r, w] of Object.entries(d.weightsBp)) if (w > 0) set.add(Number(r));
   for (const m of d.match) set.add(m.revision);
   if (d.previewPort) set.add(d.previewPort.revision);
   return [...set].sort((a, b) => a - b);
@@ -100,13 +98,13 @@ function involvedRevisions(d: Desired): number[] {
  * instances. With nothing ready anywhere the desired weights stay (the proxy
  * queues requests until an instance is ready).
  */
-function effectiveWeights(input: ServiceRouteInput, revs: number[]): Record<number, number> {
+function effectiveWeightsBp(input: ServiceRouteInput, revs: number[]): Record<number, number> {
   const has = (r: number) => (input.ready[r]?.length ?? 0) > 0;
-  const desired = input.desired.weights;
+  const desired = input.desired.weightsBp;
   const servable = Object.fromEntries(revs.filter((r) => has(r) && (desired[r] ?? 0) > 0).map((r) => [r, desired[r]!]));
   if (Object.keys(servable).length > 0) return proportionalWeights(servable);
   const anyReady = Object.fromEntries(revs.filter(has).map((r) => [r, input.ready[r]!.length]));
   if (Object.keys(anyReady).length > 0) return proportionalWeights(anyReady);
   const total = revs.reduce((s, r) => s + (desired[r] ?? 0), 0);
-  return total > 0 ? desired : { [revs[0]!]: FULL_WEIGHT };
+  return total > 0 ? desired : { [revs[0]!]: FULL_WEIGHT_BP };
 }

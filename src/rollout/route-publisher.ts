@@ -6,7 +6,7 @@
  * proxy process was restarted with an older table.
  */
 import type { Logger } from '../shared/log.ts';
-import type { TrafficRouter } from './ports.ts';
+import type { TrafficRouter } from './interfaces.ts';
 import { buildRoutes, type ServiceRouteInput } from './route-builder.ts';
 
 const REFRESH_MS = 10_000;

@@ -2,7 +2,7 @@
 import type { ServiceConfig, StrategyConfig, StrategyName } from '../config/schema.ts';
 import { blueGreenSchema, canarySchema, rollingSchema } from '../config/schema.ts';
 import type { InstanceSpec, Probe, StopOptions } from '../runtime/provider.ts';
-import type { ManageOptions } from './ports.ts';
+import type { ManageOptions } from './interfaces.ts';
 import type { PlanSpec } from './state.ts';
 import type { Revision } from './types.ts';
 
@@ -26,7 +26,7 @@ export function stopOptions(cfg: ServiceConfig): StopOptions {
 }
 
 export function instanceSpec(rev: Revision, extraEnv: Record<string, string> = {}): InstanceSpec {
-  return { service: rev.service, revision: String(rev.number), version: rev.version, command: rev.command, cwd: rev.cwd, env: { ...rev.env, ...extraEnv } };
+  return { service: rev.service, revision: rev.number, version: rev.version, command: rev.command, cwd: rev.cwd, env: { ...rev.env, ...extraEnv } };
 }
 
 /** `drain` runs before the runtime stops an instance that failed liveness. */

@@ -3,28 +3,9 @@
  * the CLI. Names follow Argo Rollouts where one exists.
  */
 import type { StrategyName } from '../config/schema.ts';
+import type { Phase, Revision, RolloutEvent } from '../store/records.ts';
 
-/** As in Argo Rollouts. An aborted or failed rollout is Degraded. */
-export type Phase = 'Healthy' | 'Progressing' | 'Paused' | 'Degraded';
-
-/** An immutable revision of a service. */
-export interface Revision {
-  service: string;
-  /** 1, 2, 3... per service. */
-  number: number;
-  /** Version label given by the user, e.g. "v2". */
-  version: string;
-  command: string;
-  cwd: string;
-  env: Record<string, string>;
-  /** Strategy this revision rolls out with (config default, or --strategy). */
-  strategy: StrategyName;
-  /** Optional migration file started before its instances and completed after. */
-  migration?: string;
-  /** sha256 of the fields above: two deploys of the same thing share a hash. */
-  configHash: string;
-  createdAt: number;
-}
+export type { Phase, Revision, RolloutEvent } from '../store/records.ts';
 
 export interface RevisionStatus {
   number: number;
@@ -58,16 +39,6 @@ export interface RolloutStatus {
    * The status is the one of the tick that applied the request.
    */
   rolloutRevision?: number;
-}
-
-export interface RolloutEvent {
-  id: number;
-  service: string;
-  time: number;
-  /** Stable event type, e.g. "RolloutStarted", "StepCompleted", "RolloutAborted". */
-  type: string;
-  reason: string;
-  revision?: number;
 }
 
 export interface DeployRequest {

@@ -3,8 +3,7 @@
  * SqliteStore (it runs the same conformance suite); nothing survives the process.
  */
 import type { InstanceRecord } from '../runtime/provider.ts';
-import type { RolloutState } from '../rollout/state.ts';
-import type { Revision, RolloutEvent } from '../rollout/types.ts';
+import type { Revision, RolloutEvent, RolloutState } from './records.ts';
 import { EVENTS_PER_SERVICE, type EventQuery, type NewEvent, type NewRevision, type Store, type StoreOptions } from './store.ts';
 
 export class MemoryStore implements Store {
@@ -66,7 +65,7 @@ export class MemoryStore implements Store {
     this.instances.delete(id);
   }
 
-  listInstances(filter: { service?: string; revision?: string } = {}): InstanceRecord[] {
+  listInstances(filter: { service?: string; revision?: number } = {}): InstanceRecord[] {
     return [...this.instances.values()]
       .filter((r) => (filter.service === undefined || r.service === filter.service) && (filter.revision === undefined || r.revision === filter.revision))
       .sort((a, b) => a.id.localeCompare(b.id))

@@ -6,8 +6,7 @@
  * Every implementation runs test/store/store-conformance.ts.
  */
 import type { InstanceRecord } from '../runtime/provider.ts';
-import type { RolloutState } from '../rollout/state.ts';
-import type { Revision, RolloutEvent } from '../rollout/types.ts';
+import type { Revision, RolloutEvent, RolloutState } from './records.ts';
 
 export type NewEvent = Omit<RolloutEvent, 'id'>;
 
@@ -45,7 +44,7 @@ export interface Store {
   /** Inserts or replaces the record with this id (pid and port change on a restart in place). */
   putInstance(record: InstanceRecord): void;
   deleteInstance(id: string): void;
-  listInstances(filter?: { service?: string; revision?: string }): InstanceRecord[];
+  listInstances(filter?: { service?: string; revision?: number }): InstanceRecord[];
 
   /** Stores the events; a service's oldest ones beyond its limit are deleted in the same transaction. */
   appendEvents(events: NewEvent[]): RolloutEvent[];

@@ -59,7 +59,7 @@ export async function waitFor<T>(fn: () => T | Promise<T>, label: string, timeou
 }
 
 /** A one-service, one-listener routes state on a free port. */
-export function oneService(revisions: Array<{ name: string; weight: number; ports: number[] }>, extra: Record<string, unknown> = {}) {
+export function oneService(revisions: Array<{ name: string; weightBp: number; ports: number[] }>, extra: Record<string, unknown> = {}) {
   return {
     listeners: [{ port: 0, host: '127.0.0.1', services: ['web'] }],
     services: [
@@ -67,7 +67,7 @@ export function oneService(revisions: Array<{ name: string; weight: number; port
         name: 'web',
         revisions: revisions.map((r) => ({
           name: r.name,
-          weight: r.weight,
+          weightBp: r.weightBp,
           instances: r.ports.map((p, i) => ({ id: `${r.name}-${i}`, host: '127.0.0.1', port: p })),
         })),
         ...extra,

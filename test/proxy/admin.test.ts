@@ -48,22 +48,22 @@ describe('admin API, client and process entry', () => {
     cleanups.push(() => up.close());
     const { p, files, client } = await start('routes');
     cleanups.push(() => client.close());
-    const state = oneService([{ name: 'v1', weight: 10000, ports: [up.port] }]);
-    await client.putRoutes(state);
-    assert.deepEqual(await client.getRoutes(), state);
+    const state = oneService([{ name: 'v1', weightBp: 10000, ports: [up.port] }]);
+    await client.apply(state);
+    assert.deepEqual(await client.routes(), state);
     assert.deepEqual(JSON.parse(readFileSync(files.tableFile, 'utf8')), state);
     const base = `http://127.0.0.1:${p.proxy.addresses()[0]!.port}`;
     assert.equal((await get(`${base}/`)).body, 'up');
 
     const broken = structuredClone(state);
-    (broken.services[0]!.revisions[0] as { weight: number }).weight = 20000;
-    await assert.rejects(client.putRoutes(broken), (e: unknown) => {
+    broken.services[0]!.revisions[0]!.weightBp = 20000;
+    await assert.rejects(client.apply(broken), (e: unknown) => {
       assert.ok(e instanceof ProxyRejectedError);
       assert.equal(e.status, 400);
-      assert.match(e.message, /services\.0\.revisions\.0\.weight/);
+      assert.match(e.message, /services\.0\.revisions\.0\.weightBp/);
       return true;
     });
-    assert.deepEqual(await client.getRoutes(), state, 'nothing changed');
+    assert.deepEqual(await client.routes(), state, 'nothing changed');
     assert.equal((await get(`${base}/`)).body, 'up');
 
     await client.setReady('v1-0', false);
@@ -85,7 +85,7 @@ describe('admin API, client and process entry', () => {
     cleanups.push(() => up.close());
     const { p, token, client } = await start('metrics');
     cleanups.push(() => client.close());
-    await client.putRoutes(oneService([{ name: 'v1', weight: 10000, ports: [up.port] }]));
+    await client.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [up.port] }]));
     const base = `http://127.0.0.1:${p.proxy.addresses()[0]!.port}`;
     for (let i = 0; i < 5; i++) await get(`${base}/`);
     for (let i = 0; i < 2; i++) await get(`${base}/missing`);
@@ -98,17 +98,17 @@ describe('admin API, client and process entry', () => {
     assert.ok(rev.p99 >= rev.p50 && rev.p50 > 0);
     const m = await request(`${p.admin!.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
     const text = await m.body.text();
-    assert.match(text, /cutover_proxy_requests_total\{service="web",revision="v1",instance="v1-0",class="2xx"\} 5/);
-    assert.match(text, /cutover_proxy_requests_total\{service="web",revision="v1",instance="v1-0",class="4xx"\} 2/);
-    assert.match(text, /cutover_proxy_instance_available\{service="web",revision="v1",instance="v1-0"\} 1/);
+    assert.match(text, /cutover_proxy_requests_total\{service="web",revision="v1",version="v1",instance="v1-0",class="2xx"\} 5/);
+    assert.match(text, /cutover_proxy_requests_total\{service="web",revision="v1",version="v1",instance="v1-0",class="4xx"\} 2/);
+    assert.match(text, /cutover_proxy_instance_available\{service="web",revision="v1",version="v1",instance="v1-0"\} 1/);
   });
 
   test('a restarted proxy serves the persisted table at once', async () => {
     const up = await startUpstream('persisted');
     cleanups.push(() => up.close());
     const first = await start('restart');
-    const state = oneService([{ name: 'v1', weight: 10000, ports: [up.port] }]);
-    await first.client.putRoutes(state);
+    const state = oneService([{ name: 'v1', weightBp: 10000, ports: [up.port] }]);
+    await first.client.apply(state);
     await first.client.close();
     await first.p.stop();
     assert.ok(existsSync(first.files.tableFile));

@@ -32,8 +32,8 @@ describe('HTTP/1.1 conformance through the proxy', () => {
     await proxy.apply({
       listeners: [{ port: 0, host: '127.0.0.1', services: ['web', 'raw'] }],
       services: [
-        { name: 'web', revisions: [{ name: 'v1', weight: 10000, instances: [{ id: 'web-0', host: '127.0.0.1', port: web.port }] }] },
-        { name: 'raw', pathPrefix: '/raw', revisions: [{ name: 'r1', weight: 10000, instances: [{ id: 'raw-0', host: '127.0.0.1', port: raw.port }] }] },
+        { name: 'web', revisions: [{ name: 'v1', weightBp: 10000, instances: [{ id: 'web-0', host: '127.0.0.1', port: web.port }] }] },
+        { name: 'raw', pathPrefix: '/raw', revisions: [{ name: 'r1', weightBp: 10000, instances: [{ id: 'raw-0', host: '127.0.0.1', port: raw.port }] }] },
       ],
     });
     port = proxy.addresses()[0]!.port;

@@ -59,7 +59,7 @@ async function setup(upstream: { http: HttpHandler } | { raw: RawHandler }, opts
   cleanups.push(() => proxy.close(1_000));
   await proxy.apply({
     listeners: [{ port: 0, host: '127.0.0.1', services: ['web'] }],
-    services: [{ name: 'web', revisions: [{ name: 'v1', weight: 10000, instances: [{ id: 'web-0', host: '127.0.0.1', port: upPort }] }], ...svcExtra }],
+    services: [{ name: 'web', revisions: [{ name: 'v1', weightBp: 10000, instances: [{ id: 'web-0', host: '127.0.0.1', port: upPort }] }], ...svcExtra }],
   });
   return { proxy, port: proxy.addresses()[0]!.port, seen, upstreamConnections: () => accepted };
 }

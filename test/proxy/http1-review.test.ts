@@ -27,7 +27,7 @@ async function setup(handler: (req: IncomingMessage, res: ServerResponse) => voi
   cleanups.push(() => withTimeout(proxy.close(500), 3_000).then(() => undefined, () => undefined));
   await proxy.apply({
     listeners: [{ port: 0, host: '127.0.0.1', services: ['web'] }],
-    services: [{ name: 'web', revisions: [{ name: 'v1', weight: 10000, instances: [{ id: 'web-0', host: '127.0.0.1', port: upPort }] }] }],
+    services: [{ name: 'web', revisions: [{ name: 'v1', weightBp: 10000, instances: [{ id: 'web-0', host: '127.0.0.1', port: upPort }] }] }],
   });
   return { proxy, port: proxy.addresses()[0]!.port, upstream, upPort };
 }
@@ -43,7 +43,7 @@ async function webSocketThroughProxy(wssOpts: ServerOptions, onConnection: (upst
   cleanups.push(() => withTimeout(proxy.close(300), 3_000).then(() => undefined));
   await proxy.apply({
     listeners: [{ port: 0, host: '127.0.0.1', services: ['web'] }],
-    services: [{ name: 'web', revisions: [{ name: 'v1', weight: 10000, instances: [{ id: 'ws-0', host: '127.0.0.1', port: (upstream.address() as AddressInfo).port }] }] }],
+    services: [{ name: 'web', revisions: [{ name: 'v1', weightBp: 10000, instances: [{ id: 'ws-0', host: '127.0.0.1', port: (upstream.address() as AddressInfo).port }] }] }],
   });
   const ws = new WebSocket(`ws://127.0.0.1:${proxy.addresses()[0]!.port}/ws`);
   cleanups.push(() => ws.terminate());
@@ -220,7 +220,7 @@ describe('HTTP/1.1 path: upstream pool review findings', () => {
       services: [{
         name: 'web',
         healthCheck: { path: '/health', intervalMs: 100, timeoutMs: 200, healthyThreshold: 1, unhealthyThreshold: 2 },
-        revisions: [{ name: 'v1', weight: 10000, instances: [{ id: 'web-0', host: '127.0.0.1', port: (upstream.address() as AddressInfo).port }] }],
+        revisions: [{ name: 'v1', weightBp: 10000, instances: [{ id: 'web-0', host: '127.0.0.1', port: (upstream.address() as AddressInfo).port }] }],
       }],
     });
     const healthy = (): boolean => proxy.stats()[0]!.revisions.v1!.instances['web-0']!.healthy;
@@ -254,7 +254,7 @@ describe('HTTP/1.1 path: upstream pool review findings', () => {
     cleanups.push(() => withTimeout(proxy.close(300), 3_000).then(() => undefined));
     await proxy.apply({
       listeners: [{ port: 0, host: '127.0.0.1', services: ['web'] }],
-      services: [{ name: 'web', revisions: [{ name: 'v1', weight: 10000, instances: [{ id: 'web-0', host: '127.0.0.1', port: upPort }] }] }],
+      services: [{ name: 'web', revisions: [{ name: 'v1', weightBp: 10000, instances: [{ id: 'web-0', host: '127.0.0.1', port: upPort }] }] }],
     });
     const c = await rawClient(proxy.addresses()[0]!.port);
     c.socket.write('POST /cut-me HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx');
@@ -282,8 +282,8 @@ describe('HTTP/1.1 path: upstream pool review findings', () => {
         name: 'web',
         mirror: { revision: 'shadow', percent: 100 },
         revisions: [
-          { name: 'v1', weight: 10000, instances: [{ id: 'live-0', host: '127.0.0.1', port: live.upPort }] },
-          { name: 'shadow', weight: 0, instances: [{ id: 'shadow-0', host: '127.0.0.1', port: (shadow.address() as AddressInfo).port }] },
+          { name: 'v1', weightBp: 10000, instances: [{ id: 'live-0', host: '127.0.0.1', port: live.upPort }] },
+          { name: 'shadow', weightBp: 0, instances: [{ id: 'shadow-0', host: '127.0.0.1', port: (shadow.address() as AddressInfo).port }] },
         ],
       }],
     });

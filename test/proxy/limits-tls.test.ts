@@ -32,7 +32,7 @@ describe('limits, malformed input and TLS', () => {
   before(async () => {
     up = await startUpstream('up');
     proxy = createProxy({ headersTimeoutMs: 500, requestTimeoutMs: 2000, maxBodyBytes: 1024, maxHeaderBytes: 4096 });
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [up.port] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [up.port] }]));
     port = proxy.addresses()[0]!.port;
   });
   after(async () => {
@@ -58,7 +58,7 @@ describe('limits, malformed input and TLS', () => {
     const silent = await startUpstream('silent', (req) => req.resume());
     const p = createProxy({ responseTimeoutMs: 200 });
     try {
-      await p.apply(oneService([{ name: 'v1', weight: 10000, ports: [silent.port] }]));
+      await p.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [silent.port] }]));
       const pport = p.addresses()[0]!.port;
       const r = await get(`http://127.0.0.1:${pport}/`);
       assert.equal(r.status, 504);
@@ -95,7 +95,7 @@ describe('limits, malformed input and TLS', () => {
     copyFileSync(join(dir, 'first.key'), join(dir, 'tls.key'));
     const tlsProxy = createProxy({ tlsWatchMs: 50 });
     try {
-      const state = oneService([{ name: 'v1', weight: 10000, ports: [up.port] }]);
+      const state = oneService([{ name: 'v1', weightBp: 10000, ports: [up.port] }]);
       state.listeners[0] = { ...state.listeners[0]!, tls: { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key') } } as never;
       await tlsProxy.apply(state);
       const tport = tlsProxy.addresses()[0]!.port;
@@ -123,7 +123,7 @@ describe('limits, malformed input and TLS', () => {
 
   test('closing a TLS listener does not wait for a client that never finishes its handshake', async () => {
     const tlsProxy = createProxy({ headersTimeoutMs: 60_000 });
-    const state = oneService([{ name: 'v1', weight: 10000, ports: [up.port] }]);
+    const state = oneService([{ name: 'v1', weightBp: 10000, ports: [up.port] }]);
     state.listeners[0] = { ...state.listeners[0]!, tls: { certFile: join(dir, 'first.crt'), keyFile: join(dir, 'first.key') } } as never;
     await tlsProxy.apply(state);
     const raw = netConnect(tlsProxy.addresses()[0]!.port, '127.0.0.1');

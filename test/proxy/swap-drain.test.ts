@@ -19,8 +19,8 @@ describe('atomic swap and drain', () => {
     const [a, b, c] = await Promise.all([upstream('a'), upstream('b'), upstream('c')]);
     const proxy = createProxy();
     cleanups.push(() => proxy.close());
-    const oldT = oneService([{ name: 'v1', weight: 10000, ports: [a.port] }]);
-    const newT = oneService([{ name: 'v2', weight: 10000, ports: [b.port, c.port] }]);
+    const oldT = oneService([{ name: 'v1', weightBp: 10000, ports: [a.port] }]);
+    const newT = oneService([{ name: 'v2', weightBp: 10000, ports: [b.port, c.port] }]);
     await proxy.apply(oldT);
     const base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
     let stop = false;
@@ -60,14 +60,14 @@ describe('atomic swap and drain', () => {
     const other = await upstream('other');
     const proxy = createProxy();
     cleanups.push(() => proxy.close());
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [slow.port] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [slow.port] }]));
     const port = proxy.addresses()[0]!.port;
     const client = new Client(`http://127.0.0.1:${port}`, { pipelining: 1 });
     cleanups.push(() => client.close());
 
     const long = client.request({ path: '/long', method: 'GET' }).then(async (r) => ({ status: r.statusCode, body: await r.body.text() }));
     await waitFor(() => slow.seen.some((r) => r.url === '/long'), 'long request at the upstream');
-    await proxy.apply(oneService([{ name: 'v2', weight: 10000, ports: [other.port] }]));
+    await proxy.apply(oneService([{ name: 'v2', weightBp: 10000, ports: [other.port] }]));
     let drainDone = false;
     const drain = proxy.drain('v1-0', 10_000).then((d) => ((drainDone = true), d));
     // New requests go to the new instance at once, while the old one still works on /long.
@@ -86,7 +86,7 @@ describe('atomic swap and drain', () => {
     const stuck = await upstream('stuck', (req) => req.resume()); // never answers
     const proxy = createProxy();
     cleanups.push(() => proxy.close());
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [stuck.port] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [stuck.port] }]));
     const base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
     const pending = get(`${base}/`).catch((err: unknown) => ({ status: -1, body: String(err) }));
     await waitFor(() => stuck.seen.length === 1, 'request at the upstream');
@@ -100,7 +100,7 @@ describe('atomic swap and drain', () => {
     const a = await upstream('idle');
     const proxy = createProxy();
     cleanups.push(() => proxy.close());
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [a.port] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [a.port] }]));
     assert.deepEqual(await proxy.drain('nope', 1000), { drained: true, cut: 0 });
     assert.deepEqual(await proxy.drain('v1-0', 1000), { drained: true, cut: 0 });
   });

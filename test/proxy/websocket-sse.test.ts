@@ -29,7 +29,7 @@ describe('WebSocket and streaming', () => {
     const port = await wsUpstream();
     const proxy = createProxy();
     cleanups.push(() => proxy.close());
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [port] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [port] }]));
     const ws = new WebSocket(`ws://127.0.0.1:${proxy.addresses()[0]!.port}/socket`, ['chat']);
     cleanups.push(() => ws.terminate());
     const got: string[] = [];
@@ -45,7 +45,7 @@ describe('WebSocket and streaming', () => {
     const port = await wsUpstream();
     const proxy = createProxy();
     cleanups.push(() => proxy.close());
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [port] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [port] }]));
     const ws = new WebSocket(`ws://127.0.0.1:${proxy.addresses()[0]!.port}/`);
     cleanups.push(() => ws.terminate());
     const got: string[] = [];
@@ -72,7 +72,7 @@ describe('WebSocket and streaming', () => {
     cleanups.push(() => up.close());
     const proxy = createProxy();
     cleanups.push(() => proxy.close());
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [up.port] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [up.port] }]));
     const res = await request(`http://127.0.0.1:${proxy.addresses()[0]!.port}/events`);
     assert.equal(res.headers['content-type'], 'text/event-stream');
     const it = res.body[Symbol.asyncIterator]();
@@ -94,7 +94,7 @@ describe('WebSocket and streaming', () => {
     cleanups.push(() => up.close());
     const proxy = createProxy();
     cleanups.push(() => proxy.close());
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [up.port] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [up.port] }]));
     const ac = new AbortController();
     const res = await request(`http://127.0.0.1:${proxy.addresses()[0]!.port}/`, { signal: ac.signal });
     await res.body[Symbol.asyncIterator]().next();
@@ -109,7 +109,7 @@ describe('WebSocket and streaming', () => {
     cleanups.push(() => plain.close());
     const proxy = createProxy();
     cleanups.push(() => proxy.close());
-    const state = oneService([{ name: 'v1', weight: 10000, ports: [plain.port] }], { pathPrefix: '/ws' });
+    const state = oneService([{ name: 'v1', weightBp: 10000, ports: [plain.port] }], { pathPrefix: '/ws' });
     await proxy.apply(state);
     const port = proxy.addresses()[0]!.port;
     const status = (path: string): Promise<number> =>

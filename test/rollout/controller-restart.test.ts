@@ -26,7 +26,7 @@ test('a controller dropped mid-canary (as by kill -9): the same processes keep s
     assert.equal(readyEvents(), readyBefore, 'adopted instances are not reported ready again');
     await h.controller.promote('web');
     await h.until(() => h.status().phase === 'Healthy' && h.status().stableRevision?.version === 'v2', 'rollout completed after restart');
-    await h.until(() => h.pids('1').length === 0, 'v1 drained');
+    await h.until(() => h.pids(1).length === 0, 'v1 drained');
     await load.stop();
     assert.deepEqual(load.failures, []);
     assert.deepEqual(Object.keys(load.versions).sort(), ['v1', 'v2']);

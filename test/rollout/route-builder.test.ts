@@ -12,39 +12,40 @@ function input(over: Partial<ServiceRouteInput>): ServiceRouteInput {
 }
 
 describe('route builder', () => {
-  test('one service on its listen port, revisions named by version, weights kept', () => {
-    const desired = { ...emptyDesired(), scale: { 1: 2, 2: 1 }, weights: { 1: 7500, 2: 2500 }, match: [{ revision: 2, header: 'x-canary' }] };
+  test('one service on its listen port, revisions keyed by number with their version label, weights kept', () => {
+    const desired = { ...emptyDesired(), scale: { 1: 2, 2: 1 }, weightsBp: { 1: 7500, 2: 2500 }, match: [{ revision: 2, header: 'x-canary' }] };
     const t = buildRoutes([input({ desired, ready: { 1: [inst('a', 1), inst('b', 2)], 2: [inst('c', 3)] } })]);
     assert.deepEqual(t.listeners, [{ port: 8080, services: ['web'] }]);
     assert.deepEqual(t.services[0], {
       name: 'web',
       hosts: ['a.test'],
       revisions: [
-        { name: 'v1', weight: 7500, instances: [inst('a', 1), inst('b', 2)] },
-        { name: 'v2', weight: 2500, instances: [inst('c', 3)] },
+        { name: '1', version: 'v1', weightBp: 7500, instances: [inst('a', 1), inst('b', 2)] },
+        { name: '2', version: 'v2', weightBp: 2500, instances: [inst('c', 3)] },
       ],
-      rules: [{ revision: 'v2', header: { name: 'x-canary', value: '1' } }],
+      rules: [{ revision: '2', header: { name: 'x-canary', value: '1' } }],
       revisionHeader: true,
+      drainTimeoutMs: 30_000,
     });
   });
 
   test('weight on a revision without ready instances moves to one that has some; its rule is dropped', () => {
-    const desired = { ...emptyDesired(), scale: { 1: 2, 2: 1 }, weights: { 1: 7500, 2: 2500 }, match: [{ revision: 2, header: 'x-canary' }] };
+    const desired = { ...emptyDesired(), scale: { 1: 2, 2: 1 }, weightsBp: { 1: 7500, 2: 2500 }, match: [{ revision: 2, header: 'x-canary' }] };
     const t = buildRoutes([input({ desired, ready: { 1: [inst('a', 1)] } })]);
-    assert.deepEqual(t.services[0]!.revisions.map((r) => [r.name, r.weight]), [['v1', 10000], ['v2', 0]]);
+    assert.deepEqual(t.services[0]!.revisions.map((r) => [r.name, r.weightBp]), [['1', 10000], ['2', 0]]);
     assert.equal(t.services[0]!.rules, undefined);
   });
 
   test('nothing ready anywhere: weights stay so the proxy queues rather than refuses', () => {
-    const desired = { ...emptyDesired(), scale: { 1: 2 }, weights: {} };
+    const desired = { ...emptyDesired(), scale: { 1: 2 }, weightsBp: {} };
     const t = buildRoutes([input({ desired })]);
-    assert.deepEqual(t.services[0]!.revisions, [{ name: 'v1', weight: 10000, instances: [] }]);
+    assert.deepEqual(t.services[0]!.revisions, [{ name: '1', version: 'v1', weightBp: 10000, instances: [] }]);
   });
 
-  test('duplicate labels get the revision number; preview port gets its own listener and service', () => {
-    const desired = { ...emptyDesired(), scale: { 2: 1, 3: 1 }, weights: { 2: 10000 }, previewPort: { revision: 3, port: 9090 } };
+  test('revisions sharing a label stay apart by number; preview port gets its own listener and service', () => {
+    const desired = { ...emptyDesired(), scale: { 2: 1, 3: 1 }, weightsBp: { 2: 10000 }, previewPort: { revision: 3, port: 9090 } };
     const t = buildRoutes([input({ desired, ready: { 2: [inst('a', 1)], 3: [inst('b', 2)] } })]);
-    assert.deepEqual(t.services.map((s) => [s.name, s.revisions.map((r) => r.name)]), [['web', ['v2-r2', 'v2-r3']], ['web:preview', ['v2-r3']]]);
+    assert.deepEqual(t.services.map((s) => [s.name, s.revisions.map((r) => r.name)]), [['web', ['2', '3']], ['web:preview', ['3']]]);
     assert.deepEqual(t.listeners, [{ port: 8080, services: ['web'] }, { port: 9090, services: ['web:preview'] }]);
   });
 
@@ -53,7 +54,7 @@ describe('route builder', () => {
   });
 
   test('services sharing a port share one listener', () => {
-    const desired = { ...emptyDesired(), scale: { 1: 1 }, weights: { 1: 10000 } };
+    const desired = { ...emptyDesired(), scale: { 1: 1 }, weightsBp: { 1: 10000 } };
     const api = parseConfig({ services: { api: { listen: 8080, run: 'x', hosts: ['api.test'] } } }).services.api!;
     const t = buildRoutes([input({ desired }), input({ name: 'api', cfg: api, desired })]);
     assert.deepEqual(t.listeners, [{ port: 8080, services: ['web', 'api'] }]);
@@ -61,7 +62,7 @@ describe('route builder', () => {
   });
 
   test('client X-Forwarded-* are trusted on a port only if every service on it says so; a preview port follows its service', () => {
-    const desired = { ...emptyDesired(), scale: { 1: 1 }, weights: { 1: 10000 }, previewPort: { revision: 1, port: 9090 } };
+    const desired = { ...emptyDesired(), scale: { 1: 1 }, weightsBp: { 1: 10000 }, previewPort: { revision: 1, port: 9090 } };
     const svc = (name: string, trust: boolean) =>
       parseConfig({ services: { [name]: { listen: 8080, run: 'x', hosts: [`${name}.test`], trustForwardedHeaders: trust } } }).services[name]!;
     const listeners = (webTrusts: boolean, apiTrusts: boolean) =>

@@ -20,7 +20,7 @@ function servingGroup(pid: string): number | undefined {
 }
 
 function appSpec(env: Record<string, string> = {}): InstanceSpec {
-  return { service: 'web', revision: '1', version: 'v1', command: serverCommand(), cwd: tmpdir(), env };
+  return { service: 'web', revision: 1, version: 'v1', command: serverCommand(), cwd: tmpdir(), env };
 }
 
 describe('InstanceManager', () => {
@@ -171,8 +171,8 @@ describe('InstanceManager', () => {
     await fetch(`http://127.0.0.1:${back.record.port}/crash`).catch(() => {});
     const restarted = await second.m.waitFor(inst.id, (i) => i.restarts === 1 && isReady(i), WAIT);
     assert.notEqual(restarted.record.pid, inst.record.pid);
-    assert.deepEqual(second.m.list({ service: 'web', revision: '1' }).map((i) => i.id), [inst.id]);
-    assert.deepEqual(second.m.list({ revision: '2' }), []);
+    assert.deepEqual(second.m.list({ service: 'web', revision: 1 }).map((i) => i.id), [inst.id]);
+    assert.deepEqual(second.m.list({ revision: 2 }), []);
   });
 
   test('adopted with lastKnownReady it is ready at once, without a first probe, and failing probes still take that back', async () => {

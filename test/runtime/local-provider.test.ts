@@ -21,7 +21,7 @@ function numbered(log: string): number[] {
 }
 
 function appSpec(env: Record<string, string> = {}): InstanceSpec {
-  return { service: 'web', revision: '2', version: 'v2', command: serverCommand(), cwd: tmpdir(), env };
+  return { service: 'web', revision: 2, version: 'v2', command: serverCommand(), cwd: tmpdir(), env };
 }
 
 providerConformance('local', async () => {

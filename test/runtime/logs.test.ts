@@ -61,7 +61,7 @@ describe('logs', () => {
   test('a real instance’s output lands in its file and can be tailed', async () => {
     const m = new InstanceManager({ provider: new LocalProvider({ stateDir }) });
     const probe = { path: '/healthz', intervalMs: 50, timeoutMs: 1000, failureThreshold: 1, successThreshold: 1 };
-    const inst = await m.start({ service: 'api', revision: '7', version: 'v7', command: serverCommand(), cwd: tmpdir(), env: {} }, { readiness: probe });
+    const inst = await m.start({ service: 'api', revision: 7, version: 'v7', command: serverCommand(), cwd: tmpdir(), env: {} }, { readiness: probe });
     try {
       await m.waitFor(inst.id, (i) => i.ready, 15_000);
       const [file] = logFiles(stateDir, 'api', '7');

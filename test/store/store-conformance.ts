@@ -18,7 +18,7 @@ export function revision(service: string, version: string, createdAt = 1000): Ne
   return { service, version, command: 'node server.js', cwd: '/app', env: { A: '1' }, strategy: 'rolling', configHash: `hash-${version}`, createdAt };
 }
 
-export function instance(id: string, service = 'web', revision = '1'): InstanceRecord {
+export function instance(id: string, service = 'web', revision = 1): InstanceRecord {
   return { id, service, revision, version: 'v1', pid: 4242, host: '127.0.0.1', port: 40000, startedAt: 1, logFile: `/tmp/${id}.log`, restarts: 0 };
 }
 
@@ -65,12 +65,12 @@ export function storeConformance(name: string, h: StoreHarness): void {
 
     test('instance records are upserted by id and filtered by service and revision', withStore((s) => {
       s.putInstance(instance('a'));
-      s.putInstance(instance('b', 'web', '2'));
-      s.putInstance(instance('c', 'api', '1'));
+      s.putInstance(instance('b', 'web', 2));
+      s.putInstance(instance('c', 'api', 1));
       s.putInstance({ ...instance('a'), pid: 5555, port: 40001, restarts: 1 });
       assert.equal(s.listInstances().length, 3);
       assert.deepEqual(s.listInstances({ service: 'web' }).map((r) => r.id), ['a', 'b']);
-      assert.deepEqual(s.listInstances({ service: 'web', revision: '2' }).map((r) => r.id), ['b']);
+      assert.deepEqual(s.listInstances({ service: 'web', revision: 2 }).map((r) => r.id), ['b']);
       assert.equal(s.listInstances({ service: 'web' })[0]!.pid, 5555);
       s.deleteInstance('a');
       s.deleteInstance('missing');

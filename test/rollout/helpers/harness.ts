@@ -12,7 +12,7 @@ import { parseConfig } from '../../../src/config/load.ts';
 import type { CutoverConfig } from '../../../src/config/schema.ts';
 import { createProxy, type Proxy } from '../../../src/proxy/proxy.ts';
 import { Controller } from '../../../src/rollout/controller.ts';
-import { adminClientRouter, type MigrationHooks, type TrafficRouter } from '../../../src/rollout/ports.ts';
+import type { MigrationHooks, TrafficRouter } from '../../../src/rollout/interfaces.ts';
 import { startAdminServer, type AdminServer } from '../../../src/proxy/admin-server.ts';
 import { ProxyAdminClient } from '../../../src/proxy/admin-client.ts';
 import type { RolloutStatus } from '../../../src/rollout/types.ts';
@@ -68,7 +68,7 @@ export class Harness {
       const server = await startAdminServer(this.proxy, { token: 'test-token' });
       const client = new ProxyAdminClient({ url: server.url, token: 'test-token' });
       this.admin = { server, client };
-      this.router = adminClientRouter(client);
+      this.router = client;
     }
     await this.startController();
     return this;
@@ -102,8 +102,8 @@ export class Harness {
     await this.startController();
   }
 
-  pids(revision?: string): number[] {
-    return this.runtime.list({ service: 'web', ...(revision ? { revision } : {}) }).map((i) => i.record.pid).sort((a, b) => a - b);
+  pids(revision?: number): number[] {
+    return this.runtime.list({ service: 'web', ...(revision !== undefined ? { revision } : {}) }).map((i) => i.record.pid).sort((a, b) => a - b);
   }
 
   async until(cond: () => boolean, label: string, timeoutMs = 20_000): Promise<void> {

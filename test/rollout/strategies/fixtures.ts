@@ -3,7 +3,7 @@ import type { StrategyConfig } from '../../../src/config/schema.ts';
 import type { Observed, ObservedRevision, Plan, PlanSpec, RolloutState } from '../../../src/rollout/state.ts';
 import { initialState, startRollout } from '../../../src/rollout/state.ts';
 import { planRollout } from '../../../src/rollout/strategies/index.ts';
-import { FULL_WEIGHT } from '../../../src/rollout/strategies/replicas.ts';
+import { FULL_WEIGHT_BP } from '../../../src/rollout/strategies/replicas.ts';
 
 export const T0 = 1_000_000;
 
@@ -15,7 +15,7 @@ export function spec(strategy: StrategyConfig, replicas = 3, progressDeadlineSec
 export function rollingOut(s: PlanSpec, overrides: Partial<RolloutState> = {}): RolloutState {
   const base = { ...initialState('web', T0), stable: 1, phase: 'Healthy' as const };
   base.desired.scale[1] = s.replicas;
-  base.desired.weights[1] = FULL_WEIGHT;
+  base.desired.weightsBp[1] = FULL_WEIGHT_BP;
   const name = s.strategy.canary ? 'canary' : s.strategy.blueGreen ? 'blueGreen' : 'rolling';
   return { ...startRollout(base, 2, name, T0), ...overrides };
 }
@@ -42,7 +42,7 @@ export function simulate(s: PlanSpec, state: RolloutState, ticks: number, onTick
   let world = instantWorld(state);
   for (let i = 0; i < ticks; i++) {
     const plan = planRollout({ spec: s, state, observed: { now: T0 + i * 1000, revisions: world } });
-    for (const [rev, bp] of Object.entries(plan.state.desired.weights)) {
+    for (const [rev, bp] of Object.entries(plan.state.desired.weightsBp)) {
       if (bp > 0 && (world[Number(rev)]?.ready ?? 0) === 0) throw new Error(`tick ${i}: weight ${bp} on revision ${rev} with no ready instance`);
     }
     plans.push(plan);
