@@ -17,7 +17,7 @@ import type { InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } 
 import { routedUpstreams } from './instances.ts';
 import { buildRevision } from './revision.ts';
 import { RoutePublisher } from './route-publisher.ts';
-import { ServiceLoop } from './reconcile.ts';
+import { ServiceReconciler } from './reconcile.ts';
 import { initialState, inProgress, startRollout, type MigrationState, type RolloutState } from './state.ts';
 import { resolveUndo } from './undo.ts';
 import type { ControlPlane, DeployRequest, Revision, RolloutEvent, RolloutStatus } from './types.ts';
@@ -40,7 +40,7 @@ export interface ControllerOptions {
 export class Controller implements ControlPlane {
   private readonly opts: ControllerOptions;
   private readonly logger: Logger;
-  private readonly loops = new Map<string, ServiceLoop>();
+  private readonly loops = new Map<string, ServiceReconciler>();
   private timer: NodeJS.Timeout | undefined;
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly onChange = (inst: ManagedInstance): void => this.loops.get(inst.record.service)?.onInstanceChange(inst);
@@ -57,7 +57,7 @@ export class Controller implements ControlPlane {
     const publisher = new RoutePublisher(this.opts.router, names, this.logger);
     for (const name of names) {
       const state = this.opts.store.getRollout(name) ?? (await this.bootstrap(name));
-      const loop = new ServiceLoop(name, state, {
+      const loop = new ServiceReconciler(name, state, {
         config: () => this.serviceConfig(name),
         store: this.opts.store,
         runtime: this.opts.runtime,
@@ -243,7 +243,7 @@ export class Controller implements ControlPlane {
     return run;
   }
 
-  private loop(service: string): ServiceLoop {
+  private loop(service: string): ServiceReconciler {
     this.serviceConfig(service);
     const loop = this.loops.get(service);
     if (!loop) throw new ControllerNotStartedError();

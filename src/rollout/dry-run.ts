@@ -39,7 +39,8 @@ export function dryRun(spec: PlanSpec, state: RolloutState, revision: number, st
   return steps;
 }
 
-function instantWorld(s: RolloutState, now: number): Observed {
+/** The simulated world: every desired instance runs and is ready at once. */
+export function instantWorld(s: RolloutState, now: number): Observed {
   const revisions: Observed['revisions'] = {};
   for (const [rev, n] of Object.entries(s.desired.scale)) revisions[Number(rev)] = { running: n, ready: n, crashLoop: false };
   return { now, revisions };

@@ -45,7 +45,8 @@ interface QueuedIntent {
   reject: (err: unknown) => void;
 }
 
-export class ServiceLoop {
+/** The reconcile loop of one service: applies intents, plans, persists, converges; one tick at a time. */
+export class ServiceReconciler {
   state: RolloutState;
   status: RolloutStatus;
   private readonly intents: QueuedIntent[] = [];
@@ -179,8 +180,8 @@ export class ServiceLoop {
       await this.effects.start(rev, count, cfg, envFor(this.state, number));
     }
     this.effects.mark(removals);
-    const live2 = this.deps.runtime.list({ service: this.service });
-    const published = await this.deps.publisher.publish({ name: this.service, cfg, desired, versions: this.versions(), ready: readyUpstreams(live2, this.effects.removing) });
+    const afterStarts = this.deps.runtime.list({ service: this.service });
+    const published = await this.deps.publisher.publish({ name: this.service, cfg, desired, versions: this.versions(), ready: readyUpstreams(afterStarts, this.effects.removing) });
     if (published) this.effects.remove(removals, cfg);
     else this.effects.unmark(removals);
   }

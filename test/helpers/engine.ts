@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../src/runtime/local/ports.ts';
 import { request } from 'undici';
+import { waitFor } from './wait.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'cutover.js');
@@ -139,12 +140,7 @@ export class Engine {
   }
 
   async until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (await check().catch(() => false)) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`timed out waiting for ${what}\n--- cutover up output ---\n${this.output.slice(-4000)}`);
+    await waitFor(check, what, { timeoutMs, everyMs: 100, ignoreErrors: true, context: () => `--- cutover up output ---\n${this.output.slice(-4000)}` });
   }
 
   get log(): string {

@@ -47,15 +47,10 @@ export async function get(url: string, headers: Record<string, string> = {}): Pr
   return { status: res.statusCode, body: await res.body.text(), headers: res.headers };
 }
 
-/** Polls until fn() is truthy or the time is up (then throws with the label). */
-export async function waitFor<T>(fn: () => T | Promise<T>, label: string, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${label}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** The body of a GET on a fresh connection (no keep-alive), for checks that must not reuse a socket. */
+export async function httpText(port: number, path = '/', host = '127.0.0.1'): Promise<string> {
+  const res = await fetch(`http://${host}:${port}${path}`, { headers: { connection: 'close' } });
+  return res.text();
 }
 
 /** A one-service, one-listener routes state on a free port. */

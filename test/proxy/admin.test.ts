@@ -9,12 +9,12 @@ import { ProxyAdminClient } from '../../src/proxy/admin-client.ts';
 import { ProxyRejectedError, ProxyUnreachableError } from '../../src/proxy/errors.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { startUpstream, get, oneService } from '../helpers/upstream.ts';
+import { cleanupsAfter } from '../helpers/cleanups.ts';
 
 describe('admin API, client and process entry', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cutover-proxy-admin-'));
-  const cleanups: Array<() => Promise<void> | void> = [];
-  after(async () => {
-    for (const c of cleanups.reverse()) await c();
+  const cleanups = cleanupsAfter(after);
+  after(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 

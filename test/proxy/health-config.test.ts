@@ -7,13 +7,14 @@ import { join } from 'node:path';
 import { createProxy } from '../../src/proxy/proxy.ts';
 import { loadStaticConfig } from '../../src/proxy/config.ts';
 import { ConfigError } from '../../src/errors.ts';
-import { startUpstream, get, oneService, waitFor } from '../helpers/upstream.ts';
+import { startUpstream, get, oneService } from '../helpers/upstream.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { cleanupsAfter } from '../helpers/cleanups.ts';
 
 describe('health checks, passive ejection, static config and CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cutover-proxy-cfg-'));
-  const cleanups: Array<() => Promise<void> | void> = [];
-  after(async () => {
-    for (const c of cleanups.reverse()) await c();
+  const cleanups = cleanupsAfter(after);
+  after(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 

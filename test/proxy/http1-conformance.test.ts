@@ -7,8 +7,9 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import type { AddressInfo } from 'node:net';
 import type { ServerResponse } from 'node:http';
 import { createProxy, type Proxy } from '../../src/proxy/proxy.ts';
-import { startUpstream, waitFor, type TestUpstream } from '../helpers/upstream.ts';
+import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
 import { RawClient } from '../helpers/raw-http.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 const BIG = Buffer.alloc(1024 * 1024, 0);

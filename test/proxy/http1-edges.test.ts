@@ -8,14 +8,13 @@ import assert from 'node:assert/strict';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createProxy, type CreateProxyOptions, type Proxy } from '../../src/proxy/proxy.ts';
-import { waitFor } from '../helpers/upstream.ts';
+
 import { RawClient } from '../helpers/raw-http.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { cleanupsAfter } from '../helpers/cleanups.ts';
 
 /** Everything a test started, closed by `after` even when the test failed half-way. */
-const cleanups: Array<() => Promise<void> | void> = [];
-after(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfter(after);
 
 /** `seen`: upstream request paths in order (node:http upstream only); upstreamConnections: TCP connections it accepted. */
 interface Setup { proxy: Proxy; port: number; seen: string[]; upstreamConnections(): number }

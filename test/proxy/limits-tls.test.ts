@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { Readable } from 'node:stream';
 import { createProxy, type Proxy } from '../../src/proxy/proxy.ts';
-import { startUpstream, get, oneService, waitFor, type TestUpstream } from '../helpers/upstream.ts';
+import { startUpstream, get, oneService, type TestUpstream } from '../helpers/upstream.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /** Sends raw bytes and collects everything until the proxy closes the connection. */
 function raw(port: number, bytes: string): Promise<string> {

@@ -4,12 +4,11 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createProxy } from '../../src/proxy/proxy.ts';
-import { get, oneService, startUpstream, waitFor } from '../helpers/upstream.ts';
+import { get, oneService, startUpstream } from '../helpers/upstream.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { cleanupsAfter } from '../helpers/cleanups.ts';
 
-const cleanups: Array<() => Promise<void>> = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = cleanupsAfter(after);
 
 test('a drained instance re-added to the table gets traffic again, and the old drain cuts nothing', async () => {
   let release!: () => void;

@@ -2,13 +2,12 @@ import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { createProxy, type Proxy } from '../../src/proxy/proxy.ts';
-import { startUpstream, spawnUpstream, get, oneService, waitFor } from '../helpers/upstream.ts';
+import { startUpstream, spawnUpstream, get, oneService } from '../helpers/upstream.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { cleanupsAfter } from '../helpers/cleanups.ts';
 
 describe('retries and the wait queue', () => {
-  const cleanups: Array<() => Promise<void>> = [];
-  after(async () => {
-    for (const c of cleanups.reverse()) await c();
-  });
+  const cleanups = cleanupsAfter(after);
   function track(p: Proxy): Proxy {
     cleanups.push(() => p.close());
     return p;

@@ -1,7 +1,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createProxy, type Proxy } from '../../src/proxy/proxy.ts';
-import { startUpstream, get, nodeGet, waitFor, oneService, type TestUpstream } from '../helpers/upstream.ts';
+import { startUpstream, get, nodeGet, oneService, type TestUpstream } from '../helpers/upstream.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 describe('routing', () => {
   let a: TestUpstream;

@@ -2,13 +2,12 @@ import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from 'undici';
 import { createProxy } from '../../src/proxy/proxy.ts';
-import { startUpstream, get, oneService, waitFor, type TestUpstream } from '../helpers/upstream.ts';
+import { startUpstream, get, oneService, type TestUpstream } from '../helpers/upstream.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { cleanupsAfter } from '../helpers/cleanups.ts';
 
 describe('atomic swap and drain', () => {
-  const cleanups: Array<() => Promise<void>> = [];
-  after(async () => {
-    for (const c of cleanups.reverse()) await c();
-  });
+  const cleanups = cleanupsAfter(after);
   async function upstream(name: string, handler?: Parameters<typeof startUpstream>[1]): Promise<TestUpstream> {
     const u = await startUpstream(name, handler);
     cleanups.push(() => u.close());
@@ -104,4 +103,23 @@ describe('atomic swap and drain', () => {
     assert.deepEqual(await proxy.drain('nope', 1000), { drained: true, cut: 0 });
     assert.deepEqual(await proxy.drain('v1-0', 1000), { drained: true, cut: 0 });
   });
+
+  test('shutdown drains for the services\' drainTimeoutMs: a request within it completes, one past it is cut', async () => {
+    const slow = await upstream('slow', (req, res) => {
+      const ms = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('ms'));
+      setTimeout(() => res.end('done'), ms);
+    });
+    const outcome = async (drainTimeoutMs: number, requestMs: number): Promise<string> => {
+      const proxy = createProxy();
+      cleanups.push(() => proxy.close(0));
+      await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [slow.port] }], { drainTimeoutMs }));
+      const answer = get(`http://127.0.0.1:${proxy.addresses()[0]!.port}/?ms=${requestMs}`).then((r) => `${r.status} ${r.body}`, (err: Error) => `failed: ${err.message}`);
+      await waitFor(() => proxy.stats()[0]?.revisions.v1?.inflight === 1, 'the request in flight');
+      await proxy.close(); // no timeout given: the table's drainTimeoutMs decides
+      return answer;
+    };
+    assert.equal(await outcome(5_000, 300), '200 done', 'finished within the service\'s drainTimeout');
+    assert.notEqual(await outcome(100, 3_000), '200 done', 'cut once the service\'s drainTimeout passed');
+  });
 });
+

@@ -5,13 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { request } from 'undici';
 import { createProxy } from '../../src/proxy/proxy.ts';
-import { startUpstream, oneService, waitFor } from '../helpers/upstream.ts';
+import { startUpstream, oneService } from '../helpers/upstream.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { cleanupsAfter } from '../helpers/cleanups.ts';
 
 describe('WebSocket and streaming', () => {
-  const cleanups: Array<() => Promise<void> | void> = [];
-  after(async () => {
-    for (const c of cleanups.reverse()) await c();
-  });
+  const cleanups = cleanupsAfter(after);
 
   async function wsUpstream(): Promise<number> {
     const server = createServer();

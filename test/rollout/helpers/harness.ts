@@ -21,6 +21,7 @@ import { LocalProvider } from '../../../src/runtime/local/local-provider.ts';
 import { SqliteStore } from '../../../src/store/sqlite-store.ts';
 import { serverCommand } from '../../helpers/apps/paths.ts';
 import { freePort } from '../../helpers/engine.ts';
+import { waitFor } from '../../helpers/wait.ts';
 
 export { freePort };
 
@@ -107,11 +108,7 @@ export class Harness {
   }
 
   async until(cond: () => boolean, label: string, timeoutMs = 20_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!cond()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}; status: ${JSON.stringify(this.status())}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(cond, label, { timeoutMs, everyMs: 50, context: () => `status: ${JSON.stringify(this.status())}` });
   }
 
   async destroy(): Promise<void> {

@@ -3,6 +3,7 @@ import type { StrategyConfig } from '../../../src/config/schema.ts';
 import type { Observed, ObservedRevision, Plan, PlanSpec, RolloutState } from '../../../src/rollout/state.ts';
 import { initialState, startRollout } from '../../../src/rollout/state.ts';
 import { planRollout } from '../../../src/rollout/strategies/index.ts';
+import { instantWorld } from '../../../src/rollout/dry-run.ts';
 import { FULL_WEIGHT_BP } from '../../../src/rollout/strategies/replicas.ts';
 
 export const T0 = 1_000_000;
@@ -26,29 +27,22 @@ export function obs(now: number, revisions: Record<number, Partial<ObservedRevis
   return out;
 }
 
-/** The world converges at once: every desired instance runs and is ready. */
-export function instantWorld(state: RolloutState): Observed['revisions'] {
-  const out: Observed['revisions'] = {};
-  for (const [rev, n] of Object.entries(state.desired.scale)) out[Number(rev)] = { running: n, ready: n, crashLoop: false };
-  return out;
-}
-
 /**
  * Runs the planner tick by tick (1 s apart) in an instant world, checking on
  * every tick that no revision without ready instances has traffic.
  */
 export function simulate(s: PlanSpec, state: RolloutState, ticks: number, onTick?: (p: Plan, i: number) => void): { plans: Plan[]; state: RolloutState } {
   const plans: Plan[] = [];
-  let world = instantWorld(state);
   for (let i = 0; i < ticks; i++) {
-    const plan = planRollout({ spec: s, state, observed: { now: T0 + i * 1000, revisions: world } });
+    const observed = instantWorld(state, T0 + i * 1000);
+    const world = observed.revisions;
+    const plan = planRollout({ spec: s, state, observed });
     for (const [rev, bp] of Object.entries(plan.state.desired.weightsBp)) {
       if (bp > 0 && (world[Number(rev)]?.ready ?? 0) === 0) throw new Error(`tick ${i}: weight ${bp} on revision ${rev} with no ready instance`);
     }
     plans.push(plan);
     onTick?.(plan, i);
     state = plan.state;
-    world = instantWorld(state);
   }
   return { plans, state };
 }

@@ -8,12 +8,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { spawn } from 'node:child_process';
 import { WebSocket, WebSocketServer, type ServerOptions } from 'ws';
 import { createProxy, type CreateProxyOptions, type Proxy } from '../../src/proxy/proxy.ts';
-import { waitFor } from '../helpers/upstream.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { cleanupsAfter } from '../helpers/cleanups.ts';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-after(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+
+const cleanups = cleanupsAfter(after);
 
 interface Setup { proxy: Proxy; port: number; upstream: Server; upPort: number }
 
