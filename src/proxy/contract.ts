@@ -67,8 +67,28 @@ export const serviceRouteSchema = z
     rules: z.array(matchRuleSchema).optional(),
     /** Sticky split: this header or cookie value (a user id) is hashed onto the weight ring, so one user keeps one revision. */
     stickyBy: z.strictObject({ header: z.string().min(1).optional(), cookie: z.string().min(1).optional() }).optional(),
-    /** Copy a share of requests (fire-and-forget, response discarded) to a shadow revision. */
-    mirror: z.strictObject({ revision: name, percent: z.number().min(0).max(100) }).optional(),
+    /**
+     * Copy a share of requests to a shadow revision after the user's request went out; the user only ever gets the
+     * answer of the revision that served it. With `compare`, the shadow's answer is compared with the user's.
+     */
+    mirror: z
+      .strictObject({
+        revision: name,
+        percent: z.number().min(0).max(100),
+        /** Methods copied (default GET, HEAD: a write would run twice). */
+        methods: z.array(z.string().min(1).regex(/^[A-Z]+$/, 'an upper-case method')).optional(),
+        /** Copies in flight at most; more are dropped and counted (default 64). */
+        maxInFlight: z.number().int().min(1).max(10_000).optional(),
+        compare: z
+          .strictObject({
+            ignoreHeaders: z.array(z.string().min(1)).optional(),
+            ignoreJsonPaths: z.array(z.string().startsWith('$', 'a JSON path starts with $')).optional(),
+            /** Bodies are kept up to this many bytes for comparison (default 1 MiB). */
+            maxBodyBytes: z.number().int().min(0).max(64 * 1024 * 1024).optional(),
+          })
+          .optional(),
+      })
+      .optional(),
     /** Active health checks; missing means readiness comes only from outside plus passive ejection. */
     healthCheck: healthCheckSchema.optional(),
     /** Add `x-cutover-revision` to responses, naming the revision that answered (debugging; off by default). */
@@ -143,9 +163,28 @@ export const trafficStatsSchema = z.object({
   p99: z.number(),
 });
 
+const capturedSchema = z.object({ status: z.number(), headers: z.array(z.tuple([z.string(), z.string()])), body: z.string() });
+
+/** What shadow comparison found for a service (src/proxy/shadow/diff-store.ts). */
+export const mirrorReportSchema = z.object({
+  /** The shadow revision's route name. */
+  revision: z.string(),
+  mirrored: z.number(),
+  /** Copies not sent: the shadow had no ready instance or too many copies were in flight. */
+  dropped: z.number(),
+  compared: z.number(),
+  differing: z.number(),
+  shadowErrors: z.number(),
+  byKind: z.object({ status: z.number(), header: z.number(), body: z.number() }),
+  /** The first differing answers: request line, what differs, both answers (secrets in headers masked, bodies trimmed). */
+  samples: z.array(z.object({ at: z.number(), request: z.string(), kinds: z.array(z.enum(['status', 'header', 'body'])), detail: z.array(z.string()), stable: capturedSchema, shadow: capturedSchema })),
+});
+
 /** `GET /stats`: one entry per service, revisions keyed by their route name. */
 export const serviceStatsSchema = z.object({
   service: z.string(),
+  /** Present while the service mirrors to a shadow with `compare`. */
+  mirror: mirrorReportSchema.optional(),
   revisions: z.record(
     z.string(),
     trafficStatsSchema.extend({ instances: z.record(z.string(), trafficStatsSchema.extend({ healthy: z.boolean() })) }),
@@ -163,6 +202,7 @@ export type RoutesState = z.infer<typeof routesStateSchema>;
 export type DrainResult = z.infer<typeof drainResultSchema>;
 export type TrafficStats = z.infer<typeof trafficStatsSchema>;
 export type ServiceStats = z.infer<typeof serviceStatsSchema>;
+export type MirrorReport = z.infer<typeof mirrorReportSchema>;
 
 /** Validates a routes state from outside the process; throws ConfigError naming each bad field. */
 export function parseRoutesState(input: unknown, source = 'routes'): RoutesState {
