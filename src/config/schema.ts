@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { byteSize } from '../shared/byte-size.ts';
 import { duration } from '../shared/duration.ts';
+import { shadowSchema } from './shadow-schema.ts';
+import { experimentSchema } from './experiment-schema.ts';
 
 const port = z.number().int().min(1).max(65535);
 const envMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
@@ -87,19 +89,26 @@ export const canarySchema = z
   })
   .strict();
 
+export { experimentSchema, shadowSchema };
+
 export const strategySchema = z
   .object({
     rolling: rollingSchema.optional(),
     blueGreen: blueGreenSchema.optional(),
     canary: canarySchema.optional(),
+    shadow: shadowSchema.optional(),
+    experiment: experimentSchema.optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
     const set = Object.entries(s).filter(([, v]) => v !== undefined).map(([k]) => k);
-    if (set.length !== 1) {
+    // A shadow that continues as another strategy (`then`) may carry that strategy's block beside it.
+    const then = s.shadow?.then;
+    const alone = set.filter((k) => !(k === then && s.shadow !== undefined));
+    if (alone.length !== 1) {
       ctx.addIssue({
         code: 'custom',
-        message: `exactly one strategy must be set, found ${set.length ? set.join(', ') : 'none'}`,
+        message: `exactly one strategy must be set, found ${set.length ? set.join(', ') : 'none'}${s.shadow ? ' (besides shadow, only the strategy its `then` names)' : ''}`,
       });
     }
   });
@@ -180,9 +189,13 @@ export type CanaryConfig = z.output<typeof canarySchema>;
 export type BlueGreenConfig = z.output<typeof blueGreenSchema>;
 export type RollingConfig = z.output<typeof rollingSchema>;
 export type AnalysisConfig = z.output<typeof analysisSchema>;
-export type StrategyName = 'rolling' | 'blueGreen' | 'canary';
+export type StrategyName = 'rolling' | 'blueGreen' | 'canary' | 'shadow' | 'experiment';
+export type ShadowConfig = z.output<typeof shadowSchema>;
+export type ExperimentConfig = z.output<typeof experimentSchema>;
 
 export function strategyName(s: StrategyConfig): StrategyName {
+  if (s.shadow) return 'shadow';
+  if (s.experiment) return 'experiment';
   if (s.blueGreen) return 'blueGreen';
   if (s.canary) return 'canary';
   return 'rolling';

@@ -89,6 +89,27 @@ export const serviceRouteSchema = z
           .optional(),
       })
       .optional(),
+    /**
+     * A/B experiment: users are put on a revision by a murmur3 hash of their sticky key (weights decide the split)
+     * and counted per variant: users, requests, errors and goal conversions per unique user.
+     */
+    experiment: z
+      .strictObject({
+        /** Route revision name → variant name. */
+        variants: z.record(name, z.string().min(1)),
+        /** The user key; a user without the cookie gets a generated id in it. */
+        stickyBy: z.strictObject({ cookie: z.string().min(1).optional(), header: z.string().min(1).optional() }),
+        goals: z.array(
+          z.strictObject({
+            name: z.string().min(1),
+            method: z.string().min(1).optional(),
+            /** Exact path, or a prefix ending in *. */
+            path: z.string().startsWith('/'),
+            status: z.union([z.enum(['1xx', '2xx', '3xx', '4xx', '5xx']), z.number().int().min(100).max(599)]),
+          }),
+        ),
+      })
+      .optional(),
     /** Active health checks; missing means readiness comes only from outside plus passive ejection. */
     healthCheck: healthCheckSchema.optional(),
     /** Add `x-cutover-revision` to responses, naming the revision that answered (debugging; off by default). */
@@ -103,6 +124,12 @@ export const serviceRouteSchema = z
       if (!names.has(r.revision)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'revision'], message: `no revision "${r.revision}" in this service` });
     });
     if (s.mirror && !names.has(s.mirror.revision)) ctx.addIssue({ code: 'custom', path: ['mirror', 'revision'], message: `no revision "${s.mirror.revision}" in this service` });
+    for (const r of Object.keys(s.experiment?.variants ?? {})) {
+      if (!names.has(r)) ctx.addIssue({ code: 'custom', path: ['experiment', 'variants', r], message: `no revision "${r}" in this service` });
+    }
+    if (s.experiment && (s.experiment.stickyBy.cookie === undefined) === (s.experiment.stickyBy.header === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['experiment', 'stickyBy'], message: 'set exactly one of cookie or header' });
+    }
   });
 
 export const listenerSchema = z.strictObject({
@@ -180,11 +207,21 @@ export const mirrorReportSchema = z.object({
   samples: z.array(z.object({ at: z.number(), request: z.string(), kinds: z.array(z.enum(['status', 'header', 'body'])), detail: z.array(z.string()), stable: capturedSchema, shadow: capturedSchema })),
 });
 
+/** What an experiment counted per variant since it started (src/proxy/experiment-counter.ts). */
+export const experimentCountsSchema = z.object({
+  variants: z.record(
+    z.string(),
+    z.object({ revision: z.string(), users: z.number(), requests: z.number(), errors: z.number(), goals: z.record(z.string(), z.number()) }),
+  ),
+});
+
 /** `GET /stats`: one entry per service, revisions keyed by their route name. */
 export const serviceStatsSchema = z.object({
   service: z.string(),
   /** Present while the service mirrors to a shadow with `compare`. */
   mirror: mirrorReportSchema.optional(),
+  /** Present while the service runs an experiment. */
+  experiment: experimentCountsSchema.optional(),
   revisions: z.record(
     z.string(),
     trafficStatsSchema.extend({ instances: z.record(z.string(), trafficStatsSchema.extend({ healthy: z.boolean() })) }),
@@ -203,6 +240,7 @@ export type DrainResult = z.infer<typeof drainResultSchema>;
 export type TrafficStats = z.infer<typeof trafficStatsSchema>;
 export type ServiceStats = z.infer<typeof serviceStatsSchema>;
 export type MirrorReport = z.infer<typeof mirrorReportSchema>;
+export type ExperimentCounts = z.infer<typeof experimentCountsSchema>;
 
 /** Validates a routes state from outside the process; throws ConfigError naming each bad field. */
 export function parseRoutesState(input: unknown, source = 'routes'): RoutesState {

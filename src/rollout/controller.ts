@@ -10,7 +10,7 @@ import { silentLogger, type Logger } from '../shared/log.ts';
 import type { NewRevision, Store } from '../store/store.ts';
 import { dryRun, type DryRunStep } from './dry-run.ts';
 import { planSpec } from './spec.ts';
-import { ControllerNotStartedError, MigrationHookError, MigrationsNotConfiguredError, ServiceNotFoundError } from './errors.ts';
+import { ControllerNotStartedError, MigrationHookError, MigrationsNotConfiguredError, ServiceNotFoundError, UnknownVariantError } from './errors.ts';
 import type { Intent } from './intents.ts';
 import { checkIntent } from './intents.ts';
 import type { InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './interfaces.ts';
@@ -125,8 +125,13 @@ export class Controller implements ControlPlane {
     return { revision: { ...draft, number }, steps };
   }
 
-  async promote(service: string, opts: { full?: boolean } = {}): Promise<RolloutStatus> {
-    return this.loop(service).request({ type: 'promote', full: opts.full === true });
+  async promote(service: string, opts: { full?: boolean; variant?: string } = {}): Promise<RolloutStatus> {
+    const loop = this.loop(service);
+    if (opts.variant !== undefined) {
+      const variants = Object.keys(planSpec(this.serviceConfig(service), loop.state.strategy).strategy.experiment?.variants ?? {});
+      if (loop.state.strategy !== 'experiment' || !variants.includes(opts.variant)) throw new UnknownVariantError(service, opts.variant, loop.state.strategy === 'experiment' ? variants : []);
+    }
+    return loop.request({ type: 'promote', full: opts.full === true, ...(opts.variant !== undefined ? { variant: opts.variant } : {}) });
   }
 
   async abort(service: string): Promise<RolloutStatus> {

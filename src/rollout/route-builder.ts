@@ -7,7 +7,7 @@
  * being removed, and weight never points at a revision without instances when
  * another one has some.
  */
-import type { ServiceConfig } from '../config/schema.ts';
+import { experimentSchema, shadowSchema, type ServiceConfig } from '../config/schema.ts';
 import type { ListenerSpec, RevisionRoute, ServiceRoute, UpstreamInstance } from '../proxy/contract.ts';
 import type { RoutesState } from '../proxy/contract.ts';
 import type { Desired } from './state.ts';
@@ -70,8 +70,35 @@ function serviceRoute(input: ServiceRouteInput): ServiceRoute | null {
     ...(input.cfg.hosts?.length ? { hosts: input.cfg.hosts } : {}),
     revisions,
     ...(rules.length ? { rules } : {}),
+    ...mirrorRoute(input),
+    ...experimentRoute(input),
     ...serviceExtras(input.cfg),
   };
+}
+
+/** Shadow: copies go to the shadow revision only while it has ready instances (they are never queued). */
+function mirrorRoute(input: ServiceRouteInput): Pick<ServiceRoute, 'mirror'> {
+  const m = input.desired.mirror;
+  if (!m || (input.ready[m.revision]?.length ?? 0) === 0) return {};
+  const cfg = input.cfg.strategy.shadow ?? shadowSchema.parse({});
+  return {
+    mirror: {
+      revision: revisionKey(m.revision),
+      percent: m.percent,
+      methods: cfg.methods,
+      maxInFlight: cfg.maxInFlight,
+      compare: { ignoreHeaders: cfg.compare.ignoreHeaders, ignoreJsonPaths: cfg.compare.ignoreJsonPaths, maxBodyBytes: cfg.compare.maxBodyBytes },
+    },
+  };
+}
+
+/** Experiment: variant names by route revision, the sticky key and the goals the proxy counts. */
+function experimentRoute(input: ServiceRouteInput): Pick<ServiceRoute, 'experiment'> {
+  const e = input.desired.experiment;
+  if (!e) return {};
+  const cfg = input.cfg.strategy.experiment ?? experimentSchema.parse({});
+  const variants = Object.fromEntries(Object.entries(e.variants).map(([name, rev]) => [revisionKey(rev), name]));
+  return { experiment: { variants, stickyBy: cfg.stickyBy, goals: cfg.goals.map((g) => ({ name: g.name, ...g.request })) } };
 }
 
 function revisionRoute(input: ServiceRouteInput, revision: number, weightBp: number): RevisionRoute {

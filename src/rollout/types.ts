@@ -10,8 +10,11 @@ export type { Phase, Revision, RolloutEvent } from '../store/records.ts';
 export interface RevisionStatus {
   number: number;
   version: string;
-  /** "stable", "canary" (the revision being rolled out), "preview" (blue-green before promotion) or "old" (kept for undo). */
-  role: 'stable' | 'canary' | 'preview' | 'old';
+  /**
+   * "stable", "canary" (the revision being rolled out), "preview" (blue-green before promotion), "shadow" (gets
+   * copies of requests, serves no user) or "old" (kept for undo).
+   */
+  role: 'stable' | 'canary' | 'preview' | 'shadow' | 'old';
   desired: number;
   ready: number;
   /** Share of traffic, percent 0..100. */
@@ -67,7 +70,7 @@ export interface ControlPlane {
   /** The transitions `deploy` would go through, without doing anything. */
   dryRun(service: string, req: DeployRequest): { revision: Omit<Revision, 'configHash' | 'createdAt'> & Partial<Revision>; steps: PlannedTransition[] };
   /** Skip the current pause (or with full, all remaining steps). */
-  promote(service: string, opts?: { full?: boolean }): Promise<RolloutStatus>;
+  promote(service: string, opts?: { full?: boolean; variant?: string }): Promise<RolloutStatus>;
   abort(service: string): Promise<RolloutStatus>;
   /** Restart an aborted rollout from its first step. */
   retry(service: string): Promise<RolloutStatus>;

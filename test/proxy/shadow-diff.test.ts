@@ -1,7 +1,7 @@
 // Shadow comparison, pure parts: the JSON path subset, the response diff, and what the diff store keeps.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileJsonPath, JsonPathError, removePath } from '../../src/proxy/shadow/json-path.ts';
+import { compileJsonPath, JsonPathError, removePath } from '../../src/shared/json-path.ts';
 import { compileRules, diffResponses, firstDifference, type CapturedResponse } from '../../src/proxy/shadow/response-diff.ts';
 import { DiffStore, MAX_SAMPLES } from '../../src/proxy/shadow/diff-store.ts';
 import { headerList } from '../../src/proxy/shadow/response-capture.ts';

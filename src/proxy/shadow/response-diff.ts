@@ -10,7 +10,7 @@
  * // { kinds: ['body'], detail: ['$.price: 10 ≠ 12'] }
  */
 import { createHash } from 'node:crypto';
-import { compileJsonPath, removePath, type JsonPath } from './json-path.ts';
+import { compileJsonPath, removePath, type JsonPath } from '../../shared/json-path.ts';
 
 export interface CapturedResponse {
   status: number;
