@@ -16,12 +16,12 @@ export const deployBodySchema = z
     run: z.string().min(1).optional(),
     cwd: z.string().min(1).optional(),
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names are letters, digits and _'), z.string()).optional(),
-    strategy: z.enum(['rolling', 'blueGreen', 'canary']).optional(),
+    strategy: z.enum(['rolling', 'blueGreen', 'canary', 'shadow', 'experiment']).optional(),
     migration: z.string().min(1).optional(),
   })
   .strict();
 
-const promoteBodySchema = z.object({ full: z.boolean().optional() }).strict();
+const promoteBodySchema = z.object({ full: z.boolean().optional(), variant: z.string().min(1).optional() }).strict();
 const undoBodySchema = z.object({ toRevision: z.number().int().min(1).optional() }).strict();
 const eventsQuerySchema = z
   .object({
@@ -73,6 +73,8 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
   app.get('/api/v1/services', async () => control.status());
   app.get<{ Params: { service: string } }>('/api/v1/services/:service', async (req) => control.status(req.params.service)[0]);
   app.get<{ Params: { service: string } }>('/api/v1/services/:service/revisions', async (req) => control.history(req.params.service));
+  app.get<{ Params: { service: string } }>('/api/v1/services/:service/shadow', async (req) => control.shadowReport(req.params.service));
+  app.get<{ Params: { service: string } }>('/api/v1/services/:service/experiment', async (req) => control.experimentReport(req.params.service));
   app.get('/api/v1/events', async (req) => {
     const q = parseBody(eventsQuerySchema, req.query);
     return control.events({ service: q.service, sinceId: q.since, limit: q.limit });

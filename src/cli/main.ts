@@ -6,6 +6,7 @@ import { registerLogsCommand } from './commands/logs.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerProxyCommand } from './commands/proxy.ts';
 import { registerRolloutCommands } from './commands/rollout.ts';
+import { registerReportCommands } from './commands/reports.ts';
 import { registerUpCommands } from './commands/up.ts';
 import { reportError } from './report-error.ts';
 
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerConfigCommands(program);
   registerProxyCommand(program);
   registerMigrateCommand(program);
+  registerReportCommands(program);
   return program;
 }
 

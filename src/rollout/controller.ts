@@ -18,6 +18,7 @@ import { routedUpstreams } from './instances.ts';
 import { buildRevision } from './revision.ts';
 import { RoutePublisher } from './route-publisher.ts';
 import { ServiceReconciler } from './reconcile.ts';
+import { experimentReportFor, shadowReport, type ShadowReport } from './traffic-reports.ts';
 import { initialState, inProgress, startRollout, type MigrationState, type RolloutState } from './state.ts';
 import { resolveUndo } from './undo.ts';
 import type { ControlPlane, DeployRequest, Revision, RolloutEvent, RolloutStatus } from './types.ts';
@@ -162,6 +163,20 @@ export class Controller implements ControlPlane {
       const intent = resolveUndo(loop.state, this.opts.store.listRevisions(service), this.serviceConfig(service), opts.toRevision, Date.now());
       return loop.request(intent);
     });
+  }
+
+  /** `cutover shadow report`: what comparing the shadow's answers with the users' found so far. */
+  async shadowReport(service: string): Promise<ShadowReport> {
+    const loop = this.loop(service);
+    const stats = (await this.opts.router.stats()).find((s) => s.service === service);
+    return shadowReport(loop.state, stats);
+  }
+
+  /** `cutover experiment report`: users, conversions and the significance of each goal's difference per variant. */
+  async experimentReport(service: string): Promise<ReturnType<typeof experimentReportFor>> {
+    const loop = this.loop(service);
+    const stats = (await this.opts.router.stats()).find((s) => s.service === service);
+    return experimentReportFor(loop.state, stats, planSpec(this.serviceConfig(service), 'experiment').strategy.experiment);
   }
 
   history(service: string): Revision[] {

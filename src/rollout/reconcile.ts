@@ -16,6 +16,7 @@ import { ControllerNotStartedError } from './errors.ts';
 import { applyIntent, checkIntent, rolloutRevision, type Intent } from './intents.ts';
 import type { InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './interfaces.ts';
 import { revisionKey } from './route-builder.ts';
+import { observeMirror } from './mirror-observation.ts';
 import type { RoutePublisher } from './route-publisher.ts';
 import { SerialRunner } from './serial-runner.ts';
 import { instanceSpec, manageOptions, planSpec } from './spec.ts';
@@ -136,6 +137,8 @@ export class ServiceReconciler {
     const observed: Observed = { now, revisions: observeRevisions(live) };
     const measurement = await this.measure(cfg, now);
     if (measurement) observed.analysis = measurement;
+    const mirror = await observeMirror(this.deps.router, this.state);
+    if (mirror) observed.mirror = mirror;
 
     const queued = this.intents.splice(0);
     const revisions = new Map<QueuedIntent, number | undefined>();

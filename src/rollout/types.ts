@@ -4,6 +4,8 @@
  */
 import type { StrategyName } from '../config/schema.ts';
 import type { Phase, Revision, RolloutEvent } from '../store/records.ts';
+import type { ExperimentReport } from './experiment-report.ts';
+import type { ShadowReport } from './traffic-reports.ts';
 
 export type { Phase, Revision, RolloutEvent } from '../store/records.ts';
 
@@ -79,5 +81,9 @@ export interface ControlPlane {
   /** Roll back to the previous (or a given) revision: a new rollout of that revision's spec. */
   undo(service: string, opts?: { toRevision?: number }): Promise<RolloutStatus>;
   history(service: string): Revision[];
+  /** What the running (or last) shadow rollout's comparison found. */
+  shadowReport(service: string): Promise<ShadowReport>;
+  /** The running (or last) experiment's figures and statistics; null when there is none. */
+  experimentReport(service: string): Promise<(ExperimentReport & { service: string; running: boolean }) | null>;
   events(opts?: { service?: string; sinceId?: number; limit?: number }): RolloutEvent[];
 }
