@@ -4,6 +4,7 @@
  * and the JSON Schema for editors (`cutover schema`) all come from here.
  */
 import { z } from 'zod';
+import { featureBodySchema, flagName } from '../flags/model.ts';
 import { byteSize } from '../shared/byte-size.ts';
 import { duration } from '../shared/duration.ts';
 
@@ -144,6 +145,10 @@ export const cutoverConfigSchema = z
       .strict()
       .default({ maxSize: 100 * 1024 * 1024 }),
     services: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lowercase letters, digits and dashes'), serviceSchema),
+    flags: z
+      .record(flagName, featureBodySchema)
+      .default({})
+      .describe('Feature flags by name, in Unleash\'s model (see docs/flags.md). Applied by `cutover up` when new or changed in this file; changes made through the API last until the file changes that flag'),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -181,6 +186,7 @@ export type BlueGreenConfig = z.output<typeof blueGreenSchema>;
 export type RollingConfig = z.output<typeof rollingSchema>;
 export type AnalysisConfig = z.output<typeof analysisSchema>;
 export type StrategyName = 'rolling' | 'blueGreen' | 'canary';
+export type FlagsConfig = z.output<typeof cutoverConfigSchema>['flags'];
 
 export function strategyName(s: StrategyConfig): StrategyName {
   if (s.blueGreen) return 'blueGreen';

@@ -110,7 +110,7 @@ export const flagName = z
   .string()
   .min(1)
   .max(255)
-  .regex(/^[^\s/\\?#%\p{Cc}]+$/u, 'a flag name has no spaces, slashes, ?, #, % or control characters');
+  .regex(/^[^\s/\\?#%\x00-\x1f\x7f]+$/, 'a flag name has no spaces, slashes, ?, #, % or control characters');
 
 const numericString = (what: string, min?: number, max?: number) =>
   z
