@@ -25,7 +25,7 @@ describe('OpenFeature provider', () => {
     for (const ev of [ProviderEvents.Ready, ProviderEvents.Stale, ProviderEvents.ConfigurationChanged, ProviderEvents.Error]) {
       OpenFeature.addHandler(ev, (details) => {
         seen.push(ev);
-        if (ev === ProviderEvents.ConfigurationChanged) changed.push(details?.flagsChanged ?? []);
+        if (ev === ProviderEvents.ConfigurationChanged) changed.push(((details as { flagsChanged?: string[] } | undefined)?.flagsChanged) ?? []);
       });
     }
     await OpenFeature.setProviderAndWait(provider);
