@@ -21,3 +21,38 @@ export function rolloutBucket(id: string, groupId: string): number {
 export function variantBucket(id: string, groupId: string | undefined, totalWeight: number): number {
   return (hash32(`${groupId}:${id}`, VARIANT_SEED) % totalWeight) + 1;
 }
+
+/** At most this many ids are remembered per rollout or variant list; then it starts over. */
+const CACHE_LIMIT = 8192;
+
+/**
+ * rolloutBucket for one groupId, remembering the buckets of recent ids: the
+ * same users come back, and a map look-up costs a fraction of the hash.
+ */
+export function rolloutBuckets(groupId: string): (id: string) => number {
+  const cache = new Map<string, number>();
+  return (id) => {
+    let b = cache.get(id);
+    if (b === undefined) {
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      b = rolloutBucket(id, groupId);
+      cache.set(id, b);
+    }
+    return b;
+  };
+}
+
+/** variantBucket for one groupId and total weight, remembering recent ids (random seeds are not remembered). */
+export function variantBuckets(groupId: string | undefined, totalWeight: number): (id: string, remember: boolean) => number {
+  const cache = new Map<string, number>();
+  return (id, remember) => {
+    if (!remember) return variantBucket(id, groupId, totalWeight);
+    let b = cache.get(id);
+    if (b === undefined) {
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      b = variantBucket(id, groupId, totalWeight);
+      cache.set(id, b);
+    }
+    return b;
+  };
+}

@@ -9,7 +9,7 @@ import { Address4 } from 'ip-address';
 import { compileConstraints, type Check } from './constraints.ts';
 import { contextValue, type FlagContext } from './context.ts';
 import type { StrategyDefinition, VariantDefinition } from './model.ts';
-import { rolloutBucket } from './murmur.ts';
+import { rolloutBucket, rolloutBuckets } from './murmur.ts';
 import { strategyConstraints, type SegmentLookup } from './segments.ts';
 import { compileVariants, type VariantPicker } from './variants.ts';
 
@@ -26,8 +26,10 @@ type Build = (p: Params) => Check;
 
 const split = (s: string) => s.split(/\s*,\s*/);
 
-function percentOf(id: string | undefined, groupId: string, percentage: number): boolean {
-  return !!id && percentage > 0 && rolloutBucket(id, groupId) <= percentage;
+/** A sticky id is in when its bucket (1..100) is within the percentage; no id, or 0 %, is nobody. */
+function inRollout(groupId: string, percentage: number): (id: string | undefined) => boolean {
+  const bucket = rolloutBuckets(groupId);
+  return (id) => !!id && percentage > 0 && bucket(String(id)) <= percentage;
 }
 
 const builders: Record<string, Build> = {
@@ -49,19 +51,33 @@ const builders: Record<string, Build> = {
         : stickiness === 'random'
           ? random
           : (ctx) => contextValue(ctx, stickiness);
-    return (ctx) => percentOf(stickyId(ctx), fixedGroup || (ctx.featureToggle as string | undefined) || '', percentage);
+    if (fixedGroup) {
+      const within = inRollout(fixedGroup, percentage);
+      // Random stickiness draws a new id each time: nothing to remember.
+      const drawn = () => percentage > 0 && rolloutBucket(random(), fixedGroup) <= percentage;
+      if (stickiness === 'random') return drawn;
+      if (stickiness === 'default') {
+        return (ctx) => {
+          const id = ctx.userId || ctx.sessionId;
+          return id ? within(id as string) : drawn();
+        };
+      }
+      return (ctx) => within(stickyId(ctx));
+    }
+    return (ctx) => {
+      const id = stickyId(ctx);
+      return !!id && percentage > 0 && rolloutBucket(String(id), (ctx.featureToggle as string | undefined) || '') <= percentage;
+    };
   },
 
   gradualRolloutUserId: (p) => {
-    const groupId = p.groupId || '';
-    const percentage = Number(p.percentage);
-    return (ctx) => percentOf(ctx.userId as string | undefined, groupId, percentage);
+    const within = inRollout(p.groupId || '', Number(p.percentage));
+    return (ctx) => within(ctx.userId as string | undefined);
   },
 
   gradualRolloutSessionId: (p) => {
-    const groupId = p.groupId || '';
-    const percentage = Number(p.percentage);
-    return (ctx) => percentOf(ctx.sessionId as string | undefined, groupId, percentage);
+    const within = inRollout(p.groupId || '', Number(p.percentage));
+    return (ctx) => within(ctx.sessionId as string | undefined);
   },
 
   gradualRolloutRandom: (p) => {

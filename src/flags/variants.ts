@@ -8,7 +8,7 @@
  */
 import { contextValue, type FlagContext } from './context.ts';
 import type { Payload, VariantDefinition } from './model.ts';
-import { variantBucket } from './murmur.ts';
+import { variantBuckets } from './murmur.ts';
 
 /** What getVariant answers: the variant (or "disabled"), and whether the flag itself is on. */
 export interface Variant {
@@ -23,16 +23,14 @@ export const DISABLED_VARIANT: Readonly<{ name: string; enabled: boolean; payloa
 
 const randomSeed = () => String(Math.round(Math.random() * 100000));
 
-function seedFor(ctx: FlagContext, stickiness: string | undefined): string {
-  if (stickiness !== undefined && stickiness !== 'default') {
-    const v = contextValue(ctx, stickiness);
-    return v ? v : randomSeed();
-  }
+/** The sticky value, or undefined when the context has none (a random seed is then drawn). */
+function seedFor(ctx: FlagContext, stickiness: string | undefined): string | undefined {
+  if (stickiness !== undefined && stickiness !== 'default') return contextValue(ctx, stickiness) || undefined;
   for (const key of ['userId', 'sessionId', 'remoteAddress'] as const) {
     const v = ctx[key];
     if (typeof v === 'string' && v !== '') return v;
   }
-  return randomSeed();
+  return undefined;
 }
 
 export type VariantPicker = (ctx: FlagContext) => VariantDefinition | null;
@@ -46,11 +44,13 @@ export function compileVariants(variants: readonly VariantDefinition[], groupId:
   const total = variants.reduce((sum, v) => sum + v.weight, 0);
   if (!(total > 0)) return () => null;
   const withOverrides = variants.filter((v) => v.overrides);
+  const bucket = variantBuckets(groupId, total);
   return (ctx) => {
     for (const v of withOverrides) {
       if (v.overrides!.some((o) => o.values.some((value) => value === contextValue(ctx, o.contextName)))) return v;
     }
-    const target = variantBucket(seedFor(ctx, stickiness), groupId, total);
+    const seed = seedFor(ctx, stickiness);
+    const target = seed === undefined ? bucket(randomSeed(), false) : bucket(seed, true);
     let counter = 0;
     for (const v of variants) {
       if (v.weight === 0) continue;

@@ -14,7 +14,6 @@
  */
 import { ErrorCode, OpenFeatureEventEmitter, ProviderEvents, StandardResolutionReasons } from '@openfeature/server-sdk';
 import type { EvaluationContext, JsonValue, Provider, ResolutionDetails } from '@openfeature/server-sdk';
-import { canonical } from '../canonical.ts';
 import type { FlagContext } from '../context.ts';
 import { FlagEvaluator, type Evaluation } from '../evaluator.ts';
 import type { FeaturesDocument } from '../model.ts';
@@ -39,7 +38,23 @@ export interface CutoverProviderOptions {
   reconnect?: { minMs: number; maxMs: number };
 }
 
-type Snapshot = { revision: number; document: FeaturesDocument; evaluator: FlagEvaluator };
+/** A snapshot compiles on its first evaluation, so a change is announced without waiting for it. */
+class Snapshot {
+  private compiled: FlagEvaluator | undefined;
+  /** Each flag's JSON, to name the flags a new snapshot changed. */
+  readonly texts: Map<string, string>;
+  readonly segmentsText: string;
+  constructor(
+    readonly revision: number,
+    readonly document: FeaturesDocument,
+  ) {
+    this.texts = new Map(document.features.map((f) => [f.name, JSON.stringify(f)]));
+    this.segmentsText = JSON.stringify(document.segments ?? []);
+  }
+  get evaluator(): FlagEvaluator {
+    return (this.compiled ??= new FlagEvaluator(this.document));
+  }
+}
 
 export class CutoverProvider implements Provider {
   readonly metadata = { name: 'cutover' } as const;
@@ -197,7 +212,7 @@ export class CutoverProvider implements Provider {
 
   private adopt(revision: number, document: FeaturesDocument): void {
     const previous = this.snapshot;
-    this.snapshot = { revision, document, evaluator: new FlagEvaluator(document) };
+    this.snapshot = new Snapshot(revision, document);
     const wasStale = this.stale;
     this.stale = false;
     if (!previous) {
@@ -206,16 +221,14 @@ export class CutoverProvider implements Provider {
     }
     if (wasStale) this.events.emit(ProviderEvents.Ready, { message: `connected again at revision ${revision}` });
     if (previous.revision !== revision) {
-      const flagsChanged = changedFlags(previous.document, document);
+      const flagsChanged = changedFlags(previous, this.snapshot);
       if (flagsChanged.length) this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged, metadata: { revision } });
     }
   }
 }
 
-function changedFlags(a: FeaturesDocument, b: FeaturesDocument): string[] {
-  const before = new Map(a.features.map((f) => [f.name, canonical(f)]));
-  const after = new Map(b.features.map((f) => [f.name, canonical(f)]));
-  const segmentsMoved = canonical(a.segments ?? []) !== canonical(b.segments ?? []);
-  const names = new Set([...before.keys(), ...after.keys()]);
-  return [...names].filter((n) => segmentsMoved || before.get(n) !== after.get(n)).sort();
+function changedFlags(a: Snapshot, b: Snapshot): string[] {
+  const segmentsMoved = a.segmentsText !== b.segmentsText;
+  const names = new Set([...a.texts.keys(), ...b.texts.keys()]);
+  return [...names].filter((n) => segmentsMoved || a.texts.get(n) !== b.texts.get(n)).sort();
 }
