@@ -5,10 +5,30 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { BadRequestError, CutoverError, UnauthorizedError } from '../errors.ts';
+import { CutoverError, UnauthorizedError } from '../errors.ts';
+import { ForbiddenError } from '../flags/errors.ts';
+import type { FlagService } from '../flags/service.ts';
+import { registerFlagAdminRoutes } from '../flags/admin-api.ts';
+import { registerClientApiRoutes } from '../flags/client-api.ts';
+import { registerOfrepRoutes } from '../flags/ofrep.ts';
+import { registerFlagStream } from '../flags/sse.ts';
 import type { ControlPlane } from '../rollout/types.ts';
 import type { Logger } from '../shared/log.ts';
-import { bearerMatches } from './token.ts';
+import { parseBody } from './parse-body.ts';
+import { tokenMatches } from './token.ts';
+
+export { parseBody };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** "client": the client token may call it too (SDKs, OFREP, providers). Default: admin token only. */
+    access?: 'client';
+  }
+  interface FastifyRequest {
+    /** The name of the token the request carried: "admin" or "client". */
+    tokenName?: 'admin' | 'client';
+  }
+}
 
 export const deployBodySchema = z
   .object({
@@ -33,16 +53,15 @@ const eventsQuerySchema = z
 
 export interface ApiOptions {
   control: ControlPlane;
+  /** The admin token: everything. */
   token: string;
+  /** The client token: reads flags (Unleash client API, OFREP, the flag stream), changes nothing. */
+  clientToken?: string;
+  /** Serves the flag routes when given. */
+  flags?: FlagService;
+  /** Comment lines on flag streams this often (default 15 s). */
+  flagStreamHeartbeatMs?: number;
   logger?: Logger;
-}
-
-export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
-  const result = schema.safeParse(body ?? {});
-  if (result.success) return result.data;
-  const first = result.error.issues[0]!;
-  const path = first.path.join('.') || '(body)';
-  throw new BadRequestError(`${path}: ${first.message}`, 'see docs/api.md for the request shape');
 }
 
 export function buildApi(opts: ApiOptions): FastifyInstance {
@@ -52,7 +71,13 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
 
   app.addHook('onRequest', async (req) => {
     if (req.url === '/healthz') return;
-    if (!bearerMatches(req.headers.authorization, opts.token)) throw new UnauthorizedError();
+    const auth = req.headers.authorization;
+    if (tokenMatches(auth, opts.token)) req.tokenName = 'admin';
+    else if (opts.clientToken && tokenMatches(auth, opts.clientToken)) req.tokenName = 'client';
+    else throw new UnauthorizedError();
+    if (req.tokenName === 'client' && req.routeOptions.config?.access !== 'client') {
+      throw new ForbiddenError(req.method === 'GET' ? 'read this' : 'change anything');
+    }
   });
 
   app.setErrorHandler((err, _req, reply) => {
@@ -93,6 +118,12 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
   );
   for (const verb of ['abort', 'retry', 'pause', 'resume'] as const) {
     app.post<{ Params: { service: string } }>(`/api/v1/services/:service/${verb}`, async (req) => control[verb](req.params.service));
+  }
+  if (opts.flags) {
+    registerFlagAdminRoutes(app, opts.flags, { clientToken: opts.clientToken });
+    registerClientApiRoutes(app, opts.flags);
+    registerOfrepRoutes(app, opts.flags);
+    registerFlagStream(app, opts.flags, { heartbeatMs: opts.flagStreamHeartbeatMs });
   }
   return app;
 }

@@ -1,6 +1,7 @@
 /** The `cutover` command line. Each command group lives in commands/. */
 import { Command } from 'commander';
 import { registerConfigCommands } from './commands/config.ts';
+import { registerFlagsCommand } from './commands/flags.ts';
 import { registerInspectCommands } from './commands/inspect.ts';
 import { registerLogsCommand } from './commands/logs.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerProxyCommand(program);
   registerMigrateCommand(program);
   registerReportCommands(program);
+  registerFlagsCommand(program);
   return program;
 }
 

@@ -4,6 +4,7 @@
  * and the JSON Schema for editors (`cutover schema`) all come from here.
  */
 import { z } from 'zod';
+import { featureBodySchema, flagName } from '../flags/model.ts';
 import { byteSize } from '../shared/byte-size.ts';
 import { duration } from '../shared/duration.ts';
 import { shadowSchema } from './shadow-schema.ts';
@@ -153,6 +154,10 @@ export const cutoverConfigSchema = z
       .strict()
       .default({ maxSize: 100 * 1024 * 1024 }),
     services: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lowercase letters, digits and dashes'), serviceSchema),
+    flags: z
+      .record(flagName, featureBodySchema)
+      .default({})
+      .describe('Feature flags by name, in Unleash\'s model (see docs/flags.md). Applied by `cutover up` when new or changed in this file; changes made through the API last until the file changes that flag'),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -192,6 +197,7 @@ export type AnalysisConfig = z.output<typeof analysisSchema>;
 export type StrategyName = 'rolling' | 'blueGreen' | 'canary' | 'shadow' | 'experiment';
 export type ShadowConfig = z.output<typeof shadowSchema>;
 export type ExperimentConfig = z.output<typeof experimentSchema>;
+export type FlagsConfig = z.output<typeof cutoverConfigSchema>['flags'];
 
 export function strategyName(s: StrategyConfig): StrategyName {
   if (s.shadow) return 'shadow';

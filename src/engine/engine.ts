@@ -10,6 +10,7 @@ import { buildApi } from '../api/server.ts';
 import { ensureToken, tokenPath } from '../api/token.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { CutoverConfig } from '../config/schema.ts';
+import { FlagService } from '../flags/service.ts';
 import { Controller } from '../rollout/controller.ts';
 import { InstanceManager } from '../runtime/instance-manager.ts';
 import { LocalProvider } from '../runtime/local/local-provider.ts';
@@ -26,6 +27,7 @@ export interface EngineParts {
   proxy: ProxySupervisor;
   api: FastifyInstance;
   apiUrl: string;
+  flags: FlagService;
 }
 
 export class Engine {
@@ -61,9 +63,13 @@ export class Engine {
       await controller.start();
       warnOnConfigDrift(config, controller, logger);
       proxy.watch(() => logger.info('proxy restarted; it reloaded the last routes from its table file'));
-      const api = (started.api = buildApi({ control: controller, token, logger }));
+      const flags = (started.flags = new FlagService({ store }));
+      const applied = flags.syncConfig(config.flags);
+      if (applied.length) logger.info({ flags: applied.map((e) => e.name) }, 'applied the flags cutover.yaml changed');
+      const clientToken = ensureToken(config.stateDir, 'client-token');
+      const api = (started.api = buildApi({ control: controller, token, clientToken, flags, logger }));
       const apiUrl = await api.listen({ host: config.api.host, port: config.api.port });
-      return new Engine(config, { controller, runtime, store, proxy, api, apiUrl }, unlock, logger);
+      return new Engine(config, { controller, runtime, store, proxy, api, apiUrl, flags }, unlock, logger);
     } catch (err) {
       // Let go of what started, but leave traffic alone: the proxy and instances may predate this run.
       await started.api?.close().catch(() => {});

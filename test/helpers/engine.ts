@@ -47,6 +47,8 @@ export interface EngineOptions {
   run?: string;
   /** Extra environment for `cutover up` (e.g. DATABASE_URL). */
   env?: Record<string, string>;
+  /** Top-level YAML appended to the config (e.g. a `flags:` section). */
+  extra?: string;
 }
 
 export class Engine {
@@ -75,7 +77,7 @@ export class Engine {
     engine.env = opts.env ?? {};
     writeFileSync(
       engine.config,
-      `api: { port: ${engine.apiPort} }\nservices:\n  web:\n    listen: ${engine.listen}\n    run: ${opts.run ?? 'node server.js'}\n${opts.service}\n`,
+      `api: { port: ${engine.apiPort} }\nservices:\n  web:\n    listen: ${engine.listen}\n    run: ${opts.run ?? 'node server.js'}\n${opts.service}\n${opts.extra ?? ''}\n`,
     );
     await engine.up();
     return engine;
