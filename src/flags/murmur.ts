@@ -1,13 +1,12 @@
 /**
  * Unleash's bucketing: MurmurHash3 (x86, 32 bit) of "<groupId>:<id>", seed 0
  * for rollouts and 86028157 for variants, mod the range, plus one. Computed by
- * the same package Unleash's Node SDK uses (murmurhash3js), so a string hashes
- * to the same bucket in both, including its handling of non-ASCII text (each
- * UTF-16 unit's low byte).
+ * src/shared/murmur3.ts, equal bit for bit to the package Unleash's Node SDK
+ * uses (murmurhash3js, checked in test/shared/murmur3.test.ts), so a string
+ * hashes to the same bucket in both, including its handling of non-ASCII text
+ * (each UTF-16 unit's low byte).
  */
-import murmurhash3js from 'murmurhash3js';
-
-const hash32 = murmurhash3js.x86.hash32;
+import { murmur3 as hash32 } from '../shared/murmur3.ts';
 
 export const ROLLOUT_SEED = 0;
 export const VARIANT_SEED = 86028157;
