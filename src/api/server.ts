@@ -9,6 +9,8 @@ import { BadRequestError, CutoverError, UnauthorizedError } from '../errors.ts';
 import type { ControlPlane } from '../rollout/types.ts';
 import type { Logger } from '../shared/log.ts';
 import { bearerMatches } from './token.ts';
+import { ControllerMetrics } from './controller-metrics.ts';
+import { registerObservability, type ObservabilitySources } from './observability-routes.ts';
 
 export const deployBodySchema = z
   .object({
@@ -35,6 +37,10 @@ export interface ApiOptions {
   control: ControlPlane;
   token: string;
   logger?: Logger;
+  /** The controller's metrics (GET /metrics); default: a new ControllerMetrics over `control`. */
+  metrics?: ControllerMetrics;
+  /** Prometheus discovery and the proxy's metrics; without it those routes answer 404. */
+  observability?: ObservabilitySources;
 }
 
 export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
@@ -92,5 +98,6 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
   for (const verb of ['abort', 'retry', 'pause', 'resume'] as const) {
     app.post<{ Params: { service: string } }>(`/api/v1/services/:service/${verb}`, async (req) => control[verb](req.params.service));
   }
+  registerObservability(app, control, opts.metrics ?? new ControllerMetrics(control), opts.observability);
   return app;
 }

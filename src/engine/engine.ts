@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/server.ts';
+import { ControllerMetrics } from '../api/controller-metrics.ts';
 import { ensureToken, tokenPath } from '../api/token.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { CutoverConfig } from '../config/schema.ts';
@@ -49,6 +50,7 @@ export class Engine {
       const store = (started.store = new SqliteStore({ stateDir: config.stateDir }));
       const runtime = (started.runtime = new InstanceManager({ provider: new LocalProvider({ stateDir: config.stateDir, maxLogBytes: config.logs.maxSize }), logger }));
       const databaseUrl = process.env.DATABASE_URL;
+      let metrics: ControllerMetrics | undefined;
       const controller = (started.controller = new Controller({
         config,
         store,
@@ -56,12 +58,19 @@ export class Engine {
         runtime,
         logger,
         baseDir: loaded.baseDir,
+        onMeasurement: (service, verdict) => metrics?.recordMeasurement(service, verdict),
         ...(databaseUrl ? { migrations: postgresMigrationHooks(databaseUrl, loaded.baseDir) } : {}),
       }));
       await controller.start();
       warnOnConfigDrift(config, controller, logger);
       proxy.watch(() => logger.info('proxy restarted; it reloaded the last routes from its table file'));
-      const api = (started.api = buildApi({ control: controller, token, logger }));
+      const observability = {
+        instances: () => runtime.list(),
+        metricsPath: (service: string) => config.services[service]?.metrics?.path,
+        proxyMetrics: () => proxy.metricsText(),
+      };
+      metrics = new ControllerMetrics(controller);
+      const api = (started.api = buildApi({ control: controller, token, logger, metrics, observability }));
       const apiUrl = await api.listen({ host: config.api.host, port: config.api.port });
       return new Engine(config, { controller, runtime, store, proxy, api, apiUrl }, unlock, logger);
     } catch (err) {

@@ -6,20 +6,26 @@
 //   GET /crash     exits with code 1 at once
 //   GET /slow?ms=N answers after N ms (long in-flight requests)
 //   GET /pid       the process id
+//   GET /metrics   Prometheus text: app_requests_total{code} (requests answered, this one excluded) and app_info{version}
 // Options (env):
 //   APP_START_DELAY_MS   wait this long before listening (slow start)
 //   APP_NEVER_READY=1    /healthz always answers 503
 //   APP_CRASH_AFTER_MS   exit(1) this long after start
 //   APP_IGNORE_SIGTERM=1 ignore SIGTERM (only SIGKILL stops it)
 //   APP_DRAIN_MS         on SIGTERM, keep serving in-flight requests up to this long (default 2000)
+//   APP_METRICS_PATH     where the metrics are served instead of /metrics
 import { createServer } from 'node:http';
 
 const env = process.env;
 const version = env.CUTOVER_VERSION ?? 'unknown';
 let healthy = env.APP_NEVER_READY !== '1';
+const metricsPath = env.APP_METRICS_PATH ?? '/metrics';
+/** Requests answered, by status code. */
+const answered = new Map();
 
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://x');
+  if (url.pathname === metricsPath) return metrics(res);
   if (url.pathname === '/healthz') return reply(res, healthy ? 200 : 503, healthy ? 'ok' : 'unhealthy');
   if (url.pathname === '/sick') {
     healthy = false;
@@ -42,8 +48,17 @@ const server = createServer((req, res) => {
 });
 
 function reply(res, status, body) {
+  answered.set(status, (answered.get(status) ?? 0) + 1);
   res.writeHead(status, { 'content-type': 'text/plain', 'x-version': version });
   res.end(body);
+}
+
+function metrics(res) {
+  const lines = ['# HELP app_requests_total Requests answered by this instance', '# TYPE app_requests_total counter'];
+  for (const [code, n] of answered) lines.push(`app_requests_total{code="${code}"} ${n}`);
+  lines.push('# HELP app_info The version this instance runs', '# TYPE app_info gauge', `app_info{app_version=${JSON.stringify(version)}} 1`);
+  res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+  res.end(lines.join('\n') + '\n');
 }
 
 function listen() {
