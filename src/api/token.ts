@@ -34,10 +34,13 @@ export function readToken(stateDir: string, name: 'token' | 'proxy-token' = 'tok
   }
 }
 
-/** Constant-time comparison of an Authorization header against the token. */
+/**
+ * Constant-time comparison of an Authorization header against the token: `Bearer <token>`, or the token alone,
+ * which is what Prometheus's `http_sd_configs` send when `authorization` has no `type` (prometheus/docs#2377).
+ */
 export function bearerMatches(header: string | undefined, token: string): boolean {
-  if (!header?.startsWith('Bearer ')) return false;
-  const given = Buffer.from(header.slice(7).trim());
+  if (!header) return false;
+  const given = Buffer.from((header.startsWith('Bearer ') ? header.slice(7) : header).trim());
   const want = Buffer.from(token);
   return given.length === want.length && timingSafeEqual(given, want);
 }

@@ -52,11 +52,14 @@ describe('control API: Prometheus discovery and metrics', () => {
     return res.body;
   }
 
-  test('discovery, metrics and the proxy metrics need the bearer token', async () => {
+  test('discovery, metrics and the proxy metrics need the token, with Bearer or bare as Prometheus sends it', async () => {
     for (const url of ['/api/v1/prometheus/targets', '/metrics', '/api/v1/metrics/proxy']) {
       assert.equal((await api.inject({ url })).statusCode, 401, url);
       assert.equal((await api.inject({ url, headers: { authorization: 'Bearer nope' } })).statusCode, 401, url);
+      assert.equal((await api.inject({ url, headers: { authorization: `Basic ${TOKEN}` } })).statusCode, 401, url);
     }
+    // Prometheus's http_sd_configs send the token without a scheme unless `type: Bearer` is set (prometheus/docs#2377).
+    assert.equal((await api.inject({ url: '/api/v1/prometheus/targets', headers: { authorization: TOKEN } })).statusCode, 200);
   });
 
   test('every running instance is a target with its service, revision, version, instance, role and metrics path', async () => {
