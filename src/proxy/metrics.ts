@@ -136,10 +136,7 @@ function* mapWindows<L extends string>(windows: Iterable<LabelledWindow<L>>): Ge
   for (const { labels, w } of windows) yield { labels, counts: w.durationCounts, sum: w.durationSumS };
 }
 
-/** Classes with at least one request: a class never seen has no series (a counter that appears later starts from 0 anyway). */
+/** Every class, zeros included: a series that exists from the start makes `rate` and ratios work before the first error. */
 function countClasses(w: TrafficWindow, inc: (cls: string, v: number) => void): void {
-  for (let c = 0; c < STATUS_CLASSES.length; c++) {
-    const v = w.totals[c]!;
-    if (v > 0) inc(STATUS_CLASSES[c]!, v);
-  }
+  for (let c = 0; c < STATUS_CLASSES.length; c++) inc(STATUS_CLASSES[c]!, w.totals[c]!);
 }

@@ -1,13 +1,15 @@
 // Prometheus discovery and metrics on the control API, in-process (Fastify inject) over a real controller, proxy and processes.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/server.ts';
 import { ControllerMetrics } from '../../src/api/controller-metrics.ts';
 import type { TargetGroup } from '../../src/api/prometheus-targets.ts';
 import { Harness } from '../rollout/helpers/harness.ts';
-import { parseSamples, promtoolCheck, sampleValue } from '../helpers/exposition.ts';
+import { metricFamilies, parseSamples, promtoolCheck, sampleValue } from '../helpers/exposition.ts';
 import { get } from '../helpers/upstream.ts';
+import { dashboardQueries, metricNames } from '../helpers/dashboard.ts';
 
 const TOKEN = 'test-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -126,5 +128,23 @@ describe('control API: Prometheus discovery and metrics', () => {
     // A second scrape folds no event twice.
     const again = parseSamples(await scrape('/metrics'));
     assert.equal(sampleValue(again, 'cutover_rollouts_total', { service: 'web', outcome: 'aborted' }), 1);
+  });
+
+  test('every metric docs/grafana/cutover.json and docs/observability.md name is exposed, and every exposed metric is documented', async () => {
+    const texts = [await scrape('/metrics'), await scrape('/api/v1/metrics/proxy')].join('\n');
+    const families = metricFamilies(texts);
+    const histograms = new Set([...texts.matchAll(/^# TYPE (\S+) histogram$/gm)].map((m) => m[1]!));
+    const exposed = (name: string) => families.has(name) || histograms.has(name.replace(/_(bucket|sum|count)$/, ''));
+    const queries = dashboardQueries();
+    assert.ok(queries.length >= 15, `${queries.length} queries in the dashboard`);
+    for (const q of queries) {
+      const names = metricNames(q.expr);
+      assert.ok(names.length > 0, `panel "${q.panel}" reads no Cutover metric: ${q.expr}`);
+      for (const n of names) assert.ok(exposed(n), `panel "${q.panel}" reads ${n}, which neither the controller nor the proxy exposes`);
+    }
+    const doc = readFileSync(new URL('../../docs/observability.md', import.meta.url), 'utf8');
+    const documented = new Set(metricNames(doc));
+    for (const n of documented) assert.ok(exposed(n), `docs/observability.md names ${n}, which is not exposed`);
+    for (const f of families) assert.ok(documented.has(f), `${f} is exposed but not in docs/observability.md`);
   });
 });

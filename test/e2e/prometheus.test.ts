@@ -10,6 +10,7 @@ import { serverCommand } from '../helpers/apps/paths.ts';
 import { LoadGenerator } from '../helpers/load.ts';
 import { startPrometheus } from '../helpers/prometheus.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { dashboardQueries, withVariables } from '../helpers/dashboard.ts';
 
 interface ActiveTarget {
   labels: Record<string, string>;
@@ -102,6 +103,14 @@ test('Prometheus discovers the instances through Cutover, scrapes them and the p
     assert.deepEqual(phase.result.map((s) => s.metric.phase), ['Paused']);
     const weight = await query('cutover_rollout_canary_weight_ratio{service="web"}');
     assert.equal(Number(weight.result[0]!.value[1]), 0.5);
+    // Every query of docs/grafana/cutover.json runs on a real Prometheus; all but those about ended rollouts have data now.
+    const noDataYet = /cutover_(analysis_measurements_total|rollouts_total|rollout_duration_seconds)/;
+    for (const q of dashboardQueries()) {
+      const expr = withVariables(q.expr, 'web');
+      if (q.panel.startsWith('variable ')) continue; // label_values() is Grafana's, not PromQL
+      const r = await query(expr);
+      if (!noDataYet.test(expr)) assert.ok(r.result.length > 0, `dashboard panel "${q.panel}" has no data: ${expr}`);
+    }
     console.log(`# p95 per revision from Prometheus: ${p95.map((s) => `${s.metric.revision}=${(Number(s.value[1]) * 1000).toFixed(1)}ms`).join(', ')}`);
   } finally {
     await load?.stop();

@@ -112,6 +112,9 @@ describe('proxy Prometheus metrics', () => {
     assert.equal(sampleValue(samples, 'cutover_proxy_instance_available', { ...rev3, instance: '3-0' }), 0);
     // An upstream's own 500 is the instance's 5xx.
     assert.equal(sampleValue(samples, 'cutover_proxy_requests_total', { service: 'api', instance: 'api-1', class: '5xx' }), 1);
+    // Every class has a series from the start, so an error ratio is 0 before the first error instead of missing.
+    assert.equal(sampleValue(samples, 'cutover_proxy_requests_total', { service: 'api', instance: 'api-1', class: 'error' }), 0);
+    assert.equal(sampleValue(samples, 'cutover_proxy_revision_requests_total', { ...rev1, class: '5xx' }), 0);
   });
 
   test('weights are exposed as ratios of the service', () => {
