@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { Registry } from 'prom-client';
 import type { ControlPlane } from '../rollout/types.ts';
 import type { ControllerMetrics } from './controller-metrics.ts';
-import { CONTROLLER_METRICS_PATH, cutoverTargets, instanceTargets, PROXY_METRICS_PATH, type DiscoveredInstance } from './prometheus-targets.ts';
+import { CONTROLLER_METRICS_PATH, cutoverTargets, hostPort, instanceTargets, PROXY_METRICS_PATH, type DiscoveredInstance } from './prometheus-targets.ts';
 import { parseBody } from './server.ts';
 
 /** What the observability routes read besides the ControlPlane; `cutover up` wires them to its runtime, config and proxy. */
@@ -28,7 +28,8 @@ export function registerObservability(app: FastifyInstance, control: ControlPlan
   if (!sources) return;
   app.get('/api/v1/prometheus/targets', async (req) => {
     const { scope } = parseBody(targetsQuerySchema, req.query);
-    if (scope === 'cutover') return cutoverTargets(req.host);
+    // The address Prometheus reached us on is the one it can scrape; the socket's own when a client sent no Host.
+    if (scope === 'cutover') return cutoverTargets(req.headers.host || hostPort(req.socket.localAddress ?? '127.0.0.1', req.socket.localPort ?? 0));
     return instanceTargets(control.status(), sources.instances(), (s) => sources.metricsPath(s));
   });
   app.get(PROXY_METRICS_PATH, async (_req, reply) => reply.type(Registry.PROMETHEUS_CONTENT_TYPE).send(await sources.proxyMetrics()));

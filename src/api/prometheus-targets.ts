@@ -63,6 +63,7 @@ export function cutoverTargets(apiHostPort: string): TargetGroup[] {
 export const CONTROLLER_METRICS_PATH = '/metrics';
 export const PROXY_METRICS_PATH = '/api/v1/metrics/proxy';
 
-function hostPort(host: string, port: number): string {
+/** `host:port`, an IPv6 host in brackets. */
+export function hostPort(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
