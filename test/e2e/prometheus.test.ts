@@ -78,6 +78,13 @@ test('Prometheus discovers the instances through Cutover, scrapes them and the p
     }, 'app metrics of both revisions', { timeoutMs: 20_000, everyMs: 250, context });
     assert.deepEqual(appSeries.map((s) => `${s.metric.revision}/${s.metric.version}/${s.metric.role}`).sort(), ['1/v1/stable', '2/v2/canary']);
 
+    // The issue's own example: a quantile of the app's histogram for one version, through the labels discovery gave.
+    const appP95 = await waitFor(async () => {
+      const r = await query('histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket{version="v2"}[5s])) by (le))');
+      return r.result.length === 1 && Number.isFinite(Number(r.result[0]!.value[1])) ? r.result[0] : undefined;
+    }, "the app's p95 for v2", { timeoutMs: 20_000, everyMs: 250, context });
+    assert.ok(Number(appP95.value[1]) > 0);
+
     // The proxy's series keep their own instance label (honor_labels) and sum per revision.
     const perInstance = await query('cutover_proxy_requests_total{class="2xx"}');
     assert.deepEqual([...new Set(perInstance.result.map((s) => s.metric.instance))].sort(), instances.map((l) => l.instance).sort());
