@@ -32,7 +32,8 @@ test('Prometheus discovers the instances through Cutover, scrapes them and the p
     metrics: { path: /metrics }
     strategy:
       canary:
-        steps: [ { setWeight: 50 }, { pause: {} } ]`,
+        steps: [ { setWeight: 50 }, { pause: {} } ]
+        analysis: { interval: 1s, maxErrorRate: 0.5, minRequests: 5 }`,
   });
   const token = readFileSync(join(engine.dir, '.cutover', 'token'), 'utf8').trim();
   const prom = await startPrometheus({ sdUrl: `http://127.0.0.1:${engine.apiPort}/api/v1/prometheus/targets`, token, scrapeIntervalMs: 500 });
@@ -110,8 +111,13 @@ test('Prometheus discovers the instances through Cutover, scrapes them and the p
     assert.deepEqual(phase.result.map((s) => s.metric.phase), ['Paused']);
     const weight = await query('cutover_rollout_canary_weight_ratio{service="web"}');
     assert.equal(Number(weight.result[0]!.value[1]), 0.5);
+    // The engine counts every analysis verdict (the canary is judged while it waits at 50 % under load).
+    await waitFor(async () => {
+      const r = await query('sum(cutover_analysis_measurements_total{service="web", verdict="Successful"}) > 0');
+      return r.result.length === 1;
+    }, 'successful analysis measurements counted', { timeoutMs: 20_000, everyMs: 250, context });
     // Every query of docs/grafana/cutover.json runs on a real Prometheus; all but those about ended rollouts have data now.
-    const noDataYet = /cutover_(analysis_measurements_total|rollouts_total|rollout_duration_seconds)/;
+    const noDataYet = /cutover_(rollouts_total|rollout_duration_seconds)/;
     for (const q of dashboardQueries()) {
       const expr = withVariables(q.expr, 'web');
       if (q.panel.startsWith('variable ')) continue; // label_values() is Grafana's, not PromQL
