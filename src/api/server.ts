@@ -15,7 +15,7 @@ import { registerFlagStream } from '../flags/sse.ts';
 import type { ControlPlane } from '../rollout/types.ts';
 import type { Logger } from '../shared/log.ts';
 import { parseBody } from './parse-body.ts';
-import { tokenMatches } from './token.ts';
+import { bearerMatches } from './token.ts';
 
 export { parseBody };
 
@@ -29,6 +29,8 @@ declare module 'fastify' {
     tokenName?: 'admin' | 'client';
   }
 }
+import { ControllerMetrics } from './controller-metrics.ts';
+import { registerObservability, type ObservabilitySources } from './observability-routes.ts';
 
 export const deployBodySchema = z
   .object({
@@ -62,6 +64,10 @@ export interface ApiOptions {
   /** Comment lines on flag streams this often (default 15 s). */
   flagStreamHeartbeatMs?: number;
   logger?: Logger;
+  /** The controller's metrics (GET /metrics); default: a new ControllerMetrics over `control`. */
+  metrics?: ControllerMetrics;
+  /** Prometheus discovery and the proxy's metrics; without it those routes answer 404. */
+  observability?: ObservabilitySources;
 }
 
 export function buildApi(opts: ApiOptions): FastifyInstance {
@@ -72,8 +78,8 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
   app.addHook('onRequest', async (req) => {
     if (req.url === '/healthz') return;
     const auth = req.headers.authorization;
-    if (tokenMatches(auth, opts.token)) req.tokenName = 'admin';
-    else if (opts.clientToken && tokenMatches(auth, opts.clientToken)) req.tokenName = 'client';
+    if (bearerMatches(auth, opts.token)) req.tokenName = 'admin';
+    else if (opts.clientToken && bearerMatches(auth, opts.clientToken)) req.tokenName = 'client';
     else throw new UnauthorizedError();
     if (req.tokenName === 'client' && req.routeOptions.config?.access !== 'client') {
       throw new ForbiddenError(req.method === 'GET' ? 'read this' : 'change anything');
@@ -125,5 +131,6 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
     registerOfrepRoutes(app, opts.flags);
     registerFlagStream(app, opts.flags, { heartbeatMs: opts.flagStreamHeartbeatMs });
   }
+  registerObservability(app, control, opts.metrics ?? new ControllerMetrics(control), opts.observability);
   return app;
 }

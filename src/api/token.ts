@@ -37,19 +37,14 @@ export function readToken(stateDir: string, name: TokenName = 'token'): string |
   }
 }
 
-/** Constant-time comparison of an Authorization header against the token. */
+/**
+ * Constant-time comparison of an Authorization header against the token: `Bearer <token>`, or the token alone,
+ * which is what Prometheus's `http_sd_configs` send when `authorization` has no `type` (prometheus/docs#2377) and
+ * how Unleash's SDKs send theirs.
+ */
 export function bearerMatches(header: string | undefined, token: string): boolean {
-  if (!header?.startsWith('Bearer ')) return false;
-  const given = Buffer.from(header.slice(7).trim());
+  if (!header) return false;
+  const given = Buffer.from((header.startsWith('Bearer ') ? header.slice(7) : header).trim());
   const want = Buffer.from(token);
   return given.length === want.length && timingSafeEqual(given, want);
-}
-
-/**
- * The token in an Authorization header, given as a bearer token or bare (as
- * Unleash's SDKs send theirs), compared in constant time.
- */
-export function tokenMatches(header: string | undefined, token: string): boolean {
-  if (!header) return false;
-  return bearerMatches(header.startsWith('Bearer ') ? header : `Bearer ${header}`, token);
 }

@@ -130,6 +130,11 @@ export const serviceSchema = z
     revisionHistoryLimit: z.number().int().min(1).default(10),
     strategy: strategySchema.default({ rolling: { maxSurge: 1, maxUnavailable: 0 } }),
     migration: z.string().optional().describe('Migration file the first revision applies (see `cutover migrate`)'),
+    metrics: z
+      .object({ path: z.string().startsWith('/').default('/metrics').describe('Path each instance serves Prometheus metrics on') })
+      .strict()
+      .optional()
+      .describe('Where Prometheus scrapes the instances it finds through GET /api/v1/prometheus/targets (docs/observability.md)'),
     revisionHeader: z.boolean().default(false).describe('Add x-cutover-revision to responses (debugging)'),
     trustForwardedHeaders: z
       .boolean()

@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/server.ts';
+import { ControllerMetrics } from '../api/controller-metrics.ts';
 import { ensureToken, tokenPath } from '../api/token.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { CutoverConfig } from '../config/schema.ts';
@@ -51,6 +52,7 @@ export class Engine {
       const store = (started.store = new SqliteStore({ stateDir: config.stateDir }));
       const runtime = (started.runtime = new InstanceManager({ provider: new LocalProvider({ stateDir: config.stateDir, maxLogBytes: config.logs.maxSize }), logger }));
       const databaseUrl = process.env.DATABASE_URL;
+      let metrics: ControllerMetrics | undefined;
       const controller = (started.controller = new Controller({
         config,
         store,
@@ -58,6 +60,7 @@ export class Engine {
         runtime,
         logger,
         baseDir: loaded.baseDir,
+        onMeasurement: (service, verdict) => metrics?.recordMeasurement(service, verdict),
         ...(databaseUrl ? { migrations: postgresMigrationHooks(databaseUrl, loaded.baseDir) } : {}),
       }));
       await controller.start();
@@ -67,7 +70,13 @@ export class Engine {
       const applied = flags.syncConfig(config.flags);
       if (applied.length) logger.info({ flags: applied.map((e) => e.name) }, 'applied the flags cutover.yaml changed');
       const clientToken = ensureToken(config.stateDir, 'client-token');
-      const api = (started.api = buildApi({ control: controller, token, clientToken, flags, logger }));
+      const observability = {
+        instances: () => runtime.list(),
+        metricsPath: (service: string) => config.services[service]?.metrics?.path,
+        proxyMetrics: () => proxy.metricsText(),
+      };
+      metrics = new ControllerMetrics(controller);
+      const api = (started.api = buildApi({ control: controller, token, clientToken, flags, logger, metrics, observability }));
       const apiUrl = await api.listen({ host: config.api.host, port: config.api.port });
       return new Engine(config, { controller, runtime, store, proxy, api, apiUrl, flags }, unlock, logger);
     } catch (err) {

@@ -81,6 +81,10 @@ export class ProxySupervisor implements TrafficRouter {
     return this.client.routes();
   }
 
+  metricsText(): Promise<string> {
+    return this.client.metricsText();
+  }
+
   /** Attaches to the running proxy, or starts one. Returns true when it had to start one. */
   async ensure(): Promise<boolean> {
     const known = readJson<ProxyState>(this.stateFile);

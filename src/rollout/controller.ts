@@ -12,6 +12,7 @@ import { dryRun, type DryRunStep } from './dry-run.ts';
 import { planSpec } from './spec.ts';
 import { ControllerNotStartedError, MigrationHookError, MigrationsNotConfiguredError, ServiceNotFoundError, UnknownVariantError } from './errors.ts';
 import type { Intent } from './intents.ts';
+import type { Verdict } from './analysis.ts';
 import { checkIntent } from './intents.ts';
 import type { InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './interfaces.ts';
 import { routedUpstreams } from './instances.ts';
@@ -36,6 +37,8 @@ export interface ControllerOptions {
   baseDir?: string;
   /** After a restart, how long to wait for the first probe of adopted instances the proxy did not route to before acting; default 5 s. */
   settleMs?: number;
+  /** Called with every analysis measurement's verdict (the control API's metrics count them). */
+  onMeasurement?: (service: string, verdict: Verdict) => void;
 }
 
 export class Controller implements ControlPlane {
@@ -67,6 +70,7 @@ export class Controller implements ControlPlane {
         hooks: this.opts.migrations,
         logger: this.logger,
         settleMs: this.opts.settleMs ?? 5_000,
+        onMeasurement: this.opts.onMeasurement,
       });
       this.loops.set(name, loop);
     }
