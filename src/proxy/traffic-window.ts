@@ -4,6 +4,7 @@ import type { TrafficStats } from './contract.ts';
 export const STATUS_CLASSES = ['2xx', '3xx', '4xx', '5xx', 'error'] as const;
 export type StatusClassIndex = 0 | 1 | 2 | 3 | 4;
 export const ERROR_CLASS: StatusClassIndex = 4;
+export const SERVER_ERROR_CLASS: StatusClassIndex = 3;
 
 const SLOTS = 10;
 const CLASSES = STATUS_CLASSES.length;
