@@ -23,8 +23,8 @@ export interface ObservabilitySources {
 
 const targetsQuerySchema = z.object({ scope: z.enum(['instances', 'cutover']).default('instances') }).strict();
 
-export function registerObservability(app: FastifyInstance, control: ControlPlane, metrics: ControllerMetrics, sources: ObservabilitySources | undefined): void {
-  app.get(CONTROLLER_METRICS_PATH, async (_req, reply) => reply.type(Registry.PROMETHEUS_CONTENT_TYPE).send(await metrics.text()));
+export function registerObservability(app: FastifyInstance, control: ControlPlane, metrics: () => ControllerMetrics, sources: ObservabilitySources | undefined): void {
+  app.get(CONTROLLER_METRICS_PATH, async (_req, reply) => reply.type(Registry.PROMETHEUS_CONTENT_TYPE).send(await metrics().text()));
   if (!sources) return;
   app.get('/api/v1/prometheus/targets', async (req) => {
     const { scope } = parseBody(targetsQuerySchema, req.query);

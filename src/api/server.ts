@@ -131,6 +131,8 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
     registerOfrepRoutes(app, opts.flags);
     registerFlagStream(app, opts.flags, { heartbeatMs: opts.flagStreamHeartbeatMs });
   }
-  registerObservability(app, control, opts.metrics ?? new ControllerMetrics(control), opts.observability);
+  // Made at the first scrape when the caller has none, so an API without a running controller (flags only) can be built.
+  let metrics = opts.metrics;
+  registerObservability(app, control, () => (metrics ??= new ControllerMetrics(control)), opts.observability);
   return app;
 }

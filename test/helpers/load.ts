@@ -28,6 +28,8 @@ export interface LoadOptions {
   /** Pause between requests of one client, to keep the machine responsive. */
   gapMs?: number;
   headers?: Record<string, string>;
+  /** The path of each fast request (default "/"). */
+  path?: () => string;
   /** Reads the version (and pid, if the app reports one) from a 200 body; default: the example app's JSON. */
   parse?: (body: string) => { version: string; pid?: number };
 }
@@ -44,16 +46,19 @@ export class LoadGenerator {
   private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 64, headersTimeout: 20_000, bodyTimeout: 20_000 });
 
   constructor(private readonly opts: LoadOptions) {
-    for (let i = 0; i < (opts.clients ?? 4); i++) this.loops.push(this.loop('/', false));
-    for (let i = 0; i < (opts.slowClients ?? 1); i++) this.loops.push(this.loop(`/slow?ms=${opts.slowMs ?? 2000}`, true));
+    const fast = opts.path ?? (() => '/');
+    const slow = `/slow?ms=${opts.slowMs ?? 2000}`;
+    for (let i = 0; i < (opts.clients ?? 4); i++) this.loops.push(this.loop(fast, false));
+    for (let i = 0; i < (opts.slowClients ?? 1); i++) this.loops.push(this.loop(() => slow, true));
   }
 
-  private async loop(path: string, slow: boolean): Promise<void> {
+  private async loop(next: () => string, slow: boolean): Promise<void> {
     while (this.running) {
       this.report.sent++;
       if (slow) this.report.slowSent++;
       const t0 = performance.now();
       const gen = this.generation;
+      const path = next();
       try {
         const res = await request(this.opts.url + path, { dispatcher: this.agent, headers: this.opts.headers });
         const body = await res.body.text();

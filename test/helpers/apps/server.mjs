@@ -6,6 +6,8 @@
 //   GET /crash     exits with code 1 at once
 //   GET /slow?ms=N answers after N ms (long in-flight requests)
 //   GET /pid       the process id
+//   GET /item?id=N JSON { id, price, version, at }: price 10, or 12 when APP_CHANGE_EVERY=k and N % k == 0 (a
+//                  shadow that differs on a share of answers); `at` is the time (differs on every answer)
 //   GET /metrics   Prometheus text (metrics requests themselves not counted): app_requests_total{code},
 //                  http_request_duration_seconds (histogram), app_hidden_errors_total, app_info{app_version}
 // Options (env):
@@ -49,6 +51,12 @@ const server = createServer((req, res) => {
     process.exit(1);
   }
   if (url.pathname === '/pid') return reply(res, 200, String(process.pid));
+  if (url.pathname === '/item') {
+    const id = Number(url.searchParams.get('id') ?? 0);
+    const every = Number(env.APP_CHANGE_EVERY ?? 0);
+    res.writeHead(200, { 'content-type': 'application/json', 'x-version': version });
+    return void res.end(JSON.stringify({ id, price: every > 0 && id % every === 0 ? 12 : 10, version, at: Date.now() }));
+  }
   if (url.pathname === '/slow') {
     const ms = Number(url.searchParams.get('ms') ?? 2000);
     return void setTimeout(() => reply(res, 200, version), ms);
