@@ -35,7 +35,7 @@ describe('cutover migrate CLI', () => {
     pgs = await startPostgres();
     dir.write('1_users', [{ create_table: { name: 'users', columns: [{ name: 'id', type: 'serial', pk: true }, { name: 'name', type: 'text' }] } }]);
     dir.write('10_rename', [{ rename_column: { table: 'users', from: 'name', to: 'full_name' } }]);
-    dir.write('2_email', [{ add_column: { table: 'users', column: { name: 'email', type: 'text' } } }]);
+    dir.write('2_email', [{ add_column: { table: 'users', column: { name: 'email', type: 'text', nullable: true } } }]);
   });
   after(async () => {
     await pgs?.stop();

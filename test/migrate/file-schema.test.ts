@@ -21,9 +21,9 @@ describe('migration files', () => {
     assert.deepEqual(a, { name: '3_rename', operations: [{ kind: 'rename_column', spec: { table: 'users', from: 'name', to: 'full_name' } }] });
   });
 
-  test('defaults are filled in', () => {
+  test("defaults are filled in: a column is NOT NULL unless it says nullable: true (pgroll's default)", () => {
     const m = parseMigration(`operations:\n  - add_column: { table: t, column: { name: c, type: text } }\n`, '1_a.yaml');
-    assert.deepEqual(m.operations[0], { kind: 'add_column', spec: { table: 't', column: { name: 'c', type: 'text', nullable: true, pk: false, unique: false } } });
+    assert.deepEqual(m.operations[0], { kind: 'add_column', spec: { table: 't', column: { name: 'c', type: 'text', nullable: false, pk: false, unique: false } } });
   });
 
   test('problems are listed with their path', () => {

@@ -156,7 +156,8 @@ describe('migration safety', () => {
     const log: string[] = [];
     const r = await startMigration({ databaseUrl: pgs.url, file, dryRun: true, log: (m) => log.push(m) });
     assert.equal(r.schema, 'cutover_5_dry');
-    assert.ok(log.some((l) => l.startsWith('[0.alter_column.add-shadow] ddl: ALTER TABLE "public"."busy" ADD COLUMN "_cutover_new_v" bigint')), log.join('\n'));
+    assert.ok(log.some((l) => l.startsWith('[0.alter_column.add-shadow.v] ddl: ALTER TABLE "public"."busy" ADD COLUMN "_cutover_new_v" bigint')), log.join('\n'));
+    assert.ok(log.some((l) => l.startsWith('warning TYPE_CHANGE_WITHOUT_UP_DOWN:')), 'deliberate differences from pgroll are reported');
     assert.ok(log.some((l) => l.includes('backfill')));
     assert.equal(await count(`SELECT count(*) AS n FROM information_schema.columns WHERE table_name = 'busy' AND column_name = '_cutover_new_v'`), 0);
     assert.equal((await migrationStatus({ databaseUrl: pgs.url })).inProgress, null);
