@@ -136,13 +136,13 @@ const indexColumnsSchema = z
     for (const [i, [column, s]] of entries.entries()) {
       const settings = s as { collate?: string; sort?: 'ASC' | 'DESC'; nulls?: 'FIRST' | 'LAST'; opclass?: string | { name?: string; params?: string[] }; column?: string; name?: string };
       if (typeof column !== 'string' || (settings.column !== undefined && settings.name !== undefined)) {
-        ctx.addIssue({ code: 'custom', path: [i], message: 'give the column as "column" (or "name"), exactly once' });
+        ctx.addIssue({ code: 'custom', path: [i], message: 'name the column with "column" (or "name"), once' });
         continue;
       }
       const opclass = typeof settings.opclass === 'string' ? { name: settings.opclass } : settings.opclass;
       list.push({ column, collate: settings.collate, sort: settings.sort, nulls: settings.nulls, opclass });
     }
-    if (list.length === 0) ctx.addIssue({ code: 'custom', message: 'list at least one column' });
+    if (entries.length === 0) ctx.addIssue({ code: 'custom', message: 'list at least one column' });
     return list;
   });
 

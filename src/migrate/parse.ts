@@ -97,17 +97,22 @@ function expected(t: string): string {
 function allowedKeysAt(schema: z.ZodType, path: PropertyKey[]): string[] | null {
   let s: z.ZodType | undefined = schema;
   for (const key of path) {
-    s = unwrap(s);
-    if (!s) return null;
+    s = container(s, typeof key === 'number' ? 'list' : 'map');
     if (s instanceof z.ZodObject) s = (s.shape as Record<string, z.ZodType>)[String(key)];
     else if (s instanceof z.ZodArray) s = s.element as z.ZodType;
     else if (s instanceof z.ZodRecord) s = s.valueType as z.ZodType;
-    else if (s instanceof z.ZodUnion) s = (s.options as z.ZodType[]).map(unwrap).find((o) => o instanceof z.ZodArray || o instanceof z.ZodRecord || o instanceof z.ZodObject);
     else return null;
   }
-  s = unwrap(s);
-  if (s instanceof z.ZodUnion) s = (s.options as z.ZodType[]).map(unwrap).find((o) => o instanceof z.ZodObject);
+  s = container(s, 'map');
   return s instanceof z.ZodObject ? Object.keys(s.shape) : null;
+}
+
+/** The schema itself, or the option of a union that can hold a key of this kind. */
+function container(s: z.ZodType | undefined, kind: 'list' | 'map'): z.ZodType | undefined {
+  const u = unwrap(s);
+  if (!(u instanceof z.ZodUnion)) return u;
+  const options = (u.options as z.ZodType[]).map(unwrap);
+  return kind === 'list' ? options.find((o) => o instanceof z.ZodArray) : (options.find((o) => o instanceof z.ZodObject) ?? options.find((o) => o instanceof z.ZodRecord));
 }
 
 function unwrap(s: z.ZodType | undefined): z.ZodType | undefined {
@@ -143,8 +148,10 @@ function describe(v: unknown): string {
 function suggest(word: string, options: readonly string[]): string {
   let best: string | null = null;
   let bestD = 3;
+  const w = word.toLowerCase();
   for (const o of options) {
-    const d = distance(word.toLowerCase(), o);
+    const prefix = Math.min(w.length, o.length) >= 3 && (o.startsWith(w) || w.startsWith(o));
+    const d = prefix ? Math.min(1, distance(w, o)) : distance(w, o);
     if (d < bestD) {
       best = o;
       bestD = d;

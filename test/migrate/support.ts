@@ -92,7 +92,7 @@ export async function schemaSnapshot(c: pg.ClientBase, schema = 'public'): Promi
     triggers: await q(`SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid) AS def FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
                          JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND NOT t.tgisinternal ORDER BY 1, 2`),
     views: await q(`SELECT viewname, definition FROM pg_views WHERE schemaname = $1 ORDER BY 1`),
-    sequences: await q(`SELECT s.relname, pg_get_serial_sequence(format('%I.%I', n.nspname, t.relname), a.attname) AS owned_by_serial, t.relname AS owner, a.attname AS owner_column
+    sequences: await q(`SELECT s.relname, t.relname AS owner, a.attname AS owner_column, d.deptype
                           FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace
                           LEFT JOIN pg_depend d ON d.objid = s.oid AND d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
                           LEFT JOIN pg_class t ON t.oid = d.refobjid LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
