@@ -33,11 +33,15 @@ export function lintMigration(m: Migration, naming: SchemaNaming = 'cutover'): M
       message: `version_schema "${m.versionSchema}" names the schema cutover_${m.versionSchema}; pgroll would name it public_${m.versionSchema} (use --schema-naming pgroll to keep pgroll's names)`,
     });
   }
-  for (const [i, op] of m.operations.entries()) out.push(...lintOperation(i, op));
+  for (const [i, op] of m.operations.entries()) {
+    // A table this migration creates is only the new version's: constraints on it are simply added.
+    const created = new Set(m.operations.slice(0, i).flatMap((o) => (o.kind === 'create_table' ? [o.spec.name] : [])));
+    out.push(...lintOperation(i, op, created));
+  }
   return out;
 }
 
-function lintOperation(index: number, op: OperationSpec): MigrationWarning[] {
+function lintOperation(index: number, op: OperationSpec, created: Set<string>): MigrationWarning[] {
   const w = (code: (typeof WARNING_CODES)[number], message: string): MigrationWarning => ({ code, index, message: `operations.${index} (${op.kind}): ${message}` });
   const out: MigrationWarning[] = [];
   switch (op.kind) {
@@ -51,9 +55,11 @@ function lintOperation(index: number, op: OperationSpec): MigrationWarning[] {
     }
     case 'create_constraint': {
       const s = op.spec;
+      if (created.has(s.table)) break;
       const missing = s.columns.filter((c) => s.up?.[c] === undefined || s.down?.[c] === undefined);
       if (missing.length) out.push(w('MISSING_UP_DOWN', `no up/down for ${missing.map((c) => `"${c}"`).join(', ')}; pgroll requires them, Cutover uses the column itself`));
-      if (s.columns.every((c) => isIdentity(s.up?.[c], c) && isIdentity(s.down?.[c], c))) {
+      // (For unique and primary keys the index build at start meets existing duplicates either way.)
+      if ((s.type === 'check' || s.type === 'foreign_key') && s.columns.every((c) => isIdentity(s.up?.[c], c) && isIdentity(s.down?.[c], c))) {
         out.push(
           w(
             'CONSTRAINT_ON_LIVE_COLUMNS',

@@ -96,7 +96,7 @@ describe('migration files', () => {
         operations: [
           { alter_column: { table: 't', column: 'a', name: 'b' } },
           { alter_column: { table: 't', column: 'c', type: 'bigint' } },
-          { create_constraint: { table: 't', name: 'k', type: 'unique', columns: ['d'] } },
+          { create_constraint: { table: 't', name: 'k', type: 'check', columns: ['d'], check: 'd > 0' } },
           { drop_constraint: { table: 't', name: 'k2' } },
           { drop_multicolumn_constraint: { table: 't', name: 'k3', down: { x: 'x' } } },
           { create_constraint: { table: 't', name: 'k4', type: 'check', columns: ['e'], check: 'e > 0', up: { e: 'greatest(e, 1)' }, down: { e: 'e' } } },
@@ -116,6 +116,16 @@ describe('migration files', () => {
       '4:DROP_CONSTRAINT_KEPT_UNTIL_COMPLETE',
     ]);
     assert.deepEqual(lintMigration(m, 'pgroll').filter((x) => x.code === 'VERSION_SCHEMA_NAMING'), []);
+    const created = parseMigration(
+      JSON.stringify({
+        operations: [
+          { create_table: { name: 'n', columns: [{ name: 'id', type: 'serial' }] } },
+          { create_constraint: { table: 'n', name: 'n_pkey', type: 'primary_key', columns: ['id'], up: { id: 'id' }, down: { id: 'id' } } },
+        ],
+      }),
+      '2_w.json',
+    );
+    assert.deepEqual(lintMigration(created), [], 'a constraint on a table the migration creates is simply added');
     const docs = readFileSync('docs/migrations.md', 'utf8');
     for (const code of WARNING_CODES) assert.ok(docs.includes(code), `${code} is not documented`);
   });

@@ -303,6 +303,19 @@ const cases: Case[] = [
       });
     },
   },
+  {
+    name: 'alter_column: a replica identity index on the column comes along',
+    setup: `CREATE TABLE al9_keys (id integer PRIMARY KEY, k varchar(10) NOT NULL); CREATE UNIQUE INDEX al9_k ON al9_keys (k);
+      ALTER TABLE al9_keys REPLICA IDENTITY USING INDEX al9_k; INSERT INTO al9_keys VALUES (1, 'a');`,
+    operations: [{ alter_column: { table: 'al9_keys', column: 'k', type: 'text' } }],
+    async during({ neu }) {
+      await rejects(neu.query(`INSERT INTO al9_keys VALUES (2, 'a')`), '23505');
+    },
+    async afterComplete({ admin }) {
+      assert.equal((await one(admin, `SELECT indisreplident FROM pg_index WHERE indexrelid = 'public.al9_k'::regclass`)).indisreplident, true);
+      assert.equal((await one(admin, `SELECT relreplident FROM pg_class WHERE oid = 'public.al9_keys'::regclass`)).relreplident, 'i');
+    },
+  },
 ];
 
 runCases("pgroll's meaning for columns: start → rollback → start → complete", cases);

@@ -1,12 +1,14 @@
 /** Shared bits for migration tests: temp migration files, version clients, catalog snapshots and the operation-case harness. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { completeMigration, latestSchema, rollbackMigration, startMigration, type StartOptions } from '../../src/migrate/index.ts';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { findPgBin, startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 
 export class MigrationDir {
   readonly path = mkdtempSync(join(tmpdir(), 'cutover-migrations-'));
@@ -104,6 +106,15 @@ export async function schemaSnapshot(c: pg.ClientBase, schema = 'public'): Promi
   };
 }
 
+/** `pg_dump --schema-only` of the base schema (the version schemas and Cutover's own are left out), or null without pg_dump. */
+export async function schemaDump(url: string, schema = 'public'): Promise<string | null> {
+  const bin = join(findPgBin(), 'pg_dump');
+  if (!existsSync(bin)) return null;
+  const { stdout } = await promisify(execFile)(bin, ['--schema-only', '--no-owner', '--no-privileges', '-n', schema, '-d', url], { maxBuffer: 64 * 1024 * 1024 });
+  // The \restrict/\unrestrict keys of newer pg_dump differ on every run.
+  return stdout.replace(/^\\(un)?restrict .*$/gm, '');
+}
+
 /** Asserts two snapshots are equal, naming the first part that differs. */
 export function assertSameSchema(actual: Record<string, unknown>, expected: Record<string, unknown>, message: string): void {
   for (const key of Object.keys(expected)) assert.deepEqual(actual[key], expected[key], `${message}: ${key} differ`);
@@ -159,6 +170,7 @@ export function runCases(title: string, cases: Case[]): void {
         const opened: pg.Client[] = [old];
         try {
           const snapshot = await schemaSnapshot(admin);
+          const dump = await schemaDump(pgs.url);
           const first = await startMigration(opts);
           const neu1 = await versionClient(pgs.url, first.pgOptions);
           opened.push(neu1);
@@ -166,7 +178,10 @@ export function runCases(title: string, cases: Case[]): void {
           await neu1.end();
           opened.pop();
           assert.equal((await rollbackMigration({ databaseUrl: pgs.url })).name, first.name);
-          if (c.rollbackRestoresSchema !== false) assertSameSchema(await schemaSnapshot(admin), snapshot, 'start → rollback must leave the schema as it was');
+          if (c.rollbackRestoresSchema !== false) {
+            assertSameSchema(await schemaSnapshot(admin), snapshot, 'start → rollback must leave the schema as it was');
+            assert.equal(await schemaDump(pgs.url), dump, 'start → rollback must leave pg_dump --schema-only as it was');
+          }
           await c.afterRollback?.({ old, neu: old, admin, schema: first.schema });
 
           const second = await startMigration(opts);

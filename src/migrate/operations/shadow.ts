@@ -177,11 +177,18 @@ export function shadowComplete(ctx: OpContext, s: Shadow): Action[] {
   for (const { old, next } of s.columns) {
     out.push(ddl(actionId(ctx, `rename-shadow.${old.name}`), `ALTER TABLE ${ref} RENAME COLUMN ${ident(next.physical)} TO ${ident(next.name)}`, STAGE.rename));
   }
+  const identity = s.table.replicaIdentity;
+  const identityIndex = identity?.type === 'i' ? carriedIndexes(s).find((i) => i.name === identity.index) : undefined;
   for (const { old, next } of s.columns) {
     if (next.nullable) continue;
     // The validated CHECK (x IS NOT NULL) lets SET NOT NULL skip its table scan.
     out.push(ddl(actionId(ctx, `set-not-null.${old.name}`), `ALTER TABLE ${ref} ALTER COLUMN ${ident(next.name)} SET NOT NULL`, STAGE.constrain));
     out.push(ddl(actionId(ctx, `drop-not-null-check.${old.name}`), `ALTER TABLE ${ref} DROP CONSTRAINT IF EXISTS ${ident(notNullName(ctx, s, old))}`, STAGE.constrain));
+  }
+  if (identityIndex) {
+    // Dropping the old column dropped the replica identity's index; its copy takes over.
+    const name = identityIndex.constraint ?? identityIndex.name;
+    out.push(ddl(actionId(ctx, 'replica-identity'), `ALTER TABLE ${ref} REPLICA IDENTITY USING INDEX ${ident(name)}`, STAGE.constrain));
   }
   return out;
 }
