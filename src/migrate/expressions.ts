@@ -26,10 +26,14 @@ export function plannedExpressions(plan: MigrationPlan): PlannedExpression[] {
   });
 }
 
-/** The statement PREPARE checks: the expression over one row of the shape (no row is read). */
+/**
+ * The statement PREPARE checks: the expression over one row of the shape (no
+ * row is read). The row is called `new`, so `NEW.col` resolves as it does in
+ * the trigger.
+ */
 export function probeSql(e: ExpressionCheck): string {
   const cols = e.columns.map((c) => `NULL::${c.type} AS ${ident(c.name)}`);
-  const row = `(SELECT ${cols.length ? cols.join(', ') : '1 AS "?column?"'}) AS ${ident(e.table)}`;
+  const row = `(SELECT ${cols.length ? cols.join(', ') : '1 AS "?column?"'}) AS "new"`;
   return `SELECT (${e.sql}) FROM ${row}`;
 }
 

@@ -123,6 +123,21 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'add_column with up on a table (with a serial key) created by the same migration',
+    setup: '',
+    operations: [
+      { create_table: { name: 'ac4_notes', columns: [{ name: 'id', type: 'serial', pk: true }, { name: 'body', type: 'text' }] } },
+      { add_column: { table: 'ac4_notes', column: { name: 'excerpt', type: 'text' }, up: 'left(body, 10)' } },
+    ],
+    async during({ neu }) {
+      await neu.query(`INSERT INTO ac4_notes (body, excerpt) VALUES ('a long body', 'a long')`);
+    },
+    async afterComplete({ admin }) {
+      assert.deepEqual(await columnsOf(admin, 'ac4_notes'), ['id', 'body', 'excerpt']);
+      assert.equal((await columnInfo(admin, 'ac4_notes', 'excerpt'))?.nullable, false);
+    },
+  },
+  {
     name: 'add_column: new-version writes never run up; old-version writes do',
     setup: `CREATE SEQUENCE ac3_seq; CREATE TABLE ac3_items (id serial PRIMARY KEY, name text NOT NULL); INSERT INTO ac3_items (name) VALUES ('a'), ('b');`,
     operations: [{ add_column: { table: 'ac3_items', column: { name: 'tag', type: 'text', nullable: true }, up: `name || '-' || nextval('ac3_seq')` } }],

@@ -13,6 +13,7 @@ import { createTrigger, withShape } from '../triggers.ts';
 import { actionId, dropIndexSql, dropSyncTrigger, referencesClause, requireNoColumn, requireNoConstraint, requireReferenced, requireTable, syncTrigger, tableRef } from './common.ts';
 import type { ExpressionCheck, OpContext, Operation } from './types.ts';
 import type { OpSpec } from '../file-schema.ts';
+import { storedType } from './create-table.ts';
 
 type Spec = OpSpec<'add_column'>;
 
@@ -43,7 +44,7 @@ export const addColumn: Operation<'add_column'> = {
     const added = [c.check?.name, c.references?.name, c.unique ? uniqueName(spec) : undefined].filter((n): n is string => n !== undefined);
     const next = withTable(ctx.model, spec.table, (t) => ({
       ...t,
-      columns: [...t.columns, { name: c.name, physical: c.name, type: c.type, nullable: c.nullable, default: c.default ?? null, comment: c.comment ?? null, changed: true }],
+      columns: [...t.columns, { name: c.name, physical: c.name, type: storedType(c.type), nullable: c.nullable, default: c.default ?? null, comment: c.comment ?? null, changed: true }],
       constraints: [...t.constraints, ...added],
     }));
     if (c.unique) next.relations.push(uniqueName(spec));
@@ -120,10 +121,10 @@ export const addColumn: Operation<'add_column'> = {
     const table = requireTable(ctx, spec.table);
     const c = spec.column;
     const oldShape = table.columns.map((x) => ({ name: x.name, type: x.type }));
-    const newShape = [...oldShape, { name: c.name, type: c.type }];
+    const newShape = [...oldShape, { name: c.name, type: storedType(c.type) }];
     const out: ExpressionCheck[] = [];
     if (spec.up !== undefined) out.push({ field: 'up', sql: spec.up, table: table.name, columns: oldShape, shape: 'old', purpose: `"${c.name}" for rows written by the old version` });
-    if (hasDefault(spec)) out.push({ field: 'column.default', sql: `CAST((${c.default}) AS ${c.type})`, table: table.name, columns: [], shape: 'new', purpose: `the default of "${c.name}"` });
+    if (hasDefault(spec)) out.push({ field: 'column.default', sql: `CAST((${c.default}) AS ${storedType(c.type)})`, table: table.name, columns: [], shape: 'new', purpose: `the default of "${c.name}"` });
     if (c.check) out.push({ field: 'column.check.constraint', sql: c.check.constraint, table: table.name, columns: newShape, shape: 'new', purpose: `check constraint "${c.check.name}"` });
     return out;
   },

@@ -68,7 +68,7 @@ export const createTable: Operation<'create_table'> = {
       columns: spec.columns.map((c) => ({
         name: c.name,
         physical: c.name,
-        type: c.type,
+        type: storedType(c.type),
         nullable: c.nullable && !pk.includes(c.name),
         default: c.default ?? null,
         comment: c.comment ?? null,
@@ -109,6 +109,12 @@ export const createTable: Operation<'create_table'> = {
     return [ddl(actionId(ctx, 'drop'), `DROP TABLE IF EXISTS ${qualified(ctx.model.schema, spec.name)}`, STAGE.drop)];
   },
 };
+
+/** `serial` and friends are not types a variable can have; the model keeps what the column holds. */
+export function storedType(type: string): string {
+  const t = type.trim().toLowerCase();
+  return t === 'serial' || t === 'serial4' ? 'integer' : t === 'bigserial' || t === 'serial8' ? 'bigint' : t === 'smallserial' || t === 'serial2' ? 'smallint' : type;
+}
 
 function primaryKey(spec: Spec): string[] {
   const fromColumns = spec.columns.filter((c) => c.pk).map((c) => c.name);
