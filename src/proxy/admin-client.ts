@@ -1,6 +1,6 @@
 import { Client } from 'undici';
 import type { z } from 'zod';
-import { drainResultSchema, routesStateSchema, statsSchema, type DrainResult, type RoutesState, type ServiceStats } from './contract.ts';
+import { certificatesSchema, drainResultSchema, routesStateSchema, statsSchema, type CertificateInfo, type DrainResult, type RoutesState, type ServiceStats } from './contract.ts';
 import { ProxyRejectedError, ProxyUnreachableError } from './errors.ts';
 
 /**
@@ -52,6 +52,11 @@ export class ProxyAdminClient {
 
   async stats(): Promise<ServiceStats[]> {
     return this.answer(statsSchema, 'reading stats', await this.call('GET', '/stats', 'reading stats'));
+  }
+
+  /** The certificates the proxy's HTTPS listeners serve now (subject, names, expiry; never key material). */
+  async certificates(): Promise<CertificateInfo[]> {
+    return this.answer(certificatesSchema, 'reading certificates', await this.call('GET', '/certificates', 'reading certificates'));
   }
 
   async close(): Promise<void> {

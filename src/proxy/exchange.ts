@@ -11,6 +11,9 @@ import type { Framing, RequestControl, ResponseHandler, UpstreamRequest } from '
 import type { UpstreamError } from './http1/upstream-error.ts';
 import { ChunkedScanner } from './http1/chunked.ts';
 
+/** An instance that sets its own Strict-Transport-Security keeps it: the service's `hsts` is not added beside it. */
+const HAS_HSTS = /\nstrict-transport-security:/i;
+
 /** What an exchange needs from the proxy around it. */
 export interface ExchangeHost {
   readonly opts: ProxyOptions;
@@ -187,6 +190,7 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
     let out = head.relayed;
     if (framing === 'chunked' && this.dechunk === null) out += `transfer-encoding: ${head.transferEncoding}\r\n`;
     if (this.svc.revisionHeader) out += `x-cutover-revision: ${this.rev!.version}\r\n`;
+    if (this.svc.hsts !== '' && conn.proto === 'https' && !HAS_HSTS.test(out)) out += this.svc.hsts;
     out += `${conn.connectionHeader(framing === 'close' || this.dechunk !== null)}\r\n`;
     this.responded = true;
     this.status = head.status;

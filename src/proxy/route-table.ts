@@ -31,6 +31,8 @@ export interface CompiledService {
   readonly stickyHeader: string | undefined;
   readonly mirrorRevision: CompiledRevision | undefined;
   readonly revisionHeader: boolean;
+  /** The Strict-Transport-Security line (with its CRLF) added to answers over HTTPS; '' when the service sets none. */
+  readonly hsts: string;
 }
 
 export interface CompiledRule {
@@ -134,5 +136,6 @@ function compileService(
     stickyHeader: svc.stickyBy?.header?.toLowerCase(),
     mirrorRevision: svc.mirror && byName.get(svc.mirror.revision),
     revisionHeader: svc.revisionHeader === true,
+    hsts: svc.hsts ? `strict-transport-security: max-age=${svc.hsts.maxAgeSeconds}${svc.hsts.includeSubDomains ? '; includeSubDomains' : ''}\r\n` : '',
   };
 }
