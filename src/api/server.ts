@@ -12,7 +12,7 @@ import { registerFlagAdminRoutes } from '../flags/admin-api.ts';
 import { registerClientApiRoutes } from '../flags/client-api.ts';
 import { registerOfrepRoutes } from '../flags/ofrep.ts';
 import { registerFlagStream } from '../flags/sse.ts';
-import type { ControlPlane } from '../rollout/types.ts';
+import type { ControlPlane, RolloutStatus, ServiceCertificate } from '../rollout/types.ts';
 import type { Logger } from '../shared/log.ts';
 import { parseBody } from './parse-body.ts';
 import { bearerMatches } from './token.ts';
@@ -52,6 +52,8 @@ const eventsQuerySchema = z
     limit: z.coerce.number().int().min(1).max(1000).optional(),
   })
   .strict();
+
+const certificatesQuerySchema = z.object({ service: z.string().optional() }).strict();
 
 export interface ApiOptions {
   control: ControlPlane;
@@ -101,8 +103,24 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
 
   app.get('/healthz', async () => ({ ok: true }));
 
-  app.get('/api/v1/services', async () => control.status());
-  app.get<{ Params: { service: string } }>('/api/v1/services/:service', async (req) => control.status(req.params.service)[0]);
+  // Status is the controller's view; HTTPS services also get the certificates the proxy serves now (left out, not
+  // failed, when the proxy cannot be asked).
+  const withCertificates = async (statuses: RolloutStatus[], service?: string): Promise<RolloutStatus[]> => {
+    let certs: ServiceCertificate[];
+    try {
+      certs = await control.certificates(service);
+    } catch (err) {
+      opts.logger?.warn({ err }, 'could not read the certificates from the proxy; status shown without them');
+      return statuses;
+    }
+    return statuses.map((s) => {
+      const own = certs.filter((c) => c.service === s.service);
+      return own.length > 0 ? { ...s, certificates: own } : s;
+    });
+  };
+  app.get('/api/v1/services', async () => withCertificates(control.status()));
+  app.get<{ Params: { service: string } }>('/api/v1/services/:service', async (req) => (await withCertificates(control.status(req.params.service), req.params.service))[0]);
+  app.get('/api/v1/certificates', async (req) => control.certificates(parseBody(certificatesQuerySchema, req.query).service));
   app.get<{ Params: { service: string } }>('/api/v1/services/:service/revisions', async (req) => control.history(req.params.service));
   app.get<{ Params: { service: string } }>('/api/v1/services/:service/shadow', async (req) => control.shadowReport(req.params.service));
   app.get<{ Params: { service: string } }>('/api/v1/services/:service/experiment', async (req) => control.experimentReport(req.params.service));

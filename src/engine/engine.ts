@@ -11,6 +11,8 @@ import { ControllerMetrics } from '../api/controller-metrics.ts';
 import { ensureToken, tokenPath } from '../api/token.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { CutoverConfig } from '../config/schema.ts';
+import { checkTlsFiles } from '../config/tls-check.ts';
+import { ConfigError } from '../errors.ts';
 import { FlagService } from '../flags/service.ts';
 import { Controller } from '../rollout/controller.ts';
 import { InstanceManager } from '../runtime/instance-manager.ts';
@@ -41,6 +43,7 @@ export class Engine {
 
   static async start(loaded: LoadedConfig, logger: Logger): Promise<Engine> {
     const { config } = loaded;
+    checkCertificates(loaded, logger);
     ensureStateDir(config.stateDir);
     const unlock = lockStateDir(config.stateDir);
     const started: Partial<EngineParts> = {};
@@ -127,6 +130,18 @@ function warnOnConfigDrift(config: CutoverConfig, controller: Controller, logger
       `services.${name} in the config differs from the running revision #${rev.number} (${rev.version}); roll it out with \`cutover deploy ${name} --version <label> --run <command> --cwd <dir>\``,
     );
   }
+}
+
+/**
+ * The certificate files, checked before anything starts: a missing or unusable certificate, or one that does not
+ * cover the service's hosts, stops `up` with the same words `cutover validate` uses. Key files are only checked to be
+ * readable here: the proxy process is the one that reads them (and refuses a pair that does not match).
+ */
+function checkCertificates(loaded: LoadedConfig, logger: Logger): void {
+  const { findings } = checkTlsFiles(loaded.config, { readKeys: false });
+  const errors = findings.filter((f) => f.severity === 'error');
+  if (errors.length > 0) throw new ConfigError(loaded.file, errors.map(({ severity: _, ...issue }) => issue));
+  for (const w of findings) logger.warn({ path: w.path, file: w.value }, `${w.path}: ${w.message} (${w.hint})`);
 }
 
 /** The proxy process of a state dir, driven with its own admin token (not the control API's). */

@@ -1,6 +1,6 @@
 import { Client } from 'undici';
 import type { z } from 'zod';
-import { drainResultSchema, routesStateSchema, statsSchema, type DrainResult, type RoutesState, type ServiceStats } from './contract.ts';
+import { certificatesSchema, drainResultSchema, routesStateSchema, statsSchema, type CertificateInfo, type DrainResult, type RoutesState, type ServiceStats } from './contract.ts';
 import { ProxyRejectedError, ProxyUnreachableError } from './errors.ts';
 
 /**
@@ -57,6 +57,11 @@ export class ProxyAdminClient {
   /** The proxy's Prometheus text exposition. */
   async metricsText(): Promise<string> {
     return this.send('GET', '/metrics', 'reading metrics');
+  }
+
+  /** The certificates the proxy's HTTPS listeners serve now (subject, names, expiry; never key material). */
+  async certificates(): Promise<CertificateInfo[]> {
+    return this.answer(certificatesSchema, 'reading certificates', await this.call('GET', '/certificates', 'reading certificates'));
   }
 
   async close(): Promise<void> {

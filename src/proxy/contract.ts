@@ -116,6 +116,11 @@ export const serviceRouteSchema = z
     revisionHeader: z.boolean().optional(),
     /** How long in-flight requests may take when the proxy shuts down (the service's shutdown.drainTimeout). */
     drainTimeoutMs: z.number().int().min(0).max(3_600_000).optional(),
+    /**
+     * Strict-Transport-Security on this service's responses over HTTPS (never over plain HTTP, where browsers ignore
+     * it). An instance's own header is left as it is.
+     */
+    hsts: z.strictObject({ maxAgeSeconds: z.number().int().min(0), includeSubDomains: z.boolean().optional() }).optional(),
   })
   .superRefine((s, ctx) => {
     const names = new Set(s.revisions.map((r) => r.name));
@@ -132,10 +137,53 @@ export const serviceRouteSchema = z
     }
   });
 
+/** One certificate and its key (PEM files, read by the proxy process only; reloaded when they change). */
+export const certificateSpecSchema = z.strictObject({
+  certFile: z.string().min(1),
+  keyFile: z.string().min(1),
+  /**
+   * Server names (SNI) this certificate is chosen for; `*.example.com` covers one label. Missing: the names the
+   * certificate itself is valid for. Clients that send no name, or a name no certificate covers, get the first one.
+   */
+  hosts: z.array(z.string().min(1)).optional(),
+});
+
+/**
+ * HTTPS on a listener: one pair (`certFile`/`keyFile`), or several chosen per connection by the name the client asks
+ * for (`certificates`).
+ */
+export const listenerTlsSchema = z
+  .strictObject({
+    certFile: z.string().min(1).optional(),
+    keyFile: z.string().min(1).optional(),
+    certificates: z.array(certificateSpecSchema).min(1, 'list at least one certificate').optional(),
+  })
+  .superRefine((t, ctx) => {
+    const single = t.certFile !== undefined || t.keyFile !== undefined;
+    if (single && t.certificates) ctx.addIssue({ code: 'custom', message: 'give either certFile and keyFile, or certificates, not both' });
+    else if (!single && !t.certificates) ctx.addIssue({ code: 'custom', message: 'give certFile and keyFile, or certificates' });
+    else if (single && (t.certFile === undefined || t.keyFile === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [t.certFile === undefined ? 'certFile' : 'keyFile'], message: 'certFile and keyFile go together' });
+    }
+    const seen = new Map<string, number>();
+    t.certificates?.forEach((c, i) =>
+      c.hosts?.forEach((h, j) => {
+        const prev = seen.get(h.toLowerCase());
+        if (prev !== undefined) ctx.addIssue({ code: 'custom', path: ['certificates', i, 'hosts', j], message: `host "${h}" is already listed for certificate ${prev}` });
+        else seen.set(h.toLowerCase(), i);
+      }),
+    );
+  });
+
 export const listenerSchema = z.strictObject({
   port,
   host: z.string().min(1).optional(),
-  tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
+  tls: listenerTlsSchema.optional(),
+  /**
+   * A plain-HTTP listener that only redirects: every request gets `308` to `https://<host>:<port><path>` (the port
+   * left out when 443). No service, no instance is involved; `services` stays empty.
+   */
+  redirectToHttps: z.strictObject({ port: port.refine((p) => p > 0, 'the HTTPS port must be 1..65535') }).optional(),
   /**
    * Keep the X-Forwarded-For/-Proto/-Host a client sends (For gets the client's address appended). Only behind a proxy
    * you trust: by default they are replaced with what this listener saw, so a client cannot claim another address.
@@ -154,12 +202,19 @@ export const routesStateSchema = z
       if (names.has(s.name)) ctx.addIssue({ code: 'custom', path: ['services', i, 'name'], message: `service "${s.name}" appears twice` });
       names.add(s.name);
     });
-    st.listeners.forEach((l, i) =>
+    st.listeners.forEach((l, i) => {
       l.services.forEach((n, j) => {
         if (!names.has(n)) ctx.addIssue({ code: 'custom', path: ['listeners', i, 'services', j], message: `no service named "${n}"` });
-      }),
-    );
+      });
+      if (l.redirectToHttps && l.tls) ctx.addIssue({ code: 'custom', path: ['listeners', i, 'redirectToHttps'], message: 'a redirecting listener is plain HTTP: drop its tls' });
+      if (l.redirectToHttps && l.services.length > 0) ctx.addIssue({ code: 'custom', path: ['listeners', i, 'services'], message: 'a redirecting listener serves no service: leave services empty' });
+    });
   });
+
+/** The certificates a listener serves, whichever form its `tls` was written in. */
+export function certificateList(tls: ListenerTls): CertificateSpec[] {
+  return tls.certificates ?? [{ certFile: tls.certFile!, keyFile: tls.keyFile! }];
+}
 
 /** `PUT /instances/:id/ready`. */
 export const readyBodySchema = z.strictObject({ ready: z.boolean() });
@@ -229,12 +284,40 @@ export const serviceStatsSchema = z.object({
 });
 export const statsSchema = z.array(serviceStatsSchema);
 
+/**
+ * `GET /certificates`: each certificate a listener serves now (after any reload), as the certificate describes
+ * itself. Public facts only: never the key, nor the key file.
+ */
+export const certificateInfoSchema = z.object({
+  /** The listener, "host:port", and the port it was asked to listen on. */
+  listener: z.string(),
+  port: z.number().int(),
+  certFile: z.string(),
+  /** The names it is chosen for by SNI (configured `hosts`, else the certificate's own names). */
+  hosts: z.array(z.string()),
+  subject: z.string(),
+  issuer: z.string(),
+  names: z.array(z.string()),
+  /** ISO 8601. */
+  notBefore: z.string(),
+  notAfter: z.string(),
+  fingerprint256: z.string(),
+  /** When this certificate was loaded (first time or last successful reload), ISO 8601. */
+  loadedAt: z.string(),
+  /** The last reload that was refused since then: the certificate above kept serving. */
+  reloadError: z.object({ at: z.string(), message: z.string() }).optional(),
+});
+export const certificatesSchema = z.array(certificateInfoSchema);
+
 export type UpstreamInstance = z.infer<typeof upstreamInstanceSchema>;
 export type RevisionRoute = z.infer<typeof revisionRouteSchema>;
 export type MatchRule = z.infer<typeof matchRuleSchema>;
 export type HealthCheckSpec = z.infer<typeof healthCheckSchema>;
 export type ServiceRoute = z.infer<typeof serviceRouteSchema>;
 export type ListenerSpec = z.infer<typeof listenerSchema>;
+export type ListenerTls = z.infer<typeof listenerTlsSchema>;
+export type CertificateSpec = z.infer<typeof certificateSpecSchema>;
+export type CertificateInfo = z.infer<typeof certificateInfoSchema>;
 export type RoutesState = z.infer<typeof routesStateSchema>;
 export type DrainResult = z.infer<typeof drainResultSchema>;
 export type TrafficStats = z.infer<typeof trafficStatsSchema>;

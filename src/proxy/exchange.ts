@@ -13,6 +13,9 @@ import { ChunkedScanner } from './http1/chunked.ts';
 import type { MirrorTap } from './shadow/mirror-tap.ts';
 import { setCookieLine, userKey } from './experiment/experiment-routing.ts';
 
+/** An instance that sets its own Strict-Transport-Security keeps it: the service's `hsts` is not added beside it. */
+const HAS_HSTS = /\nstrict-transport-security:/i;
+
 /** What an exchange needs from the proxy around it. */
 export interface ExchangeHost {
   readonly opts: ProxyOptions;
@@ -209,6 +212,7 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
     if (this.svc.revisionHeader) out += `x-cutover-revision: ${this.rev!.version}\r\n`;
     if (this.newUser) out += setCookieLine(this.svc.experiment!, this.user!);
     this.tap?.primaryHead(head, framing);
+    if (this.svc.hsts !== '' && conn.proto === 'https' && !HAS_HSTS.test(out)) out += this.svc.hsts;
     out += `${conn.connectionHeader(framing === 'close' || this.dechunk !== null)}\r\n`;
     this.responded = true;
     this.status = head.status;

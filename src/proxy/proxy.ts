@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { DrainResult, RoutesState, ServiceStats } from './contract.ts';
+import type { CertificateInfo, DrainResult, RoutesState, ServiceStats } from './contract.ts';
 import { resolveOptions, type ProxyOptions } from './options.ts';
 import { compileTable, matchRoute, type CompiledRevision, type CompiledService, type CompiledTable } from './route-table.ts';
 import { InstanceRegistry } from './instance-registry.ts';
@@ -35,6 +35,8 @@ export interface Proxy {
   /** Stops new requests to the instance, resolves when in-flight work ends or is cut at the timeout. */
   drain(id: string, timeoutMs: number): Promise<DrainResult>;
   stats(): ServiceStats[];
+  /** The certificates the HTTPS listeners serve now (after reloads): public facts, never key material. */
+  certificates(): CertificateInfo[];
   metricsText(): Promise<string>;
   addresses(): ListenerAddress[];
   /** Stops accepting and lets in-flight work finish, for `timeoutMs` (default: the longest drainTimeoutMs of the services, else 10 s). */
@@ -172,6 +174,10 @@ class ProxyServer implements Proxy, ExchangeHost {
       const e = table.services.get(s.service)?.experiment;
       return { ...s, ...(session ? { mirror: session.store.snapshot() } : {}), ...(counter && e ? { experiment: counter.snapshot(e) } : {}) };
     });
+  }
+
+  certificates(): CertificateInfo[] {
+    return this.listeners.certificates();
   }
 
   metricsText(): Promise<string> {

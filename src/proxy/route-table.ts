@@ -35,6 +35,8 @@ export interface CompiledService {
   readonly mirrorMethods: ReadonlySet<string> | null;
   readonly experiment: CompiledExperiment | null;
   readonly revisionHeader: boolean;
+  /** The Strict-Transport-Security line (with its CRLF) added to answers over HTTPS; '' when the service sets none. */
+  readonly hsts: string;
 }
 
 export interface CompiledRule {
@@ -140,5 +142,6 @@ function compileService(
     mirrorMethods: svc.mirror?.methods ? new Set(svc.mirror.methods) : null,
     experiment: svc.experiment ? compileExperiment(svc.experiment) : null,
     revisionHeader: svc.revisionHeader === true,
+    hsts: svc.hsts ? `strict-transport-security: max-age=${svc.hsts.maxAgeSeconds}${svc.hsts.includeSubDomains ? '; includeSubDomains' : ''}\r\n` : '',
   };
 }

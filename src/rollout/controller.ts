@@ -22,7 +22,7 @@ import { ServiceReconciler } from './reconcile.ts';
 import { experimentReportFor, shadowReport, type ShadowReport } from './traffic-reports.ts';
 import { initialState, inProgress, startRollout, type MigrationState, type RolloutState } from './state.ts';
 import { resolveUndo } from './undo.ts';
-import type { ControlPlane, DeployRequest, Revision, RolloutEvent, RolloutStatus } from './types.ts';
+import type { ControlPlane, DeployRequest, Revision, RolloutEvent, RolloutStatus, ServiceCertificate } from './types.ts';
 
 export interface ControllerOptions {
   config: CutoverConfig;
@@ -191,6 +191,21 @@ export class Controller implements ControlPlane {
   events(opts: { service?: string; sinceId?: number; limit?: number } = {}): RolloutEvent[] {
     if (opts.service !== undefined) this.serviceConfig(opts.service);
     return this.opts.store.listEvents(opts);
+  }
+
+  /**
+   * The certificates the proxy serves for each HTTPS service now: those on the service's ports loaded from its
+   * `tls.certFile`. The proxy reads the files (keys included); the controller only asks it what it serves.
+   */
+  async certificates(service?: string): Promise<ServiceCertificate[]> {
+    const names = service === undefined ? Object.keys(this.opts.config.services) : [service];
+    const wanted = names.flatMap((name) => {
+      const cfg = this.serviceConfig(name);
+      return cfg.tls ? [{ name, certFile: cfg.tls.certFile, ports: [cfg.listen, cfg.strategy.blueGreen?.previewPort] }] : [];
+    });
+    if (wanted.length === 0 || !this.opts.router.certificates) return [];
+    const served = await this.opts.router.certificates();
+    return wanted.flatMap((w) => served.filter((c) => c.certFile === w.certFile && w.ports.includes(c.port)).map((c) => ({ service: w.name, ...c })));
   }
 
   /**

@@ -3,6 +3,7 @@
  * the CLI. Names follow Argo Rollouts where one exists.
  */
 import type { StrategyName } from '../config/schema.ts';
+import type { CertificateInfo } from '../proxy/contract.ts';
 import type { Phase, Revision, RolloutEvent } from '../store/records.ts';
 import type { ExperimentReport } from './experiment-report.ts';
 import type { ShadowReport } from './traffic-reports.ts';
@@ -39,11 +40,21 @@ export interface RolloutStatus {
   revisions: RevisionStatus[];
   updatedAt: number;
   /**
+   * HTTPS services in `GET /api/v1/services` and `cutover status`: each certificate the proxy serves for the service
+   * now (after any reload), with its subject, names and expiry. Never key material.
+   */
+  certificates?: ServiceCertificate[];
+  /**
    * Only on the status a deploy, undo or retry returns: the revision number
    * that request started rolling out (undo: the revision it goes back to).
    * The status is the one of the tick that applied the request.
    */
   rolloutRevision?: number;
+}
+
+/** A certificate the proxy serves for a service: what the proxy reports, and whose it is. */
+export interface ServiceCertificate extends CertificateInfo {
+  service: string;
 }
 
 export interface DeployRequest {
@@ -86,4 +97,6 @@ export interface ControlPlane {
   /** The running (or last) experiment's figures and statistics; null when there is none. */
   experimentReport(service: string): Promise<(ExperimentReport & { service: string; running: boolean }) | null>;
   events(opts?: { service?: string; sinceId?: number; limit?: number }): RolloutEvent[];
+  /** The certificates the proxy serves for the HTTPS services (or one service) now. */
+  certificates(service?: string): Promise<ServiceCertificate[]>;
 }
