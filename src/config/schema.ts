@@ -9,6 +9,7 @@ import { byteSize } from '../shared/byte-size.ts';
 import { duration } from '../shared/duration.ts';
 import { shadowSchema } from './shadow-schema.ts';
 import { experimentSchema } from './experiment-schema.ts';
+import { notificationsSchema, unknownWebhookServices } from './notifications-schema.ts';
 
 const port = z.number().int().min(1).max(65535);
 const envMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
@@ -158,6 +159,7 @@ export const cutoverConfigSchema = z
       .record(flagName, featureBodySchema)
       .default({})
       .describe('Feature flags by name, in Unleash\'s model (see docs/flags.md). Applied by `cutover up` when new or changed in this file; changes made through the API last until the file changes that flag'),
+    notifications: notificationsSchema.default({ webhooks: [] }).describe('Webhooks told about rollout and flag events (see docs/notifications.md)'),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -182,6 +184,7 @@ export const cutoverConfigSchema = z
       const preview = svc.strategy.blueGreen?.previewPort;
       if (preview !== undefined) claim(preview, `the preview port of ${name}`, ['services', name, 'strategy', 'blueGreen', 'previewPort'], false);
     }
+    for (const issue of unknownWebhookServices(cfg.notifications, Object.keys(cfg.services))) ctx.addIssue({ code: 'custom', ...issue });
   });
 
 export type CutoverConfig = z.output<typeof cutoverConfigSchema>;
@@ -198,6 +201,8 @@ export type StrategyName = 'rolling' | 'blueGreen' | 'canary' | 'shadow' | 'expe
 export type ShadowConfig = z.output<typeof shadowSchema>;
 export type ExperimentConfig = z.output<typeof experimentSchema>;
 export type FlagsConfig = z.output<typeof cutoverConfigSchema>['flags'];
+export type NotificationsConfig = z.output<typeof notificationsSchema>;
+export type WebhookConfig = NotificationsConfig['webhooks'][number];
 
 export function strategyName(s: StrategyConfig): StrategyName {
   if (s.shadow) return 'shadow';
