@@ -12,6 +12,7 @@ import { registerFlagAdminRoutes } from '../flags/admin-api.ts';
 import { registerClientApiRoutes } from '../flags/client-api.ts';
 import { registerOfrepRoutes } from '../flags/ofrep.ts';
 import { registerFlagStream } from '../flags/sse.ts';
+import { registerNotificationRoutes, type NotificationsSource } from '../notify/routes.ts';
 import type { ControlPlane } from '../rollout/types.ts';
 import type { Logger } from '../shared/log.ts';
 import { parseBody } from './parse-body.ts';
@@ -61,6 +62,8 @@ export interface ApiOptions {
   flags?: FlagService;
   /** Comment lines on flag streams this often (default 15 s). */
   flagStreamHeartbeatMs?: number;
+  /** Serves GET /api/v1/notifications when given (the webhook dispatcher). */
+  notifications?: NotificationsSource;
   logger?: Logger;
 }
 
@@ -125,5 +128,6 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
     registerOfrepRoutes(app, opts.flags);
     registerFlagStream(app, opts.flags, { heartbeatMs: opts.flagStreamHeartbeatMs });
   }
+  if (opts.notifications) registerNotificationRoutes(app, opts.notifications);
   return app;
 }

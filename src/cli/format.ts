@@ -1,7 +1,7 @@
 /** Plain-text renderings of control-plane objects for the terminal. */
 import type { PlannedTransition, Revision, RolloutEvent, RolloutStatus } from '../rollout/types.ts';
 
-function table(rows: string[][]): string {
+export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }
