@@ -24,7 +24,8 @@ const PHRASES: Record<string, string> = {
 
 export function summarize(n: Notice): string {
   if (n.stream === 'flagEvents') return `${n.event.startsWith('Flag') ? 'flag' : 'segment'} ${n.subject} ${n.event.replace(/^(Flag|Segment)/, '').toLowerCase()} by ${n.actor}${n.reason && !n.reason.endsWith(`by ${n.actor}`) ? ` — ${n.reason}` : ''}`;
-  const rev = n.revision === null ? 'the service' : n.version ? `${n.version} (revision ${n.revision})` : `revision ${n.revision}`;
-  const phrase = (PHRASES[n.event] ?? `${n.event}${n.revision === null ? '' : ' for {rev}'}`).replace('{rev}', rev);
+  if (n.revision === null) return `${n.service}: ${n.event} — ${n.reason}`;
+  const rev = n.version ? `${n.version} (revision ${n.revision})` : `revision ${n.revision}`;
+  const phrase = (PHRASES[n.event] ?? `${n.event} for {rev}`).replace('{rev}', rev);
   return `${n.service}: ${phrase} — ${n.reason}`;
 }
