@@ -37,7 +37,8 @@ export const webhookSchema = z
     url: z
       .url({ protocol: /^https?$/, error: 'an http:// or https:// URL' })
       .describe('Where events are POSTed. Only its origin is ever logged or shown (a Slack URL is a secret)'),
-    secret: z.string().min(1).optional().describe('Signs each body: X-Cutover-Signature: sha256=<HMAC-SHA256 hex>. Prefer secretFile or secretEnv'),
+    // A number is taken as its digits: a type error would print the secret in the config error.
+    secret: z.union([z.string().min(1), z.number()]).transform(String).optional().describe('Signs each body: X-Cutover-Signature: sha256=<HMAC-SHA256 hex>. Prefer secretFile or secretEnv'),
     secretFile: z.string().min(1).optional().describe('A file holding the secret (relative to this config file; should be mode 0600)'),
     secretEnv: envName.optional().describe('An environment variable of `cutover up` holding the secret'),
     events: z.array(eventFilter).min(1).default(DEFAULT_WEBHOOK_EVENTS).describe('Event types sent: names, "Prefix*" or "*"'),
