@@ -60,6 +60,10 @@ test('kill -9 between the events and their delivery: after the restart every del
     const seen = rx.accepted().map((p) => `${p.event} ${p.version}`).sort();
     assert.deepEqual(seen, ['RolloutCompleted v1', 'RolloutCompleted v2', 'RolloutStarted v1', 'RolloutStarted v2']);
     assert.ok(!engine.log.includes(SECRET), 'the secret is never logged');
+    const text = await engine.cli('notifications');
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, new RegExp(`^ops +http://127\\.0\\.0\\.1:${port} +json +yes +0 +4 +0$`, 'm'));
+    assert.equal(text.stdout.match(/ delivered /g)?.length, 4, text.stdout);
 
     const token = readFileSync(join(engine.dir, '.cutover', 'token'), 'utf8').trim();
     const bad = await request(`http://127.0.0.1:${engine.apiPort}/api/v1/notifications?state=lost`, { headers: { authorization: `Bearer ${token}` } });
