@@ -154,6 +154,17 @@ describe('webhook dispatcher', () => {
     assert.match(body.blocks[1].elements[0].text, /^\*AnalysisFailed\* · service \*web\* · 2026-12-07T08:00:00.000Z$/);
   });
 
+  test('events committed while no dispatcher ran (a kill -9 before its pass) are delivered by the next one', async () => {
+    const f = fixture();
+    const rx = await startReceiver();
+    cleanups.push(() => rx.close());
+    const events = f.store.appendEvents([started('web'), { ...started('web'), type: 'RolloutCompleted' }]);
+    assert.deepEqual(f.store.listDeliveries(), []);
+    f.start(`    - { name: ops, url: "${rx.url}" }\n`);
+    await waitFor(() => rx.got.length === 2 && f.store.listDeliveries({ state: 'delivered' }).length === 2, 'both delivered');
+    assert.deepEqual(rx.accepted().map((p) => p.eventId).sort(), events.map((e) => e.id).sort());
+  });
+
   test('a pending delivery survives a restart and arrives once; a hook removed from the config drops its own', async () => {
     const f = fixture();
     const port = await freePort();
