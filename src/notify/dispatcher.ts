@@ -61,19 +61,30 @@ export class Dispatcher {
 
   /** One pass: enqueue what the logs gained, start what is due. */
   tick(): void {
-    const { store, logger } = this.opts;
-    const max = this.opts.maxInFlight ?? 8;
     try {
-      enqueueNew(store, [...this.hooks.values()], Date.now());
-      if (this.inFlight.size >= max) return;
-      for (const d of store.dueDeliveries(Date.now(), max + this.inFlight.size)) {
-        if (this.inFlight.size >= max) break;
-        if (this.inFlight.has(d.id)) continue;
-        const p = this.attempt(d).finally(() => this.inFlight.delete(d.id));
-        this.inFlight.set(d.id, p);
-      }
+      enqueueNew(this.opts.store, [...this.hooks.values()], Date.now());
+      this.fill();
     } catch (err) {
-      if (!this.stopped) logger.error({ err }, 'webhook dispatcher pass failed; trying again');
+      if (!this.stopped) this.opts.logger.error({ err }, 'webhook dispatcher pass failed; trying again');
+    }
+  }
+
+  /** Starts due deliveries up to maxInFlight; called by each pass and whenever an attempt ends, so a backlog drains at the receivers' pace. */
+  private fill(): void {
+    const max = this.opts.maxInFlight ?? 8;
+    if (this.stopped || this.inFlight.size >= max) return;
+    for (const d of this.opts.store.dueDeliveries(Date.now(), max + this.inFlight.size)) {
+      if (this.inFlight.size >= max) break;
+      if (this.inFlight.has(d.id)) continue;
+      const p = this.attempt(d).finally(() => {
+        this.inFlight.delete(d.id);
+        try {
+          this.fill();
+        } catch (err) {
+          if (!this.stopped) this.opts.logger.error({ err }, 'webhook dispatcher pass failed; trying again');
+        }
+      });
+      this.inFlight.set(d.id, p);
     }
   }
 
