@@ -44,7 +44,7 @@ export class Engine {
   static async start(loaded: LoadedConfig, logger: Logger): Promise<Engine> {
     const { config } = loaded;
     // Secrets are read first: a hook that cannot sign stops `up` before anything starts.
-    const webhooks = resolveWebhooks(config.notifications, loaded.baseDir, process.env, logger);
+    const webhooks = resolveWebhooks(config.notifications, loaded.baseDir, process.env, logger, loaded.file);
     ensureStateDir(config.stateDir);
     const unlock = lockStateDir(config.stateDir);
     const started: Partial<EngineParts> = {};

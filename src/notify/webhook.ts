@@ -30,9 +30,9 @@ export interface Webhook {
 
 /**
  * Readies every configured hook, or throws one ConfigError naming each hook whose secret cannot be read.
- * `baseDir` resolves a relative secretFile (the config file's directory).
+ * `baseDir` resolves a relative secretFile (the config file's directory); `source` names the file in the error.
  */
-export function resolveWebhooks(config: NotificationsConfig, baseDir: string, env: NodeJS.ProcessEnv = process.env, logger?: Logger): Webhook[] {
+export function resolveWebhooks(config: NotificationsConfig, baseDir: string, env: NodeJS.ProcessEnv = process.env, logger?: Logger, source = 'notifications'): Webhook[] {
   const issues: ConfigIssue[] = [];
   const hooks = config.webhooks.map((h, i) => {
     const where = `notifications.webhooks.${i}`;
@@ -44,7 +44,7 @@ export function resolveWebhooks(config: NotificationsConfig, baseDir: string, en
     }
     return ready(h, secret);
   });
-  if (issues.length) throw new ConfigError('notifications', issues);
+  if (issues.length) throw new ConfigError(source, issues);
   return hooks;
 }
 
