@@ -40,7 +40,7 @@ export function jsonPayload(n: Notice, delivery: string): JsonPayload {
   };
 }
 
-/** Slack's `{ text, blocks }`: the summary as the notification text, a section and a context line. */
+/** Slack's `{ text, blocks }`: the summary as the notification text, a section and a context line; all escaped. */
 export function slackPayload(n: Notice): { text: string; blocks: unknown[] } {
   const summary = summarize(n);
   const facts = [
@@ -51,7 +51,7 @@ export function slackPayload(n: Notice): { text: string; blocks: unknown[] } {
     new Date(n.time).toISOString(),
   ].filter((f) => f !== null);
   return {
-    text: summary,
+    text: escapeMrkdwn(summary),
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(summary) } },
       { type: 'context', elements: [{ type: 'mrkdwn', text: facts.join(' · ') }] },

@@ -147,7 +147,7 @@ describe('webhook dispatcher', () => {
     await waitFor(() => rx.got.length === 1, 'the delivery');
     const body = JSON.parse(rx.got[0]!.body);
     assert.deepEqual(Object.keys(body), ['text', 'blocks']);
-    assert.equal(body.text, 'web: AnalysisFailed — errorRate 0.2 > 0.05 <!channel> <http://x.example|see>');
+    assert.equal(body.text, 'web: AnalysisFailed — errorRate 0.2 &gt; 0.05 &lt;!channel&gt; &lt;http://x.example|see&gt;');
     assert.deepEqual(body.blocks.map((b: { type: string }) => b.type), ['section', 'context']);
     assert.equal(body.blocks[0].text.type, 'mrkdwn');
     assert.equal(body.blocks[0].text.text, 'web: AnalysisFailed — errorRate 0.2 &gt; 0.05 &lt;!channel&gt; &lt;http://x.example|see&gt;');
