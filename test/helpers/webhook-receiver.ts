@@ -22,7 +22,7 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-/** `answer(n)` is the status for the n-th request (0-based); default 200. */
+/** `answer(n)` is the status for the n-th request (0-based; 0: no answer at all); default 200. */
 export async function startReceiver(opts: { secret?: string; port?: number; answer?: (n: number) => number } = {}): Promise<Receiver> {
   const got: Received[] = [];
   const statuses: number[] = [];
@@ -34,6 +34,7 @@ export async function startReceiver(opts: { secret?: string; port?: number; answ
       got.push({ headers: req.headers, body, signatureValid: verify(opts.secret, body, req.headers['x-cutover-signature']) });
       const status = opts.answer?.(got.length - 1) ?? 200;
       statuses.push(status);
+      if (status === 0) return; // never answer
       res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'no');
     });
   });

@@ -138,6 +138,19 @@ describe('webhook dispatcher', () => {
     assert.equal(f.store.listDeliveries().length, 1);
   });
 
+  test('a receiver that does not answer within the timeout is a failed attempt', async () => {
+    const f = fixture();
+    const rx = await startReceiver({ answer: (n) => (n === 0 ? 0 : 204) });
+    cleanups.push(() => rx.close());
+    f.start(`    - { name: slow, url: "${rx.url}", timeout: 100ms, backoff: { initial: 10ms, max: 20ms } }\n`);
+    f.store.appendEvents([started('web')]);
+    await waitFor(() => f.store.listDeliveries()[0]?.state === 'delivered', 'the delivery delivered on its second attempt');
+    assert.equal(rx.got.length, 2);
+    const retry = f.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'webhook delivery failed; will retry');
+    assert.equal(retry?.error, 'no answer within 100 ms');
+    assert.deepEqual([f.store.listDeliveries()[0]!.attempts, f.store.listDeliveries()[0]!.lastStatus], [2, 204]);
+  });
+
   test('format slack sends { text, blocks } with the reason escaped, so it can never become a link or a mention', async () => {
     const f = fixture();
     const rx = await startReceiver();
