@@ -54,3 +54,7 @@ test('strategies are pure planners: no I/O modules, nothing from the proxy, runt
   const pureOk = (i: string) => under('rollout/strategies')(i) || ['rollout/state.ts', 'rollout/analysis.ts', 'config/schema.ts', 'store/records.ts'].includes(i);
   assert.deepEqual(violations(under('rollout/strategies'), (i) => !pureOk(i)), []);
 });
+
+test('notifications are an edge feature: nothing below the edges imports src/notify', () => {
+  assert.deepEqual(violations(under('proxy', 'runtime', 'store', 'shared', 'config', 'rollout', 'flags', 'migrate'), under('notify')), []);
+});

@@ -13,6 +13,7 @@ import { registerClientApiRoutes } from '../flags/client-api.ts';
 import { registerOfrepRoutes } from '../flags/ofrep.ts';
 import { registerFlagStream } from '../flags/sse.ts';
 import type { ControlPlane, RolloutStatus, ServiceCertificate } from '../rollout/types.ts';
+import { registerNotificationRoutes, type NotificationsSource } from '../notify/routes.ts';
 import type { Logger } from '../shared/log.ts';
 import { parseBody } from './parse-body.ts';
 import { bearerMatches } from './token.ts';
@@ -65,6 +66,8 @@ export interface ApiOptions {
   flags?: FlagService;
   /** Comment lines on flag streams this often (default 15 s). */
   flagStreamHeartbeatMs?: number;
+  /** Serves GET /api/v1/notifications when given (the webhook dispatcher). */
+  notifications?: NotificationsSource;
   logger?: Logger;
   /** The controller's metrics (GET /metrics); default: a new ControllerMetrics over `control`. */
   metrics?: ControllerMetrics;
@@ -152,5 +155,6 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
   // Made at the first scrape when the caller has none, so an API without a running controller (flags only) can be built.
   let metrics = opts.metrics;
   registerObservability(app, control, () => (metrics ??= new ControllerMetrics(control)), opts.observability);
+  if (opts.notifications) registerNotificationRoutes(app, opts.notifications);
   return app;
 }

@@ -2,7 +2,7 @@
 import type { PlannedTransition, Revision, RolloutEvent, RolloutStatus, ServiceCertificate } from '../rollout/types.ts';
 import { daysLeft, EXPIRY_WARNING_DAYS } from '../shared/certificate.ts';
 
-function table(rows: string[][]): string {
+export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }

@@ -5,6 +5,7 @@ import { registerFlagsCommand } from './commands/flags.ts';
 import { registerInspectCommands } from './commands/inspect.ts';
 import { registerLogsCommand } from './commands/logs.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
+import { registerNotificationsCommand } from './commands/notifications.ts';
 import { registerProxyCommand } from './commands/proxy.ts';
 import { registerRolloutCommands } from './commands/rollout.ts';
 import { registerReportCommands } from './commands/reports.ts';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerMigrateCommand(program);
   registerReportCommands(program);
   registerFlagsCommand(program);
+  registerNotificationsCommand(program);
   return program;
 }
 

@@ -9,6 +9,7 @@ import { byteSize } from '../shared/byte-size.ts';
 import { duration, parseDuration } from '../shared/duration.ts';
 import { shadowSchema } from './shadow-schema.ts';
 import { experimentSchema } from './experiment-schema.ts';
+import { notificationsSchema, unknownWebhookServices } from './notifications-schema.ts';
 
 const port = z.number().int().min(1).max(65535);
 const envMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
@@ -191,6 +192,7 @@ export const cutoverConfigSchema = z
       .record(flagName, featureBodySchema)
       .default({})
       .describe('Feature flags by name, in Unleash\'s model (see docs/flags.md). Applied by `cutover up` when new or changed in this file; changes made through the API last until the file changes that flag'),
+    notifications: notificationsSchema.default({ webhooks: [] }).describe('Webhooks told about rollout and flag events (see docs/notifications.md)'),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -229,6 +231,7 @@ export const cutoverConfigSchema = z
         claim(redirect, `the HTTP redirect of ${name} (to port ${svc.listen})`, ['services', name, 'tls', 'redirectHttp'], `redirect:${svc.listen}`, 'one HTTP port redirects to one HTTPS port');
       }
     }
+    for (const issue of unknownWebhookServices(cfg.notifications, Object.keys(cfg.services))) ctx.addIssue({ code: 'custom', ...issue });
   });
 
 export type CutoverConfig = z.output<typeof cutoverConfigSchema>;
@@ -246,6 +249,8 @@ export type StrategyName = 'rolling' | 'blueGreen' | 'canary' | 'shadow' | 'expe
 export type ShadowConfig = z.output<typeof shadowSchema>;
 export type ExperimentConfig = z.output<typeof experimentSchema>;
 export type FlagsConfig = z.output<typeof cutoverConfigSchema>['flags'];
+export type NotificationsConfig = z.output<typeof notificationsSchema>;
+export type WebhookConfig = NotificationsConfig['webhooks'][number];
 
 export function strategyName(s: StrategyConfig): StrategyName {
   if (s.shadow) return 'shadow';

@@ -14,6 +14,8 @@ import type { CutoverConfig } from '../config/schema.ts';
 import { checkTlsFiles } from '../config/tls-check.ts';
 import { ConfigError } from '../errors.ts';
 import { FlagService } from '../flags/service.ts';
+import { Dispatcher } from '../notify/dispatcher.ts';
+import { resolveWebhooks } from '../notify/webhook.ts';
 import { Controller } from '../rollout/controller.ts';
 import { InstanceManager } from '../runtime/instance-manager.ts';
 import { LocalProvider } from '../runtime/local/local-provider.ts';
@@ -31,6 +33,7 @@ export interface EngineParts {
   api: FastifyInstance;
   apiUrl: string;
   flags: FlagService;
+  notifier: Dispatcher;
 }
 
 export class Engine {
@@ -44,6 +47,8 @@ export class Engine {
   static async start(loaded: LoadedConfig, logger: Logger): Promise<Engine> {
     const { config } = loaded;
     checkCertificates(loaded, logger);
+    // Secrets are read first: a hook that cannot sign stops `up` before anything starts.
+    const webhooks = resolveWebhooks(config.notifications, loaded.baseDir, process.env, logger, loaded.file);
     ensureStateDir(config.stateDir);
     const unlock = lockStateDir(config.stateDir);
     const started: Partial<EngineParts> = {};
@@ -72,6 +77,8 @@ export class Engine {
       const flags = (started.flags = new FlagService({ store }));
       const applied = flags.syncConfig(config.flags);
       if (applied.length) logger.info({ flags: applied.map((e) => e.name) }, 'applied the flags cutover.yaml changed');
+      const notifier = (started.notifier = new Dispatcher({ store, webhooks, logger }));
+      notifier.start();
       const clientToken = ensureToken(config.stateDir, 'client-token');
       const observability = {
         instances: () => runtime.list(),
@@ -79,12 +86,13 @@ export class Engine {
         proxyMetrics: () => proxy.metricsText(),
       };
       metrics = new ControllerMetrics(controller);
-      const api = (started.api = buildApi({ control: controller, token, clientToken, flags, logger, metrics, observability }));
+      const api = (started.api = buildApi({ control: controller, token, clientToken, flags, notifications: notifier, logger, metrics, observability }));
       const apiUrl = await api.listen({ host: config.api.host, port: config.api.port });
-      return new Engine(config, { controller, runtime, store, proxy, api, apiUrl, flags }, unlock, logger);
+      return new Engine(config, { controller, runtime, store, proxy, api, apiUrl, flags, notifier }, unlock, logger);
     } catch (err) {
       // Let go of what started, but leave traffic alone: the proxy and instances may predate this run.
       await started.api?.close().catch(() => {});
+      await started.notifier?.stop();
       await started.controller?.stop().catch(() => {});
       await started.runtime?.close().catch(() => {});
       if (started.runtime && started.store) persistRuntime(started.runtime, started.store);
@@ -101,9 +109,11 @@ export class Engine {
    * stopped gracefully: instances drained first, then the proxy.
    */
   async stop(opts: { leaveRunning: boolean }): Promise<void> {
-    const { controller, runtime, store, proxy, api } = this.parts;
+    const { controller, runtime, store, proxy, api, notifier } = this.parts;
     await api.close();
     await controller.stop();
+    // Before the store closes; events of the stop itself are delivered by the next `up`.
+    await notifier.stop();
     await runtime.close();
     // close() lets a restart already under way finish, after the controller stopped listening: record final pids.
     persistRuntime(runtime, store);

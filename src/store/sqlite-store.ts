@@ -14,6 +14,8 @@ import { upgradeInstanceRecord, upgradeRolloutState, type Revision, type Rollout
 import { StoreError } from './errors.ts';
 import { MIGRATIONS } from './migrations.ts';
 import * as flagTables from './sqlite-flags.ts';
+import * as outbox from './sqlite-outbox.ts';
+import type { Delivery, DeliveryCount, DeliveryQuery, DeliveryUpdate, NewDelivery, OutboxStream } from './outbox.ts';
 import { EVENTS_PER_SERVICE, type EventQuery, type NewEvent, type NewRevision, type Store, type StoreOptions } from './store.ts';
 
 export class SqliteStore implements Store {
@@ -149,6 +151,35 @@ export class SqliteStore implements Store {
 
   listFlagMetrics(name?: string): FlagMetrics[] {
     return flagTables.listFlagMetrics(this.db, name);
+  }
+
+  outboxCursor(stream: OutboxStream): number {
+    return outbox.outboxCursor(this.db, stream);
+  }
+
+  enqueueDeliveries(stream: OutboxStream, from: number, to: number, deliveries: NewDelivery[]): boolean {
+    return this.db.transaction(() => outbox.enqueueDeliveries(this.db, stream, from, to, deliveries)).immediate();
+  }
+
+  dueDeliveries(now: number, limit: number): Delivery[] {
+    return outbox.dueDeliveries(this.db, now, limit);
+  }
+
+  updateDelivery(update: DeliveryUpdate, events: NewEvent[] = []): RolloutEvent[] {
+    return this.db
+      .transaction(() => {
+        outbox.updateDelivery(this.db, update, this.eventsPerService);
+        return this.insertEvents(events);
+      })
+      .immediate();
+  }
+
+  listDeliveries(query: DeliveryQuery = {}): Delivery[] {
+    return outbox.listDeliveries(this.db, query);
+  }
+
+  countDeliveries(): DeliveryCount[] {
+    return outbox.countDeliveries(this.db);
   }
 
   close(): void {

@@ -3,12 +3,15 @@
  * immutable revisions, one versioned rollout state per service, the records
  * needed to adopt running instances again, and an event log that keeps the
  * newest `eventsPerService` events of each service; feature flags with their
- * own change log (the newest `eventsPerService` per flag) and usage counts.
+ * own change log (the newest `eventsPerService` per flag) and usage counts;
+ * the notification outbox (src/store/outbox.ts; the newest `eventsPerService`
+ * finished deliveries per webhook are kept).
  * Every implementation runs test/store/store-conformance.ts.
  */
 import type { Segment } from '../flags/model.ts';
 import type { FlagChange, FlagEvent, FlagEventQuery, FlagMetrics, NewFlagEvent, StoredFlag } from '../flags/records.ts';
 import type { InstanceRecord } from '../runtime/provider.ts';
+import type { Delivery, DeliveryCount, DeliveryQuery, DeliveryUpdate, NewDelivery, OutboxStream } from './outbox.ts';
 import type { Revision, RolloutEvent, RolloutState } from './records.ts';
 
 export type NewEvent = Omit<RolloutEvent, 'id'>;
@@ -68,6 +71,22 @@ export interface Store {
   addFlagMetrics(counts: Omit<FlagMetrics, 'lastSeen'>[], time: number): void;
   /** By name; one flag's when `name` is given. */
   listFlagMetrics(name?: string): FlagMetrics[];
+
+  /** The id of the last event of the stream deliveries were made for (the newest stored when the outbox was created). */
+  outboxCursor(stream: OutboxStream): number;
+  /**
+   * In one transaction: moves the stream's cursor from `from` to `to` and inserts the deliveries (pending, due now;
+   * one per hook and event at most). Returns false, writing nothing, when the cursor is no longer at `from`.
+   */
+  enqueueDeliveries(stream: OutboxStream, from: number, to: number, deliveries: NewDelivery[]): boolean;
+  /** Pending deliveries whose nextAttemptAt has come, the longest waiting first. */
+  dueDeliveries(now: number, limit: number): Delivery[];
+  /** Records an attempt's outcome and, in the same transaction, the events it causes (a give-up). */
+  updateDelivery(update: DeliveryUpdate, events?: NewEvent[]): RolloutEvent[];
+  /** Newest first. */
+  listDeliveries(query?: DeliveryQuery): Delivery[];
+  /** By hook, then state. */
+  countDeliveries(): DeliveryCount[];
 
   close(): void;
 }
