@@ -14,10 +14,10 @@ import type { CutoverConfig } from '../config/schema.ts';
 import { FlagService } from '../flags/service.ts';
 import { Controller } from '../rollout/controller.ts';
 import { InstanceManager } from '../runtime/instance-manager.ts';
-import { LocalProvider } from '../runtime/local/local-provider.ts';
 import type { Logger } from '../shared/log.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
 import { postgresMigrationHooks } from './migration-hooks.ts';
+import { openRuntimeProvider } from './runtime-provider.ts';
 import { ProxySupervisor } from './proxy-supervisor.ts';
 import { ensureStateDir, lockStateDir } from './state-dir.ts';
 
@@ -50,7 +50,8 @@ export class Engine {
       const attached = !(await proxy.ensure());
       logger.info({ proxyPid: proxy.pid, attached }, attached ? 'attached to the running proxy' : 'started the proxy');
       const store = (started.store = new SqliteStore({ stateDir: config.stateDir }));
-      const runtime = (started.runtime = new InstanceManager({ provider: new LocalProvider({ stateDir: config.stateDir, maxLogBytes: config.logs.maxSize }), logger }));
+      const { provider, images } = await openRuntimeProvider(config);
+      const runtime = (started.runtime = new InstanceManager({ provider, logger }));
       const databaseUrl = process.env.DATABASE_URL;
       let metrics: ControllerMetrics | undefined;
       const controller = (started.controller = new Controller({
@@ -61,6 +62,7 @@ export class Engine {
         logger,
         baseDir: loaded.baseDir,
         onMeasurement: (service, verdict) => metrics?.recordMeasurement(service, verdict),
+        ...(images ? { images } : {}),
         ...(databaseUrl ? { migrations: postgresMigrationHooks(databaseUrl, loaded.baseDir) } : {}),
       }));
       await controller.start();
@@ -121,7 +123,7 @@ function warnOnConfigDrift(config: CutoverConfig, controller: Controller, logger
   for (const [name, svc] of Object.entries(config.services)) {
     const stable = controller.status(name)[0]?.stableRevision;
     const rev = stable && controller.history(name).find((r) => r.number === stable.number);
-    if (!rev || (rev.command === svc.run && rev.cwd === svc.cwd)) continue;
+    if (!rev || (rev.command === (svc.run ?? '') && rev.cwd === svc.cwd)) continue;
     logger.warn(
       { service: name, revision: rev.number, running: { run: rev.command, cwd: rev.cwd }, config: { run: svc.run, cwd: svc.cwd } },
       `services.${name} in the config differs from the running revision #${rev.number} (${rev.version}); roll it out with \`cutover deploy ${name} --version <label> --run <command> --cwd <dir>\``,
@@ -153,7 +155,7 @@ export async function stopDataPlane(config: CutoverConfig, store: SqliteStore, p
   // The proxy drains for its services' longest drainTimeout (it has them in its table); wait that long before SIGKILL.
   const drainMs = Math.max(DEFAULT_DRAIN_MS, ...Object.values(config.services).map((s) => s.shutdown.drainTimeout));
   await proxy.stop(drainMs + 5_000);
-  const provider = new LocalProvider({ stateDir: config.stateDir, maxLogBytes: config.logs.maxSize });
+  const { provider } = await openRuntimeProvider(config);
   await Promise.all(
     store.listInstances().map(async (record) => {
       const shutdown = config.services[record.service]?.shutdown;
