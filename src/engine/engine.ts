@@ -17,7 +17,7 @@ import { InstanceManager } from '../runtime/instance-manager.ts';
 import type { Logger } from '../shared/log.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
 import { postgresMigrationHooks } from './migration-hooks.ts';
-import { openRuntimeProvider } from './runtime-provider.ts';
+import { openRuntimeProvider, stopOptionsFor } from './runtime-provider.ts';
 import { ProxySupervisor } from './proxy-supervisor.ts';
 import { ensureStateDir, lockStateDir } from './state-dir.ts';
 
@@ -50,7 +50,7 @@ export class Engine {
       const attached = !(await proxy.ensure());
       logger.info({ proxyPid: proxy.pid, attached }, attached ? 'attached to the running proxy' : 'started the proxy');
       const store = (started.store = new SqliteStore({ stateDir: config.stateDir }));
-      const { provider, images } = await openRuntimeProvider(config);
+      const { provider, images, removeStrays } = await openRuntimeProvider(config);
       const runtime = (started.runtime = new InstanceManager({ provider, logger }));
       const databaseUrl = process.env.DATABASE_URL;
       let metrics: ControllerMetrics | undefined;
@@ -66,6 +66,8 @@ export class Engine {
         ...(databaseUrl ? { migrations: postgresMigrationHooks(databaseUrl, loaded.baseDir) } : {}),
       }));
       await controller.start();
+      const strays = await removeStrays?.(new Set(runtime.list().map((i) => i.id)), stopOptionsFor(config));
+      if (strays?.length) logger.warn({ instances: strays }, 'removed containers no instance record names (started or exited while no controller ran)');
       warnOnConfigDrift(config, controller, logger);
       proxy.watch(() => logger.info('proxy restarted; it reloaded the last routes from its table file'));
       const flags = (started.flags = new FlagService({ store }));
@@ -155,14 +157,15 @@ export async function stopDataPlane(config: CutoverConfig, store: SqliteStore, p
   // The proxy drains for its services' longest drainTimeout (it has them in its table); wait that long before SIGKILL.
   const drainMs = Math.max(DEFAULT_DRAIN_MS, ...Object.values(config.services).map((s) => s.shutdown.drainTimeout));
   await proxy.stop(drainMs + 5_000);
-  const { provider } = await openRuntimeProvider(config);
+  const { provider, removeStrays } = await openRuntimeProvider(config);
+  const stopFor = stopOptionsFor(config);
   await Promise.all(
     store.listInstances().map(async (record) => {
-      const shutdown = config.services[record.service]?.shutdown;
-      await provider.stop(record, { signal: shutdown?.signal ?? 'SIGTERM', killAfterMs: shutdown?.killAfter ?? 10_000 }).catch(() => {});
+      await provider.stop(record, stopFor(record.service)).catch(() => {});
       store.deleteInstance(record.id);
     }),
   );
+  await removeStrays?.(new Set(), stopFor);
   await provider.detach();
 }
 

@@ -7,11 +7,13 @@ import type { CutoverConfig } from '../config/schema.ts';
 import type { ImageResolver } from '../rollout/interfaces.ts';
 import { DockerProvider } from '../runtime/docker/docker-provider.ts';
 import { LocalProvider } from '../runtime/local/local-provider.ts';
-import type { RuntimeProvider } from '../runtime/provider.ts';
+import type { RuntimeProvider, StopOptions } from '../runtime/provider.ts';
 
 export interface ChosenRuntime {
   provider: RuntimeProvider;
   images?: ImageResolver;
+  /** Removes instances no record names (containers can be found by label; processes cannot); returns their ids. */
+  removeStrays?: (keep: ReadonlySet<string>, stopFor: (service: string) => StopOptions) => Promise<string[]>;
 }
 
 export async function openRuntimeProvider(config: CutoverConfig): Promise<ChosenRuntime> {
@@ -25,5 +27,13 @@ export async function openRuntimeProvider(config: CutoverConfig): Promise<Chosen
     ...(docker.network ? { network: docker.network } : {}),
     maxLogBytes: config.logs.maxSize,
   });
-  return { provider, images: provider };
+  return { provider, images: provider, removeStrays: (keep, stopFor) => provider.removeStrays(keep, stopFor) };
+}
+
+/** The service's shutdown signal and killAfter (defaults for a service no longer in the config). */
+export function stopOptionsFor(config: CutoverConfig): (service: string) => StopOptions {
+  return (service) => {
+    const shutdown = config.services[service]?.shutdown;
+    return { signal: shutdown?.signal ?? 'SIGTERM', killAfterMs: shutdown?.killAfter ?? 10_000 };
+  };
 }

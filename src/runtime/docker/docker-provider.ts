@@ -43,6 +43,7 @@ export interface DockerProviderOptions extends DockerConnection {
 interface Known {
   running: boolean;
   instance: string;
+  service: string;
   /** Address on its Docker network and the port the app listens on there (TCP probes go straight to it). */
   ip?: string;
   containerPort?: number;
@@ -93,6 +94,7 @@ export class DockerProvider implements RuntimeProvider {
       this.known.set(c.Id, {
         running: c.State === 'running',
         instance: c.Labels[LABEL.instance] ?? '',
+        service: c.Labels[LABEL.service] ?? '',
         ...(net?.IPAddress ? { ip: net.IPAddress } : {}),
         ...(c.Ports[0]?.PrivatePort ? { containerPort: c.Ports[0].PrivatePort } : {}),
       });
@@ -128,7 +130,7 @@ export class DockerProvider implements RuntimeProvider {
     }
     const info = await this.docker.getContainer(containerId).inspect();
     const ip = Object.values(info.NetworkSettings.Networks ?? {})[0]?.IPAddress;
-    this.known.set(containerId, { running: info.State.Running, instance: id, containerPort: container.port, ...(ip ? { ip } : {}) });
+    this.known.set(containerId, { running: info.State.Running, instance: id, service: spec.service, containerPort: container.port, ...(ip ? { ip } : {}) });
     const record: InstanceRecord = { id, service: spec.service, revision: spec.revision, version: spec.version, pid: info.State.Pid, host: this.hostIp, port: hostPort, startedAt: Date.now(), logFile, restarts: 0, procStart: containerId };
     this.watch(record, containerId, true);
     return { ...record };
@@ -140,22 +142,23 @@ export class DockerProvider implements RuntimeProvider {
     const cid = record.procStart ?? containerName(record.id);
     if (t && t.containerId === cid) t.stopping = true;
     try {
-      const c = this.docker.getContainer(cid);
-      const exited = c.wait().catch(() => {});
-      if (await signal(c, opts.signal)) {
-        let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), opts.killAfterMs)));
-        const first = await Promise.race([exited, late]);
-        clearTimeout(timer);
-        if (first === 'late') await signal(c, 'SIGKILL');
-      }
-      await exited;
-      await drained(t);
-      await this.removeContainer(cid);
-      this.setRunning(cid, false);
+      await this.stopContainer(cid, opts, t);
     } finally {
       if (t && this.tracked.get(record.id) === t) this.untrack(record.id);
     }
+  }
+
+  /**
+   * Stops and removes this state dir's containers that no instance in `keep`
+   * names: one started just before a controller was killed (never recorded),
+   * or one that exited while no controller ran. Returns their instance ids.
+   */
+  async removeStrays(keep: ReadonlySet<string>, stopFor: (service: string) => StopOptions): Promise<string[]> {
+    await this.refresh();
+    const strays = [...this.known.entries()].filter(([cid, k]) => !keep.has(k.instance) && ![...this.tracked.values()].some((t) => t.containerId === cid));
+    await Promise.all(strays.map(([cid, k]) => this.stopContainer(cid, stopFor(k.service), undefined).catch(() => {})));
+    for (const [cid] of strays) this.known.delete(cid);
+    return strays.map(([, k]) => k.instance);
   }
 
   isAlive(record: InstanceRecord): boolean {
@@ -189,6 +192,22 @@ export class DockerProvider implements RuntimeProvider {
     for (const id of [...this.tracked.keys()]) this.untrack(id);
     clearInterval(this.logTimer);
     this.logTimer = undefined;
+  }
+
+  private async stopContainer(cid: string, opts: StopOptions, t: Tracked | undefined): Promise<void> {
+    const c = this.docker.getContainer(cid);
+    const exited = c.wait().catch(() => {});
+    if (await signal(c, opts.signal)) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), opts.killAfterMs)));
+      const first = await Promise.race([exited, late]);
+      clearTimeout(timer);
+      if (first === 'late') await signal(c, 'SIGKILL');
+    }
+    await exited;
+    await drained(t);
+    await this.removeContainer(cid);
+    this.setRunning(cid, false);
   }
 
   /** Follows the container's output into its log and waits for its exit. */
