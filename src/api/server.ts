@@ -41,6 +41,7 @@ export const deployBodySchema = z
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names are letters, digits and _'), z.string()).optional(),
     strategy: z.enum(['rolling', 'blueGreen', 'canary', 'shadow', 'experiment']).optional(),
     migration: z.string().min(1).optional(),
+    image: z.string().min(1).optional(),
   })
   .strict();
 

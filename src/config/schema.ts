@@ -144,7 +144,17 @@ export const serviceSchema = z
   .object({
     listen: port.describe('Public port the proxy serves this service on'),
     hosts: z.array(z.string()).optional().describe('Host names this service answers; default any'),
-    run: z.string().min(1).describe('Command for one instance; it gets PORT and CUTOVER_REVISION in its env'),
+    run: z.string().min(1).optional().describe('Command for one instance; it gets PORT and CUTOVER_REVISION in its env. With `image`, it replaces the image\'s CMD (run by /bin/sh -c in the container)'),
+    image: z.string().min(1).optional().describe('Run instances as containers of this image (needs `runtime.docker`), e.g. shop/web:1.4.2'),
+    port: port.optional().describe('With `image`: the port the app listens on inside the container (it gets it as PORT)'),
+    resources: z
+      .object({
+        cpus: z.number().positive().optional().describe('CPUs per container, e.g. 0.5'),
+        memory: byteSize.optional().describe('Memory limit per container, e.g. 256MiB'),
+      })
+      .strict()
+      .optional()
+      .describe('With `image`: limits of each container'),
     version: z.string().min(1).max(128).default('v1').describe('Version label of the revision `cutover up` starts with'),
     cwd: z.string().optional(),
     env: envMap.default({}),
@@ -187,6 +197,22 @@ export const cutoverConfigSchema = z
       })
       .strict()
       .default({ maxSize: 100 * 1024 * 1024 }),
+    runtime: z
+      .object({
+        docker: z
+          .object({
+            host: z.string().default('unix:///var/run/docker.sock').describe('Docker Engine: unix:///path/docker.sock or tcp://host:2376'),
+            tls: z.object({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional() }).strict().optional().describe('PEM files for tcp:// with TLS'),
+            hostIp: z.string().default('127.0.0.1').describe('Host address container ports are published on (the proxy reaches them there)'),
+            network: z.string().optional().describe("Docker network containers join; default Docker's bridge"),
+          })
+          .strict()
+          .optional()
+          .describe('Run instances as containers (services set `image` and `port`); without it instances are local processes'),
+      })
+      .strict()
+      .default({})
+      .describe('Where instances run'),
     services: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lowercase letters, digits and dashes'), serviceSchema),
     flags: z
       .record(flagName, featureBodySchema)
@@ -221,6 +247,7 @@ export const cutoverConfigSchema = z
         });
       }
     }
+    for (const [name, svc] of Object.entries(cfg.services)) checkRuntime(name, svc, cfg.runtime.docker !== undefined, ctx);
     for (const [name, svc] of Object.entries(cfg.services)) {
       const preview = svc.strategy.blueGreen?.previewPort;
       if (preview !== undefined) claim(preview, `the preview port of ${name}`, ['services', name, 'strategy', 'blueGreen', 'previewPort']);
@@ -233,6 +260,15 @@ export const cutoverConfigSchema = z
     }
     for (const issue of unknownWebhookServices(cfg.notifications, Object.keys(cfg.services))) ctx.addIssue({ code: 'custom', ...issue });
   });
+
+/** A service runs either a command (local processes) or an image with its port (docker runtime). */
+function checkRuntime(name: string, svc: z.output<typeof serviceSchema>, docker: boolean, ctx: z.RefinementCtx): void {
+  const at = (field: string) => ['services', name, field];
+  if (docker && !svc.image) ctx.addIssue({ code: 'custom', path: at('image'), message: 'the docker runtime runs images: set `image` (and `port`)' });
+  if (!docker && svc.image) ctx.addIssue({ code: 'custom', path: at('image'), input: svc.image, message: 'an image needs the docker runtime: add `runtime: { docker: {} }`, or use `run` for a local process' });
+  if (!docker && !svc.run) ctx.addIssue({ code: 'custom', path: at('run'), message: 'set `run`, the command that starts one instance' });
+  if (svc.image && svc.port === undefined) ctx.addIssue({ code: 'custom', path: at('port'), message: 'set `port`, the port the app listens on inside the container' });
+}
 
 export type CutoverConfig = z.output<typeof cutoverConfigSchema>;
 export type CutoverConfigInput = z.input<typeof cutoverConfigSchema>;

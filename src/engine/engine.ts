@@ -18,10 +18,10 @@ import { Dispatcher } from '../notify/dispatcher.ts';
 import { resolveWebhooks } from '../notify/webhook.ts';
 import { Controller } from '../rollout/controller.ts';
 import { InstanceManager } from '../runtime/instance-manager.ts';
-import { LocalProvider } from '../runtime/local/local-provider.ts';
 import type { Logger } from '../shared/log.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
 import { postgresMigrationHooks } from './migration-hooks.ts';
+import { openRuntimeProvider, stopOptionsFor } from './runtime-provider.ts';
 import { ProxySupervisor } from './proxy-supervisor.ts';
 import { ensureStateDir, lockStateDir } from './state-dir.ts';
 
@@ -58,7 +58,8 @@ export class Engine {
       const attached = !(await proxy.ensure());
       logger.info({ proxyPid: proxy.pid, attached }, attached ? 'attached to the running proxy' : 'started the proxy');
       const store = (started.store = new SqliteStore({ stateDir: config.stateDir }));
-      const runtime = (started.runtime = new InstanceManager({ provider: new LocalProvider({ stateDir: config.stateDir, maxLogBytes: config.logs.maxSize }), logger }));
+      const { provider, images, removeStrays } = await openRuntimeProvider(config);
+      const runtime = (started.runtime = new InstanceManager({ provider, logger }));
       const databaseUrl = process.env.DATABASE_URL;
       let metrics: ControllerMetrics | undefined;
       const controller = (started.controller = new Controller({
@@ -69,9 +70,12 @@ export class Engine {
         logger,
         baseDir: loaded.baseDir,
         onMeasurement: (service, verdict) => metrics?.recordMeasurement(service, verdict),
+        ...(images ? { images } : {}),
         ...(databaseUrl ? { migrations: postgresMigrationHooks(databaseUrl, loaded.baseDir) } : {}),
       }));
       await controller.start();
+      const strays = await removeStrays?.(new Set(runtime.list().map((i) => i.id)), stopOptionsFor(config));
+      if (strays?.length) logger.warn({ instances: strays }, 'removed containers no instance record names (started or exited while no controller ran)');
       warnOnConfigDrift(config, controller, logger);
       proxy.watch(() => logger.info('proxy restarted; it reloaded the last routes from its table file'));
       const flags = (started.flags = new FlagService({ store }));
@@ -134,7 +138,7 @@ function warnOnConfigDrift(config: CutoverConfig, controller: Controller, logger
   for (const [name, svc] of Object.entries(config.services)) {
     const stable = controller.status(name)[0]?.stableRevision;
     const rev = stable && controller.history(name).find((r) => r.number === stable.number);
-    if (!rev || (rev.command === svc.run && rev.cwd === svc.cwd)) continue;
+    if (!rev || (rev.command === (svc.run ?? '') && rev.cwd === svc.cwd)) continue;
     logger.warn(
       { service: name, revision: rev.number, running: { run: rev.command, cwd: rev.cwd }, config: { run: svc.run, cwd: svc.cwd } },
       `services.${name} in the config differs from the running revision #${rev.number} (${rev.version}); roll it out with \`cutover deploy ${name} --version <label> --run <command> --cwd <dir>\``,
@@ -178,14 +182,15 @@ export async function stopDataPlane(config: CutoverConfig, store: SqliteStore, p
   // The proxy drains for its services' longest drainTimeout (it has them in its table); wait that long before SIGKILL.
   const drainMs = Math.max(DEFAULT_DRAIN_MS, ...Object.values(config.services).map((s) => s.shutdown.drainTimeout));
   await proxy.stop(drainMs + 5_000);
-  const provider = new LocalProvider({ stateDir: config.stateDir, maxLogBytes: config.logs.maxSize });
+  const { provider, removeStrays } = await openRuntimeProvider(config);
+  const stopFor = stopOptionsFor(config);
   await Promise.all(
     store.listInstances().map(async (record) => {
-      const shutdown = config.services[record.service]?.shutdown;
-      await provider.stop(record, { signal: shutdown?.signal ?? 'SIGTERM', killAfterMs: shutdown?.killAfter ?? 10_000 }).catch(() => {});
+      await provider.stop(record, stopFor(record.service)).catch(() => {});
       store.deleteInstance(record.id);
     }),
   );
+  await removeStrays?.(new Set(), stopFor);
   await provider.detach();
 }
 

@@ -10,13 +10,13 @@ import { silentLogger, type Logger } from '../shared/log.ts';
 import type { NewRevision, Store } from '../store/store.ts';
 import { dryRun, type DryRunStep } from './dry-run.ts';
 import { planSpec } from './spec.ts';
-import { ControllerNotStartedError, MigrationHookError, MigrationsNotConfiguredError, ServiceNotFoundError, UnknownVariantError } from './errors.ts';
+import { ControllerNotStartedError, ImagesNotSupportedError, MigrationHookError, MigrationsNotConfiguredError, ServiceNotFoundError, UnknownVariantError } from './errors.ts';
 import type { Intent } from './intents.ts';
 import type { Verdict } from './analysis.ts';
 import { checkIntent } from './intents.ts';
-import type { InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './interfaces.ts';
+import type { ImageResolver, InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './interfaces.ts';
 import { routedUpstreams } from './instances.ts';
-import { buildRevision } from './revision.ts';
+import { buildRevision, wantedImage, type PinnedImage } from './revision.ts';
 import { RoutePublisher } from './route-publisher.ts';
 import { ServiceReconciler } from './reconcile.ts';
 import { experimentReportFor, shadowReport, type ShadowReport } from './traffic-reports.ts';
@@ -39,6 +39,8 @@ export interface ControllerOptions {
   settleMs?: number;
   /** Called with every analysis measurement's verdict (the control API's metrics count them). */
   onMeasurement?: (service: string, verdict: Verdict) => void;
+  /** Pulls and pins images (docker runtime); without it, a revision with an image cannot be created. */
+  images?: ImageResolver;
 }
 
 export class Controller implements ControlPlane {
@@ -107,7 +109,9 @@ export class Controller implements ControlPlane {
       checkIntent(loop.state, { type: 'deploy', revision: 0, strategy: 'rolling', migration: null, reason: '' });
       const s = loop.state;
       const current = this.currentRevision(service, s);
-      const draft = buildRevision(service, cfg, req, current, Date.now(), this.opts.baseDir);
+      // Before anything else: a pull failure fails the deploy while traffic still goes where it went.
+      const pinned = await this.pinImage(service, wantedImage(cfg, req, current));
+      const draft = buildRevision(service, cfg, req, current, Date.now(), this.opts.baseDir, pinned);
       return this.withMigration(service, draft.migration, (migration) => {
         const rev = this.opts.store.createRevision(draft);
         this.prune(service, cfg, s, rev.number);
@@ -124,7 +128,9 @@ export class Controller implements ControlPlane {
   dryRun(service: string, req: DeployRequest): { revision: NewRevision & { number: number }; steps: DryRunStep[] } {
     const loop = this.loop(service);
     const cfg = this.serviceConfig(service);
-    const draft = buildRevision(service, cfg, req, this.currentRevision(service, loop.state), Date.now(), this.opts.baseDir);
+    const current = this.currentRevision(service, loop.state);
+    const image = wantedImage(cfg, req, current);
+    const draft = buildRevision(service, cfg, req, current, Date.now(), this.opts.baseDir, image ? { image, digest: '(pinned when deployed)' } : undefined);
     const number = (this.opts.store.listRevisions(service).at(-1)?.number ?? 0) + 1;
     const steps = dryRun(planSpec(cfg, draft.strategy), loop.state, number, draft.strategy, Date.now());
     return { revision: { ...draft, number }, steps };
@@ -222,11 +228,21 @@ export class Controller implements ControlPlane {
     }
   }
 
+  /** Pulls `image` where instances run if it is missing (with progress in the log) and pins it by digest. */
+  private async pinImage(service: string, image: string | undefined): Promise<PinnedImage | undefined> {
+    if (!image) return undefined;
+    if (!this.opts.images) throw new ImagesNotSupportedError(service, image);
+    const pinned = await this.opts.images.pullImage(image, (line) => this.logger.info({ service, image }, `pull: ${line}`));
+    this.logger.info({ service, image, digest: pinned.digest }, 'image ready');
+    return pinned;
+  }
+
   /** First start of a service: its revision 1 from the config, started directly. */
   private async bootstrap(name: string): Promise<RolloutState> {
     const cfg = this.serviceConfig(name);
     const now = Date.now();
-    const draft = buildRevision(name, cfg, { version: cfg.version, ...(cfg.migration ? { migration: cfg.migration } : {}) }, undefined, now, this.opts.baseDir);
+    const pinned = await this.pinImage(name, cfg.image);
+    const draft = buildRevision(name, cfg, { version: cfg.version, ...(cfg.migration ? { migration: cfg.migration } : {}) }, undefined, now, this.opts.baseDir, pinned);
     const migration = draft.migration && this.opts.migrations ? await this.startMigration(draft.migration) : null;
     const rev = this.opts.store.createRevision(draft);
     const state = { ...startRollout(initialState(name, now), rev.number, rev.strategy, now), migration, ...(migration ? { revisionEnv: { [rev.number]: migration.env } } : {}) };

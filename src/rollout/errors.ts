@@ -102,3 +102,14 @@ export class UnknownVariantError extends CutoverError {
     });
   }
 }
+
+/** A deploy with an image while instances run as local processes. */
+export class ImagesNotSupportedError extends CutoverError {
+  constructor(service: string, image: string) {
+    super('IMAGES_NOT_SUPPORTED', `cannot deploy image ${image} for "${service}": instances run as local processes`, {
+      status: 400,
+      hint: 'add `runtime: { docker: {} }` to cutover.yaml (and `image`, `port` to the service) to run containers, or deploy a command with --run',
+      fields: { service, image },
+    });
+  }
+}

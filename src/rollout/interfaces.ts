@@ -33,6 +33,11 @@ export interface InstanceRuntime {
   off(event: 'change', listener: (inst: ManagedInstance) => void): unknown;
 }
 
+/** Makes an image present where instances run and pins it by digest (the docker runtime; a pull failure throws before anything is rolled out). */
+export interface ImageResolver {
+  pullImage(image: string, onProgress?: (line: string) => void): Promise<{ image: string; digest: string }>;
+}
+
 /** Expand/contract migrations tied to a revision (pgroll's start / complete / rollback). */
 export interface MigrationHooks {
   /** Before the new revision's instances start; the env is given to them (old instances keep theirs). */

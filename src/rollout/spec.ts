@@ -28,7 +28,9 @@ export function stopOptions(cfg: ServiceConfig): StopOptions {
 }
 
 export function instanceSpec(rev: Revision, extraEnv: Record<string, string> = {}): InstanceSpec {
-  return { service: rev.service, revision: rev.number, version: rev.version, command: rev.command, cwd: rev.cwd, env: { ...rev.env, ...extraEnv } };
+  const c = rev.container;
+  const container = c ? { container: { image: c.digest, port: c.port, ...(c.cpus !== undefined ? { cpus: c.cpus } : {}), ...(c.memoryBytes !== undefined ? { memoryBytes: c.memoryBytes } : {}) } } : {};
+  return { service: rev.service, revision: rev.number, version: rev.version, command: rev.command, cwd: rev.cwd, env: { ...rev.env, ...extraEnv }, ...container };
 }
 
 /** `drain` runs before the runtime stops an instance that failed liveness. */

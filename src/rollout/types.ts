@@ -64,6 +64,8 @@ export interface DeployRequest {
   env?: Record<string, string>;
   strategy?: StrategyName;
   migration?: string;
+  /** Image of the new revision (docker runtime); pulled if missing and recorded by digest. */
+  image?: string;
 }
 
 /** One transition of a simulated rollout (`cutover deploy --dry-run`). */

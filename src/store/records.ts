@@ -25,9 +25,23 @@ export interface Revision {
   strategy: StrategyName;
   /** Optional migration file started before its instances and completed after. */
   migration?: string;
+  /** Set when the revision runs as containers (docker runtime). */
+  container?: RevisionContainer;
   /** sha256 of the fields above: two deploys of the same thing share a hash. */
   configHash: string;
   createdAt: number;
+}
+
+/** The image a revision runs: as asked for, and pinned to the exact bits (what runs, and what undo runs again). */
+export interface RevisionContainer {
+  /** As given, e.g. shop/web:1.4.3. */
+  image: string;
+  /** The same image by digest: shop/web@sha256:... (from a registry) or sha256:<image id> (built on the host). */
+  digest: string;
+  /** The port the app listens on inside the container. */
+  port: number;
+  cpus?: number;
+  memoryBytes?: number;
 }
 
 export interface RolloutEvent {

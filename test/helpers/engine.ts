@@ -44,8 +44,8 @@ export function runCli(args: string[], opts: { cwd?: string; env?: Record<string
 export interface EngineOptions {
   /** YAML for the service `web` below `services:` (indented by 4), without `listen` and `run` (set here). */
   service: string;
-  /** Command for one instance; default the example app. */
-  run?: string;
+  /** Command for one instance; default the example app; null for none (a service with `image`). */
+  run?: string | null;
   /** Extra environment for `cutover up` (e.g. DATABASE_URL). */
   env?: Record<string, string>;
   /** Top-level YAML appended to the config (e.g. a `flags:` section). */
@@ -83,7 +83,7 @@ export class Engine {
     if (opts.certificate) engine.certificate = makeCertificate(dir, 'tls', { hosts: ['localhost', '127.0.0.1'] }).cert;
     writeFileSync(
       engine.config,
-      `api: { port: ${engine.apiPort} }\nservices:\n  web:\n    listen: ${engine.listen}\n    run: ${opts.run ?? 'node server.js'}\n${opts.service}\n${opts.extra ?? ''}\n`,
+      `api: { port: ${engine.apiPort} }\nservices:\n  web:\n    listen: ${engine.listen}\n${opts.run === null ? '' : `    run: ${opts.run ?? 'node server.js'}\n`}${opts.service}\n${opts.extra ?? ''}\n`,
     );
     await engine.up();
     return engine;

@@ -55,6 +55,7 @@ export function registerRolloutCommands(program: Command): void {
         .option('--env <KEY=VALUE>', 'environment variable for the new revision (repeatable)', collectEnv, {})
         .option('--strategy <name>', 'rolling, blueGreen, canary, shadow or experiment (default: from config)')
         .option('--migration <file>', 'PostgreSQL migration to start before, complete after the rollout')
+        .option('--image <ref>', 'image of the new revision (docker runtime), e.g. shop/web:1.4.3; pulled if missing, recorded by digest')
         .option('--dry-run', 'print the transitions the rollout would go through, and change nothing'),
     ),
   ).action(async (service: string, flags: CommonFlags & Record<string, unknown>) => {
@@ -67,6 +68,7 @@ export function registerRolloutCommands(program: Command): void {
       ...(Object.keys(env).length ? { env } : {}),
       ...(flags.strategy ? { strategy: flags.strategy as DeployRequest['strategy'] } : {}),
       ...(flags.migration ? { migration: flags.migration as string } : {}),
+      ...(flags.image ? { image: flags.image as string } : {}),
     };
     const path = `/api/v1/services/${encodeURIComponent(service)}/deploy`;
     if (flags.dryRun) {
