@@ -28,7 +28,10 @@ export const experimentSchema = z
       .record(variantName, z.enum(['stable', 'new']))
       .default({ a: 'stable', b: 'new' })
       .refine((v) => Object.values(v).filter((x) => x === 'stable').length === 1 && Object.values(v).filter((x) => x === 'new').length === 1, 'name exactly two variants, one `stable` and one `new`'),
-    split: z.number().min(0).max(100).default(50).describe('Percent of users in the `new` variant'),
+    split: z
+      .union([z.number().min(0).max(100), z.record(variantName, z.number().min(0).max(100))])
+      .default(50)
+      .describe('Percent of users in the `new` variant, or per variant name as in `{ b: 50 }`'),
     stickyBy: z
       .object({ cookie: z.string().min(1).optional(), header: z.string().min(1).optional() })
       .strict()
@@ -38,4 +41,21 @@ export const experimentSchema = z
     duration: duration.optional().describe('How long the experiment runs before it waits for a decision'),
     goals: z.array(goalSchema).default([]),
   })
-  .strict();
+  .strict()
+  .transform((cfg, ctx) => {
+    if (typeof cfg.split === 'number') return { ...cfg, split: cfg.split };
+    // `{ b: 50 }` names variants: resolve it to the new variant's share, the one number the planner needs.
+    const byRole = (role: 'stable' | 'new') => Object.keys(cfg.variants).find((k) => cfg.variants[k] === role)!;
+    const unknown = Object.keys(cfg.split).filter((k) => !(k in cfg.variants));
+    if (unknown.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['split'], message: `no variant named ${unknown.join(', ')}; the variants are ${Object.keys(cfg.variants).join(', ')}` });
+      return z.NEVER;
+    }
+    const fresh = cfg.split[byRole('new')];
+    const stable = cfg.split[byRole('stable')];
+    if (fresh !== undefined && stable !== undefined && fresh + stable !== 100) {
+      ctx.addIssue({ code: 'custom', path: ['split'], message: `the variants' shares add up to ${fresh + stable}, not 100` });
+      return z.NEVER;
+    }
+    return { ...cfg, split: fresh ?? (stable !== undefined ? 100 - stable : 50) };
+  });

@@ -27,6 +27,18 @@ test('validate accepts a good file and names every problem in a bad one (exit 2)
   assert.match(bad.stderr, /services\.web\.shutdown\.drainTimeout: "forever" is not a duration/);
 });
 
+test('validate warns when a shadow copies writes (each runs twice), and not for safe methods (exit 0 both)', async () => {
+  const shadow = (methods: string) => `services:\n  web:\n    listen: 8080\n    run: node server.js\n    strategy: { shadow: { methods: ${methods} } }\n`;
+  writeFileSync(join(dir, 'shadow-writes.yaml'), shadow('[GET, POST, DELETE]'));
+  const writes = await runCli(['validate', '-c', join(dir, 'shadow-writes.yaml')]);
+  assert.equal(writes.code, 0, writes.stderr);
+  assert.match(writes.stderr, /warning: services\.web\.strategy\.shadow\.methods: POST, DELETE are copied to the shadow: each such request runs its side effect twice/);
+  writeFileSync(join(dir, 'shadow-safe.yaml'), shadow('[GET, HEAD, OPTIONS]'));
+  const safe = await runCli(['validate', '-c', join(dir, 'shadow-safe.yaml')]);
+  assert.equal(safe.code, 0, safe.stderr);
+  assert.doesNotMatch(safe.stderr, /warning/);
+});
+
 test('validate checks the certificate files: missing, mismatched, not covering a host (exit 2); expiring soon is a warning (exit 0)', async () => {
   mkdirSync(join(dir, 'certs'));
   makeCertificate(join(dir, 'certs'), 'web', { hosts: ['web.test'] });

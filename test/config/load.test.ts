@@ -194,3 +194,22 @@ services:
   assert.deepEqual(bareNumber.map((i) => i.path), ['services.a.tls.hsts.maxAge']);
   assert.match(bareNumber[0]!.message, /with a unit, e\.g\. 365d/);
 });
+
+test('experiment split: a percent for the new variant, or shares by variant name; unknown names and bad sums name the field', () => {
+  const split = (s: string) => parseConfigText(`services:\n  web:\n    listen: 8080\n    run: node server.js\n    strategy: { experiment: { variants: { control: stable, treatment: new }, split: ${s} } }\n`).services.web!.strategy.experiment!.split;
+  assert.equal(split('30'), 30);
+  assert.equal(split('{ treatment: 20 }'), 20);
+  assert.equal(split('{ control: 90 }'), 10);
+  assert.equal(split('{ control: 75, treatment: 25 }'), 25);
+  const issue = (s: string) => {
+    try {
+      split(s);
+    } catch (e) {
+      assert.ok(e instanceof ConfigError);
+      return e.issues.find((i) => i.path === 'services.web.strategy.experiment.split')?.message;
+    }
+    assert.fail(`split ${s} was accepted`);
+  };
+  assert.match(issue('{ b: 50 }')!, /no variant named b; the variants are control, treatment/);
+  assert.match(issue('{ control: 60, treatment: 60 }')!, /add up to 120, not 100/);
+});

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfigFile } from '../../config/load.ts';
 import { jsonSchema } from '../../config/schema.ts';
+import { strategyWarnings } from '../../config/strategy-warnings.ts';
 import { checkTlsFiles } from '../../config/tls-check.ts';
 import { ConfigError } from '../../errors.ts';
 import { daysLeft } from '../../shared/certificate.ts';
@@ -21,7 +22,7 @@ export function registerConfigCommands(program: Command): void {
       for (const c of certificates) {
         console.log(`  ${c.service}: HTTPS on port ${config.services[c.service]!.listen}, certificate ${c.summary.subject} for ${c.summary.names.join(', ')}, expires ${c.summary.notAfter} (${daysLeft(c.summary.notAfter)} days)`);
       }
-      for (const w of findings.filter((f) => f.severity === 'warning')) console.error(`warning: ${w.path}: ${w.message}${w.hint ? ` (${w.hint})` : ''}`);
+      for (const w of [...findings.filter((f) => f.severity === 'warning'), ...strategyWarnings(config)]) console.error(`warning: ${w.path}: ${w.message}${w.hint ? ` (${w.hint})` : ''}`);
     });
 
   program
