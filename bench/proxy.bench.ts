@@ -6,16 +6,13 @@
 // --https: the proxies serve HTTPS (keep-alive; one self-signed P-256 certificate for both, the protocol and cipher
 // each negotiates checked and printed); the upstream and "direct" stay plain HTTP.
 // --max-only skips the half-load latency runs (req/s and CPU per request only).
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { get as httpsGet } from 'node:https';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { connect as tlsConnect } from 'node:tls';
-import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { configureLoad, cpuUs, freePort, hasWrk, loadavg, loadMax, medianResult, pacedLoad, root, start, stopChildren, waitHttp, type Result } from './lib/load-tools.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i++) {
   const next = process.argv[i + 1];
@@ -33,55 +30,7 @@ const HTTPS = args.has('https');
 /** Only the max-throughput runs (req/s, CPU per request): no half-load latency runs. */
 const MAX_ONLY = args.has('max-only');
 const dir = mkdtempSync(join(tmpdir(), 'cutover-bench-'));
-const children: ChildProcess[] = [];
-
-interface Result { rps: number; p50: number; p99: number; errors: number; cpuUsPerReq?: number }
-
-/** CPU time (user+sys, µs) of a process and its children, from /proc: an efficiency figure the shared box cannot blur. */
-function cpuUs(pid: number | undefined): number {
-  if (!pid) return 0;
-  let total = 0;
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    total += (Number(f[11]) + Number(f[12])) * 10_000; // clock ticks of 10 ms
-    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-    for (const k of kids ? kids.split(' ') : []) total += cpuUs(Number(k));
-  } catch { /* gone */ }
-  return total;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-function start(cmd: string, argv: string[], opts: { cwd?: string } = {}): ChildProcess {
-  const c = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'inherit'], cwd: opts.cwd ?? root, env: { ...process.env, CUTOVER_LOG_LEVEL: 'warn' } });
-  children.push(c);
-  return c;
-}
-
-async function waitHttp(port: number, tls = false): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((tls ? await httpsStatus(port) : await fetch(`http://127.0.0.1:${port}/`).then(async (r) => (await r.arrayBuffer(), r.status))) === 200) return;
-    } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing answers on ${port}`);
-}
-
-function httpsStatus(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    httpsGet({ host: '127.0.0.1', port, path: '/', rejectUnauthorized: false, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    }).on('error', reject);
-  });
-}
+configureLoad({ dir, connections: CONNECTIONS, https: HTTPS });
 
 /** The protocol and cipher a TLS client of this machine's OpenSSL (what wrk links) negotiates with the port. */
 function negotiated(port: number): Promise<string> {
@@ -92,72 +41,6 @@ function negotiated(port: number): Promise<string> {
     });
     s.on('error', reject);
   });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-function medianResult(rs: Result[]): Result {
-  return {
-    rps: median(rs.map((r) => r.rps)),
-    p50: median(rs.map((r) => r.p50)),
-    p99: median(rs.map((r) => r.p99)),
-    errors: rs.reduce((a, r) => a + r.errors, 0),
-    cpuUsPerReq: rs[0]!.cpuUsPerReq === undefined ? undefined : median(rs.map((r) => r.cpuUsPerReq!)),
-  };
-}
-
-function loadavg(): string {
-  try {
-    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  } catch {
-    return '?';
-  }
-}
-
-function hasWrk(): boolean {
-  return spawnSync('wrk', ['--version']).error === undefined;
-}
-
-/** Max throughput: wrk when installed (C, lighter on a 2-core box), autocannon otherwise. */
-function loadMax(url: string, seconds: number, script?: string, cpus?: string): Result {
-  if (hasWrk()) {
-    const wrk = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', ...(script ? ['-s', script] : []), url];
-    // `cpus`: wrk runs on those CPUs only (taskset), for the pinned half-load runs.
-    const run = cpus === undefined ? spawnSync('wrk', wrk, { encoding: 'utf8' }) : spawnSync('taskset', ['-c', cpus, 'wrk', ...wrk], { encoding: 'utf8' });
-    const out = run.stdout;
-    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
-    const errs = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
-    const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-    const sockErr = sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
-    return { rps, p50: wrkMs(out, '50%'), p99: wrkMs(out, '99%'), errors: Number(errs) + sockErr };
-  }
-  return autocannon(url, seconds, 0);
-}
-
-function wrkMs(out: string, pct: string): number {
-  const m = new RegExp(`${pct.replace('%', '%')}\\s+([\\d.]+)(us|ms|s)`).exec(out);
-  if (!m) return NaN;
-  const v = Number(m[1]);
-  return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
-}
-
-/**
- * About half load with microsecond latencies: wrk with a per-connection pause (its Lua `delay()` hook, whole
- * ms) sized so that CONNECTIONS connections offer about `rate` req/s. The same pause for every target, so the
- * offered load is the same; autocannon (whole-ms latencies) when wrk is missing. With a fixed pause the
- * connections stay in step and arrive in bursts of up to CONNECTIONS requests; `spread` draws each pause
- * around the same mean, closer to independent users. Both are reported.
- */
-function pacedLoad(url: string, seconds: number, rate: number, spread = false, cpus?: string): Result {
-  if (!hasWrk()) return autocannon(url, seconds, rate);
-  const pauseMs = Math.max(1, Math.round((CONNECTIONS * 1000) / rate));
-  const script = join(dir, `pace-${pauseMs}${spread ? '-spread' : ''}.lua`);
-  // spread: a pause drawn uniformly around the same mean, so connections drift apart instead of firing together.
-  writeFileSync(script, spread ? `function delay() return math.random(1, ${2 * pauseMs - 1}) end\n` : `function delay() return ${pauseMs} end\n`);
-  return loadMax(url, seconds, script, cpus);
 }
 
 /**
@@ -178,17 +61,6 @@ function pin(pid: number | undefined, cpus: string): void {
     const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
     for (const k of kids ? kids.split(' ') : []) pin(Number(k), cpus);
   } catch { /* gone */ }
-}
-
-/** Fixed-rate load (rate > 0) for the latency comparison; autocannon in its own process. */
-function autocannon(url: string, seconds: number, rate: number): Result {
-  const bin = join(root, 'node_modules', 'autocannon', 'autocannon.js');
-  const a = ['-c', String(CONNECTIONS), '-d', String(seconds), '--json'];
-  if (rate > 0) a.push('-R', String(Math.round(rate)));
-  const env = { ...process.env, ...(HTTPS ? { NODE_TLS_REJECT_UNAUTHORIZED: '0' } : {}) }; // the bench's self-signed certificate
-  const out = spawnSync(process.execPath, [bin, ...a, url], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env }).stdout;
-  const j = JSON.parse(out) as { requests: { average: number }; latency: { p50: number; p99: number }; errors: number; non2xx: number };
-  return { rps: j.requests.average, p50: j.latency.p50, p99: j.latency.p99, errors: j.errors + j.non2xx };
 }
 
 async function main(): Promise<void> {
@@ -308,7 +180,7 @@ async function main(): Promise<void> {
 }
 
 function cleanup(): void {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  stopChildren();
   try { readFileSync(join(dir, 'nginx.pid')); } catch { /* nginx not started */ }
   rmSync(dir, { recursive: true, force: true });
 }
