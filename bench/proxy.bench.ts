@@ -1,5 +1,6 @@
-// Proxy benchmark: a small response direct from the upstream, through Cutover, and through nginx
-// (1 worker, keepalive upstream), with the same load tool in the same run. Prints req/s, p50, p99 and ratios.
+// Proxy benchmark: a small response direct from the upstream (nginx returning a fixed body), through Cutover, and
+// through nginx (1 worker, keepalive upstream), HAProxy (1 thread) and Caddy (GOMAXPROCS=1), with the same load tool
+// in the same run. Prints req/s, p50, p99 and ratios.
 // Usage: npm run bench -- proxy [--duration 10 --connections 50 --workers 1,2 --rounds 3 --pin --https]
 // --workers takes a list: one Cutover proxy per value (1 = the mode `cutover up` uses; N = node:cluster workers).
 // --pin adds a half-load run with each proxy on a core of its own (wrk and the upstream on the others).
@@ -8,7 +9,7 @@
 // --max-only skips the half-load latency runs (req/s and CPU per request only).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { connect as tlsConnect } from 'node:tls';
-import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { configureLoad, cpuUs, freePort, hasWrk, loadavg, loadMax, medianResult, pacedLoad, root, start, stopChildren, waitHttp, type Result } from './lib/load-tools.ts';
@@ -73,9 +74,20 @@ async function main(): Promise<void> {
       '-days', '30', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
   }
   const scheme = HTTPS ? 'https' : 'http';
+  // The upstream must not be the bottleneck: nginx answering a fixed body (its own process, 1 worker), node when
+  // nginx is missing. Every proxy goes to the same one.
   const upPort = await freePort();
-  const upstream = start(process.execPath, ['-e', `const h=require('node:http');const b=Buffer.from('hello world');h.createServer((q,r)=>{r.writeHead(200,{'content-type':'text/plain','content-length':b.length});r.end(b)}).listen(${upPort},'127.0.0.1')`]);
+  const hasNginx = spawnSync('nginx', ['-v']).error === undefined;
+  let upstream;
+  if (hasNginx) {
+    mkdirSync(join(dir, 'upstream'));
+    writeFileSync(join(dir, 'upstream', 'nginx.conf'), `worker_processes 1;\ndaemon off;\npid ${dir}/upstream/nginx.pid;\nerror_log ${dir}/upstream/error.log warn;\nevents { worker_connections 4096; }\nhttp {\n  access_log off;\n  keepalive_requests 1000000;\n  client_body_temp_path ${dir}/upstream/body; proxy_temp_path ${dir}/upstream/proxy; fastcgi_temp_path ${dir}/upstream/fcgi; uwsgi_temp_path ${dir}/upstream/uwsgi; scgi_temp_path ${dir}/upstream/scgi;\n  server { listen 127.0.0.1:${upPort}; location / { default_type text/plain; return 200 'hello world'; } }\n}\n`);
+    upstream = start('nginx', ['-p', join(dir, 'upstream'), '-c', join(dir, 'upstream', 'nginx.conf')]);
+  } else {
+    upstream = start(process.execPath, ['-e', `const h=require('node:http');const b=Buffer.from('hello world');h.createServer((q,r)=>{r.writeHead(200,{'content-type':'text/plain','content-length':b.length});r.end(b)}).listen(${upPort},'127.0.0.1')`]);
+  }
   await waitHttp(upPort);
+  console.log(`upstream: ${hasNginx ? 'nginx (1 worker) returning a fixed 11-byte body' : 'node:http (nginx is not installed)'}`);
 
   const cutovers: Array<[string, number, number | undefined]> = [];
   for (const w of WORKERS) {
@@ -91,7 +103,7 @@ async function main(): Promise<void> {
   // nginx forwards the same headers Cutover adds (X-Forwarded-*, X-Request-Id), so both do the same work.
   let nginxPort = 0;
   let nginxPid: number | undefined;
-  if (spawnSync('nginx', ['-v']).error === undefined) {
+  if (hasNginx) {
     nginxPort = await freePort();
     writeFileSync(join(dir, 'nginx.conf'), `worker_processes 1;\ndaemon off;\npid ${dir}/nginx.pid;\nerror_log ${dir}/nginx-error.log warn;\nevents { worker_connections 4096; }\nhttp {\n  access_log off;\n  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;\n  upstream up { server 127.0.0.1:${upPort}; keepalive 64; }\n  server {\n    listen 127.0.0.1:${nginxPort}${HTTPS ? ` ssl;\n    ssl_protocols TLSv1.2 TLSv1.3;\n    ssl_certificate ${cert.certFile};\n    ssl_certificate_key ${cert.keyFile}` : ''};\n    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme; proxy_set_header X-Forwarded-Host $host; proxy_set_header X-Request-Id $request_id; }\n  }\n}\n`);
     nginxPid = start('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')]).pid;
@@ -102,6 +114,9 @@ async function main(): Promise<void> {
 
   const targets: Array<[string, number, number | undefined]> = [['direct', upPort, undefined], ...cutovers];
   if (nginxPort) targets.push(['nginx', nginxPort, nginxPid]);
+  // HAProxy and Caddy as further references, in plain HTTP (over HTTPS their defaults negotiate other ciphers than
+  // the check below accepts, so nginx is the HTTPS reference). Both forward the same headers as Cutover and nginx.
+  if (!HTTPS) for (const ref of await references(upPort)) targets.push(ref);
   /** The URL of a target: the proxies in the run's scheme, the upstream always plain. */
   const urlOf = (name: string, port: number): string => `${name === 'direct' ? 'http' : scheme}://127.0.0.1:${port}/`;
   if (HTTPS) {
@@ -160,11 +175,11 @@ async function main(): Promise<void> {
     for (const [n] of pinnedTargets) console.log(row(n, pinned[n]!));
   }
   console.log('');
+  const refs = targets.map(([n]) => n).filter((n) => ['nginx', 'haproxy', 'caddy'].includes(n));
   for (const [c] of cutovers) {
     console.log(`${c} / direct throughput: ${(max[c]!.rps / max.direct!.rps).toFixed(2)}x${HTTPS ? ' (direct is plain HTTP)' : ''}`);
-    if (nginxPort) {
-      console.log(`${c} / nginx throughput:  ${(max[c]!.rps / max.nginx!.rps).toFixed(2)}x (goal >= 0.80x)`);
-      console.log(`CPU per request, ${c} / nginx: ${(max[c]!.cpuUsPerReq! / max.nginx!.cpuUsPerReq!).toFixed(2)}x`);
+    for (const ref of refs) {
+      console.log(`${c} / ${ref} throughput: ${(max[c]!.rps / max[ref]!.rps).toFixed(2)}x${ref === 'nginx' ? ' (goal >= 0.80x)' : ''}; CPU per request ${(max[c]!.cpuUsPerReq! / max[ref]!.cpuUsPerReq!).toFixed(2)}x`);
     }
   }
   const added = (n: string): string => [
@@ -174,9 +189,33 @@ async function main(): Promise<void> {
   ].filter(Boolean).join('; ');
   if (!MAX_ONLY) {
     for (const [c] of cutovers) console.log(`${c} added p99 at half load: ${added(c)} (goal <= 1 ms)`);
-    if (nginxPort) console.log(`nginx added p99 at half load: ${added('nginx')}`);
+    for (const ref of refs) console.log(`${ref} added p99 at half load: ${added(ref)}`);
   }
   console.log(`load average at end: ${loadavg()} (other work on the box skews every figure; CPU per request is the steadiest one)`);
+}
+
+/** HAProxy (one thread) and Caddy (GOMAXPROCS=1) proxying to the upstream, when installed; each is named when missing. */
+async function references(upPort: number): Promise<Array<[string, number, number | undefined]>> {
+  const out: Array<[string, number, number | undefined]> = [];
+  if (spawnSync('haproxy', ['-v']).error === undefined) {
+    const port = await freePort();
+    writeFileSync(join(dir, 'haproxy.cfg'), `global\n  nbthread 1\n  maxconn 4096\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n  option http-keep-alive\n  unique-id-format %{+X}o%ci%cp%fi%fp%Ts%rt\nfrontend f\n  bind 127.0.0.1:${port}\n  option forwardfor\n  http-request set-header X-Forwarded-Proto http\n  http-request set-header X-Forwarded-Host %[req.hdr(host)]\n  http-request set-header X-Request-Id %[unique-id]\n  default_backend b\nbackend b\n  http-reuse always\n  server up 127.0.0.1:${upPort}\n`);
+    const pid = start('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')]).pid;
+    await waitHttp(port);
+    out.push(['haproxy', port, pid]);
+  } else {
+    console.log('haproxy is not installed: skipping its column (apt-get install -y haproxy)');
+  }
+  if (spawnSync('caddy', ['version']).error === undefined) {
+    const port = await freePort();
+    writeFileSync(join(dir, 'Caddyfile'), `{\n\tadmin off\n\tauto_https off\n\tlog default {\n\t\tlevel ERROR\n\t}\n}\nhttp://127.0.0.1:${port} {\n\treverse_proxy 127.0.0.1:${upPort} {\n\t\theader_up X-Request-Id {http.request.uuid}\n\t}\n}\n`);
+    const pid = start('caddy', ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], { env: { GOMAXPROCS: '1', HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir } }).pid;
+    await waitHttp(port);
+    out.push(['caddy', port, pid]);
+  } else {
+    console.log('caddy is not installed: skipping its column (apt-get install -y caddy)');
+  }
+  return out;
 }
 
 function cleanup(): void {

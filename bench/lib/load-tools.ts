@@ -43,8 +43,8 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export function start(cmd: string, argv: string[], opts: { cwd?: string } = {}): ChildProcess {
-  const c = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'inherit'], cwd: opts.cwd ?? root, env: { ...process.env, CUTOVER_LOG_LEVEL: 'warn' } });
+export function start(cmd: string, argv: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): ChildProcess {
+  const c = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'inherit'], cwd: opts.cwd ?? root, env: { ...process.env, CUTOVER_LOG_LEVEL: 'warn', ...opts.env } });
   children.push(c);
   return c;
 }
