@@ -5,10 +5,11 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { BadRequestError, CutoverError, UnauthorizedError } from '../errors.ts';
+import { CutoverError, UnauthorizedError } from '../errors.ts';
 import type { ControlPlane } from '../rollout/types.ts';
 import type { Logger } from '../shared/log.ts';
-import { bearerMatches } from './token.ts';
+import { parseBody } from '../shared/parse-body.ts';
+import { bearerMatches, tokenDigest } from '../shared/token.ts';
 
 export const deployBodySchema = z
   .object({
@@ -37,22 +38,15 @@ export interface ApiOptions {
   logger?: Logger;
 }
 
-export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
-  const result = schema.safeParse(body ?? {});
-  if (result.success) return result.data;
-  const first = result.error.issues[0]!;
-  const path = first.path.join('.') || '(body)';
-  throw new BadRequestError(`${path}: ${first.message}`, 'see docs/api.md for the request shape');
-}
-
 export function buildApi(opts: ApiOptions): FastifyInstance {
   // Fastify's own logger stays off: errors are logged here, with secrets redacted by our pino config.
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   const { control } = opts;
+  const expected = tokenDigest(opts.token);
 
   app.addHook('onRequest', async (req) => {
     if (req.url === '/healthz') return;
-    if (!bearerMatches(req.headers.authorization, opts.token)) throw new UnauthorizedError();
+    if (!bearerMatches(req.headers.authorization, expected)) throw new UnauthorizedError();
   });
 
   app.setErrorHandler((err, _req, reply) => {

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { request } from 'undici';
 import { CutoverError } from '../errors.ts';
 import { loadConfigFile } from '../config/load.ts';
-import { readToken } from '../api/token.ts';
+import { readToken } from '../shared/token.ts';
 
 export interface ClientOptions {
   config?: string;

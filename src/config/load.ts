@@ -1,36 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import type { z } from 'zod';
-import { ConfigError, type ConfigIssue } from '../errors.ts';
+import { ConfigError } from '../errors.ts';
+import { zodIssues } from '../shared/zod-issues.ts';
 import { cutoverConfigSchema, type CutoverConfig } from './schema.ts';
-
-/** Turns zod issues into ones a person can act on: the path, the value found and a hint. */
-export function toConfigIssues(error: z.ZodError, input: unknown): ConfigIssue[] {
-  return error.issues.map((issue) => {
-    const path = issue.path.map(String).join('.');
-    const value = valueAt(input, issue.path as PropertyKey[]);
-    let hint: string | undefined;
-    if (issue.code === 'unrecognized_keys') hint = `remove ${issue.keys.join(', ')} or check the spelling (see \`cutover schema\`)`;
-    else if (issue.code === 'invalid_type' && value === undefined) hint = 'this field is required';
-    else if (issue.code === 'invalid_union') hint = 'see `cutover schema` for the accepted shapes';
-    return { path, message: issue.message, ...(value !== undefined ? { value } : {}), ...(hint ? { hint } : {}) };
-  });
-}
-
-function valueAt(input: unknown, path: PropertyKey[]): unknown {
-  let cur: unknown = input;
-  for (const key of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[key];
-  }
-  return cur;
-}
 
 /** Validates an already-parsed object. Throws ConfigError listing every problem. */
 export function parseConfig(input: unknown, source = 'config'): CutoverConfig {
   const result = cutoverConfigSchema.safeParse(input);
-  if (!result.success) throw new ConfigError(source, toConfigIssues(result.error, input));
+  if (!result.success) throw new ConfigError(source, zodIssues(result.error, input));
   return result.data;
 }
 

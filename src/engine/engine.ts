@@ -7,7 +7,6 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/server.ts';
-import { ensureToken, tokenPath } from '../api/token.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { CutoverConfig } from '../config/schema.ts';
 import { Controller } from '../rollout/controller.ts';
@@ -15,6 +14,7 @@ import { adminClientRouter } from '../rollout/ports.ts';
 import { InstanceManager } from '../runtime/instance-manager.ts';
 import { LocalProvider } from '../runtime/local/local-provider.ts';
 import type { Logger } from '../shared/log.ts';
+import { ensureToken, tokenPath } from '../shared/token.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
 import { postgresMigrationHooks } from './migration-hooks.ts';
 import { ProxyProcess } from './proxy-process.ts';
