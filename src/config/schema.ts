@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { byteSize } from '../shared/byte-size.ts';
 import { duration } from '../shared/duration.ts';
+import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_STATE_DIR } from './defaults.ts';
 
 const port = z.number().int().min(1).max(65535);
 const envMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
@@ -130,11 +131,11 @@ export const serviceSchema = z
 
 export const cutoverConfigSchema = z
   .object({
-    stateDir: z.string().default('.cutover').describe('Where state, token, logs and sockets live'),
+    stateDir: z.string().default(DEFAULT_STATE_DIR).describe('Where state, token, logs and sockets live'),
     api: z
-      .object({ host: z.string().default('127.0.0.1'), port: port.default(7070) })
+      .object({ host: z.string().default(DEFAULT_API_HOST), port: port.default(DEFAULT_API_PORT) })
       .strict()
-      .default({ host: '127.0.0.1', port: 7070 }),
+      .default({ host: DEFAULT_API_HOST, port: DEFAULT_API_PORT }),
     logs: z
       .object({
         maxSize: byteSize
