@@ -2,15 +2,6 @@
 import type { Command } from 'commander';
 import { statSync } from 'node:fs';
 import { BadRequestError } from '../../errors.ts';
-import {
-  DatabaseUrlMissingError,
-  completeMigration,
-  latestSchema,
-  migrationStatus,
-  rollbackMigration,
-  scrubDatabaseError,
-  startMigration,
-} from '../../migrate/index.ts';
 
 interface CommonFlags {
   databaseUrl?: string;
@@ -31,11 +22,11 @@ export function registerMigrateCommand(program: Command): void {
     .option('--batch-delay <ms>', 'pause between backfill batches, in ms', '0')
     .option('--dry-run', 'print the plan without changing anything')
     .action(async (file: string | undefined, flags: CommonFlags & { dir: string; batchSize: string; batchDelay: string; dryRun?: boolean }) => {
-      const databaseUrl = urlOf(flags);
+      const { migrate: m, databaseUrl, guard } = await prepare(flags);
       const target = file ?? flags.dir;
       if (!statSync(target, { throwIfNoEntry: false })) throw new BadRequestError(`${target} does not exist`, 'pass a migration file or --dir <directory>');
-      const r = await guard(databaseUrl, () =>
-        startMigration({
+      const r = await guard(() =>
+        m.startMigration({
           databaseUrl,
           file: target,
           batchSize: positive(flags.batchSize, '--batch-size'),
@@ -53,16 +44,16 @@ export function registerMigrateCommand(program: Command): void {
   common(migrate.command('complete'))
     .description('contract: drop the old shape and move the new one into place')
     .action(async (flags: CommonFlags) => {
-      const databaseUrl = urlOf(flags);
-      const r = await guard(databaseUrl, () => completeMigration({ databaseUrl, lockTimeoutMs: positive(flags.lockTimeout ?? '500', '--lock-timeout'), log: (m) => console.error(m) }));
+      const { migrate: m, databaseUrl, guard } = await prepare(flags);
+      const r = await guard(() => m.completeMigration({ databaseUrl, lockTimeoutMs: positive(flags.lockTimeout ?? '500', '--lock-timeout'), log: (m) => console.error(m) }));
       console.log(`completed ${r.name}`);
     });
 
   common(migrate.command('rollback'))
     .description('undo the migration in progress; rows written by either version are kept')
     .action(async (flags: CommonFlags) => {
-      const databaseUrl = urlOf(flags);
-      const r = await guard(databaseUrl, () => rollbackMigration({ databaseUrl, lockTimeoutMs: positive(flags.lockTimeout ?? '500', '--lock-timeout'), log: (m) => console.error(m) }));
+      const { migrate: m, databaseUrl, guard } = await prepare(flags);
+      const r = await guard(() => m.rollbackMigration({ databaseUrl, lockTimeoutMs: positive(flags.lockTimeout ?? '500', '--lock-timeout'), log: (m) => console.error(m) }));
       console.log(`rolled back ${r.name}`);
     });
 
@@ -72,8 +63,8 @@ export function registerMigrateCommand(program: Command): void {
     .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL)')
     .option('--json', 'print JSON')
     .action(async (flags: CommonFlags & { json?: boolean }) => {
-      const databaseUrl = urlOf(flags);
-      const s = await guard(databaseUrl, () => migrationStatus({ databaseUrl }));
+      const { migrate: m, databaseUrl, guard } = await prepare(flags);
+      const s = await guard(() => m.migrationStatus({ databaseUrl }));
       if (flags.json) return console.log(JSON.stringify(s, null, 2));
       console.log(`in progress: ${s.inProgress ? `${s.inProgress.name} (schema ${s.inProgress.schema})` : 'none'}`);
       console.log(`latest schema: ${s.latest.schema}`);
@@ -86,25 +77,29 @@ export function registerMigrateCommand(program: Command): void {
     .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL)')
     .option('--pgoptions', 'print a ready-made PGOPTIONS value instead')
     .action(async (flags: CommonFlags & { pgoptions?: boolean }) => {
-      const databaseUrl = urlOf(flags);
-      const v = await guard(databaseUrl, () => latestSchema({ databaseUrl }));
+      const { migrate: m, databaseUrl, guard } = await prepare(flags);
+      const v = await guard(() => m.latestSchema({ databaseUrl }));
       console.log(flags.pgoptions ? v.pgOptions : v.searchPath);
     });
 }
 
-function urlOf(flags: CommonFlags): string {
-  const url = flags.databaseUrl ?? process.env.DATABASE_URL;
-  if (!url) throw new DatabaseUrlMissingError();
-  return url;
-}
-
-/** Any error leaving here has the URL and password scrubbed from its message. */
-async function guard<T>(databaseUrl: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw scrubDatabaseError(err, databaseUrl);
-  }
+/**
+ * The migrate module (loaded here, when a migrate command runs: it pulls in
+ * pg), the database URL, and `guard`: any error leaving it has the URL and
+ * password scrubbed from its message.
+ */
+async function prepare(flags: CommonFlags) {
+  const migrate = await import('../../migrate/index.ts');
+  const databaseUrl = flags.databaseUrl ?? process.env.DATABASE_URL;
+  if (!databaseUrl) throw new migrate.DatabaseUrlMissingError();
+  const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw migrate.scrubDatabaseError(err, databaseUrl);
+    }
+  };
+  return { migrate, databaseUrl, guard };
 }
 
 function positive(value: string, flag: string, zeroOk = false): number {
