@@ -29,10 +29,12 @@ export class ApiUnreachableError extends CutoverError {
   }
 }
 
-/** An error answer from the API, carried to the user as the API said it. */
+/** An error answer from the API, carried to the user as the API said it (reportError shows `apiCode`, the API's own code). */
 export class ApiError extends CutoverError {
+  readonly apiCode: string | undefined;
   constructor(status: number, body: { code?: string; message?: string; hint?: string }) {
     super('API_ERROR', body.message ?? `API answered ${status}`, { status, hint: body.hint, fields: { apiCode: body.code } });
+    this.apiCode = typeof body.code === 'string' ? body.code : undefined;
   }
 }
 
