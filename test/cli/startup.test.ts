@@ -7,17 +7,18 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { recordApiSettings } from '../../src/config/api-settings.ts';
 import { BIN, childEnv } from '../helpers/engine.ts';
 
 const HOOK = fileURLToPath(new URL('./fixtures/record-imports.mjs', import.meta.url));
 
-/** Packages a client command may load: the command line parser, and YAML to read cutover.yaml's api section. */
-const CLIENT_PACKAGES = new Set(['commander', 'yaml']);
+/** Packages a client command may load: the command line parser (and the YAML parser when cutover up has not recorded the API's address, see the last tests). */
+const CLIENT_PACKAGES = new Set(['commander']);
 /** Our modules a client command may load (paths below src/ or the build dir). */
 const CLIENT_SOURCES = [/^cli\//, /^errors\.[jt]s$/, /^config\/(api-settings|defaults)\.[jt]s$/, /^shared\/(token|atomic-file)\.[jt]s$/];
 /** What runs bin/cutover.js from the TypeScript sources when there is no build (not part of the command). */
@@ -44,6 +45,11 @@ before(async () => {
   await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
   const port = (api.address() as AddressInfo).port;
   writeFileSync(join(dir, 'cutover.yaml'), `api: { port: ${port} }\nservices:\n  web:\n    listen: 18080\n    run: node server.js\n`);
+  // What `cutover up` does once it listens: record the API's address for this config text.
+  await recordApiSettings(join(dir, 'cutover.yaml'));
+  // A config no `cutover up` has recorded.
+  mkdirSync(join(dir, 'other'));
+  writeFileSync(join(dir, 'other', 'cutover.yaml'), `api: { port: ${port} }\nservices:\n  web:\n    listen: 18080\n    run: node server.js\n`);
 });
 after(() => {
   api.close();
@@ -104,17 +110,24 @@ const CLIENT_COMMANDS = [
 ];
 
 for (const args of CLIENT_COMMANDS) {
-  test(`cutover ${args.join(' ')} loads only the HTTP client and cutover.yaml's api section`, async () => {
+  test(`cutover ${args.join(' ')} loads only the HTTP client and the recorded API address`, async () => {
     const r = await loaded(args);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(r.sources.has('cli/client.js') || r.sources.has('cli/client.ts'), 'the command ran');
-    assert.ok([...r.sources].some((s) => s.startsWith('config/api-settings')), 'it read the API address from cutover.yaml');
+    assert.ok([...r.sources].some((s) => s.startsWith('config/api-settings')), 'it looked up the API address for cutover.yaml');
     const packages = [...r.packages].filter((p) => !CLIENT_PACKAGES.has(p));
     assert.deepEqual(packages, [], 'packages a client command must not load');
     const sources = [...r.sources].filter((s) => !CLIENT_SOURCES.some((re) => re.test(s)));
     assert.deepEqual(sources, [], 'modules a client command must not load');
   });
 }
+
+test('without a record, a client command parses the YAML, but still loads neither zod nor the schema', async () => {
+  const r = await loaded(['status', '-c', join('other', 'cutover.yaml')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual([...r.packages].sort(), ['commander', 'yaml']);
+  assert.deepEqual([...r.sources].filter((s) => !CLIENT_SOURCES.some((re) => re.test(s))), []);
+});
 
 test('the recorder sees what a heavy command loads (so the checks above can fail)', async () => {
   const r = await loaded(['validate']);

@@ -1,11 +1,11 @@
 // A client command reads only cutover.yaml's api section and stateDir, without the schema; it must agree with the full load.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/errors.ts';
-import { readApiSettings } from '../../src/config/api-settings.ts';
+import { readApiSettings, recordApiSettings } from '../../src/config/api-settings.ts';
 import { loadConfigFile } from '../../src/config/load.ts';
 
 let dir: string;
@@ -53,4 +53,38 @@ test('a bad api section, bad YAML or a missing file is reported as the full vali
   for (const [file, message] of cases) {
     await assert.rejects(readApiSettings(file), (err: unknown) => err instanceof ConfigError && message.test(err.message), file);
   }
+});
+
+test('cutover up records the settings of its config text; they are used while the text is the same', async () => {
+  const sub = join(dir, 'recorded');
+  mkdirSync(sub);
+  const file = join(sub, 'cutover.yaml');
+  writeFileSync(file, `api: { port: 7373 }\n${SERVICE}`);
+  await recordApiSettings(file);
+  const recordFile = join(sub, '.cutover', 'api.json');
+  assert.equal(statSync(recordFile).mode & 0o777, 0o600);
+  assert.deepEqual(await readApiSettings(file), { url: 'http://127.0.0.1:7373', stateDir: join(sub, '.cutover') });
+
+  // The record is what is read (nothing parsed): a doctored one shows it.
+  const record = JSON.parse(readFileSync(recordFile, 'utf8')) as Record<string, string>;
+  writeFileSync(recordFile, JSON.stringify({ ...record, url: 'http://recorded:1' }));
+  assert.equal((await readApiSettings(file)).url, 'http://recorded:1');
+
+  // A record naming another state dir (its directory was copied) is not this file's.
+  writeFileSync(recordFile, JSON.stringify({ ...record, url: 'http://recorded:1', stateDir: '/copied/from/.cutover' }));
+  assert.deepEqual(await readApiSettings(file), { url: 'http://127.0.0.1:7373', stateDir: join(sub, '.cutover') });
+
+  // Any change to the text, and the file is parsed again.
+  writeFileSync(file, `api: { port: 7374 }\n${SERVICE}`);
+  assert.equal((await readApiSettings(file)).url, 'http://127.0.0.1:7374');
+
+  // A record for a state dir elsewhere is written there, and not looked for.
+  writeFileSync(file, `stateDir: elsewhere\napi: { port: 7375 }\n${SERVICE}`);
+  await recordApiSettings(file);
+  assert.deepEqual(JSON.parse(readFileSync(join(sub, 'elsewhere', 'api.json'), 'utf8')).url, 'http://127.0.0.1:7375');
+  assert.equal((await readApiSettings(file)).url, 'http://127.0.0.1:7375');
+
+  // A damaged record is ignored.
+  writeFileSync(recordFile, '{ not json');
+  assert.equal((await readApiSettings(file)).url, 'http://127.0.0.1:7375');
 });

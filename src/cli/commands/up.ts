@@ -29,10 +29,11 @@ export function registerUpCommands(program: Command): void {
     .option('-c, --config <file>', 'config file', 'cutover.yaml')
     .option('--leave-running', 'on exit, stop only the controller: the proxy and instances keep serving')
     .action(async (flags: { config: string; leaveRunning?: boolean }) => {
-      const [{ loadConfigFile }, { Engine }, { createLogger }] = await Promise.all([
+      const [{ loadConfigFile }, { Engine }, { createLogger }, { recordApiSettings }] = await Promise.all([
         import('../../config/load.ts'),
         import('../../engine/engine.ts'),
         import('../../shared/log.ts'),
+        import('../../config/api-settings.ts'),
       ]);
       const loaded = loadConfigFile(flags.config);
       const logger = createLogger('cutover');
@@ -43,6 +44,8 @@ export function registerUpCommands(program: Command): void {
         // Exit now: a half-started engine may hold sockets and timers that would keep the process alive.
         process.exit(reportError(err));
       }
+      // Lets client commands beside this config find the API without parsing it (config/api-settings.ts).
+      await recordApiSettings(loaded.file).catch((err: unknown) => logger.warn({ err }, 'could not record the API address in the state dir'));
       console.log(banner(flags.config, engine, loaded.config.services));
       await new Promise<void>((resolve) => {
         let stopping = false;
