@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { z } from 'zod';
 import { BadRequestError, CutoverError, NotFoundError, UnauthorizedError } from '../errors.ts';
+import { parseBody } from '../shared/parse-body.ts';
+import { bearerMatches } from '../shared/token.ts';
 import type { Proxy } from './proxy.ts';
-import { parseRoutesState, type RoutesState } from './config.ts';
+import { drainBodySchema, parseRoutesState, readyBodySchema, type RoutesState } from './contract.ts';
 
 export interface AdminServer {
   url: string;
@@ -13,8 +13,8 @@ export interface AdminServer {
 }
 
 const MAX_ADMIN_BODY = 8 * 1024 * 1024;
-const readySchema = z.strictObject({ ready: z.boolean() });
-const drainSchema = z.strictObject({ timeoutMs: z.number().int().min(0).max(3_600_000) });
+/** Where the admin API's request bodies are described (a 400's hint). */
+const ADMIN_BODIES = 'docs/proxy.md';
 
 /**
  * The admin HTTP API the controller drives the proxy through. 127.0.0.1 by
@@ -29,9 +29,8 @@ export interface AdminServerOptions {
 }
 
 export async function startAdminServer(proxy: Proxy, opts: AdminServerOptions): Promise<AdminServer> {
-  const expected = digest(opts.token);
   const server = createServer((req, res) => {
-    handle(proxy, expected, opts.afterApply, req, res).catch((err: unknown) => sendError(res, err));
+    handle(proxy, opts.token, opts.afterApply, req, res).catch((err: unknown) => sendError(res, err));
   });
   // Longer than the client's idle timeout, so the client always closes idle connections first.
   server.keepAliveTimeout = 65_000;
@@ -48,12 +47,12 @@ export async function startAdminServer(proxy: Proxy, opts: AdminServerOptions): 
   };
 }
 
-async function handle(proxy: Proxy, expected: Buffer, afterApply: AdminServerOptions['afterApply'], req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(proxy: Proxy, token: string, afterApply: AdminServerOptions['afterApply'], req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://admin');
   const path = url.pathname;
   const method = req.method ?? 'GET';
   if (method === 'GET' && path === '/healthz') return sendJson(res, 200, { ok: true });
-  if (!authorized(req, expected)) throw new UnauthorizedError();
+  if (!bearerMatches(req.headers.authorization, token)) throw new UnauthorizedError();
   if (path === '/routes' && method === 'PUT') {
     const state = parseRoutesState(await readJson(req), 'PUT /routes body');
     await proxy.apply(state);
@@ -62,6 +61,7 @@ async function handle(proxy: Proxy, expected: Buffer, afterApply: AdminServerOpt
   }
   if (path === '/routes' && method === 'GET') return sendJson(res, 200, proxy.routes());
   if (path === '/stats' && method === 'GET') return sendJson(res, 200, proxy.stats());
+  if (path === '/certificates' && method === 'GET') return sendJson(res, 200, proxy.certificates());
   if (path === '/metrics' && method === 'GET') {
     const text = await proxy.metricsText();
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
@@ -69,13 +69,13 @@ async function handle(proxy: Proxy, expected: Buffer, afterApply: AdminServerOpt
   }
   const m = /^\/instances\/([^/]+)\/(ready|drain)$/.exec(path);
   if (m && m[2] === 'ready' && method === 'PUT') {
-    const body = parseBody(readySchema, await readJson(req));
+    const body = parseBody(readyBodySchema, await readJson(req), ADMIN_BODIES);
     const id = decodeId(m[1]!);
     if (!proxy.setReady(id, body.ready)) throw new NotFoundError('instance', id);
     return sendJson(res, 200, { ok: true });
   }
   if (m && m[2] === 'drain' && method === 'POST') {
-    const body = parseBody(drainSchema, await readJson(req));
+    const body = parseBody(drainBodySchema, await readJson(req), ADMIN_BODIES);
     return sendJson(res, 200, await proxy.drain(decodeId(m[1]!), body.timeoutMs));
   }
   throw new NotFoundError('route', `${method} ${path}`);
@@ -88,24 +88,6 @@ function decodeId(raw: string): string {
   } catch {
     throw new BadRequestError(`instance id "${raw}" is not valid percent-encoding`, 'encode the id with encodeURIComponent');
   }
-}
-
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
-}
-
-/** Constant time: both sides are hashed to 32 bytes first, so length leaks nothing either. */
-function authorized(req: IncomingMessage, expected: Buffer): boolean {
-  const h = req.headers.authorization ?? '';
-  if (!h.startsWith('Bearer ')) return false;
-  return timingSafeEqual(digest(h.slice(7).trim()), expected);
-}
-
-function parseBody<T>(schema: z.ZodType<T>, input: unknown): T {
-  const r = schema.safeParse(input);
-  if (r.success) return r.data;
-  const i = r.error.issues[0]!;
-  throw new BadRequestError(`${i.path.join('.') || '(body)'}: ${i.message}`, 'see docs/proxy.md for the admin API bodies');
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

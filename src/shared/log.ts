@@ -16,10 +16,11 @@ export type LogFormat = 'json' | 'pretty';
 
 /**
  * Keys whose values never reach a log line: bearer tokens, Authorization
- * headers, passwords, database URLs and environment maps (a revision's env
- * holds its secrets), at the top of a log object and up to two levels down.
+ * headers, passwords, database URLs, environment maps (a revision's env
+ * holds its secrets) and webhook signing secrets, at the top of a log object
+ * and up to two levels down.
  */
-const SECRET_KEYS = ['token', 'authorization', 'password', 'databaseUrl', 'DATABASE_URL', 'env'];
+const SECRET_KEYS = ['token', 'authorization', 'password', 'databaseUrl', 'DATABASE_URL', 'env', 'secret'];
 export const REDACT_PATHS = [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), ...SECRET_KEYS.map((k) => `*.*.${k}`)];
 
 export function createLogger(name: string, opts: { level?: string; destination?: number | string; format?: LogFormat } = {}): Logger {

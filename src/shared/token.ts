@@ -1,24 +1,24 @@
 /**
  * Bearer tokens: made once (32 random bytes, hex), kept in a file only the
- * owner can read, and checked in constant time. The control API and the
- * proxy's admin API each have their own token, so holding one does not grant
- * the other.
+ * owner can read, and checked in constant time. The control API, the proxy's
+ * admin API and the flag readers each have their own token, so holding one
+ * does not grant another.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from './atomic-file.ts';
 
-export type TokenName = 'token' | 'proxy-token';
+/**
+ * Where a bearer token lives: `token` for the control API (the CLI reads it),
+ * `proxy-token` for the proxy's admin API (only the controller needs it),
+ * `client-token` for flag readers (Unleash SDKs, OFREP, providers: it reads
+ * flags and changes nothing), so holding one does not grant another.
+ */
+export type TokenName = 'token' | 'proxy-token' | 'client-token';
 
-/** Where a state dir keeps a token: `token` for the control API (the CLI reads it), `proxy-token` for the proxy's admin API (only the controller needs it). */
 export function tokenPath(stateDir: string, name: TokenName = 'token'): string {
   return join(stateDir, name);
-}
-
-/** A new random token. */
-export function createToken(): string {
-  return randomBytes(32).toString('hex');
 }
 
 /** The token in `file`, or undefined when the file is missing or empty (an empty token must never be accepted). */
@@ -30,16 +30,16 @@ export function readTokenFile(file: string): string | undefined {
   }
 }
 
-/** Reads the token in `file`, creating it (mode 0600, atomically) on first use. */
+/** Reads the token in `file`, creating it (32 random bytes, mode 0600, atomically) on first use. */
 export function ensureTokenFile(file: string): string {
   const existing = readTokenFile(file);
   if (existing) return existing;
-  const token = createToken();
+  const token = randomBytes(32).toString('hex');
   writeFileAtomicSync(file, `${token}\n`, 0o600);
   return token;
 }
 
-/** A state dir's token (see tokenPath). */
+/** A state dir's token, or undefined when it has none yet (see tokenPath). */
 export function readToken(stateDir: string, name: TokenName = 'token'): string | undefined {
   return readTokenFile(tokenPath(stateDir, name));
 }
@@ -49,17 +49,19 @@ export function ensureToken(stateDir: string, name: TokenName = 'token'): string
   return ensureTokenFile(tokenPath(stateDir, name));
 }
 
-/** What a server keeps of its token to check requests against: its SHA-256. */
-export function tokenDigest(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
 }
 
 /**
- * Whether an Authorization header carries the token whose digest is `expected`.
- * Constant time: the given token is hashed to 32 bytes first, so neither its
- * content nor its length shows in the time taken.
+ * Whether an Authorization header carries `token`: `Bearer <token>`, or the
+ * token alone, which is what Prometheus's `http_sd_configs` send when
+ * `authorization` has no `type` (prometheus/docs#2377) and how Unleash's SDKs
+ * send theirs. Constant time: both sides are hashed to 32 bytes first, so
+ * neither the given token's content nor its length shows in the time taken.
  */
-export function bearerMatches(header: string | undefined, expected: Buffer): boolean {
-  if (!header?.startsWith('Bearer ')) return false;
-  return timingSafeEqual(tokenDigest(header.slice(7).trim()), expected);
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  if (!header || !token) return false;
+  const given = (header.startsWith('Bearer ') ? header.slice(7) : header).trim();
+  return timingSafeEqual(digest(given), digest(token));
 }

@@ -2,13 +2,12 @@ import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { createProxy, type Proxy } from '../../src/proxy/proxy.ts';
-import { startUpstream, spawnUpstream, get, oneService, waitFor } from '../helpers/upstream.ts';
+import { startUpstream, spawnUpstream, get, oneService } from '../helpers/upstream.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { cleanupsAfter } from '../helpers/cleanups.ts';
 
 describe('retries and the wait queue', () => {
-  const cleanups: Array<() => Promise<void>> = [];
-  after(async () => {
-    for (const c of cleanups.reverse()) await c();
-  });
+  const cleanups = cleanupsAfter(after);
   function track(p: Proxy): Proxy {
     cleanups.push(() => p.close());
     return p;
@@ -18,7 +17,7 @@ describe('retries and the wait queue', () => {
     const ups = await Promise.all(['a', 'b', 'c'].map((n) => spawnUpstream(n)));
     for (const u of ups) cleanups.push(() => u.kill());
     const proxy = track(createProxy({ eject5xx: 0 }));
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: ups.map((u) => u.port) }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: ups.map((u) => u.port) }]));
     const base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
     let stop = false;
     let ok = 0;
@@ -54,7 +53,7 @@ describe('retries and the wait queue', () => {
     const a = await startUpstream('a');
     cleanups.push(() => a.close());
     const proxy = track(createProxy({ queueTimeoutMs: 10_000 }));
-    const state = oneService([{ name: 'v1', weight: 10000, ports: [a.port] }]);
+    const state = oneService([{ name: 'v1', weightBp: 10000, ports: [a.port] }]);
     (state.services[0]!.revisions[0]!.instances[0] as { ready?: boolean }).ready = false;
     await proxy.apply(state);
     const base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
@@ -71,7 +70,7 @@ describe('retries and the wait queue', () => {
 
   test('503 with a clear body after queueTimeout when nothing becomes ready', async () => {
     const proxy = track(createProxy({ queueTimeoutMs: 300 }));
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [] }]));
     const r = await get(`http://127.0.0.1:${proxy.addresses()[0]!.port}/`);
     assert.equal(r.status, 503);
     assert.match(r.body, /no ready instance for service "web" within 300 ms/);
@@ -84,7 +83,7 @@ describe('retries and the wait queue', () => {
     const dead = await spawnUpstream('dead');
     await dead.kill(); // its port now refuses connections
     const proxy = track(createProxy({ retryBufferBytes: 16 }));
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [dead.port, good.port] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [dead.port, good.port] }]));
     const base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
     for (let i = 0; i < 10; i++) {
       const r = await request(`${base}/`, { method: 'POST', body: 'x'.repeat(1000) });
@@ -108,7 +107,7 @@ describe('retries and the wait queue', () => {
     });
     cleanups.push(() => flaky.close());
     const proxy = track(createProxy({ eject5xx: 0 }));
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [flaky.port] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [flaky.port] }]));
     const base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
     for (let i = 0; i < 5; i++) {
       const r = await request(`${base}/reset`, { method: 'POST', body: 'small body' });
@@ -124,7 +123,7 @@ describe('retries and the wait queue', () => {
 
   test('a full wait queue answers 503 at once', async () => {
     const proxy = track(createProxy({ queueTimeoutMs: 2000, maxQueue: 1 }));
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [] }]));
     const base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
     const first = get(`${base}/`);
     await new Promise((r) => setTimeout(r, 100)); // a head start, so the first usually takes the one place

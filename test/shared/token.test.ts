@@ -1,10 +1,10 @@
-// One token file format and one constant-time bearer check, for the control API and the proxy's admin API.
+// One token file format and one constant-time bearer check, for the control API, the flag readers and the proxy's admin API.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bearerMatches, ensureToken, ensureTokenFile, readToken, tokenDigest, tokenPath } from '../../src/shared/token.ts';
+import { bearerMatches, ensureToken, ensureTokenFile, readToken, tokenPath } from '../../src/shared/token.ts';
 
 test('a token file is created once, private, and read back the same', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'cutover-token-'));
@@ -25,16 +25,22 @@ test('a token file is created once, private, and read back the same', (t) => {
   assert.equal(readToken(dir), undefined);
   const api = ensureToken(dir);
   const proxy = ensureToken(dir, 'proxy-token');
-  assert.notEqual(api, proxy);
+  const client = ensureToken(dir, 'client-token');
+  assert.equal(new Set([api, proxy, client]).size, 3);
   assert.equal(readToken(dir), api);
   assert.equal(tokenPath(dir, 'proxy-token'), join(dir, 'proxy-token'));
 });
 
-test('bearerMatches accepts the token and nothing else, whatever its length', () => {
-  const expected = tokenDigest('s3cret');
-  assert.equal(bearerMatches('Bearer s3cret', expected), true);
-  assert.equal(bearerMatches('Bearer s3cret  ', expected), true);
-  for (const header of [undefined, '', 'Bearer ', 'Bearer s3cre', 'Bearer s3cret!', 'Bearer S3CRET', 'Basic s3cret', 's3cret', 'Bearer ' + 'x'.repeat(10_000)]) {
-    assert.equal(bearerMatches(header, expected), false, String(header).slice(0, 20));
+test('bearerMatches accepts the token, with or without "Bearer ", and nothing else, whatever its length', () => {
+  const token = 's3cret';
+  assert.equal(bearerMatches('Bearer s3cret', token), true);
+  assert.equal(bearerMatches('Bearer s3cret  ', token), true);
+  // Prometheus's http_sd_configs without an authorization type, and Unleash's SDKs, send the token alone.
+  assert.equal(bearerMatches('s3cret', token), true);
+  for (const header of [undefined, '', 'Bearer ', 'Bearer s3cre', 'Bearer s3cret!', 'Bearer S3CRET', 'Basic s3cret', 'bearer s3cret', 'Bearer ' + 'x'.repeat(10_000)]) {
+    assert.equal(bearerMatches(header, token), false, String(header).slice(0, 20));
   }
+  // An empty token is never matched, not even by an empty header value.
+  assert.equal(bearerMatches('Bearer ', ''), false);
+  assert.equal(bearerMatches(' ', ''), false);
 });

@@ -27,6 +27,6 @@ test('each issue names its path, the value found and a hint', () => {
   assert.match(byPath.get('mode')!.hint!, /see `cutover schema` for the accepted shapes/);
 });
 
-test('the hint names the reference given', () => {
-  assert.match(issues({ name: 'x', port: 1, extra: true }, 'docs/proxy.md').get('')!.hint!, /see docs\/proxy\.md/);
+test('the hint says where to look, as given', () => {
+  assert.match(issues({ name: 'x', port: 1, extra: true }, 'see docs/proxy.md').get('')!.hint!, /see docs\/proxy\.md/);
 });

@@ -17,11 +17,11 @@ export interface SpawnedInstance {
 }
 
 /** `<stateDir>/logs/<service>/<revision>-<id>.log` */
-export function instanceLogFile(stateDir: string, service: string, revision: string, id: string): string {
+export function instanceLogFile(stateDir: string, service: string, revision: number, id: string): string {
   return join(stateDir, 'logs', service, `${revision}-${id}.log`);
 }
 
-export function newInstanceId(service: string, revision: string): string {
+export function newInstanceId(service: string, revision: number): string {
   return `${service}-${revision}-${randomBytes(3).toString('hex')}`;
 }
 
@@ -43,12 +43,16 @@ const PRIVATE_ENV = ['CUTOVER_TOKEN', 'CUTOVER_API', 'CUTOVER_DIST'];
 export function instanceEnv(spec: InstanceSpec, id: string, port: number): NodeJS.ProcessEnv {
   const inherited = { ...process.env };
   for (const name of PRIVATE_ENV) delete inherited[name];
+  return { ...inherited, ...cutoverEnv(spec, id, port) };
+}
+
+/** The spec's environment and Cutover's own variables (all a container sees: it inherits nothing from the controller). */
+export function cutoverEnv(spec: InstanceSpec, id: string, port: number): Record<string, string> {
   return {
-    ...inherited,
     ...spec.env,
     PORT: String(port),
     CUTOVER_SERVICE: spec.service,
-    CUTOVER_REVISION: spec.revision,
+    CUTOVER_REVISION: String(spec.revision),
     CUTOVER_VERSION: spec.version,
     CUTOVER_INSTANCE: id,
   };
