@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import type { ControlPlane } from '../rollout/types.ts';
 import type { ControllerMetrics } from './controller-metrics.ts';
 import { CONTROLLER_METRICS_PATH, cutoverTargets, hostPort, instanceTargets, PROXY_METRICS_PATH, type DiscoveredInstance } from './prometheus-targets.ts';
-import { parseBody } from './server.ts';
+import { parseBody } from '../shared/parse-body.ts';
 
 /** What the observability routes read besides the ControlPlane; `cutover up` wires them to its runtime, config and proxy. */
 export interface ObservabilitySources {

@@ -15,10 +15,8 @@ import { registerFlagStream } from '../flags/sse.ts';
 import type { ControlPlane, RolloutStatus, ServiceCertificate } from '../rollout/types.ts';
 import { registerNotificationRoutes, type NotificationsSource } from '../notify/routes.ts';
 import type { Logger } from '../shared/log.ts';
-import { parseBody } from './parse-body.ts';
-import { bearerMatches } from './token.ts';
-
-export { parseBody };
+import { parseBody } from '../shared/parse-body.ts';
+import { bearerMatches } from '../shared/token.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -2,13 +2,16 @@
  * The CLI's way to the control API. The URL and token come from flags, then
  * the environment (CUTOVER_API, CUTOVER_TOKEN), then the config file's
  * api section and the token file in its state dir.
+ *
+ * Kept light on purpose: every client command loads this module, so it uses
+ * node:http (not undici), and reads only the api and stateDir fields of the
+ * config file (config/api-settings.ts), only when a flag or variable is
+ * missing. test/cli/startup.test.ts checks what a client command loads.
  */
 import { existsSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import type { Command } from 'commander';
-import { request } from 'undici';
 import { CutoverError } from '../errors.ts';
-import { loadConfigFile } from '../config/load.ts';
-import { readToken } from '../api/token.ts';
 
 export interface ClientOptions {
   config?: string;
@@ -26,10 +29,12 @@ export class ApiUnreachableError extends CutoverError {
   }
 }
 
-/** An error answer from the API, carried to the user as the API said it. */
+/** An error answer from the API, carried to the user as the API said it (reportError shows `apiCode`, the API's own code). */
 export class ApiError extends CutoverError {
+  readonly apiCode: string | undefined;
   constructor(status: number, body: { code?: string; message?: string; hint?: string }) {
     super('API_ERROR', body.message ?? `API answered ${status}`, { status, hint: body.hint, fields: { apiCode: body.code } });
+    this.apiCode = typeof body.code === 'string' ? body.code : undefined;
   }
 }
 
@@ -39,37 +44,49 @@ export class ApiClient {
     private readonly token: string | undefined,
   ) {}
 
-  static fromOptions(opts: ClientOptions): ApiClient {
+  static async fromOptions(opts: ClientOptions): Promise<ApiClient> {
     let url = opts.api ?? process.env.CUTOVER_API;
     let token = opts.token ?? process.env.CUTOVER_TOKEN;
     const file = opts.config ?? 'cutover.yaml';
     if ((!url || !token) && existsSync(file)) {
-      const { config } = loadConfigFile(file);
-      url ??= `http://${config.api.host}:${config.api.port}`;
-      token ??= readToken(config.stateDir);
+      const [{ readApiSettings }, { readToken }] = await Promise.all([import('../config/api-settings.ts'), import('../shared/token.ts')]);
+      const settings = await readApiSettings(file);
+      url ??= settings.url;
+      token ??= readToken(settings.stateDir);
     }
     return new ApiClient(url ?? 'http://127.0.0.1:7070', token);
   }
 
   async call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
-    let res;
+    const payload = body !== undefined ? JSON.stringify(body) : undefined;
+    let res: { status: number; text: string };
     try {
-      res = await request(this.url + path, {
-        method,
-        headers: {
-          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        },
-        body: body !== undefined ? JSON.stringify(body) : undefined,
-      });
+      res = await send(new URL(this.url + path), method, {
+        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}),
+      }, payload);
     } catch (cause) {
       throw new ApiUnreachableError(this.url, cause);
     }
-    const text = await res.body.text();
-    const data = text ? JSON.parse(text) : undefined;
-    if (res.statusCode >= 400) throw new ApiError(res.statusCode, data ?? {});
+    const data = res.text ? JSON.parse(res.text) : undefined;
+    if (res.status >= 400) throw new ApiError(res.status, data ?? {});
     return data as T;
   }
+}
+
+/** One request with node:http (or node:https for an https: URL); resolves with the status and the whole body. */
+async function send(url: URL, method: string, headers: Record<string, string>, payload: string | undefined): Promise<{ status: number; text: string }> {
+  const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers }, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
 
 /** The flags every command that talks to the control API takes. */

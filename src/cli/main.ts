@@ -1,4 +1,14 @@
-/** The `cutover` command line. Each command group lives in commands/. */
+/**
+ * The `cutover` command line. Each command group lives in commands/ and is
+ * registered below with one line.
+ *
+ * Start-up time matters (CI pipelines and `status` loops pay it on every
+ * call), so a commands/ file imports at its top only commander, its types and
+ * the light CLI helpers (client.ts, format.ts, wait.ts, ../errors.ts); what a
+ * command needs to run (the engine, the proxy, pg, SQLite, Fastify, pino,
+ * even the config loader) is loaded with `await import()` inside its action.
+ * test/cli/startup.test.ts fails when a module graph breaks this.
+ */
 import { Command } from 'commander';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerFlagsCommand } from './commands/flags.ts';

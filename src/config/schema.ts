@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { featureBodySchema, flagName } from '../flags/model.ts';
 import { byteSize } from '../shared/byte-size.ts';
 import { duration, parseDuration } from '../shared/duration.ts';
+import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_STATE_DIR } from './defaults.ts';
 import { shadowSchema } from './shadow-schema.ts';
 import { experimentSchema } from './experiment-schema.ts';
 import { notificationsSchema, unknownWebhookServices } from './notifications-schema.ts';
@@ -184,11 +185,11 @@ export const serviceSchema = z
 
 export const cutoverConfigSchema = z
   .object({
-    stateDir: z.string().default('.cutover').describe('Where state, token, logs and sockets live'),
+    stateDir: z.string().default(DEFAULT_STATE_DIR).describe('Where state, token, logs and sockets live'),
     api: z
-      .object({ host: z.string().default('127.0.0.1'), port: port.default(7070) })
+      .object({ host: z.string().default(DEFAULT_API_HOST), port: port.default(DEFAULT_API_PORT) })
       .strict()
-      .default({ host: '127.0.0.1', port: 7070 }),
+      .default({ host: DEFAULT_API_HOST, port: DEFAULT_API_PORT }),
     logs: z
       .object({
         maxSize: byteSize

@@ -8,7 +8,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/server.ts';
 import { ControllerMetrics } from '../api/controller-metrics.ts';
-import { ensureToken, tokenPath } from '../api/token.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { CutoverConfig } from '../config/schema.ts';
 import { checkTlsFiles } from '../config/tls-check.ts';
@@ -19,6 +18,7 @@ import { resolveWebhooks } from '../notify/webhook.ts';
 import { Controller } from '../rollout/controller.ts';
 import { InstanceManager } from '../runtime/instance-manager.ts';
 import type { Logger } from '../shared/log.ts';
+import { ensureToken, tokenPath } from '../shared/token.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
 import { postgresMigrationHooks } from './migration-hooks.ts';
 import { openRuntimeProvider, stopOptionsFor } from './runtime-provider.ts';

@@ -4,7 +4,7 @@
  * and one controller at a time owns it (a pid lock that a kill -9 cannot
  * leave stuck: a lock whose process is gone is taken over).
  */
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CutoverError } from '../errors.ts';
 import { isSameProcess, procStart } from '../runtime/local/proc.ts';
@@ -23,13 +23,6 @@ export function ensureStateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   mkdirSync(join(dir, 'logs'), { recursive: true });
-}
-
-/** Writes JSON atomically (temp file + rename), so a crash never leaves half a file. */
-export function writeJsonAtomic(file: string, value: unknown, mode = 0o600): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n', { mode });
-  renameSync(tmp, file);
 }
 
 export function readJson<T>(file: string): T | undefined {

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { parseBody } from '../api/parse-body.ts';
+import { parseBody } from '../shared/parse-body.ts';
 import { FlagNotFoundError } from './errors.ts';
 import type { FlagEdit } from './edits.ts';
 import type { FlagService } from './service.ts';

@@ -1,7 +1,7 @@
 /** `GET /api/v1/notifications`: the webhooks and their recent deliveries (admin token; secrets never in it). */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { parseBody } from '../api/parse-body.ts';
+import { parseBody } from '../shared/parse-body.ts';
 import type { DeliveryQuery } from '../store/outbox.ts';
 import type { NotificationsReport } from './report.ts';
 

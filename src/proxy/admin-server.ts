@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { z } from 'zod';
 import { BadRequestError, CutoverError, NotFoundError, UnauthorizedError } from '../errors.ts';
+import { parseBody } from '../shared/parse-body.ts';
+import { bearerMatches } from '../shared/token.ts';
 import type { Proxy } from './proxy.ts';
 import { drainBodySchema, parseRoutesState, readyBodySchema, type RoutesState } from './contract.ts';
 
@@ -13,6 +13,8 @@ export interface AdminServer {
 }
 
 const MAX_ADMIN_BODY = 8 * 1024 * 1024;
+/** Where the admin API's request bodies are described (a 400's hint). */
+const ADMIN_BODIES = 'docs/proxy.md';
 
 /**
  * The admin HTTP API the controller drives the proxy through. 127.0.0.1 by
@@ -27,9 +29,8 @@ export interface AdminServerOptions {
 }
 
 export async function startAdminServer(proxy: Proxy, opts: AdminServerOptions): Promise<AdminServer> {
-  const expected = digest(opts.token);
   const server = createServer((req, res) => {
-    handle(proxy, expected, opts.afterApply, req, res).catch((err: unknown) => sendError(res, err));
+    handle(proxy, opts.token, opts.afterApply, req, res).catch((err: unknown) => sendError(res, err));
   });
   // Longer than the client's idle timeout, so the client always closes idle connections first.
   server.keepAliveTimeout = 65_000;
@@ -46,12 +47,12 @@ export async function startAdminServer(proxy: Proxy, opts: AdminServerOptions): 
   };
 }
 
-async function handle(proxy: Proxy, expected: Buffer, afterApply: AdminServerOptions['afterApply'], req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(proxy: Proxy, token: string, afterApply: AdminServerOptions['afterApply'], req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://admin');
   const path = url.pathname;
   const method = req.method ?? 'GET';
   if (method === 'GET' && path === '/healthz') return sendJson(res, 200, { ok: true });
-  if (!authorized(req, expected)) throw new UnauthorizedError();
+  if (!bearerMatches(req.headers.authorization, token)) throw new UnauthorizedError();
   if (path === '/routes' && method === 'PUT') {
     const state = parseRoutesState(await readJson(req), 'PUT /routes body');
     await proxy.apply(state);
@@ -68,13 +69,13 @@ async function handle(proxy: Proxy, expected: Buffer, afterApply: AdminServerOpt
   }
   const m = /^\/instances\/([^/]+)\/(ready|drain)$/.exec(path);
   if (m && m[2] === 'ready' && method === 'PUT') {
-    const body = parseBody(readyBodySchema, await readJson(req));
+    const body = parseBody(readyBodySchema, await readJson(req), ADMIN_BODIES);
     const id = decodeId(m[1]!);
     if (!proxy.setReady(id, body.ready)) throw new NotFoundError('instance', id);
     return sendJson(res, 200, { ok: true });
   }
   if (m && m[2] === 'drain' && method === 'POST') {
-    const body = parseBody(drainBodySchema, await readJson(req));
+    const body = parseBody(drainBodySchema, await readJson(req), ADMIN_BODIES);
     return sendJson(res, 200, await proxy.drain(decodeId(m[1]!), body.timeoutMs));
   }
   throw new NotFoundError('route', `${method} ${path}`);
@@ -87,24 +88,6 @@ function decodeId(raw: string): string {
   } catch {
     throw new BadRequestError(`instance id "${raw}" is not valid percent-encoding`, 'encode the id with encodeURIComponent');
   }
-}
-
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
-}
-
-/** Constant time: both sides are hashed to 32 bytes first, so length leaks nothing either. */
-function authorized(req: IncomingMessage, expected: Buffer): boolean {
-  const h = req.headers.authorization ?? '';
-  if (!h.startsWith('Bearer ')) return false;
-  return timingSafeEqual(digest(h.slice(7).trim()), expected);
-}
-
-function parseBody<T>(schema: z.ZodType<T>, input: unknown): T {
-  const r = schema.safeParse(input);
-  if (r.success) return r.data;
-  const i = r.error.issues[0]!;
-  throw new BadRequestError(`${i.path.join('.') || '(body)'}: ${i.message}`, 'see docs/proxy.md for the admin API bodies');
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

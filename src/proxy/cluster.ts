@@ -3,7 +3,7 @@ import { ConfigError } from '../errors.ts';
 import { createLogger } from '../shared/log.ts';
 import { loadStaticConfig } from './config.ts';
 import { runProxyProcess, type RunProxyOptions } from './process.ts';
-import { writeFileAtomic } from './atomic-file.ts';
+import { writeFileAtomic } from '../shared/atomic-file.ts';
 
 /**
  * Entry for `cutover proxy`: one process, or with `workers: N` in the static

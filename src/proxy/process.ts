@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { ConfigError } from '../errors.ts';
+import { writeFileAtomic } from '../shared/atomic-file.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
+import { ensureTokenFile } from '../shared/token.ts';
 import { createProxy, type Proxy } from './proxy.ts';
 import { startAdminServer, type AdminServer } from './admin-server.ts';
 import { loadStaticConfig } from './config.ts';
 import { parseRoutesState, type RoutesState } from './contract.ts';
-import { writeFileAtomic } from './atomic-file.ts';
 import type { ProxyOptions } from './options.ts';
 import { TlsCertificateError } from './errors.ts';
 import { listenerKey } from './route-table.ts';
@@ -50,7 +50,7 @@ export async function runProxyProcess(opts: RunProxyOptions): Promise<RunningPro
   if (persist && initial) await persist(initial);
   let admin: AdminServer | undefined;
   if (opts.adminPort !== undefined) {
-    const token = await readOrCreateToken(opts.tokenFile);
+    const token = tokenOf(opts.tokenFile);
     admin = await startAdminServer(proxy, { host: opts.adminHost ?? '127.0.0.1', port: opts.adminPort, token, afterApply: persist });
     log.info({ adminUrl: admin.url }, 'admin API listening');
   }
@@ -108,15 +108,9 @@ function tablePersister(file: string, log: Logger): (state: RoutesState) => Prom
   };
 }
 
-async function readOrCreateToken(file: string | undefined): Promise<string> {
+function tokenOf(file: string | undefined): string {
   if (!file) {
     throw new ConfigError('proxy options', [{ path: 'tokenFile', message: 'an admin port needs a token file', hint: 'pass --token-file <path>; it is created with a random token if missing' }]);
   }
-  if (existsSync(file)) {
-    const t = readFileSync(file, 'utf8').trim();
-    if (t) return t;
-  }
-  const token = randomBytes(32).toString('hex');
-  await writeFileAtomic(file, `${token}\n`, 0o600);
-  return token;
+  return ensureTokenFile(file);
 }

@@ -14,14 +14,6 @@ export function parseDuration(input: string | number): number {
   return Math.round(Number(m[1]) * UNIT_MS[m[2]!]!);
 }
 
-/** Formats milliseconds the way a person writes them: 1500 → "1.5s". */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  if (ms < 60_000) return `${+(ms / 1000).toFixed(1)}s`;
-  if (ms < 3_600_000) return `${+(ms / 60_000).toFixed(1)}m`;
-  return `${+(ms / 3_600_000).toFixed(1)}h`;
-}
-
 /** A zod field for durations: accepts "30s" or milliseconds, yields milliseconds. */
 export const duration = z
   .union([z.string(), z.number()])

@@ -2,6 +2,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, runCli } from '../helpers/engine.ts';
@@ -100,4 +102,18 @@ test('bad flags are refused before anything is sent (exit 2)', async () => {
   const missing = await runCli(['deploy', 'web']);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /--version/);
+});
+
+test("an API refusal is printed with the API's code, the one docs/errors.md explains (exit 2)", async (t) => {
+  const api = createServer((req, res) => {
+    req.resume();
+    res.writeHead(409, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ code: 'NO_ROLLOUT_IN_PROGRESS', message: 'cannot promote "web": no rollout in progress (phase Healthy)', hint: 'start one with `cutover deploy`' }));
+  });
+  await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
+  t.after(() => api.close());
+  const r = await runCli(['promote', 'web', '--api', `http://127.0.0.1:${(api.address() as AddressInfo).port}`, '--token', 'x']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^error \[NO_ROLLOUT_IN_PROGRESS\]: cannot promote "web"/);
+  assert.match(r.stderr, /hint: start one with `cutover deploy`/);
 });

@@ -1,18 +1,19 @@
 /** validate and schema: the config file, checked and described. */
 import type { Command } from 'commander';
-import { loadConfigFile } from '../../config/load.ts';
-import { jsonSchema } from '../../config/schema.ts';
-import { strategyWarnings } from '../../config/strategy-warnings.ts';
-import { checkTlsFiles } from '../../config/tls-check.ts';
-import { ConfigError } from '../../errors.ts';
-import { daysLeft } from '../../shared/certificate.ts';
 
 export function registerConfigCommands(program: Command): void {
   program
     .command('validate')
     .description('check a config file (and the certificate and key files it names) and report every problem with its path and a hint')
     .option('-c, --config <file>', 'config file', 'cutover.yaml')
-    .action((flags: { config: string }) => {
+    .action(async (flags: { config: string }) => {
+      const [{ loadConfigFile }, { checkTlsFiles }, { strategyWarnings }, { ConfigError }, { daysLeft }] = await Promise.all([
+        import('../../config/load.ts'),
+        import('../../config/tls-check.ts'),
+        import('../../config/strategy-warnings.ts'),
+        import('../../errors.ts'),
+        import('../../shared/certificate.ts'),
+      ]);
       const { config, file } = loadConfigFile(flags.config);
       const { findings, certificates } = checkTlsFiles(config, { readKeys: true });
       const errors = findings.filter((f) => f.severity === 'error');
@@ -28,7 +29,8 @@ export function registerConfigCommands(program: Command): void {
   program
     .command('schema')
     .description('print the JSON Schema of cutover.yaml (for editors)')
-    .action(() => {
+    .action(async () => {
+      const { jsonSchema } = await import('../../config/schema.ts');
       console.log(JSON.stringify(jsonSchema(), null, 2));
     });
 }

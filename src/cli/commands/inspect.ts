@@ -15,7 +15,7 @@ export function registerInspectCommands(program: Command): void {
   withClientFlags(program.command('status [service]').description('phase, step, weights and ready instances per revision'))
     .option('-w, --watch', 'keep showing live progress until interrupted')
     .action(async (service: string | undefined, flags: ClientOptions & { json?: boolean; watch?: boolean }) => {
-      const client = ApiClient.fromOptions(flags);
+      const client = await ApiClient.fromOptions(flags);
       let last = '';
       do {
         const statuses = await fetchStatus(client, service);
@@ -32,7 +32,7 @@ export function registerInspectCommands(program: Command): void {
 
   withClientFlags(program.command('history <service>').description('revisions of a service, newest last')).action(
     async (service: string, flags: ClientOptions & { json?: boolean }) => {
-      const client = ApiClient.fromOptions(flags);
+      const client = await ApiClient.fromOptions(flags);
       const revisions = await client.call<Revision[]>('GET', `/api/v1/services/${encodeURIComponent(service)}/revisions`);
       console.log(flags.json ? JSON.stringify(revisions, null, 2) : formatHistory(revisions));
     },
@@ -42,7 +42,7 @@ export function registerInspectCommands(program: Command): void {
     .option('-f, --follow', 'keep printing new events')
     .option('-n, --limit <n>', 'how many recent events', '50')
     .action(async (service: string | undefined, flags: ClientOptions & { json?: boolean; follow?: boolean; limit: string }) => {
-      const client = ApiClient.fromOptions(flags);
+      const client = await ApiClient.fromOptions(flags);
       const q = (since?: number) =>
         `/api/v1/events?limit=${Number(flags.limit)}${service ? `&service=${encodeURIComponent(service)}` : ''}${since !== undefined ? `&since=${since}` : ''}`;
       let since: number | undefined;

@@ -1,8 +1,6 @@
 /** `cutover logs`: instance output, read straight from the state dir's log files. */
 import type { Command } from 'commander';
-import { loadConfigFile } from '../../config/load.ts';
 import { NotFoundError } from '../../errors.ts';
-import { follow, logFiles, tailLines } from '../../runtime/logs.ts';
 
 interface LogFlags {
   config: string;
@@ -20,6 +18,7 @@ export function registerLogsCommand(program: Command): void {
     .option('-f, --follow', 'keep printing new lines, including from instances started later')
     .option('-n, --lines <n>', 'lines to show from the end of each file', '20')
     .action(async (service: string, flags: LogFlags) => {
+      const [{ loadConfigFile }, { follow, logFiles, tailLines }] = await Promise.all([import('../../config/load.ts'), import('../../runtime/logs.ts')]);
       const { config } = loadConfigFile(flags.config);
       if (!config.services[service]) throw new NotFoundError('service', service);
       const labels = new Map<string, string>();

@@ -2,19 +2,6 @@
 import type { Command } from 'commander';
 import { statSync } from 'node:fs';
 import { BadRequestError } from '../../errors.ts';
-import {
-  DatabaseUrlMissingError,
-  completeMigration,
-  latestSchema,
-  lintMigration,
-  listMigrationFiles,
-  loadMigrationFile,
-  migrationStatus,
-  rollbackMigration,
-  schemaNamingOf,
-  scrubDatabaseError,
-  startMigration,
-} from '../../migrate/index.ts';
 
 interface CommonFlags {
   databaseUrl?: string;
@@ -36,19 +23,19 @@ export function registerMigrateCommand(program: Command): void {
     .option('--dry-run', 'print the plan without changing anything')
     .option('--schema-naming <naming>', "version schema names: cutover (cutover_<name>) or pgroll (public_<name>); default $CUTOVER_SCHEMA_NAMING or cutover")
     .action(async (file: string | undefined, flags: CommonFlags & { dir: string; batchSize: string; batchDelay: string; dryRun?: boolean; schemaNaming?: string }) => {
-      const databaseUrl = urlOf(flags);
+      const { migrate: m, databaseUrl, guard } = await prepare(flags);
       const target = file ?? flags.dir;
       if (!statSync(target, { throwIfNoEntry: false })) throw new BadRequestError(`${target} does not exist`, 'pass a migration file or --dir <directory>');
-      const r = await guard(databaseUrl, () =>
-        startMigration({
+      const r = await guard(() =>
+        m.startMigration({
           databaseUrl,
           file: target,
           batchSize: positive(flags.batchSize, '--batch-size'),
           batchDelayMs: positive(flags.batchDelay, '--batch-delay', true),
           lockTimeoutMs: positive(flags.lockTimeout ?? '500', '--lock-timeout'),
           dryRun: flags.dryRun ?? false,
-          schemaNaming: schemaNamingOf(flags.schemaNaming ?? process.env.CUTOVER_SCHEMA_NAMING),
-          log: (m) => console.error(m),
+          schemaNaming: m.schemaNamingOf(flags.schemaNaming ?? process.env.CUTOVER_SCHEMA_NAMING),
+          log: (line) => console.error(line),
         }),
       );
       console.log(`${flags.dryRun ? 'dry run: would start' : 'started'} ${r.name}`);
@@ -59,16 +46,16 @@ export function registerMigrateCommand(program: Command): void {
   common(migrate.command('complete'))
     .description('contract: drop the old shape and move the new one into place')
     .action(async (flags: CommonFlags) => {
-      const databaseUrl = urlOf(flags);
-      const r = await guard(databaseUrl, () => completeMigration({ databaseUrl, lockTimeoutMs: positive(flags.lockTimeout ?? '500', '--lock-timeout'), log: (m) => console.error(m) }));
+      const { migrate: m, databaseUrl, guard } = await prepare(flags);
+      const r = await guard(() => m.completeMigration({ databaseUrl, lockTimeoutMs: positive(flags.lockTimeout ?? '500', '--lock-timeout'), log: (m) => console.error(m) }));
       console.log(`completed ${r.name}`);
     });
 
   common(migrate.command('rollback'))
     .description('undo the migration in progress; rows written by either version are kept')
     .action(async (flags: CommonFlags) => {
-      const databaseUrl = urlOf(flags);
-      const r = await guard(databaseUrl, () => rollbackMigration({ databaseUrl, lockTimeoutMs: positive(flags.lockTimeout ?? '500', '--lock-timeout'), log: (m) => console.error(m) }));
+      const { migrate: m, databaseUrl, guard } = await prepare(flags);
+      const r = await guard(() => m.rollbackMigration({ databaseUrl, lockTimeoutMs: positive(flags.lockTimeout ?? '500', '--lock-timeout'), log: (m) => console.error(m) }));
       console.log(`rolled back ${r.name}`);
     });
 
@@ -82,6 +69,8 @@ export function registerMigrateCommand(program: Command): void {
       const target = file ?? flags.dir;
       const stat = statSync(target, { throwIfNoEntry: false });
       if (!stat) throw new BadRequestError(`${target} does not exist`, 'pass a migration file or --dir <directory>');
+      const migrateModule = await import('../../migrate/index.ts');
+      const { lintMigration, listMigrationFiles, loadMigrationFile, schemaNamingOf, startMigration } = migrateModule;
       const naming = schemaNamingOf(flags.schemaNaming ?? process.env.CUTOVER_SCHEMA_NAMING);
       const files = stat.isDirectory() ? listMigrationFiles(target) : [target];
       let warnings = 0;
@@ -94,7 +83,8 @@ export function registerMigrateCommand(program: Command): void {
       }
       const databaseUrl = flags.databaseUrl;
       if (databaseUrl) {
-        const r = await guard(databaseUrl, () => startMigration({ databaseUrl, file: target, dryRun: true, schemaNaming: naming, log: () => {} }));
+        const guard = scrubbing(migrateModule, databaseUrl);
+        const r = await guard(() => startMigration({ databaseUrl, file: target, dryRun: true, schemaNaming: naming, log: () => {} }));
         console.log(`${r.name}: planned against the database; every up/down expression prepared (nothing was changed)`);
       }
       if (warnings) console.log(`${warnings} warning(s): see "Differences from pgroll" in docs/migrations.md`);
@@ -106,8 +96,8 @@ export function registerMigrateCommand(program: Command): void {
     .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL)')
     .option('--json', 'print JSON')
     .action(async (flags: CommonFlags & { json?: boolean }) => {
-      const databaseUrl = urlOf(flags);
-      const s = await guard(databaseUrl, () => migrationStatus({ databaseUrl }));
+      const { migrate: m, databaseUrl, guard } = await prepare(flags);
+      const s = await guard(() => m.migrationStatus({ databaseUrl }));
       if (flags.json) return console.log(JSON.stringify(s, null, 2));
       console.log(`in progress: ${s.inProgress ? `${s.inProgress.name} (schema ${s.inProgress.schema})` : 'none'}`);
       console.log(`latest schema: ${s.latest.schema}`);
@@ -120,25 +110,34 @@ export function registerMigrateCommand(program: Command): void {
     .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL)')
     .option('--pgoptions', 'print a ready-made PGOPTIONS value instead')
     .action(async (flags: CommonFlags & { pgoptions?: boolean }) => {
-      const databaseUrl = urlOf(flags);
-      const v = await guard(databaseUrl, () => latestSchema({ databaseUrl }));
+      const { migrate: m, databaseUrl, guard } = await prepare(flags);
+      const v = await guard(() => m.latestSchema({ databaseUrl }));
       console.log(flags.pgoptions ? v.pgOptions : v.searchPath);
     });
 }
 
-function urlOf(flags: CommonFlags): string {
-  const url = flags.databaseUrl ?? process.env.DATABASE_URL;
-  if (!url) throw new DatabaseUrlMissingError();
-  return url;
+type MigrateModule = typeof import('../../migrate/index.ts');
+
+/**
+ * The migrate module (loaded here, when a migrate command runs: it pulls in
+ * pg), the database URL, and `guard` (see scrubbing).
+ */
+async function prepare(flags: CommonFlags) {
+  const migrate = await import('../../migrate/index.ts');
+  const databaseUrl = flags.databaseUrl ?? process.env.DATABASE_URL;
+  if (!databaseUrl) throw new migrate.DatabaseUrlMissingError();
+  return { migrate, databaseUrl, guard: scrubbing(migrate, databaseUrl) };
 }
 
-/** Any error leaving here has the URL and password scrubbed from its message. */
-async function guard<T>(databaseUrl: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw scrubDatabaseError(err, databaseUrl);
-  }
+/** Runs `fn`; any error leaving it has the URL and password scrubbed from its message. */
+function scrubbing(migrate: MigrateModule, databaseUrl: string) {
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw migrate.scrubDatabaseError(err, databaseUrl);
+    }
+  };
 }
 
 function positive(value: string, flag: string, zeroOk = false): number {

@@ -15,7 +15,7 @@ export function registerNotificationsCommand(program: Command): void {
       const q = new URLSearchParams({ limit: String(Number(flags.limit)) });
       if (flags.hook) q.set('hook', flags.hook);
       if (flags.state) q.set('state', flags.state);
-      const report = await ApiClient.fromOptions(flags).call<NotificationsReport>('GET', `/api/v1/notifications?${q}`);
+      const report = await (await ApiClient.fromOptions(flags)).call<NotificationsReport>('GET', `/api/v1/notifications?${q}`);
       console.log(flags.json ? JSON.stringify(report, null, 2) : formatNotifications(report));
     });
 }

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { runStandaloneProxy } from '../../proxy/cluster.ts';
 
 /** `cutover proxy`: the data plane alone, with a static table from YAML and an optional admin API. */
 export function registerProxyCommand(program: Command): void {
@@ -13,6 +12,7 @@ export function registerProxyCommand(program: Command): void {
     .option('--state-file <f>', 'write {pid, adminUrl} here once listening')
     .option('--table-file <f>', 'persist the last applied route table here and reload it at start')
     .action(async (o: { config?: string; adminPort?: number; adminHost?: string; tokenFile?: string; stateFile?: string; tableFile?: string }) => {
+      const { runStandaloneProxy } = await import('../../proxy/cluster.ts');
       await runStandaloneProxy({
         configFile: o.config,
         adminPort: o.adminPort,

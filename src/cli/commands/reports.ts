@@ -10,14 +10,14 @@ export function registerReportCommands(program: Command): void {
   const shadow = program.command('shadow').description('shadow rollouts: compare the new revision with stable on copies of live requests');
   withClientFlags(shadow.command('report <service>').description('compared requests, diff rate by kind, latency stable vs shadow, and the first differing samples')).action(
     async (service: string, flags: Flags) => {
-      const r = await ApiClient.fromOptions(flags).call<ShadowReport>('GET', `/api/v1/services/${encodeURIComponent(service)}/shadow`);
+      const r = await (await ApiClient.fromOptions(flags)).call<ShadowReport>('GET', `/api/v1/services/${encodeURIComponent(service)}/shadow`);
       console.log(flags.json ? JSON.stringify(r, null, 2) : formatShadow(r));
     },
   );
   const experiment = program.command('experiment').description('A/B experiments between the stable and the new revision');
   withClientFlags(experiment.command('report <service>').description('users, conversions per goal and their significance per variant')).action(
     async (service: string, flags: Flags) => {
-      const r = await ApiClient.fromOptions(flags).call<(ExperimentReport & { running: boolean }) | null>('GET', `/api/v1/services/${encodeURIComponent(service)}/experiment`);
+      const r = await (await ApiClient.fromOptions(flags)).call<(ExperimentReport & { running: boolean }) | null>('GET', `/api/v1/services/${encodeURIComponent(service)}/experiment`);
       console.log(flags.json ? JSON.stringify(r, null, 2) : r ? formatExperiment(r) : `${service}: no experiment running`);
     },
   );

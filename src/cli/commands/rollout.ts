@@ -59,7 +59,7 @@ export function registerRolloutCommands(program: Command): void {
         .option('--dry-run', 'print the transitions the rollout would go through, and change nothing'),
     ),
   ).action(async (service: string, flags: CommonFlags & Record<string, unknown>) => {
-    const client = ApiClient.fromOptions(flags);
+    const client = await ApiClient.fromOptions(flags);
     const env = flags.env as Record<string, string>;
     const body: DeployRequest = {
       version: flags.version as string,
@@ -84,7 +84,7 @@ export function registerRolloutCommands(program: Command): void {
     .option('--full', 'skip every remaining step and analysis')
     .option('--variant <name>', 'experiment: the variant that becomes stable (the other is removed)')
     .action(async (service: string, flags: CommonFlags & { full?: boolean; variant?: string }) => {
-      const client = ApiClient.fromOptions(flags);
+      const client = await ApiClient.fromOptions(flags);
       const body = { full: !!flags.full, ...(flags.variant ? { variant: flags.variant } : {}) };
       const status = await client.call<RolloutStatus>('POST', `/api/v1/services/${encodeURIComponent(service)}/promote`, body);
       await finish(client, service, status, flags);
@@ -93,7 +93,7 @@ export function registerRolloutCommands(program: Command): void {
   withWait(withClientFlags(program.command('undo <service>').description('roll back to the previous (or a given) revision')))
     .option('--to-revision <n>', 'revision number to go back to (see `cutover history`)')
     .action(async (service: string, flags: CommonFlags & { toRevision?: string }) => {
-      const client = ApiClient.fromOptions(flags);
+      const client = await ApiClient.fromOptions(flags);
       const body = flags.toRevision ? { toRevision: Number(flags.toRevision) } : {};
       const status = await client.call<RolloutStatus>('POST', `/api/v1/services/${encodeURIComponent(service)}/undo`, body);
       await finish(client, service, status, flags);
@@ -108,7 +108,7 @@ export function registerRolloutCommands(program: Command): void {
   for (const [verb, description] of verbs) {
     const cmd = withClientFlags(program.command(`${verb} <service>`).description(description));
     (verb === 'retry' ? withWait(cmd) : cmd).action(async (service: string, flags: CommonFlags) => {
-      const client = ApiClient.fromOptions(flags);
+      const client = await ApiClient.fromOptions(flags);
       const status = await client.call<RolloutStatus>('POST', `/api/v1/services/${encodeURIComponent(service)}/${verb}`);
       await finish(client, service, status, flags);
     });

@@ -1,10 +1,6 @@
 /** `cutover up` runs the embedded engine in the foreground; `cutover down` stops it and its data plane. */
 import type { Command } from 'commander';
-import { loadConfigFile } from '../../config/load.ts';
-import { Engine, downWithoutController } from '../../engine/engine.ts';
-import { lockHolder } from '../../engine/state-dir.ts';
-import { isSameProcess } from '../../runtime/local/proc.ts';
-import { createLogger } from '../../shared/log.ts';
+import type { Engine } from '../../engine/engine.ts';
 import { reportError } from '../report-error.ts';
 
 function banner(configArg: string, engine: Engine, services: Record<string, { listen: number; tls?: { redirectHttp?: number } }>): string {
@@ -36,6 +32,12 @@ export function registerUpCommands(program: Command): void {
     .option('-c, --config <file>', 'config file', 'cutover.yaml')
     .option('--leave-running', 'on exit, stop only the controller: the proxy and instances keep serving')
     .action(async (flags: { config: string; leaveRunning?: boolean }) => {
+      const [{ loadConfigFile }, { Engine }, { createLogger }, { recordApiSettings }] = await Promise.all([
+        import('../../config/load.ts'),
+        import('../../engine/engine.ts'),
+        import('../../shared/log.ts'),
+        import('../../config/api-settings.ts'),
+      ]);
       const loaded = loadConfigFile(flags.config);
       const logger = createLogger('cutover');
       let engine: Engine;
@@ -45,6 +47,8 @@ export function registerUpCommands(program: Command): void {
         // Exit now: a half-started engine may hold sockets and timers that would keep the process alive.
         process.exit(reportError(err));
       }
+      // Lets client commands beside this config find the API without parsing it (config/api-settings.ts).
+      await recordApiSettings(loaded.file).catch((err: unknown) => logger.warn({ err }, 'could not record the API address in the state dir'));
       console.log(banner(flags.config, engine, loaded.config.services));
       await new Promise<void>((resolve) => {
         let stopping = false;
@@ -71,6 +75,13 @@ export function registerUpCommands(program: Command): void {
     .description('stop the controller, the proxy and every instance (gracefully: drain first)')
     .option('-c, --config <file>', 'config file', 'cutover.yaml')
     .action(async (flags: { config: string }) => {
+      const [{ loadConfigFile }, { downWithoutController }, { lockHolder }, { isSameProcess }, { createLogger }] = await Promise.all([
+        import('../../config/load.ts'),
+        import('../../engine/engine.ts'),
+        import('../../engine/state-dir.ts'),
+        import('../../runtime/local/proc.ts'),
+        import('../../shared/log.ts'),
+      ]);
       const loaded = loadConfigFile(flags.config);
       const pid = lockHolder(loaded.config.stateDir);
       if (pid !== undefined) {
