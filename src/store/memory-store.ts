@@ -7,7 +7,7 @@ import type { FlagChange, FlagEvent, FlagEventQuery, FlagMetrics, NewFlagEvent, 
 import type { InstanceRecord } from '../runtime/provider.ts';
 import type { Delivery, DeliveryCount, DeliveryQuery, DeliveryUpdate, NewDelivery, OutboxStream } from './outbox.ts';
 import type { Revision, RolloutEvent, RolloutState } from './records.ts';
-import { EVENTS_PER_SERVICE, type EventQuery, type NewEvent, type NewRevision, type Store, type StoreOptions } from './store.ts';
+import { EVENTS_PER_SERVICE, type EventQuery, type FlagWrite, type NewEvent, type NewRevision, type Store, type StoreOptions } from './store.ts';
 
 export class MemoryStore implements Store {
   private readonly revisions = new Map<string, Revision[]>();
@@ -63,7 +63,8 @@ export class MemoryStore implements Store {
     return [...this.rollouts.values()].sort((a, b) => a.service.localeCompare(b.service)).map((s) => structuredClone(s));
   }
 
-  saveRollout(state: RolloutState, events: NewEvent[] = []): RolloutEvent[] {
+  saveRollout(state: RolloutState, events: NewEvent[] = [], flags?: FlagWrite): RolloutEvent[] {
+    if (flags) this.applyFlagChange(flags.change, flags.events);
     this.rollouts.set(state.service, structuredClone(state));
     return this.appendEvents(events);
   }

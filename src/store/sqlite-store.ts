@@ -16,7 +16,7 @@ import { MIGRATIONS } from './migrations.ts';
 import * as flagTables from './sqlite-flags.ts';
 import * as outbox from './sqlite-outbox.ts';
 import type { Delivery, DeliveryCount, DeliveryQuery, DeliveryUpdate, NewDelivery, OutboxStream } from './outbox.ts';
-import { EVENTS_PER_SERVICE, type EventQuery, type NewEvent, type NewRevision, type Store, type StoreOptions } from './store.ts';
+import { EVENTS_PER_SERVICE, type EventQuery, type FlagWrite, type NewEvent, type NewRevision, type Store, type StoreOptions } from './store.ts';
 
 export class SqliteStore implements Store {
   readonly file: string;
@@ -80,8 +80,9 @@ export class SqliteStore implements Store {
     return rows.map((r) => upgradeRolloutState(JSON.parse(r.body)));
   }
 
-  saveRollout(state: RolloutState, events: NewEvent[] = []): RolloutEvent[] {
+  saveRollout(state: RolloutState, events: NewEvent[] = [], flags?: FlagWrite): RolloutEvent[] {
     return this.db.transaction(() => {
+      if (flags) flagTables.applyFlagChange(this.db, flags.change, flags.events, this.eventsPerService);
       this.db
         .prepare(
           `INSERT INTO rollouts (service, shape_version, generation, body, updated_at) VALUES (@service, @v, 1, @body, @updatedAt)

@@ -33,6 +33,12 @@ export interface EventQuery {
   limit?: number;
 }
 
+/** A flag change with its events, as FlagService.prepare() makes it. */
+export interface FlagWrite {
+  change: FlagChange;
+  events: NewFlagEvent[];
+}
+
 export interface Store {
   /** Stores a revision under the service's next number (1, 2, 3...) and returns it. */
   createRevision(rev: NewRevision): Revision;
@@ -44,8 +50,12 @@ export interface Store {
 
   getRollout(service: string): RolloutState | undefined;
   listRollouts(): RolloutState[];
-  /** Writes the state and its events in one transaction (all or nothing); returns the stored events. */
-  saveRollout(state: RolloutState, events?: NewEvent[]): RolloutEvent[];
+  /**
+   * Writes the state and its events in one transaction (all or nothing); returns the stored events. `flags`: a flag
+   * change the transition makes (a rollout's setFlag step, or restoring flags on abort), written in the same
+   * transaction, so traffic and flags never disagree after a crash.
+   */
+  saveRollout(state: RolloutState, events?: NewEvent[], flags?: FlagWrite): RolloutEvent[];
 
   /** Inserts or replaces the record with this id (pid and port change on a restart in place). */
   putInstance(record: InstanceRecord): void;

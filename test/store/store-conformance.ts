@@ -139,6 +139,15 @@ export function storeConformance(name: string, h: StoreHarness): void {
       assert.deepEqual(s.listFlagEvents({ limit: 1 }).map((e) => e.name), ['b']);
     }));
 
+    test('a rollout transition and the flag change it makes are written together', withStore((s) => {
+      const st = { ...initialState('web', 5), stable: 1, canary: 2, phase: 'Progressing' as const };
+      s.saveRollout(st, [{ service: 'web', time: 5, type: 'StepCompleted', reason: 'setFlag a', revision: 2 }], { change: { putFlags: [flag('a')] }, events: [flagEvent('a')] });
+      assert.equal(s.getRollout('web')?.canary, 2);
+      assert.deepEqual(s.listFlags().map((f) => f.name), ['a']);
+      assert.deepEqual(s.listFlagEvents().map((e) => [e.name, e.type]), [['a', 'created']]);
+      assert.deepEqual(s.listEvents({ service: 'web' }).map((e) => e.type), ['StepCompleted']);
+    }));
+
     test('each flag keeps its newest eventsPerService events; the revision never goes back', () => {
       const s = h.open({ eventsPerService: 2 });
       try {
