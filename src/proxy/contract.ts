@@ -141,6 +141,11 @@ export const trafficStatsSchema = z.object({
   p50: z.number(),
   p95: z.number(),
   p99: z.number(),
+  /**
+   * Requests per latency bucket over the window (index b counts latencies up to `latencyBucketUpperMs(b)`, log scale,
+   * 20 % apart), for tests on the whole distribution (the comparative judge). Absent from older proxies.
+   */
+  latencyBuckets: z.array(z.number().int().min(0)).optional(),
 });
 
 /** `GET /stats`: one entry per service, revisions keyed by their route name. */

@@ -70,6 +70,7 @@ export class TrafficWindow {
       p50: percentile(merged, requests, 0.5),
       p95: percentile(merged, requests, 0.95),
       p99: percentile(merged, requests, 0.99),
+      latencyBuckets: Array.from(merged.subarray(CLASSES)),
     };
   }
 }
@@ -79,6 +80,11 @@ export function bucketOf(ms: number): number {
   if (ms <= BASE_MS) return 0;
   const b = Math.ceil(Math.log(ms / BASE_MS) / LOG_GROWTH);
   return b >= BUCKETS ? BUCKETS - 1 : b;
+}
+
+/** Upper bound (ms) of latency bucket `b` (see `TrafficStats.latencyBuckets`). */
+export function latencyBucketUpperMs(b: number): number {
+  return Math.round(BASE_MS * GROWTH ** Math.min(b, BUCKETS - 1) * 1000) / 1000;
 }
 
 /** Upper bound (ms) of the bucket holding the q-quantile; 0 when there is no data. */
