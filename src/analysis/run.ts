@@ -30,7 +30,8 @@ export function startRun(opts: { id: string; templates: string[]; args: Record<s
 export function recordMeasurement(run: AnalysisRunState, specs: MetricConfig[], metric: string, m: MeasurementRecord): AnalysisRunState {
   const spec = specs.find((s) => s.name === metric);
   const i = run.metrics.findIndex((x) => x.name === metric);
-  if (!spec || i < 0 || run.phase !== 'Running' || run.metrics[i]!.phase !== 'Running') return run;
+  // A measurement started before this run (a run of the same id in an earlier rollout) is not counted.
+  if (!spec || i < 0 || run.phase !== 'Running' || run.metrics[i]!.phase !== 'Running' || m.at < run.startedAt) return run;
   const metrics = run.metrics.slice();
   metrics[i] = assessMetric(spec, count(metrics[i]!, m));
   return withPhase({ ...run, metrics }, specs);

@@ -3,7 +3,7 @@
  * the CLI. Names follow Argo Rollouts where one exists.
  */
 import type { StrategyName } from '../config/schema.ts';
-import type { Phase, Revision, RolloutEvent } from '../store/records.ts';
+import type { AnalysisRunState, Phase, Revision, RolloutEvent } from '../store/records.ts';
 
 export type { Phase, Revision, RolloutEvent } from '../store/records.ts';
 
@@ -32,6 +32,8 @@ export interface RolloutStatus {
   stepIndex: number;
   steps: number;
   revisions: RevisionStatus[];
+  /** Analysis runs of the current (or last) rollout, each metric with its counts and last measurements. */
+  analysis: AnalysisRunState[];
   updatedAt: number;
   /**
    * Only on the status a deploy, undo or retry returns: the revision number
