@@ -1,7 +1,7 @@
 /**
  * The comparative judge: canary against stable over the same window, the way
  * Kayenta compares canary and baseline. Error rates by a one-sided
- * two-proportion z-test, latency by a one-sided Mann-Whitney U test on the
+ * two-proportion z-test of "canary more than tolerance worse than stable", latency by a one-sided Mann-Whitney U test on the
  * proxy's log-bucketed latency histograms (a bucket is a tie group: midranks
  * and the tie-corrected variance). The canary fails only when it is both
  * significantly worse (p-value below 1 - confidence) and materially worse
@@ -46,7 +46,7 @@ export interface Judgement {
 export function judge(canary: Sample, stable: Sample, opts: JudgeOptions): Judgement {
   const cRate = rate(canary.errors, canary.requests);
   const sRate = rate(stable.errors, stable.requests);
-  const errorPValue = twoProportionPValue(canary.errors, canary.requests, stable.errors, stable.requests);
+  const errorPValue = twoProportionPValue(canary.errors, canary.requests, stable.errors, stable.requests, 1 + opts.tolerance);
   const latencyPValue = mannWhitneyPValue(canary.buckets, stable.buckets);
   const cMedian = medianMs(canary.buckets, opts.bucketUpperMs);
   const sMedian = medianMs(stable.buckets, opts.bucketUpperMs);
@@ -66,7 +66,7 @@ export function judge(canary: Sample, stable: Sample, opts: JudgeOptions): Judge
   const alpha = 1 - opts.confidence;
   const rates = `error rate ${stats.canaryErrorRate} vs ${stats.stableErrorRate} (p=${fmtP(errorPValue)})`;
   const medians = `median ${cMedian}ms vs ${sMedian}ms (p=${fmtP(latencyPValue)})`;
-  const errorsWorse = errorPValue < alpha && cRate > sRate * (1 + opts.tolerance);
+  const errorsWorse = errorPValue < alpha;
   const slower = latencyPValue < alpha && cMedian > sMedian * (1 + opts.tolerance) && cMedian - sMedian >= opts.minLatencyDeltaMs;
   if (errorsWorse || slower) {
     const what = [errorsWorse ? rates : '', slower ? medians : ''].filter(Boolean).join('; ');
@@ -76,15 +76,17 @@ export function judge(canary: Sample, stable: Sample, opts: JudgeOptions): Judge
 }
 
 /**
- * One-sided p-value that the first proportion is greater than the second (pooled z-test). 1 when there is no
- * variance to test (no requests, or all or none failing in both).
+ * One-sided p-value that the first proportion is more than `ratio` times the second (ratio 1.25: "more than 25 %
+ * worse"), so significance and materiality are one test: a z-test on Agresti-Caffo adjusted proportions (one
+ * success and one failure added to each side), which keeps its level with the few errors a healthy window has.
+ * 1 when either side has no requests.
  */
-export function twoProportionPValue(x1: number, n1: number, x2: number, n2: number): number {
+export function twoProportionPValue(x1: number, n1: number, x2: number, n2: number, ratio = 1): number {
   if (n1 === 0 || n2 === 0) return 1;
-  const p = (x1 + x2) / (n1 + n2);
-  const se = Math.sqrt(p * (1 - p) * (1 / n1 + 1 / n2));
-  if (se === 0) return 1;
-  return 1 - normalCdf((x1 / n1 - x2 / n2) / se);
+  const p1 = (x1 + 1) / (n1 + 2);
+  const p2 = (x2 + 1) / (n2 + 2);
+  const se = Math.sqrt((p1 * (1 - p1)) / (n1 + 2) + (ratio * ratio * p2 * (1 - p2)) / (n2 + 2));
+  return 1 - normalCdf((p1 - ratio * p2) / se);
 }
 
 /**
