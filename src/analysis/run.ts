@@ -4,7 +4,7 @@
  * measurements; a metric ends Failed past failureLimit, Inconclusive past
  * inconclusiveLimit, Error past consecutiveErrorLimit errors in a row, and
  * Successful once it has taken `count` measurements (one when it has no
- * interval). The run is the worst of its metrics (Failed, Error, Inconclusive,
+ * interval), or Inconclusive if none of them was Successful. The run is the worst of its metrics (Failed, Error, Inconclusive,
  * Running, Successful). Pure: the planners call it with the measurements the
  * controller took.
  */
@@ -98,7 +98,8 @@ function assessMetric(spec: MetricConfig, m: MetricRunState): MetricRunState {
   if (m.failed > spec.failureLimit) phase = 'Failed';
   else if (m.inconclusive > spec.inconclusiveLimit) phase = 'Inconclusive';
   else if (m.consecutiveError > spec.consecutiveErrorLimit) phase = 'Error';
-  else if (m.count - m.error >= effectiveCount(spec)) phase = 'Successful';
+  // Done measuring: Successful, unless not one measurement was (then nothing was shown either way).
+  else if (m.count - m.error >= effectiveCount(spec)) phase = m.successful > 0 ? 'Successful' : 'Inconclusive';
   return { ...m, phase };
 }
 

@@ -149,10 +149,13 @@ function finish(state: RolloutState, input: PlanInput, events: PlannedEvent[]): 
 }
 
 
-/** The background analysis starts once the canary reaches `startingStep`. */
+/**
+ * The background analysis starts once the canary reaches `startingStep` and has traffic (a weight above 0): before
+ * that there is nothing of it to measure, and its measurements would only be Inconclusive.
+ */
 function startBackground(state: RolloutState, input: PlanInput, cfg: CanaryConfig): { state: RolloutState; events: PlannedEvent[] } {
   const ref = backgroundRef(cfg.analysis);
-  if (!ref || state.stepIndex < ref.startingStep) return { state, events: [] };
+  if (!ref || state.stepIndex < ref.startingStep || state.weightPercent <= 0) return { state, events: [] };
   const r = ensureRun(state, input.spec, 'background', ref, state.canary!, input.observed.now);
   return { state: r.state, events: r.events };
 }

@@ -12,6 +12,8 @@
 //   APP_CRASH_AFTER_MS   exit(1) this long after start
 //   APP_IGNORE_SIGTERM=1 ignore SIGTERM (only SIGKILL stops it)
 //   APP_DRAIN_MS         on SIGTERM, keep serving in-flight requests up to this long (default 2000)
+//   APP_ERROR_RATE       share (0..1) of requests to / answered 500 (a faulty version; /healthz stays fine)
+//   APP_DELAY_MS         answer requests to / this much later (a slow version)
 import { createServer } from 'node:http';
 
 const env = process.env;
@@ -38,7 +40,10 @@ const server = createServer((req, res) => {
     const ms = Number(url.searchParams.get('ms') ?? 2000);
     return void setTimeout(() => reply(res, 200, version), ms);
   }
-  reply(res, 200, version);
+  const fail = Math.random() < Number(env.APP_ERROR_RATE ?? 0);
+  const delay = Number(env.APP_DELAY_MS ?? 0);
+  if (delay > 0) return void setTimeout(() => reply(res, fail ? 500 : 200, version), delay);
+  reply(res, fail ? 500 : 200, version);
 });
 
 function reply(res, status, body) {
