@@ -65,7 +65,7 @@ export function planRolling(input: PlanInput): Plan {
   state.desired.weightsBp = proportionalWeights(readyCounts);
 
   const oldLeft = oldTotal;
-  // With analysis, the last old instances stay until every metric has been measured at least once.
+  // With analysis, the rollout completes only once every metric has been measured at least once.
   const judged = !ref || state.stable === null || state.analysisRuns.every((r) => r.phase !== 'Running' || r.metrics.every((m) => m.count - m.error > 0));
   if (newScale === R && ready(next, R) >= R && oldLeft === 0 && judged) {
     const done = completeRollout(state, observed.now);
