@@ -6,6 +6,7 @@
 //   GET /crash     exits with code 1 at once
 //   GET /slow?ms=N answers after N ms (long in-flight requests)
 //   GET /pid       the process id
+//   GET /fault?errorRate=R&delayMs=D  from now on answer / like APP_ERROR_RATE=R and APP_DELAY_MS=D (fault injection)
 // Options (env):
 //   APP_START_DELAY_MS   wait this long before listening (slow start)
 //   APP_NEVER_READY=1    /healthz always answers 503
@@ -19,6 +20,8 @@ import { createServer } from 'node:http';
 const env = process.env;
 const version = env.CUTOVER_VERSION ?? 'unknown';
 let healthy = env.APP_NEVER_READY !== '1';
+let errorRate = Number(env.APP_ERROR_RATE ?? 0);
+let delayMs = Number(env.APP_DELAY_MS ?? 0);
 
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://x');
@@ -36,13 +39,17 @@ const server = createServer((req, res) => {
     process.exit(1);
   }
   if (url.pathname === '/pid') return reply(res, 200, String(process.pid));
+  if (url.pathname === '/fault') {
+    errorRate = Number(url.searchParams.get('errorRate') ?? 0);
+    delayMs = Number(url.searchParams.get('delayMs') ?? 0);
+    return reply(res, 200, `errorRate=${errorRate} delayMs=${delayMs}`);
+  }
   if (url.pathname === '/slow') {
     const ms = Number(url.searchParams.get('ms') ?? 2000);
     return void setTimeout(() => reply(res, 200, version), ms);
   }
-  const fail = Math.random() < Number(env.APP_ERROR_RATE ?? 0);
-  const delay = Number(env.APP_DELAY_MS ?? 0);
-  if (delay > 0) return void setTimeout(() => reply(res, fail ? 500 : 200, version), delay);
+  const fail = Math.random() < errorRate;
+  if (delayMs > 0) return void setTimeout(() => reply(res, fail ? 500 : 200, version), delayMs);
   reply(res, fail ? 500 : 200, version);
 });
 
