@@ -94,7 +94,7 @@ function percentile(merged: Uint32Array, total: number, q: number): number {
   let seen = 0;
   for (let b = 0; b < BUCKETS; b++) {
     seen += merged[CLASSES + b]!;
-    if (seen >= rank) return Math.round(BASE_MS * GROWTH ** b * 1000) / 1000;
+    if (seen >= rank) return latencyBucketUpperMs(b);
   }
-  return Math.round(BASE_MS * GROWTH ** (BUCKETS - 1) * 1000) / 1000;
+  return latencyBucketUpperMs(BUCKETS - 1);
 }
