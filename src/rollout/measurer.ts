@@ -11,6 +11,7 @@ import { measureMetric } from '../analysis/measure.ts';
 import type { RevisionRef } from '../analysis/providers/index.ts';
 import type { ServiceStats } from '../proxy/contract.ts';
 import type { TrafficRouter } from './interfaces.ts';
+import { previewServiceName } from './route-builder.ts';
 import { inProgress, type ObservedMeasurement, type PlanSpec, type RolloutState } from './state.ts';
 import { runMetrics } from './strategies/analysis-runs.ts';
 
@@ -48,7 +49,7 @@ export class Measurer {
         const key = `${run.id}\0${run.startedAt}\0${metric.name}`;
         if (this.busy.has(key)) continue;
         this.busy.add(key);
-        const ctx = { service: this.deps.service, revision: this.ref(run.revision), baseline: run.baseline === null ? null : this.ref(run.baseline), stats: readStats, signal: this.aborter.signal };
+        const ctx = { service: this.deps.service, statsNames: [this.deps.service, previewServiceName(this.deps.service)], revision: this.ref(run.revision), baseline: run.baseline === null ? null : this.ref(run.baseline), stats: readStats, signal: this.aborter.signal };
         void measureMetric(metric, ctx, run.args, now).then((measurement) => {
           if (this.aborter.signal.aborted) return;
           this.finished.push({ key, observed: { run: run.id, metric: metric.name, measurement } });

@@ -10,13 +10,14 @@ import { request } from 'undici';
 import { metricSchema, type MetricConfig } from '../../src/config/analysis-schema.ts';
 import { measureMetric } from '../../src/analysis/measure.ts';
 import type { MeasureContext } from '../../src/analysis/providers/index.ts';
+import type { ServiceStats } from '../../src/proxy/contract.ts';
 import { jsonPath } from '../../src/analysis/providers/web.ts';
 import { cleanupsAfter } from '../helpers/cleanups.ts';
 import { freePort } from '../helpers/engine.ts';
 import { startUpstream } from '../helpers/upstream.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const ctx: MeasureContext = { service: 'web', revision: { number: 2, version: 'v2' }, baseline: { number: 1, version: 'v1' }, stats: async () => [], signal: new AbortController().signal };
+const ctx: MeasureContext = { service: 'web', statsNames: ['web'], revision: { number: 2, version: 'v2' }, baseline: { number: 1, version: 'v1' }, stats: async () => [], signal: new AbortController().signal };
 const metric = (m: Record<string, unknown>): MetricConfig => metricSchema.parse({ name: 'm', ...m });
 
 describe('web provider', () => {
@@ -161,5 +162,30 @@ describe('prometheus provider (a real Prometheus)', () => {
     assert.match(empty.message, /out of range/);
     const down = await measureMetric(metric({ successCondition: 'result[0] < 1', provider: { prometheus: { address: `http://127.0.0.1:${await freePort()}`, query: 'up', timeout: '1s' } } }), ctx, {}, 1);
     assert.equal(down.phase, 'Error');
+  });
+});
+
+describe('builtin provider', () => {
+  const window = (requests: number, errors: number, p99: number) => ({ requests, byClass: { '2xx': requests - errors, '5xx': errors }, inflight: 0, rate: requests / 10, errorRate: requests ? errors / requests : 0, p50: p99 / 4, p95: p99 / 2, p99, latencyBuckets: [requests], instances: {} });
+  const stats = async (): Promise<ServiceStats[]> => [
+    { service: 'web', revisions: { '1': window(900, 9, 40), '2': window(3, 0, 10) } },
+    { service: 'web:preview', revisions: { '2': window(50, 5, 80) } },
+  ];
+  const bctx = { ...ctx, statsNames: ['web', 'web:preview'], stats };
+
+  test("each figure of the revision under analysis, from where it has traffic (the preview listener's before a switch)", async () => {
+    const rows: [string, string][] = [['successRate', '0.9'], ['errorRate', '0.1'], ['requestRate', '5'], ['latencyP99Ms', '80'], ['latencyP95Ms', '40'], ['latencyP50Ms', '20']];
+    for (const [name, value] of rows) {
+      const m = await measureMetric(metric({ provider: { builtin: { metric: name } } }), bctx, {}, 1);
+      assert.equal(m.value, value, name);
+    }
+    const stable = await measureMetric(metric({ successCondition: 'result >= 0.99', provider: { builtin: { metric: 'successRate', revision: 'stable' } } }), bctx, {}, 1);
+    assert.deepEqual([stable.value, stable.phase], ['0.99', 'Successful']);
+  });
+
+  test('fewer requests than minRequests is Inconclusive, whatever the condition', async () => {
+    const m = await measureMetric(metric({ successCondition: 'result >= 0.99', provider: { builtin: { metric: 'successRate', minRequests: 20 } } }), { ...bctx, statsNames: ['web'] }, {}, 1);
+    assert.equal(m.phase, 'Inconclusive');
+    assert.match(m.message, /3 request\(s\) in the window, 20 needed/);
   });
 });

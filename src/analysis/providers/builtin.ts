@@ -16,7 +16,12 @@ export class BuiltinProvider implements MetricProvider {
 
   async measure(ctx: MeasureContext): Promise<ProviderResult> {
     const all = await ctx.stats();
-    const of = (rev: RevisionRef | null) => (rev ? all.find((s) => s.service === ctx.service)?.revisions[String(rev.number)] : undefined);
+    // The revision's figures where it has the most requests: its service, or the preview listener's (before a switch).
+    const of = (rev: RevisionRef | null): TrafficStats | undefined => {
+      if (!rev) return undefined;
+      const found = ctx.statsNames.map((name) => all.find((s) => s.service === name)?.revisions[String(rev.number)]).filter((s) => s !== undefined);
+      return found.sort((a, b) => b.requests - a.requests)[0];
+    };
     if ('compare' in this.cfg) return compare(this.cfg, of(ctx.revision), ctx.baseline ? of(ctx.baseline) : undefined, ctx.baseline !== null);
     const rev = this.cfg.revision === 'stable' ? ctx.baseline : ctx.revision;
     const s = of(rev);

@@ -19,6 +19,11 @@ export interface MeasureContext {
   revision: RevisionRef;
   /** The revision it is compared with (the stable one), if any. */
   baseline: RevisionRef | null;
+  /**
+   * Names the service's traffic is reported under in the stats: the service, and its blue-green preview listener
+   * (`previewPort`), whose requests reach only the preview set.
+   */
+  statsNames: string[];
   /** The proxy's per-revision figures over its window, read once per round of measurements. */
   stats(): Promise<ServiceStats[]>;
   /** Aborted when the controller stops. */
