@@ -94,6 +94,16 @@ describe('command provider', () => {
     assert.match(m.message, /exit 3; stdout: checking 2; stderr: login page: 502/);
   });
 
+  test('a command running when the controller stops is killed, not reported as a failure', async () => {
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 200);
+    const t0 = Date.now();
+    const m = await measureMetric(metric({ provider: { command: { run: 'sleep 30 & wait' } } }), { ...ctx, signal: stop.signal }, {}, 1);
+    assert.equal(m.phase, 'Error');
+    assert.match(m.message, /stopped with the controller/);
+    assert.ok(Date.now() - t0 < 10_000);
+  });
+
   test('a command past its timeout is killed (with its children) and is an Error', async () => {
     const t0 = Date.now();
     const m = await measureMetric(metric({ provider: { command: { run: 'echo started; sleep 30 & wait', timeout: '300ms' } } }), ctx, {}, 1);

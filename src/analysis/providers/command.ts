@@ -40,8 +40,10 @@ export class CommandProvider implements MetricProvider {
       }, this.cfg.timeout);
       const onAbort = () => kill();
       ctx.signal.addEventListener('abort', onAbort, { once: true });
+      if (ctx.signal.aborted) kill();
       child.on('error', (e) => {
         clearTimeout(timer);
+        ctx.signal.removeEventListener('abort', onAbort);
         reject(e);
       });
       child.on('close', (code, signal) => {
@@ -49,6 +51,7 @@ export class CommandProvider implements MetricProvider {
         ctx.signal.removeEventListener('abort', onAbort);
         const output = describeOutput(out, err);
         if (timedOut) return reject(new Error(`timed out after ${this.cfg.timeout}ms${output ? `; ${output}` : ''}`));
+        if (ctx.signal.aborted) return reject(new Error('stopped with the controller'));
         if (code !== 0) return resolve({ value: code, verdict: 'Failed', message: `exit ${code ?? signal}${output ? `; ${output}` : ''}` });
         resolve({ value: commandResult(out), message: `exit 0${output ? `; ${output}` : ''}` });
       });
