@@ -160,6 +160,8 @@ export function analysisRefs(strategy: {
   canary?: { analysis?: unknown; steps: unknown[] } | undefined;
   blueGreen?: { prePromotionAnalysis?: AnalysisRef | undefined; postPromotionAnalysis?: AnalysisRef | undefined } | undefined;
   rolling?: { analysis?: AnalysisRef | undefined } | undefined;
+  shadow?: { analysis?: AnalysisRef | undefined } | undefined;
+  experiment?: { analysis?: AnalysisRef | undefined } | undefined;
 }): { path: (string | number)[]; ref: AnalysisRef }[] {
   const out: { path: (string | number)[]; ref: AnalysisRef }[] = [];
   const c = strategy.canary;
@@ -171,6 +173,8 @@ export function analysisRefs(strategy: {
   if (bg?.prePromotionAnalysis) out.push({ path: ['blueGreen', 'prePromotionAnalysis'], ref: bg.prePromotionAnalysis });
   if (bg?.postPromotionAnalysis) out.push({ path: ['blueGreen', 'postPromotionAnalysis'], ref: bg.postPromotionAnalysis });
   if (strategy.rolling?.analysis) out.push({ path: ['rolling', 'analysis'], ref: strategy.rolling.analysis });
+  if (strategy.shadow?.analysis) out.push({ path: ['shadow', 'analysis'], ref: strategy.shadow.analysis });
+  if (strategy.experiment?.analysis) out.push({ path: ['experiment', 'analysis'], ref: strategy.experiment.analysis });
   return out;
 }
 

@@ -7,9 +7,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/server.ts';
+import { ControllerMetrics } from '../api/controller-metrics.ts';
 import { ensureToken, tokenPath } from '../api/token.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { CutoverConfig } from '../config/schema.ts';
+import { checkTlsFiles } from '../config/tls-check.ts';
+import { ConfigError } from '../errors.ts';
+import { FlagService } from '../flags/service.ts';
 import { Controller } from '../rollout/controller.ts';
 import { InstanceManager } from '../runtime/instance-manager.ts';
 import { LocalProvider } from '../runtime/local/local-provider.ts';
@@ -26,6 +30,7 @@ export interface EngineParts {
   proxy: ProxySupervisor;
   api: FastifyInstance;
   apiUrl: string;
+  flags: FlagService;
 }
 
 export class Engine {
@@ -38,6 +43,7 @@ export class Engine {
 
   static async start(loaded: LoadedConfig, logger: Logger): Promise<Engine> {
     const { config } = loaded;
+    checkCertificates(loaded, logger);
     ensureStateDir(config.stateDir);
     const unlock = lockStateDir(config.stateDir);
     const started: Partial<EngineParts> = {};
@@ -49,6 +55,7 @@ export class Engine {
       const store = (started.store = new SqliteStore({ stateDir: config.stateDir }));
       const runtime = (started.runtime = new InstanceManager({ provider: new LocalProvider({ stateDir: config.stateDir, maxLogBytes: config.logs.maxSize }), logger }));
       const databaseUrl = process.env.DATABASE_URL;
+      let metrics: ControllerMetrics | undefined;
       const controller = (started.controller = new Controller({
         config,
         store,
@@ -56,14 +63,25 @@ export class Engine {
         runtime,
         logger,
         baseDir: loaded.baseDir,
+        onMeasurement: (service, verdict) => metrics?.recordMeasurement(service, verdict),
         ...(databaseUrl ? { migrations: postgresMigrationHooks(databaseUrl, loaded.baseDir) } : {}),
       }));
       await controller.start();
       warnOnConfigDrift(config, controller, logger);
       proxy.watch(() => logger.info('proxy restarted; it reloaded the last routes from its table file'));
-      const api = (started.api = buildApi({ control: controller, token, logger }));
+      const flags = (started.flags = new FlagService({ store }));
+      const applied = flags.syncConfig(config.flags);
+      if (applied.length) logger.info({ flags: applied.map((e) => e.name) }, 'applied the flags cutover.yaml changed');
+      const clientToken = ensureToken(config.stateDir, 'client-token');
+      const observability = {
+        instances: () => runtime.list(),
+        metricsPath: (service: string) => config.services[service]?.metrics?.path,
+        proxyMetrics: () => proxy.metricsText(),
+      };
+      metrics = new ControllerMetrics(controller);
+      const api = (started.api = buildApi({ control: controller, token, clientToken, flags, logger, metrics, observability }));
       const apiUrl = await api.listen({ host: config.api.host, port: config.api.port });
-      return new Engine(config, { controller, runtime, store, proxy, api, apiUrl }, unlock, logger);
+      return new Engine(config, { controller, runtime, store, proxy, api, apiUrl, flags }, unlock, logger);
     } catch (err) {
       // Let go of what started, but leave traffic alone: the proxy and instances may predate this run.
       await started.api?.close().catch(() => {});
@@ -112,6 +130,18 @@ function warnOnConfigDrift(config: CutoverConfig, controller: Controller, logger
       `services.${name} in the config differs from the running revision #${rev.number} (${rev.version}); roll it out with \`cutover deploy ${name} --version <label> --run <command> --cwd <dir>\``,
     );
   }
+}
+
+/**
+ * The certificate files, checked before anything starts: a missing or unusable certificate, or one that does not
+ * cover the service's hosts, stops `up` with the same words `cutover validate` uses. Key files are only checked to be
+ * readable here: the proxy process is the one that reads them (and refuses a pair that does not match).
+ */
+function checkCertificates(loaded: LoadedConfig, logger: Logger): void {
+  const { findings } = checkTlsFiles(loaded.config, { readKeys: false });
+  const errors = findings.filter((f) => f.severity === 'error');
+  if (errors.length > 0) throw new ConfigError(loaded.file, errors.map(({ severity: _, ...issue }) => issue));
+  for (const w of findings) logger.warn({ path: w.path, file: w.value }, `${w.path}: ${w.message} (${w.hint})`);
 }
 
 /** The proxy process of a state dir, driven with its own admin token (not the control API's). */

@@ -8,6 +8,7 @@
  */
 import type { ServiceConfig } from '../config/schema.ts';
 import type { Logger } from '../shared/log.ts';
+import type { Verdict } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { InstanceEffects } from './instance-effects.ts';
 import { Measurer } from './measurer.ts';
@@ -15,6 +16,7 @@ import { liveInstances, observeRevisions, pickRemovals, readyUpstreams, toStart,
 import { ControllerNotStartedError } from './errors.ts';
 import { applyIntent, checkIntent, rolloutRevision, type Intent } from './intents.ts';
 import type { InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './interfaces.ts';
+import { observeMirror } from './mirror-observation.ts';
 import type { RoutePublisher } from './route-publisher.ts';
 import { SerialRunner } from './serial-runner.ts';
 import { instanceSpec, manageOptions, planSpec } from './spec.ts';
@@ -33,6 +35,7 @@ export interface LoopDeps {
   logger: Logger;
   /** How long to wait for the first probe of adopted instances the proxy did not route to, before acting anyway. */
   settleMs: number;
+  onMeasurement?: ((service: string, verdict: Verdict) => void) | undefined;
 }
 
 const HOOK_RETRY_MS = 5_000;
@@ -142,6 +145,10 @@ export class ServiceReconciler {
     const observed: Observed = { now, revisions: observeRevisions(live) };
     const measurements = this.measurer.take();
     if (measurements.length > 0) observed.measurements = measurements;
+    const mirror = await observeMirror(this.deps.router, this.state);
+    if (mirror) observed.mirror = mirror;
+    // Every verdict counts (the controller's metrics), whichever run or strategy it belongs to.
+    for (const m of measurements) this.deps.onMeasurement?.(this.service, m.measurement.phase);
 
     const queued = this.intents.splice(0);
     const revisions = new Map<QueuedIntent, number | undefined>();

@@ -1,7 +1,7 @@
 /** From the service config to what the planners and the runtime need. */
 import type { ServiceConfig, StrategyConfig, StrategyName, TemplateConfig } from '../config/schema.ts';
 import { LEGACY_TEMPLATE, legacyTemplate } from '../analysis/templates.ts';
-import { blueGreenSchema, canarySchema, rollingSchema } from '../config/schema.ts';
+import { blueGreenSchema, canarySchema, experimentSchema, rollingSchema, shadowSchema } from '../config/schema.ts';
 import type { InstanceSpec, Probe, StopOptions } from '../runtime/provider.ts';
 import type { ManageOptions } from './interfaces.ts';
 import type { PlanSpec } from './state.ts';
@@ -15,6 +15,8 @@ export function strategyFor(cfg: ServiceConfig, name: StrategyName): StrategyCon
   if (cfg.strategy[name]) return cfg.strategy;
   if (name === 'canary') return { canary: canarySchema.parse({}) };
   if (name === 'blueGreen') return { blueGreen: blueGreenSchema.parse({}) };
+  if (name === 'shadow') return { shadow: shadowSchema.parse({}) };
+  if (name === 'experiment') return { experiment: experimentSchema.parse({}) };
   return { rolling: rollingSchema.parse({}) };
 }
 

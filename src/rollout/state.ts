@@ -31,6 +31,17 @@ export interface Observed {
   revisions: Record<number, ObservedRevision>;
   /** Measurements finished since the last tick, addressed to a run and a metric. */
   measurements?: ObservedMeasurement[];
+  /** Shadow: what comparison found so far (from the proxy's stats), on ticks of a shadow rollout. */
+  mirror?: MirrorObservation;
+}
+
+export interface MirrorObservation {
+  compared: number;
+  differing: number;
+  shadowErrors: number;
+  dropped: number;
+  /** The first difference, as one line (request and what differed), for the event. */
+  firstDifference?: string;
 }
 
 /** The part of the service config a planner needs. */

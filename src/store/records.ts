@@ -53,6 +53,10 @@ export interface Desired {
   match: { revision: number; header: string }[];
   /** Extra listener that serves only this revision (blue-green previewPort). */
   previewPort: { revision: number; port: number } | null;
+  /** Shadow: copies of `percent` of live requests go to `revision`, whose answers are compared, never served. */
+  mirror?: { revision: number; percent: number } | null;
+  /** Experiment: variant name → revision; users are split sticky by the configured key. */
+  experiment?: { variants: Record<string, number> } | null;
 }
 
 /** Set by setCanaryScale; null means "match the traffic weight". */
@@ -150,6 +154,8 @@ export interface RolloutState {
   userPaused: boolean;
   /** Promote requested: skip the next pause ('step') or every remaining step ('full'). */
   promote: 'none' | 'step' | 'full';
+  /** Experiment: the variant `promote --variant` chose (the other one is removed). */
+  promoteVariant?: string;
   /** Analysis runs of the current rollout (kept after it ends, until the next one starts). */
   analysisRuns: AnalysisRunState[];
   /** Blue-green with postPromotionAnalysis: when traffic moved to the new set (the rollout completes once the analysis succeeds). */

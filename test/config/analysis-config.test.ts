@@ -45,6 +45,10 @@ test("templates get Argo's defaults; every strategy can refer to them", () => {
   assert.deepEqual(bg.services.web!.strategy.blueGreen!.postPromotionAnalysis!.templates, ['golden']);
   const rolling = parseConfigText(service(`${templates}    strategy:\n      rolling: { analysis: { templates: [golden], args: [ { name: host, value: a } ] } }`));
   assert.deepEqual(rolling.services.web!.strategy.rolling!.analysis!.templates, ['golden']);
+  const shadow = parseConfigText(service(`${templates}    strategy:\n      shadow: { duration: 1m, analysis: { templates: [golden], args: [ { name: host, value: a } ] } }`));
+  assert.deepEqual(shadow.services.web!.strategy.shadow!.analysis!.templates, ['golden']);
+  const experiment = parseConfigText(service(`${templates}    strategy:\n      experiment: { analysis: { templates: [golden], args: [ { name: host, value: a } ] } }`));
+  assert.deepEqual(experiment.services.web!.strategy.experiment!.analysis!.templates, ['golden']);
 });
 
 test('the short canary form still loads as before', () => {
@@ -75,6 +79,10 @@ test('references to missing templates or args, two providers, and conditions on 
   assert.match(missing.join('\n'), /strategy\.canary\.steps\.0\.analysis\.templates: no analysis template "gold"; known: golden/);
   const noArg = issues(service(`${templates}    strategy:\n      blueGreen: { prePromotionAnalysis: { templates: [golden] } }`));
   assert.match(noArg.join('\n'), /strategy\.blueGreen\.prePromotionAnalysis\.args: template "golden" needs arg "host"/);
+  const shadowMissing = issues(service(`${templates}    strategy:\n      shadow: { analysis: { templates: [gold] } }`));
+  assert.match(shadowMissing.join('\n'), /strategy\.shadow\.analysis\.templates: no analysis template "gold"/);
+  const experimentNoArg = issues(service(`${templates}    strategy:\n      experiment: { analysis: { templates: [golden] } }`));
+  assert.match(experimentNoArg.join('\n'), /strategy\.experiment\.analysis\.args: template "golden" needs arg "host"/);
   const two = issues(service(`    analysis:\n      templates:\n        t: { metrics: [ { name: x, provider: { builtin: { metric: errorRate }, command: { run: "true" } } } ] }\n`));
   assert.match(two.join('\n'), /set exactly one provider/);
   const judged = issues(service(`    analysis:\n      templates:\n        t: { metrics: [ { name: x, successCondition: "result > 1", provider: { builtin: { compare: stable } } } ] }\n`));

@@ -108,4 +108,29 @@ describe('SqliteStore', () => {
       store.close();
     }
   });
+
+  test('a version 2 state (before analysis runs; an experiment in progress) is read as version 3 with its fields kept', () => {
+    const dir = fresh();
+    new SqliteStore({ stateDir: dir }).close();
+    const db = new Database(join(dir, 'state.db'));
+    const v2 = { ...initialState('web', 1), v: 2, strategy: 'experiment', stable: 1, canary: 2, promoteVariant: 'a', desired: { scale: { 1: 2, 2: 2 }, weightsBp: { 1: 5000, 2: 5000 }, match: [], previewPort: null, mirror: null, experiment: { variants: { a: 1, b: 2 } } } } as Record<string, unknown>;
+    delete v2.analysisRuns;
+    delete v2.switchedAt;
+    v2.analysisFailures = 0;
+    db.prepare('INSERT INTO rollouts (service, shape_version, generation, body, updated_at) VALUES (?, 2, 1, ?, 1)').run('web', JSON.stringify(v2));
+    db.close();
+    const store = new SqliteStore({ stateDir: dir });
+    try {
+      const state = store.getRollout('web')!;
+      assert.equal(state.v, ROLLOUT_STATE_VERSION);
+      assert.deepEqual(state.analysisRuns, []);
+      assert.equal(state.switchedAt, null);
+      assert.equal('analysisFailures' in state, false);
+      assert.equal(state.promoteVariant, 'a');
+      assert.deepEqual(state.desired.experiment, { variants: { a: 1, b: 2 } });
+      assert.deepEqual(state.desired.weightsBp, { 1: 5000, 2: 5000 });
+    } finally {
+      store.close();
+    }
+  });
 });

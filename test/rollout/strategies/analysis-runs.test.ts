@@ -2,7 +2,7 @@
 // bookkeeping of a run: limits, counts, the worst metric deciding.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { BlueGreenConfig, MetricConfig, TemplateConfig } from '../../../src/config/schema.ts';
+import { experimentSchema, shadowSchema, type BlueGreenConfig, type MetricConfig, type TemplateConfig } from '../../../src/config/schema.ts';
 import { dueMetrics, recordMeasurement, startRun } from '../../../src/analysis/run.ts';
 import { planRollout } from '../../../src/rollout/strategies/index.ts';
 import type { MeasurementRecord } from '../../../src/store/records.ts';
@@ -114,5 +114,50 @@ describe('rolling analysis', () => {
     const failed = planRollout({ spec: s, state: rolled, observed: obs(T0 + 20_000, { 2: { ready: 2 } }, { measurements: [{ run: 'background', metric: 'm', measurement: rec('Failed', T0 + 20_000) }] }) });
     assert.equal(failed.state.phase, 'Degraded');
     assert.deepEqual(failed.state.desired.scale[1], 2, 'stable back to full scale');
+  });
+});
+
+describe('shadow and experiment analysis', () => {
+  const both = { 1: { ready: 2 }, 2: { ready: 2 } };
+  const mirror = { compared: 500, differing: 0, shadowErrors: 0, dropped: 0 };
+  const at = (now: number, run: string, phase: MeasurementRecord['phase'], extra = {}) => obs(now, both, { measurements: [{ run, metric: 'm', measurement: rec(phase, now) }], ...extra });
+
+  test('shadow: a run from the first copy; the duration passes it only once each metric was measured; a failure fails the shadow', () => {
+    const s: PlanSpec = { ...spec({ shadow: shadowSchema.parse({ duration: 3000, minCompared: 0, analysis: ref }) }, 2), templates: { t } };
+    const waiting = simulate(s, rollingOut(s), 6).state;
+    assert.deepEqual(waiting.analysisRuns.map((r) => [r.id, r.revision, r.baseline, r.phase]), [['shadow', 2, 1, 'Running']]);
+    assert.equal(waiting.stable, 1, 'duration over, but nothing measured yet');
+    const passed = planRollout({ spec: s, state: waiting, observed: at(T0 + 10_000, 'shadow', 'Successful', { mirror }) });
+    assert.equal(passed.state.stable, 2);
+    assert.equal(passed.state.analysisRuns[0]!.phase, 'Successful');
+    const failed = planRollout({ spec: s, state: waiting, observed: at(T0 + 10_000, 'shadow', 'Failed', { mirror }) });
+    assert.equal(failed.state.phase, 'Degraded');
+    assert.deepEqual(failed.state.desired.scale, { 1: 2 });
+    assert.ok(failed.events.some((e) => e.type === 'AnalysisRunFailed'));
+  });
+
+  test('shadow then rolling: the shadow run ends when it passes and the rolling strategy starts its own background run', () => {
+    const s: PlanSpec = { ...spec({ shadow: shadowSchema.parse({ duration: 1000, minCompared: 0, analysis: ref, then: 'rolling' }), rolling: { maxSurge: 1, maxUnavailable: 0, analysis: ref } }, 2), templates: { t } };
+    const waiting = simulate(s, rollingOut(s), 4).state;
+    const passed = planRollout({ spec: s, state: waiting, observed: at(T0 + 10_000, 'shadow', 'Successful', { mirror }) });
+    assert.equal(passed.state.strategy, 'rolling');
+    const next = planRollout({ spec: s, state: passed.state, observed: obs(T0 + 11_000, both) });
+    assert.deepEqual(next.state.analysisRuns.map((r) => [r.id, r.phase]), [['shadow', 'Successful'], ['background', 'Running']]);
+  });
+
+  test('experiment: a background guardrail while users are split; a failure moves every user back to stable', () => {
+    const s: PlanSpec = { ...spec({ experiment: experimentSchema.parse({ split: 30, analysis: ref }) }, 2), templates: { t } };
+    const running = simulate(s, rollingOut(s), 4).state;
+    assert.deepEqual(running.analysisRuns.map((r) => [r.id, r.revision, r.baseline]), [['background', 2, 1]]);
+    const failed = planRollout({ spec: s, state: running, observed: at(T0 + 10_000, 'background', 'Failed') });
+    assert.equal(failed.state.phase, 'Degraded');
+    assert.deepEqual(failed.state.desired.weightsBp, { 1: 10000 });
+    const inconclusive = planRollout({ spec: s, state: running, observed: at(T0 + 10_000, 'background', 'Inconclusive') });
+    assert.equal(inconclusive.state.phase, 'Paused');
+    assert.match(inconclusive.state.message, /analysis inconclusive/);
+    assert.deepEqual(inconclusive.state.desired.weightsBp, { 1: 7000, 2: 3000 }, 'still split; the decision is a person\'s');
+    const chosen = planRollout({ spec: s, state: { ...inconclusive.state, promote: 'step', promoteVariant: 'a' }, observed: obs(T0 + 11_000, both) });
+    assert.equal(chosen.state.stable, 1);
+    assert.ok(chosen.state.analysisRuns.every((r) => r.phase !== 'Running'));
   });
 });
