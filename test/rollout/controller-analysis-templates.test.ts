@@ -18,8 +18,10 @@ const judge = {
 };
 
 test('a canary answering 20 % errors is aborted by its template; the event names metric, value and condition', async () => {
+  const verdicts: string[] = [];
   const h = await new Harness({
     service: { analysis: { templates: { golden } }, strategy: { canary: { analysis: { templates: ['golden'] }, steps: [{ setWeight: 50 }, { pause: {} }] } } },
+    onMeasurement: (service, verdict) => verdicts.push(`${service} ${verdict}`),
   }).start();
   let load: Load | undefined;
   try {
@@ -35,6 +37,10 @@ test('a canary answering 20 % errors is aborted by its template; the event names
     const run = h.status().analysis.find((r) => r.id === 'background')!;
     assert.equal(run.phase, 'Failed');
     assert.ok(run.metrics[0]!.measurements.some((m) => m.phase === 'Failed' && Number(m.value) < 0.95), JSON.stringify(run.metrics[0]));
+    // Every verdict reaches the controller's hook (the metrics count them), at least those the run counted.
+    const counted = run.metrics[0]!;
+    assert.ok(verdicts.length >= counted.successful + counted.failed + counted.inconclusive + counted.error, `${verdicts.length} verdicts: ${JSON.stringify(counted)}`);
+    assert.ok(verdicts.filter((v) => v === 'web Failed').length >= 2, verdicts.join(', '));
   } finally {
     await load?.stop().catch(() => {});
     await h.destroy();

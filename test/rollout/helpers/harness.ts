@@ -15,7 +15,7 @@ import { Controller } from '../../../src/rollout/controller.ts';
 import type { MigrationHooks, TrafficRouter } from '../../../src/rollout/interfaces.ts';
 import { startAdminServer, type AdminServer } from '../../../src/proxy/admin-server.ts';
 import { ProxyAdminClient } from '../../../src/proxy/admin-client.ts';
-import type { RolloutStatus } from '../../../src/rollout/types.ts';
+import type { RolloutStatus, Verdict } from '../../../src/rollout/types.ts';
 import { InstanceManager } from '../../../src/runtime/instance-manager.ts';
 import { LocalProvider } from '../../../src/runtime/local/local-provider.ts';
 import { SqliteStore } from '../../../src/store/sqlite-store.ts';
@@ -33,6 +33,8 @@ export interface HarnessOptions {
   viaAdmin?: boolean;
   /** The controller's settleMs after a restart; default 3000. */
   settleMs?: number;
+  /** The controller's hook for every analysis verdict. */
+  onMeasurement?: (service: string, verdict: Verdict) => void;
 }
 
 export class Harness {
@@ -87,7 +89,7 @@ export class Harness {
     this.store = new SqliteStore({ stateDir: this.dir });
     this.runtime = new InstanceManager({ provider: new LocalProvider({ stateDir: this.dir, adoptPollMs: 100 }) });
     this.managers.push(this.runtime);
-    this.controller = new Controller({ config: this.config, store: this.store, router: this.router, runtime: this.runtime, intervalMs: 100, settleMs: this.opts.settleMs ?? 3000, ...(this.opts.migrations ? { migrations: this.opts.migrations } : {}) });
+    this.controller = new Controller({ config: this.config, store: this.store, router: this.router, runtime: this.runtime, intervalMs: 100, settleMs: this.opts.settleMs ?? 3000, ...(this.opts.migrations ? { migrations: this.opts.migrations } : {}), ...(this.opts.onMeasurement ? { onMeasurement: this.opts.onMeasurement } : {}) });
     await this.controller.start();
   }
 
