@@ -7,7 +7,7 @@
  * measurement per second would flood the log): `recordMeasurement` counts them.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Verdict } from '../rollout/analysis.ts';
+import type { Verdict } from '../rollout/types.ts';
 import type { ControlPlane, Phase, RolloutEvent } from '../rollout/types.ts';
 
 export const PHASES: readonly Phase[] = ['Healthy', 'Progressing', 'Paused', 'Degraded'];

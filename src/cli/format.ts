@@ -20,7 +20,14 @@ export function formatStatus(s: RolloutStatus): string {
   for (const c of s.certificates ?? []) head.push(`TLS:       ${formatCertificate(c)}`);
   const rows = [['REVISION', 'VERSION', 'ROLE', 'READY', 'WEIGHT']];
   for (const r of s.revisions) rows.push([`#${r.number}`, r.version, r.role, `${r.ready}/${r.desired}`, `${r.weight}%`]);
-  return `${head.join('\n')}\n\n${table(rows)}`;
+  const metrics = [['ANALYSIS', 'METRIC', 'PHASE', 'OK/FAILED/INCONCL/ERROR', 'LAST']];
+  for (const run of s.analysis ?? []) {
+    for (const m of run.metrics) {
+      const last = m.measurements.at(-1);
+      metrics.push([run.id, m.name, m.phase, `${m.successful}/${m.failed}/${m.inconclusive}/${m.error}`, last ? `${last.phase} ${last.value}: ${last.message}` : '-']);
+    }
+  }
+  return `${head.join('\n')}\n\n${table(rows)}${metrics.length > 1 ? `\n\n${table(metrics)}` : ''}`;
 }
 
 /** One certificate on one line: port, subject, names, expiry (with days left), and a refused reload if any. */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { duration } from '../shared/duration.ts';
+import { analysisRefSchema } from './analysis-schema.ts';
 
 const variantName = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'a variant name: lowercase letters, digits, - and _');
 const statusClass = z.enum(['1xx', '2xx', '3xx', '4xx', '5xx']);
@@ -40,6 +41,9 @@ export const experimentSchema = z
       .describe('The user key; with a cookie, a user without one gets a generated id in that cookie'),
     duration: duration.optional().describe('How long the experiment runs before it waits for a decision'),
     goals: z.array(goalSchema).default([]),
+    analysis: analysisRefSchema
+      .optional()
+      .describe('Background analysis of the new revision while users are split (a guardrail): a failure ends the experiment and moves every user back to stable'),
   })
   .strict()
   .transform((cfg, ctx) => {

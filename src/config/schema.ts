@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { featureBodySchema, flagName } from '../flags/model.ts';
 import { byteSize } from '../shared/byte-size.ts';
 import { duration, parseDuration } from '../shared/duration.ts';
+import { analysisRefs, analysisRefSchema, backgroundAnalysisSchema, checkAnalysisRefs, legacyAnalysisSchema, serviceAnalysisSchema } from './analysis-schema.ts';
 import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_STATE_DIR } from './defaults.ts';
 import { shadowSchema } from './shadow-schema.ts';
 import { experimentSchema } from './experiment-schema.ts';
@@ -39,6 +40,7 @@ export const rollingSchema = z
   .object({
     maxSurge: intOrPercent.default(1).describe('Instances allowed above `replicas` during the rollout'),
     maxUnavailable: intOrPercent.default(0).describe('Instances allowed below `replicas` during the rollout'),
+    analysis: analysisRefSchema.optional().describe('Background analysis while the batches roll; a failure rolls back'),
   })
   .strict();
 
@@ -49,6 +51,8 @@ export const blueGreenSchema = z
     scaleDownDelaySeconds: z.number().min(0).default(30).describe('Keep the old set this long after promotion so undo is instant'),
     previewHeader: z.string().default('x-cutover-preview').describe('Requests with this header set to 1 reach the preview set'),
     previewPort: port.optional().describe('Optional extra port that serves only the preview set'),
+    prePromotionAnalysis: analysisRefSchema.optional().describe('Must succeed on the preview set before any user traffic moves'),
+    postPromotionAnalysis: analysisRefSchema.optional().describe('Runs after the switch; a failure switches straight back to the previous set'),
   })
   .strict();
 
@@ -72,22 +76,16 @@ export const canaryStepSchema = z.union([
         .strict(),
     })
     .strict(),
+  z.object({ analysis: analysisRefSchema.describe('Run these analysis templates; the step completes when they succeed') }).strict(),
 ]);
 
-export const analysisSchema = z
-  .object({
-    interval: duration.default(5000).describe('How often the canary is measured'),
-    maxErrorRate: z.number().min(0).max(1).optional().describe('Fail when the canary 5xx+error share exceeds this (0..1)'),
-    maxP99Ms: z.number().min(0).optional().describe('Fail when the canary p99 latency exceeds this many ms'),
-    minRequests: z.number().int().min(0).default(20).describe('Fewer requests than this in the window is inconclusive'),
-    failureLimit: z.number().int().min(0).default(0).describe('Failed measurements tolerated before abort'),
-  })
-  .strict();
+/** The short form (limits on the canary alone) or background analysis templates. */
+export const analysisSchema = legacyAnalysisSchema;
 
 export const canarySchema = z
   .object({
     steps: z.array(canaryStepSchema).default([]),
-    analysis: analysisSchema.optional(),
+    analysis: z.union([backgroundAnalysisSchema, legacyAnalysisSchema]).optional().describe('Background analysis: { templates, startingStep } or the short form { maxErrorRate, maxP99Ms, ... }'),
     header: z.string().optional().describe('Requests with this header set to 1 always reach the canary'),
   })
   .strict();
@@ -167,6 +165,7 @@ export const serviceSchema = z
     revisionHistoryLimit: z.number().int().min(1).default(10),
     strategy: strategySchema.default({ rolling: { maxSurge: 1, maxUnavailable: 0 } }),
     migration: z.string().optional().describe('Migration file the first revision applies (see `cutover migrate`)'),
+    analysis: serviceAnalysisSchema.optional().describe('Analysis templates (Argo Rollouts vocabulary) the strategy refers to'),
     metrics: z
       .object({ path: z.string().startsWith('/').default('/metrics').describe('Path each instance serves Prometheus metrics on') })
       .strict()
@@ -181,7 +180,10 @@ export const serviceSchema = z
       .default(false)
       .describe('Keep the X-Forwarded-For/-Proto/-Host clients send (only behind a proxy you trust); by default the proxy replaces them. Services sharing a port trust them only if all of them do'),
   })
-  .strict();
+  .strict()
+  .superRefine((svc, ctx) => {
+    for (const i of checkAnalysisRefs(svc.analysis?.templates ?? {}, analysisRefs(svc.strategy))) ctx.addIssue({ code: 'custom', path: ['strategy', ...i.path], message: i.message });
+  });
 
 export const cutoverConfigSchema = z
   .object({
@@ -282,6 +284,7 @@ export type TlsConfig = z.output<typeof tlsSchema>;
 export type BlueGreenConfig = z.output<typeof blueGreenSchema>;
 export type RollingConfig = z.output<typeof rollingSchema>;
 export type AnalysisConfig = z.output<typeof analysisSchema>;
+export type * from './analysis-schema.ts';
 export type StrategyName = 'rolling' | 'blueGreen' | 'canary' | 'shadow' | 'experiment';
 export type ShadowConfig = z.output<typeof shadowSchema>;
 export type ExperimentConfig = z.output<typeof experimentSchema>;

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { byteSize } from '../shared/byte-size.ts';
+import { analysisRefSchema } from './analysis-schema.ts';
 import { duration } from '../shared/duration.ts';
 import { compileJsonPath, JsonPathError } from '../shared/json-path.ts';
 
@@ -38,6 +39,9 @@ export const shadowSchema = z
       })
       .strict()
       .default({ ignoreHeaders: [], ignoreJsonPaths: [], maxDiffRate: 0.01, maxBodyBytes: 1024 * 1024 }),
+    analysis: analysisRefSchema
+      .optional()
+      .describe('Analysis of the shadow while it gets copies (builtin figures count the copies); a failure fails the shadow, an inconclusive run holds it for `cutover promote`'),
     then: z.enum(['canary', 'blueGreen', 'rolling']).optional().describe('When the shadow passes, go on with this strategy (its block may be set beside shadow) instead of switching all traffic at once'),
   })
   .strict();

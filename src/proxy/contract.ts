@@ -243,6 +243,11 @@ export const trafficStatsSchema = z.object({
   p50: z.number(),
   p95: z.number(),
   p99: z.number(),
+  /**
+   * Requests per latency bucket over the window (index b counts latencies up to `latencyBucketUpperMs(b)`, log scale,
+   * 20 % apart), for tests on the whole distribution (the comparative judge). Absent from older proxies.
+   */
+  latencyBuckets: z.array(z.number().int().min(0)).optional(),
 });
 
 const capturedSchema = z.object({ status: z.number(), headers: z.array(z.tuple([z.string(), z.string()])), body: z.string() });

@@ -94,6 +94,7 @@ export class TrafficWindow {
       p50: percentile(merged, requests, 0.5),
       p95: percentile(merged, requests, 0.95),
       p99: percentile(merged, requests, 0.99),
+      latencyBuckets: Array.from(merged.subarray(CLASSES)),
     };
   }
 }
@@ -103,6 +104,11 @@ export function bucketOf(ms: number): number {
   if (ms <= BASE_MS) return 0;
   const b = Math.ceil(Math.log(ms / BASE_MS) / LOG_GROWTH);
   return b >= BUCKETS ? BUCKETS - 1 : b;
+}
+
+/** Upper bound (ms) of latency bucket `b` (see `TrafficStats.latencyBuckets`). */
+export function latencyBucketUpperMs(b: number): number {
+  return Math.round(BASE_MS * GROWTH ** Math.min(b, BUCKETS - 1) * 1000) / 1000;
 }
 
 /** Index in durationCounts of a latency: the first bound it does not exceed (Prometheus's `le`). */
@@ -119,7 +125,7 @@ function percentile(merged: Uint32Array, total: number, q: number): number {
   let seen = 0;
   for (let b = 0; b < BUCKETS; b++) {
     seen += merged[CLASSES + b]!;
-    if (seen >= rank) return Math.round(BASE_MS * GROWTH ** b * 1000) / 1000;
+    if (seen >= rank) return latencyBucketUpperMs(b);
   }
-  return Math.round(BASE_MS * GROWTH ** (BUCKETS - 1) * 1000) / 1000;
+  return latencyBucketUpperMs(BUCKETS - 1);
 }

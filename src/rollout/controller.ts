@@ -12,7 +12,7 @@ import { dryRun, type DryRunStep } from './dry-run.ts';
 import { planSpec } from './spec.ts';
 import { ControllerNotStartedError, ImagesNotSupportedError, MigrationHookError, MigrationsNotConfiguredError, ServiceNotFoundError, UnknownVariantError } from './errors.ts';
 import type { Intent } from './intents.ts';
-import type { Verdict } from './analysis.ts';
+import type { Verdict } from '../store/records.ts';
 import { checkIntent } from './intents.ts';
 import type { ImageResolver, InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './interfaces.ts';
 import { routedUpstreams } from './instances.ts';

@@ -1,12 +1,15 @@
 /**
  * A dry run is the same plan without execution: the planner is run tick by
  * tick against a simulated world where every wanted instance is ready at
- * once, pauses are promoted and timed pauses elapse. The result is the
+ * once, pauses are promoted, timed pauses elapse and every analysis
+ * measurement passes. The result is the
  * sequence of transitions a real rollout would go through (`cutover deploy
  * --dry-run`). Pure.
  */
 import type { StrategyName } from '../config/schema.ts';
-import type { Observed, PlanSpec, RolloutState } from './state.ts';
+import { dueMetrics } from '../analysis/run.ts';
+import type { Observed, ObservedMeasurement, PlanSpec, RolloutState } from './state.ts';
+import { runMetrics } from './strategies/analysis-runs.ts';
 import { inProgress, startRollout } from './state.ts';
 import { planRollout } from './strategies/index.ts';
 
@@ -27,7 +30,7 @@ export function dryRun(spec: PlanSpec, state: RolloutState, revision: number, st
   const steps: DryRunStep[] = [{ type: 'RolloutStarted', reason: `revision ${revision} with ${strategy}`, ...snapshot(s) }];
   let t = now;
   for (let i = 0; i < MAX_TICKS && inProgress(s); i++) {
-    const plan = planRollout({ spec, state: s, observed: instantWorld(s, t) });
+    const plan = planRollout({ spec, state: s, observed: { ...instantWorld(s, t), measurements: passingMeasurements(s, spec, t) } });
     s = plan.state;
     for (const e of plan.events) steps.push({ type: e.type, reason: e.reason, ...snapshot(s) });
     // Nobody will press promote in a simulation: do it for indefinite pauses, and let time pass for timed ones.
@@ -44,6 +47,13 @@ export function instantWorld(s: RolloutState, now: number): Observed {
   const revisions: Observed['revisions'] = {};
   for (const [rev, n] of Object.entries(s.desired.scale)) revisions[Number(rev)] = { running: n, ready: n, crashLoop: false };
   return { now, revisions };
+}
+
+/** A Successful measurement for every metric due: the dry run shows where analysis runs, not what it will say. */
+function passingMeasurements(s: RolloutState, spec: PlanSpec, now: number): ObservedMeasurement[] {
+  return s.analysisRuns.flatMap((run) =>
+    dueMetrics(run, runMetrics(spec, run), now).map((m) => ({ run: run.id, metric: m.name, measurement: { phase: 'Successful' as const, at: now, value: '-', message: 'assumed to pass in a dry run' } })),
+  );
 }
 
 function snapshot(s: RolloutState): Pick<DryRunStep, 'scale' | 'weights'> {

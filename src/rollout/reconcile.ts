@@ -8,19 +8,19 @@
  */
 import type { ServiceConfig } from '../config/schema.ts';
 import type { Logger } from '../shared/log.ts';
+import type { Verdict } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
-import { evaluate, type Measurement, type Verdict } from './analysis.ts';
 import { InstanceEffects } from './instance-effects.ts';
+import { Measurer } from './measurer.ts';
 import { liveInstances, observeRevisions, pickRemovals, readyUpstreams, toStart, upstreamKey } from './instances.ts';
 import { ControllerNotStartedError } from './errors.ts';
 import { applyIntent, checkIntent, rolloutRevision, type Intent } from './intents.ts';
 import type { InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './interfaces.ts';
-import { revisionKey } from './route-builder.ts';
 import { observeMirror } from './mirror-observation.ts';
 import type { RoutePublisher } from './route-publisher.ts';
 import { SerialRunner } from './serial-runner.ts';
 import { instanceSpec, manageOptions, planSpec } from './spec.ts';
-import { envFor, inProgress, type Observed, type PlannedEvent, type RolloutState } from './state.ts';
+import { envFor, type Observed, type PlannedEvent, type RolloutState } from './state.ts';
 import { computeStatus } from './status.ts';
 import { planRollout } from './strategies/index.ts';
 import type { RolloutStatus } from './types.ts';
@@ -54,11 +54,11 @@ export class ServiceReconciler {
   private readonly intents: QueuedIntent[] = [];
   private readonly runner: SerialRunner;
   private readonly effects: InstanceEffects;
+  private readonly measurer: Measurer;
   private readonly pendingAdopted = new Set<string>();
   private settleUntil = 0;
   private adopting = false;
   private stopped = false;
-  private analysisAt = 0;
   private hookRetryAt = 0;
   private lastObserved: Observed = { now: 0, revisions: {} };
 
@@ -70,6 +70,12 @@ export class ServiceReconciler {
     this.state = state;
     this.status = this.computeStatus(state, { now: Date.now(), revisions: {} });
     this.runner = new SerialRunner(() => this.tick(), (err) => deps.logger.error({ err, service }, 'reconcile failed; retrying on the next tick'));
+    this.measurer = new Measurer({
+      service,
+      router: deps.router,
+      versionOf: (n) => deps.store.getRevision(service, n)?.version ?? `r${n}`,
+      onMeasured: () => void this.kick(),
+    });
     this.effects = new InstanceEffects(service, { ...deps, onDone: () => void this.kick(), drain: (inst) => this.drainBeforeRestart(inst) });
   }
 
@@ -125,6 +131,7 @@ export class ServiceReconciler {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.measurer.stop();
     await this.runner.stop();
     for (const q of this.intents.splice(0)) q.reject(new ControllerNotStartedError());
     await this.effects.settle();
@@ -136,11 +143,12 @@ export class ServiceReconciler {
     const live = liveInstances(this.deps.runtime.list({ service: this.service }), this.effects.removing);
     if (!this.settled(live, now)) return;
     const observed: Observed = { now, revisions: observeRevisions(live) };
-    const measurement = await this.measure(cfg, now);
-    if (measurement) observed.analysis = measurement;
+    const measurements = this.measurer.take();
+    if (measurements.length > 0) observed.measurements = measurements;
     const mirror = await observeMirror(this.deps.router, this.state);
     if (mirror) observed.mirror = mirror;
-    if (measurement) this.deps.onMeasurement?.(this.service, measurement.verdict);
+    // Every verdict counts (the controller's metrics), whichever run or strategy it belongs to.
+    for (const m of measurements) this.deps.onMeasurement?.(this.service, m.measurement.phase);
 
     const queued = this.intents.splice(0);
     const revisions = new Map<QueuedIntent, number | undefined>();
@@ -153,8 +161,10 @@ export class ServiceReconciler {
         state = r.state;
         events.push(...r.events);
       }
-      const plan = planRollout({ spec: planSpec(cfg, state.strategy), state, observed });
+      const spec = planSpec(cfg, state.strategy);
+      const plan = planRollout({ spec, state, observed });
       this.persist(plan.state, [...events, ...plan.events], observed);
+      this.measurer.schedule(this.state, spec, now);
     } catch (err) {
       // Nothing was persisted: the intents are dropped and their callers get the error.
       for (const q of queued) q.reject(err);
@@ -203,27 +213,6 @@ export class ServiceReconciler {
 
   private record(events: PlannedEvent[]): void {
     this.deps.store.appendEvents(events.map((e) => ({ ...e, service: this.service, time: Date.now() })));
-  }
-
-  /** A canary measurement when analysis is configured and one is due. */
-  private async measure(cfg: ServiceConfig, now: number): Promise<Measurement | undefined> {
-    const s = this.state;
-    const analysis = planSpec(cfg, s.strategy).strategy.canary?.analysis;
-    if (!analysis || s.strategy !== 'canary' || !inProgress(s) || s.weightPercent <= 0 || s.userPaused) {
-      this.analysisAt = 0;
-      return undefined;
-    }
-    // The first window starts when the canary first gets traffic.
-    if (this.analysisAt === 0) this.analysisAt = now;
-    if (now - this.analysisAt < analysis.interval) return undefined;
-    this.analysisAt = now;
-    try {
-      const stats = await this.deps.router.stats();
-      const revStats = stats.find((x) => x.service === this.service)?.revisions[revisionKey(s.canary!)];
-      return evaluate(revStats, analysis);
-    } catch (err) {
-      return evaluate(undefined, analysis, err);
-    }
   }
 
   /** Completes or rolls back the rollout's migration; retried until it succeeds. */

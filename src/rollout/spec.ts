@@ -1,5 +1,6 @@
 /** From the service config to what the planners and the runtime need. */
-import type { ServiceConfig, StrategyConfig, StrategyName } from '../config/schema.ts';
+import type { ServiceConfig, StrategyConfig, StrategyName, TemplateConfig } from '../config/schema.ts';
+import { LEGACY_TEMPLATE, legacyTemplate } from '../analysis/templates.ts';
 import { blueGreenSchema, canarySchema, experimentSchema, rollingSchema, shadowSchema } from '../config/schema.ts';
 import type { InstanceSpec, Probe, StopOptions } from '../runtime/provider.ts';
 import type { ManageOptions } from './interfaces.ts';
@@ -20,7 +21,16 @@ export function strategyFor(cfg: ServiceConfig, name: StrategyName): StrategyCon
 }
 
 export function planSpec(cfg: ServiceConfig, name: StrategyName): PlanSpec {
-  return { replicas: cfg.replicas, progressDeadlineSeconds: cfg.progressDeadlineSeconds, strategy: strategyFor(cfg, name) };
+  const strategy = strategyFor(cfg, name);
+  return { replicas: cfg.replicas, progressDeadlineSeconds: cfg.progressDeadlineSeconds, strategy, templates: templatesOf(cfg, strategy) };
+}
+
+/** The service's analysis templates, plus the builtin one the short canary form stands for. */
+export function templatesOf(cfg: ServiceConfig, strategy: StrategyConfig): Record<string, TemplateConfig> {
+  const templates = { ...cfg.analysis?.templates };
+  const a = strategy.canary?.analysis;
+  if (a && !('templates' in a)) templates[LEGACY_TEMPLATE] = legacyTemplate(a);
+  return templates;
 }
 
 export function stopOptions(cfg: ServiceConfig): StopOptions {

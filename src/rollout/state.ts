@@ -4,9 +4,9 @@
  * many instances and how traffic is split. The controller converges the world
  * to it, so replaying a plan after a crash (kill -9) is harmless.
  */
-import type { StrategyConfig, StrategyName } from '../config/schema.ts';
+import type { StrategyConfig, StrategyName, TemplateConfig } from '../config/schema.ts';
 import { ROLLOUT_STATE_VERSION, type Desired, type RolloutState } from '../store/records.ts';
-import type { Measurement } from './analysis.ts';
+import type { MeasurementRecord } from '../store/records.ts';
 
 export type { CanaryScale, Desired, MigrationState, RolloutState } from '../store/records.ts';
 export { ROLLOUT_STATE_VERSION } from '../store/records.ts';
@@ -20,11 +20,17 @@ export interface ObservedRevision {
   crashLoop: boolean;
 }
 
+export interface ObservedMeasurement {
+  run: string;
+  metric: string;
+  measurement: MeasurementRecord;
+}
+
 export interface Observed {
   now: number;
   revisions: Record<number, ObservedRevision>;
-  /** A fresh canary measurement, only on ticks where one was taken. */
-  analysis?: Measurement;
+  /** Measurements finished since the last tick, addressed to a run and a metric. */
+  measurements?: ObservedMeasurement[];
   /** Shadow: what comparison found so far (from the proxy's stats), on ticks of a shadow rollout. */
   mirror?: MirrorObservation;
 }
@@ -43,6 +49,8 @@ export interface PlanSpec {
   replicas: number;
   strategy: StrategyConfig;
   progressDeadlineSeconds: number;
+  /** Analysis templates by name (the service's, plus the one the short canary form stands for). */
+  templates?: Record<string, TemplateConfig>;
 }
 
 export interface PlanInput {
@@ -102,7 +110,8 @@ function freshProgress(now: number) {
     progressReady: 0,
     userPaused: false,
     promote: 'none' as const,
-    analysisFailures: 0,
+    analysisRuns: [],
+    switchedAt: null,
     migration: null,
     startedAt: now,
     updatedAt: now,

@@ -35,6 +35,7 @@ export function computeStatus(state: RolloutState, observed: Observed, revisions
     stepIndex: state.stepIndex,
     steps: state.strategy === 'canary' ? steps : 0,
     revisions: rows,
+    analysis: state.analysisRuns,
     updatedAt: state.updatedAt,
   };
 }

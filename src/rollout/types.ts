@@ -4,11 +4,11 @@
  */
 import type { StrategyName } from '../config/schema.ts';
 import type { CertificateInfo } from '../proxy/contract.ts';
-import type { Phase, Revision, RolloutEvent } from '../store/records.ts';
+import type { AnalysisRunState, Phase, Revision, RolloutEvent } from '../store/records.ts';
 import type { ExperimentReport } from './experiment-report.ts';
 import type { ShadowReport } from './traffic-reports.ts';
 
-export type { Phase, Revision, RolloutEvent } from '../store/records.ts';
+export type { Phase, Revision, RolloutEvent, Verdict } from '../store/records.ts';
 
 export interface RevisionStatus {
   number: number;
@@ -38,6 +38,8 @@ export interface RolloutStatus {
   stepIndex: number;
   steps: number;
   revisions: RevisionStatus[];
+  /** Analysis runs of the current (or last) rollout, each metric with its counts and last measurements. */
+  analysis: AnalysisRunState[];
   updatedAt: number;
   /**
    * HTTPS services in `GET /api/v1/services` and `cutover status`: each certificate the proxy serves for the service

@@ -55,7 +55,7 @@ export interface RolloutEvent {
 }
 
 /** Bump when the shape changes; the store keeps it beside the JSON. */
-export const ROLLOUT_STATE_VERSION = 2;
+export const ROLLOUT_STATE_VERSION = 3;
 
 /** The proxy-facing target: instances per revision, weights in basis points (0..10000), match rules. */
 export interface Desired {
@@ -85,6 +85,58 @@ export interface MigrationState {
   step: 'started' | 'completing' | 'rollingBack' | 'done';
   env: Record<string, string>;
 }
+
+/** Argo Rollouts' verdicts for one measurement; a metric or a run is also `Running` until it ends. */
+export type Verdict = 'Successful' | 'Failed' | 'Inconclusive' | 'Error';
+export type AnalysisPhase = Verdict | 'Running';
+
+/** One measurement as kept in the state (the last few per metric) and shown by `cutover status`. */
+export interface MeasurementRecord {
+  phase: Verdict;
+  /** When it was taken (ms since epoch). */
+  at: number;
+  /** The result as conditions saw it, shown as text (a number, a list, a body), trimmed. */
+  value: string;
+  /** Why: the condition that decided, an error, the judge's statistics, a command's output (trimmed). */
+  message: string;
+  /** Figures behind the verdict (comparative judge: rates, medians, p-values). */
+  stats?: Record<string, number>;
+}
+
+/** Counts per metric of a run, as Argo keeps them in an AnalysisRun. */
+export interface MetricRunState {
+  name: string;
+  phase: AnalysisPhase;
+  count: number;
+  successful: number;
+  failed: number;
+  inconclusive: number;
+  error: number;
+  consecutiveError: number;
+  /** Start of the last measurement; the next is due `interval` after it. */
+  lastAt: number | null;
+  /** The latest measurements, newest last (at most MEASUREMENTS_KEPT). */
+  measurements: MeasurementRecord[];
+}
+
+/**
+ * One analysis run of a rollout: templates measured against `revision`
+ * (`baseline` is the revision the comparative judge compares with). `id` says
+ * where it runs: "background", "step-<index>", "prePromotion", "postPromotion".
+ */
+export interface AnalysisRunState {
+  id: string;
+  templates: string[];
+  args: Record<string, string>;
+  revision: number;
+  baseline: number | null;
+  phase: AnalysisPhase;
+  startedAt: number;
+  message: string;
+  metrics: MetricRunState[];
+}
+
+export const MEASUREMENTS_KEPT = 5;
 
 export interface RolloutState {
   v: number;
@@ -118,7 +170,10 @@ export interface RolloutState {
   promote: 'none' | 'step' | 'full';
   /** Experiment: the variant `promote --variant` chose (the other one is removed). */
   promoteVariant?: string;
-  analysisFailures: number;
+  /** Analysis runs of the current rollout (kept after it ends, until the next one starts). */
+  analysisRuns: AnalysisRunState[];
+  /** Blue-green with postPromotionAnalysis: when traffic moved to the new set (the rollout completes once the analysis succeeds). */
+  switchedAt: number | null;
   migration: MigrationState | null;
   /**
    * Env a migration gave a revision's instances (e.g. the schema version to
@@ -133,14 +188,20 @@ export interface RolloutState {
 
 /**
  * A stored rollout state brought to the current shape. Version 1 named the canary percent `weight` and the desired
- * split `weights` (basis points); version 2 carries the units in the names.
+ * split `weights` (basis points); version 2 carries the units in the names; version 3 replaces `analysisFailures` with `analysisRuns` and adds
+ * `switchedAt`.
  */
 export function upgradeRolloutState(stored: unknown): RolloutState {
-  const s = stored as RolloutState & { weight?: number; desired: Desired & { weights?: Record<number, number> } };
+  let s = stored as RolloutState & { weight?: number; analysisFailures?: number; desired: Desired & { weights?: Record<number, number> } };
   if (s.v === undefined || s.v < 2) {
     const { weight, ...rest } = s;
     const { weights, ...desired } = s.desired;
-    return { ...rest, v: ROLLOUT_STATE_VERSION, weightPercent: weight ?? 0, desired: { ...desired, weightsBp: weights ?? {} } };
+    s = { ...rest, v: 2, weightPercent: weight ?? 0, desired: { ...desired, weightsBp: weights ?? {} } };
+  }
+  if (s.v < 3) {
+    // Version 3 keeps analysis runs (Argo's counts per metric) instead of one failure counter.
+    const { analysisFailures: _dropped, ...rest } = s;
+    s = { ...rest, v: 3, analysisRuns: [], switchedAt: null };
   }
   return s;
 }

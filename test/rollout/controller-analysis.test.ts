@@ -31,7 +31,7 @@ test('canary analysis: a canary answering 5xx is aborted automatically, naming t
     const failed = events.filter((e) => e.type === 'AnalysisFailed');
     assert.ok(failed.length >= 2, `two failed measurements before abort (failureLimit 1): ${failed.length}`);
     assert.match(failed.at(-1)!.reason, /errorRate/);
-    assert.match(events.find((e) => e.type === 'RolloutAborted')!.reason, /analysis failed 2 time\(s\): errorRate [\d.]+ > 0.2/);
+    assert.match(events.find((e) => e.type === 'RolloutAborted')!.reason, /analysis failed \(background\): metric "errorRate" failed 2 time\(s\) \(failureLimit 1\): [\d.]+, failureCondition "result > 0.2" met/);
     assert.ok(load.failures.length > 0, 'the bad canary did get traffic');
     assert.deepEqual(Object.keys(load.versions), ['v1']);
   } finally {

@@ -26,3 +26,10 @@ test('dry run of a rolling update ends with the new revision at full scale', () 
   assert.equal(steps.at(-1)!.type, 'RolloutCompleted');
   assert.deepEqual(steps.at(-1)!.scale, { 2: 3 });
 });
+
+test('dry run of a canary with an analysis step shows the run starting and passing, then the rest', () => {
+  const golden = { args: [], metrics: [{ name: 'ok', interval: 1000, count: 2, initialDelay: 0, failureLimit: 0, inconclusiveLimit: 0, consecutiveErrorLimit: 4, provider: { builtin: { metric: 'successRate' as const, revision: 'canary' as const, minRequests: 20 } } }] };
+  const s = { ...spec({ canary: { steps: [{ setWeight: 20 }, { analysis: { templates: ['golden'], args: [] } }, { setWeight: 60 }] } }, 4), templates: { golden } };
+  const types = dryRun(s, stable(4), 2, 'canary', T0).map((x) => x.type);
+  assert.deepEqual(types, ['RolloutStarted', 'StepCompleted', 'AnalysisStarted', 'AnalysisSucceeded', 'StepCompleted', 'StepCompleted', 'RolloutCompleted']);
+});

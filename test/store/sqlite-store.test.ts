@@ -86,6 +86,9 @@ describe('SqliteStore', () => {
     const db = new Database(join(dir, 'state.db'));
     const v1 = { ...initialState('web', 1), v: 1, weight: 25, desired: { scale: { 1: 2 }, weights: { 1: 7500, 2: 2500 }, match: [], previewPort: null } } as Record<string, unknown>;
     delete v1.weightPercent;
+    delete v1.analysisRuns;
+    delete v1.switchedAt;
+    v1.analysisFailures = 1;
     db.prepare('INSERT INTO rollouts (service, shape_version, generation, body, updated_at) VALUES (?, 1, 1, ?, 1)').run('web', JSON.stringify(v1));
     db.prepare('INSERT INTO instances (id, service, revision, body) VALUES (?, ?, ?, ?)').run('a', 'web', '2', JSON.stringify({ ...instance('a'), revision: '2' }));
     db.close();
@@ -97,6 +100,9 @@ describe('SqliteStore', () => {
       assert.deepEqual(state.desired.weightsBp, { 1: 7500, 2: 2500 });
       assert.equal('weight' in state, false);
       assert.equal('weights' in state.desired, false);
+      assert.deepEqual(state.analysisRuns, [], 'version 3: analysis runs instead of a failure counter');
+      assert.equal(state.switchedAt, null);
+      assert.equal('analysisFailures' in state, false);
       assert.deepEqual(store.listInstances({ revision: 2 }).map((r) => [r.id, r.revision]), [['a', 2]]);
     } finally {
       store.close();
@@ -118,6 +124,31 @@ describe('SqliteStore', () => {
       assert.equal(store.outboxCursor('events'), 3);
       assert.equal(store.outboxCursor('flagEvents'), 1);
       assert.deepEqual(store.listDeliveries(), []);
+    } finally {
+      store.close();
+    }
+  });
+
+  test('a version 2 state (before analysis runs; an experiment in progress) is read as version 3 with its fields kept', () => {
+    const dir = fresh();
+    new SqliteStore({ stateDir: dir }).close();
+    const db = new Database(join(dir, 'state.db'));
+    const v2 = { ...initialState('web', 1), v: 2, strategy: 'experiment', stable: 1, canary: 2, promoteVariant: 'a', desired: { scale: { 1: 2, 2: 2 }, weightsBp: { 1: 5000, 2: 5000 }, match: [], previewPort: null, mirror: null, experiment: { variants: { a: 1, b: 2 } } } } as Record<string, unknown>;
+    delete v2.analysisRuns;
+    delete v2.switchedAt;
+    v2.analysisFailures = 0;
+    db.prepare('INSERT INTO rollouts (service, shape_version, generation, body, updated_at) VALUES (?, 2, 1, ?, 1)').run('web', JSON.stringify(v2));
+    db.close();
+    const store = new SqliteStore({ stateDir: dir });
+    try {
+      const state = store.getRollout('web')!;
+      assert.equal(state.v, ROLLOUT_STATE_VERSION);
+      assert.deepEqual(state.analysisRuns, []);
+      assert.equal(state.switchedAt, null);
+      assert.equal('analysisFailures' in state, false);
+      assert.equal(state.promoteVariant, 'a');
+      assert.deepEqual(state.desired.experiment, { variants: { a: 1, b: 2 } });
+      assert.deepEqual(state.desired.weightsBp, { 1: 5000, 2: 5000 });
     } finally {
       store.close();
     }

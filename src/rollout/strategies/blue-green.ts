@@ -12,9 +12,11 @@
  * // promote:     weights { 2: 10000 }, stable 2, old 1 until now + scaleDownDelaySeconds
  */
 import type { BlueGreenConfig } from '../../config/schema.ts';
+import type { AnalysisRunState } from '../../store/records.ts';
 import type { Plan, PlanInput, PlannedEvent, RolloutState } from '../state.ts';
 import { emptyDesired } from '../state.ts';
-import { checkFailure, completeRollout, readyOf, trackProgress } from './lifecycle.ts';
+import { acceptInconclusive, countMeasurements, ensureRun, holdForPerson, inconclusiveRun } from './analysis-runs.ts';
+import { abortOnFailedAnalysis, checkFailure, completeRollout, readyOf, trackProgress } from './lifecycle.ts';
 import { FULL_WEIGHT_BP } from './replicas.ts';
 
 export const BLUE_GREEN_DEFAULTS: BlueGreenConfig = {
@@ -30,10 +32,17 @@ export function planBlueGreen(input: PlanInput): Plan {
   const preview = input.state.canary!;
   const R = spec.replicas;
 
-  const failed = checkFailure(input, R);
+  const counted = countMeasurements(input.state, spec, observed);
+  const failed = checkFailure(input, R) ?? abortOnFailedAnalysis({ ...input, state: counted.state }, counted.events);
   if (failed) return failed;
-  let state: RolloutState = { ...trackProgress(input.state, observed), desired: emptyDesired(), phase: 'Progressing' };
-  const events: PlannedEvent[] = [];
+  let state: RolloutState = { ...trackProgress(counted.state, observed), desired: emptyDesired(), phase: 'Progressing' };
+  const events: PlannedEvent[] = [...counted.events];
+  if (state.promote !== 'none' && inconclusiveRun(state)) {
+    state = { ...acceptInconclusive(state), promote: 'none' };
+    events.push({ type: 'Promoted', reason: 'inconclusive analysis accepted by promote', revision: preview });
+    if (state.switchedAt === null) state.promote = 'step';
+  }
+  if (state.switchedAt !== null) return afterSwitch(state, input, cfg, events);
   const ready = readyOf(observed, preview);
 
   if (ready >= R && state.previewReadyAt === null) {
@@ -42,12 +51,24 @@ export function planBlueGreen(input: PlanInput): Plan {
   }
   const readySince = state.previewReadyAt;
   const autoDue = cfg.autoPromotionEnabled && readySince !== null && observed.now - readySince >= cfg.autoPromotionSeconds * 1000;
-  if (ready >= R && !state.userPaused && (state.promote !== 'none' || autoDue)) {
+  // prePromotionAnalysis: on the preview set once it is ready, before any user traffic; promotion waits for it.
+  let pre: AnalysisRunState | undefined;
+  if (cfg.prePromotionAnalysis && readySince !== null) {
+    const r = ensureRun(state, spec, 'prePromotion', cfg.prePromotionAnalysis, preview, observed.now);
+    state = r.state;
+    pre = r.run;
+    events.push(...r.events);
+  }
+  const preOk = !cfg.prePromotionAnalysis || pre?.phase === 'Successful';
+  if (ready >= R && !state.userPaused && preOk && (state.promote !== 'none' || autoDue)) {
     return promote(state, input, cfg, events, state.promote !== 'none' ? 'promoted by user' : 'auto-promotion');
   }
 
   state.desired = previewDesired(state, R, cfg);
+  const held = inconclusiveRun(state);
   if (state.userPaused) state = { ...state, phase: 'Paused', message: 'paused; `cutover resume` continues' };
+  else if (held) state = holdForPerson(state, held);
+  else if (pre && !preOk && ready >= R) state.message = `preview ready; prePromotionAnalysis ${pre.templates.join(', ')} running`;
   else if (ready < R) state.message = `preview: ${ready}/${R} ready`;
   else if (!cfg.autoPromotionEnabled) state = { ...state, phase: 'Paused', message: 'preview ready; waiting for `cutover promote`' };
   else state.message = `preview ready; auto-promotion in ${Math.ceil((readySince! + cfg.autoPromotionSeconds * 1000 - observed.now) / 1000)}s`;
@@ -67,12 +88,41 @@ function previewDesired(state: RolloutState, R: number, cfg: BlueGreenConfig) {
   return desired;
 }
 
-/** One route swap: all traffic to the preview set; the previous stable becomes `old`. */
+/**
+ * One route swap: all traffic to the preview set; the previous stable becomes `old`. With postPromotionAnalysis the
+ * rollout stays in progress after the swap (`switchedAt`) until the analysis succeeds, with the previous set running.
+ */
 function promote(state: RolloutState, input: PlanInput, cfg: BlueGreenConfig, events: PlannedEvent[], why: string): Plan {
   const { spec, observed } = input;
   const preview = state.canary!;
-  const previous = state.stable;
   events.push({ type: 'Promoted', reason: why, revision: preview });
+  if (cfg.postPromotionAnalysis && state.stable !== null) {
+    const switched: RolloutState = { ...state, promote: 'none', switchedAt: observed.now, progressAt: observed.now };
+    return afterSwitch(switched, input, cfg, events);
+  }
+  return complete(state, input, cfg, events);
+}
+
+/** Traffic is on the new set and postPromotionAnalysis runs; both sets stay at full scale so a failure switches straight back. */
+function afterSwitch(state: RolloutState, input: PlanInput, cfg: BlueGreenConfig, events: PlannedEvent[]): Plan {
+  const preview = state.canary!;
+  const r = ensureRun(state, input.spec, 'postPromotion', cfg.postPromotionAnalysis!, preview, input.observed.now);
+  events.push(...r.events);
+  if (r.run.phase === 'Successful') return complete(r.state, input, cfg, events);
+  let next: RolloutState = { ...r.state, phase: 'Progressing', message: `switched to revision ${preview}; postPromotionAnalysis ${r.run.templates.join(', ')} running` };
+  const held = inconclusiveRun(next);
+  if (held) next = holdForPerson(next, held);
+  next.desired = emptyDesired();
+  next.desired.scale[preview] = input.spec.replicas;
+  next.desired.weightsBp[preview] = FULL_WEIGHT_BP;
+  if (state.stable !== null) next.desired.scale[state.stable] = input.spec.replicas;
+  return { state: next, events };
+}
+
+function complete(state: RolloutState, input: PlanInput, cfg: BlueGreenConfig, events: PlannedEvent[]): Plan {
+  const { spec, observed } = input;
+  const preview = state.canary!;
+  const previous = state.stable;
   const done = completeRollout(state, observed.now);
   const next: RolloutState = { ...done.state, old: previous, scaleDownAt: previous === null ? null : observed.now + cfg.scaleDownDelaySeconds * 1000 };
   next.desired = emptyDesired();
@@ -81,3 +131,4 @@ function promote(state: RolloutState, input: PlanInput, cfg: BlueGreenConfig, ev
   if (previous !== null) next.desired.scale[previous] = spec.replicas;
   return { state: next, events: [...events, done.event] };
 }
+

@@ -14,7 +14,8 @@
 import type { CanaryConfig, CanaryStep } from '../../config/schema.ts';
 import type { Desired, Plan, PlanInput, PlannedEvent, RolloutState } from '../state.ts';
 import { emptyDesired } from '../state.ts';
-import { checkFailure, completeRollout, failRollout, readyOf, trackProgress } from './lifecycle.ts';
+import { acceptInconclusive, backgroundRef, countMeasurements, ensureRun, holdForPerson, inconclusiveRun } from './analysis-runs.ts';
+import { abortOnFailedAnalysis, checkFailure, completeRollout, readyOf, trackProgress } from './lifecycle.ts';
 import { canaryReplicas, splitWeights } from './replicas.ts';
 
 export function planCanary(input: PlanInput): Plan {
@@ -23,11 +24,16 @@ export function planCanary(input: PlanInput): Plan {
   const canary = input.state.canary!;
   const R = spec.replicas;
 
-  const failed = checkFailure(input, Math.min(R, input.state.desired.scale[canary] ?? 0)) ?? checkAnalysis(input, cfg);
+  const counted = countMeasurements(input.state, spec, observed);
+  const failed = checkFailure(input, Math.min(R, input.state.desired.scale[canary] ?? 0)) ?? abortOnFailedAnalysis({ ...input, state: counted.state }, counted.events);
   if (failed) return failed;
-  let state: RolloutState = { ...trackProgress(input.state, observed), desired: emptyDesired(), phase: 'Progressing' };
-  state = countAnalysis(state, input);
-  const events: PlannedEvent[] = [...analysisEvents(input)];
+  let state: RolloutState = { ...trackProgress(counted.state, observed), desired: emptyDesired(), phase: 'Progressing' };
+  const events: PlannedEvent[] = [...counted.events];
+  if (state.promote !== 'none' && inconclusiveRun(state)) {
+    // A person looked at the inconclusive analysis and promoted: accepted, and that promote is used up.
+    state = { ...acceptInconclusive(state), promote: state.promote === 'full' ? 'full' : 'none' };
+    events.push({ type: 'Promoted', reason: 'inconclusive analysis accepted by promote', revision: canary });
+  }
   if (state.promote === 'full' && state.stepIndex < cfg.steps.length) {
     events.push({ type: 'Promoted', reason: `full promotion: skipped steps ${state.stepIndex + 1}..${cfg.steps.length}`, revision: canary });
     state = { ...state, stepIndex: cfg.steps.length, promote: 'none', pauseStartedAt: null, progressAt: observed.now };
@@ -36,8 +42,11 @@ export function planCanary(input: PlanInput): Plan {
   // Walk as many steps as can complete in this tick; stop at the first that must wait.
   let pending = 0;
   for (;;) {
+    const bg = startBackground(state, input, cfg);
+    state = bg.state;
+    events.push(...bg.events);
     const step = cfg.steps[state.stepIndex];
-    if (step === undefined || state.userPaused) break;
+    if (step === undefined || state.userPaused || inconclusiveRun(state)) break;
     const result = runStep(step, state, input);
     state = result.state;
     events.push(...result.events);
@@ -47,8 +56,10 @@ export function planCanary(input: PlanInput): Plan {
     state = { ...state, stepIndex: state.stepIndex + 1, pauseStartedAt: null, progressAt: observed.now, progressReady: readyOf(observed, canary) };
   }
 
-  if (state.stepIndex >= cfg.steps.length && !state.userPaused) return finish(state, input, events);
+  const held = inconclusiveRun(state);
+  if (state.stepIndex >= cfg.steps.length && !state.userPaused && !held) return finish(state, input, events);
   if (state.userPaused) state = { ...state, phase: 'Paused', message: 'paused; `cutover resume` continues' };
+  else if (held) state = holdForPerson(state, held);
   state.desired = canaryDesired(state, input, pending);
   return { state, events };
 }
@@ -57,6 +68,7 @@ export function planCanary(input: PlanInput): Plan {
 export function describeStep(step: CanaryStep): string {
   if ('setWeight' in step) return `setWeight ${step.setWeight}`;
   if ('pause' in step) return step.pause.duration === undefined ? 'pause (until promote)' : `pause ${step.pause.duration}ms`;
+  if ('analysis' in step) return `analysis ${step.analysis.templates.join(', ')}`;
   return `setCanaryScale ${JSON.stringify(step.setCanaryScale)}`;
 }
 
@@ -90,6 +102,12 @@ function runStep(step: CanaryStep, state: RolloutState, input: PlanInput): StepR
     const next = { ...state, canaryScale };
     const want = canaryCount(next, spec.replicas, state.weightPercent);
     return { state: { ...next, message: `scaling canary to ${want}` }, events: [], done: ready >= want, scale: want };
+  }
+  if ('analysis' in step) {
+    const started = ensureRun(state, spec, `step-${state.stepIndex}`, step.analysis, state.canary!, observed.now);
+    // Failed and Error runs abort before the steps are walked; Inconclusive ones stop the walk.
+    if (started.run.phase === 'Successful') return { state: started.state, events: started.events, done: true };
+    return { state: { ...started.state, message: `step ${state.stepIndex + 1}: analysis ${started.run.templates.join(', ')} running` }, events: started.events, done: false };
   }
   if (state.promote === 'step') {
     return { state: { ...state, promote: 'none' }, events: [{ type: 'Promoted', reason: 'pause skipped by promote', revision: state.canary! }], done: true };
@@ -130,25 +148,14 @@ function finish(state: RolloutState, input: PlanInput, events: PlannedEvent[]): 
   return { state: next, events };
 }
 
-/** Too many failed measurements in a row: abort with the metric in the reason. */
-function checkAnalysis(input: PlanInput, cfg: CanaryConfig): Plan | null {
-  const m = input.observed.analysis;
-  if (!m || m.verdict !== 'Failed' || !cfg.analysis) return null;
-  const failures = input.state.analysisFailures + 1;
-  if (failures <= cfg.analysis.failureLimit) return null;
-  const reason = `analysis failed ${failures} time(s): ${m.reason}`;
-  return failRollout(input, reason, { type: 'AnalysisFailed', reason, revision: input.state.canary! });
-}
 
-function countAnalysis(state: RolloutState, input: PlanInput): RolloutState {
-  const v = input.observed.analysis?.verdict;
-  if (v === 'Failed') return { ...state, analysisFailures: input.state.analysisFailures + 1 };
-  if (v === 'Successful') return { ...state, analysisFailures: 0 };
-  return state;
-}
-
-function analysisEvents(input: PlanInput): PlannedEvent[] {
-  const m = input.observed.analysis;
-  if (!m || (m.verdict !== 'Failed' && m.verdict !== 'Error')) return [];
-  return [{ type: m.verdict === 'Failed' ? 'AnalysisFailed' : 'AnalysisError', reason: m.reason, revision: input.state.canary! }];
+/**
+ * The background analysis starts once the canary reaches `startingStep` and has traffic (a weight above 0): before
+ * that there is nothing of it to measure, and its measurements would only be Inconclusive.
+ */
+function startBackground(state: RolloutState, input: PlanInput, cfg: CanaryConfig): { state: RolloutState; events: PlannedEvent[] } {
+  const ref = backgroundRef(cfg.analysis);
+  if (!ref || state.stepIndex < ref.startingStep || state.weightPercent <= 0) return { state, events: [] };
+  const r = ensureRun(state, input.spec, 'background', ref, state.canary!, input.observed.now);
+  return { state: r.state, events: r.events };
 }

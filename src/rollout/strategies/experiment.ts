@@ -13,17 +13,19 @@
 import type { ExperimentConfig } from '../../config/schema.ts';
 import type { Plan, PlanInput, PlannedEvent, RolloutState } from '../state.ts';
 import { emptyDesired } from '../state.ts';
-import { checkFailure, completeRollout, planSteady, readyOf, trackProgress } from './lifecycle.ts';
+import { countMeasurements, endRuns, ensureRun, inconclusiveRun } from './analysis-runs.ts';
+import { abortOnFailedAnalysis, checkFailure, completeRollout, planSteady, readyOf, trackProgress } from './lifecycle.ts';
 import { FULL_WEIGHT_BP, splitWeights } from './replicas.ts';
 
 export function planExperiment(input: PlanInput): Plan {
   const { spec, observed } = input;
   const cfg = spec.strategy.experiment!;
   const R = spec.replicas;
-  const failed = checkFailure(input, R);
+  const counted = countMeasurements(input.state, spec, observed);
+  const failed = checkFailure(input, R) ?? abortOnFailedAnalysis({ ...input, state: counted.state }, counted.events);
   if (failed) return failed;
-  let state: RolloutState = { ...trackProgress(input.state, observed), desired: emptyDesired(), phase: 'Progressing' };
-  const events: PlannedEvent[] = [];
+  let state: RolloutState = { ...trackProgress(counted.state, observed), desired: emptyDesired(), phase: 'Progressing' };
+  const events: PlannedEvent[] = [...counted.events];
   const newRev = state.canary!;
   const ready = readyOf(observed, newRev);
   const variants = variantRevisions(cfg, state);
@@ -40,11 +42,19 @@ export function planExperiment(input: PlanInput): Plan {
     state.previewReadyAt = observed.now;
     events.push({ type: 'ExperimentStarted', reason: `${describe(cfg, variants)}; ${cfg.split} % of users on the new revision`, revision: newRev });
   }
+  // A guardrail while users are split: a failed analysis aborts (every user back on stable); the decision stays a person's.
+  if (cfg.analysis && state.previewReadyAt !== null) {
+    const r = ensureRun(state, spec, 'background', cfg.analysis, newRev, observed.now);
+    state = r.state;
+    events.push(...r.events);
+  }
+  const held = inconclusiveRun(state);
   state.desired = experimentDesired(state, R, cfg, ready >= R, variants);
   const startedAt = state.previewReadyAt;
   const over = startedAt !== null && (cfg.duration === undefined || observed.now - startedAt >= cfg.duration);
   if (state.userPaused) state = { ...state, phase: 'Paused', message: 'paused; `cutover resume` continues' };
   else if (ready < R) state.message = `experiment: ${ready}/${R} instances of the new revision ready`;
+  else if (held) state = { ...state, phase: 'Paused', message: `analysis inconclusive: ${held.message}; \`cutover promote --variant <${Object.keys(variants).join('|')}>\` decides, \`cutover abort\` rolls back` };
   else if (over) state = { ...state, phase: 'Paused', message: `experiment running; see \`cutover experiment report\`, then \`cutover promote --variant <${Object.keys(variants).join('|')}>\` or \`cutover abort\`` };
   else state.message = `experiment running; ${Math.ceil((startedAt! + cfg.duration! - observed.now) / 1000)}s left`;
   return { state, events };
@@ -87,7 +97,7 @@ function conclude(state: RolloutState, input: PlanInput, variant: string, revisi
     return { state: done.state, events: [...events, done.event] };
   }
   // Stable stays: the new revision leaves like an abort, but nothing failed (phase Healthy); its migration rolls back.
-  const kept: RolloutState = { ...state, canary: null, promote: 'none', promoteVariant: undefined, message: `variant ${variant} (revision ${revision}) kept` };
+  const kept: RolloutState = { ...endRuns(state, `variant ${variant} chosen`), canary: null, promote: 'none', promoteVariant: undefined, message: `variant ${variant} (revision ${revision}) kept` };
   if (kept.migration && kept.migration.step === 'started') kept.migration = { ...kept.migration, step: 'rollingBack' };
   const steady = planSteady({ ...input, state: kept });
   return { state: steady.state, events: [...events, ...steady.events] };

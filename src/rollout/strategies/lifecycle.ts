@@ -6,6 +6,7 @@
 import type { Observed, Plan, PlanInput, PlannedEvent, RolloutState } from '../state.ts';
 import { emptyDesired } from '../state.ts';
 import { FULL_WEIGHT_BP, proportionalWeights } from './replicas.ts';
+import { endRuns, failedRun } from './analysis-runs.ts';
 
 /**
  * No rollout in progress (none started, finished, or aborted): the stable
@@ -64,7 +65,7 @@ function keepServingUntilStableReady(state: RolloutState, input: PlanInput): voi
  */
 export function failRollout(input: PlanInput, reason: string, cause?: PlannedEvent): Plan {
   const revision = input.state.canary ?? undefined;
-  const aborted: RolloutState = { ...input.state, aborted: true, promote: 'none', userPaused: false };
+  const aborted: RolloutState = { ...input.state, aborted: true, promote: 'none', userPaused: false, switchedAt: null };
   const { state, events } = planSteady({ ...input, state: aborted });
   state.phase = 'Degraded';
   state.message = reason;
@@ -72,6 +73,17 @@ export function failRollout(input: PlanInput, reason: string, cause?: PlannedEve
   const all = cause ? [cause] : [];
   all.push({ type: 'RolloutAborted', reason, ...(revision !== undefined ? { revision } : {}) }, ...events);
   return { state, events: all };
+}
+
+/**
+ * An analysis run that ended Failed or Error aborts the rollout at once (canary traffic to 0, or a blue-green switch
+ * straight back), naming the metric, value and condition. `counted` are the events of this tick's measurements.
+ */
+export function abortOnFailedAnalysis(input: PlanInput, counted: PlannedEvent[]): Plan | null {
+  const failed = failedRun(input.state, input.spec);
+  if (!failed) return null;
+  const plan = failRollout(input, failed.reason, { type: 'AnalysisRunFailed', reason: failed.reason, revision: failed.run.revision });
+  return { state: plan.state, events: [...counted, ...plan.events] };
 }
 
 /** The canary becomes stable; the planner has already put all traffic on it. */
@@ -87,9 +99,10 @@ export function completeRollout(state: RolloutState, now: number): { state: Roll
     promote: 'none',
     pauseStartedAt: null,
     progressAt: now,
+    switchedAt: null,
   };
   if (next.migration && next.migration.step === 'started') next.migration = { ...next.migration, step: 'completing' };
-  return { state: next, event: { type: 'RolloutCompleted', reason: `revision ${revision} is stable`, revision } };
+  return { state: endRuns(next, 'ended with the rollout'), event: { type: 'RolloutCompleted', reason: `revision ${revision} is stable`, revision } };
 }
 
 /**

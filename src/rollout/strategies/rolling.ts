@@ -11,7 +11,8 @@
 import type { RollingConfig } from '../../config/schema.ts';
 import type { Plan, PlanInput, PlannedEvent, RolloutState } from '../state.ts';
 import { emptyDesired } from '../state.ts';
-import { checkFailure, completeRollout, trackProgress } from './lifecycle.ts';
+import { acceptInconclusive, countMeasurements, ensureRun, holdForPerson, inconclusiveRun } from './analysis-runs.ts';
+import { abortOnFailedAnalysis, checkFailure, completeRollout, trackProgress } from './lifecycle.ts';
 import { proportionalWeights, resolveRolling } from './replicas.ts';
 
 const DEFAULTS: RollingConfig = { maxSurge: 1, maxUnavailable: 0 };
@@ -24,10 +25,21 @@ export function planRolling(input: PlanInput): Plan {
   const prev = input.state.desired.scale;
   const olds = Object.keys(prev).map(Number).filter((r) => r !== next && (prev[r] ?? 0) > 0).sort((a, b) => a - b);
 
-  const failed = checkFailure(input, Math.min(R, prev[next] ?? 0));
+  const counted = countMeasurements(input.state, spec, observed);
+  const failed = checkFailure(input, Math.min(R, prev[next] ?? 0)) ?? abortOnFailedAnalysis({ ...input, state: counted.state }, counted.events);
   if (failed) return failed;
-  const state: RolloutState = { ...trackProgress(input.state, observed), desired: emptyDesired() };
-  if (state.userPaused) return frozen(input.state);
+  let state: RolloutState = { ...trackProgress(counted.state, observed), desired: emptyDesired() };
+  const events: PlannedEvent[] = [...counted.events];
+  if (state.promote !== 'none' && inconclusiveRun(state)) state = { ...acceptInconclusive(state), promote: 'none' };
+  // Background analysis of the new revision while the batches roll (never for the first revision: nothing to go back to).
+  const ref = spec.strategy.rolling?.analysis;
+  if (ref && state.stable !== null) {
+    const r = ensureRun(state, spec, 'background', ref, next, observed.now);
+    state = r.state;
+    events.push(...r.events);
+  }
+  const held = inconclusiveRun(state);
+  if (state.userPaused || held) return frozen({ ...input.state, analysisRuns: state.analysisRuns }, events, held && !state.userPaused ? holdForPerson(state, held).message : undefined);
 
   const ready = (rev: number, cap: number) => Math.min(observed.revisions[rev]?.ready ?? 0, cap);
   const curNew = prev[next] ?? 0;
@@ -52,11 +64,12 @@ export function planRolling(input: PlanInput): Plan {
   }
   state.desired.weightsBp = proportionalWeights(readyCounts);
 
-  const events: PlannedEvent[] = [];
   const oldLeft = oldTotal;
-  if (newScale === R && ready(next, R) >= R && oldLeft === 0) {
+  // With analysis, the rollout completes only once every metric has been measured at least once.
+  const judged = !ref || state.stable === null || state.analysisRuns.every((r) => r.phase !== 'Running' || r.metrics.every((m) => m.count - m.error > 0));
+  if (newScale === R && ready(next, R) >= R && oldLeft === 0 && judged) {
     const done = completeRollout(state, observed.now);
-    return { state: done.state, events: [done.event] };
+    return { state: done.state, events: [...events, done.event] };
   }
   state.phase = 'Progressing';
   state.message = `revision ${next}: ${ready(next, newScale)}/${R} ready, ${oldLeft} old instance(s) left`;
@@ -68,7 +81,7 @@ export function planRolling(input: PlanInput): Plan {
   return { state, events };
 }
 
-/** Paused by the user: hold the current scale and weights. */
-function frozen(state: RolloutState): Plan {
-  return { state: { ...state, phase: 'Paused', message: 'paused; `cutover resume` continues' }, events: [] };
+/** Paused by the user (or by an inconclusive analysis): hold the current scale and weights. */
+function frozen(state: RolloutState, events: PlannedEvent[] = [], message = 'paused; `cutover resume` continues'): Plan {
+  return { state: { ...state, phase: 'Paused', message }, events };
 }

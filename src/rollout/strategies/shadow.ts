@@ -15,7 +15,8 @@
 import type { ShadowConfig } from '../../config/schema.ts';
 import type { MirrorObservation, Plan, PlanInput, PlannedEvent, RolloutState } from '../state.ts';
 import { emptyDesired } from '../state.ts';
-import { checkFailure, completeRollout, failRollout, readyOf, trackProgress } from './lifecycle.ts';
+import { acceptInconclusive, countMeasurements, endRuns, ensureRun, holdForPerson, inconclusiveRun } from './analysis-runs.ts';
+import { abortOnFailedAnalysis, checkFailure, completeRollout, failRollout, readyOf, trackProgress } from './lifecycle.ts';
 import { FULL_WEIGHT_BP } from './replicas.ts';
 
 export function planShadow(input: PlanInput): Plan {
@@ -24,15 +25,24 @@ export function planShadow(input: PlanInput): Plan {
   const shadow = input.state.canary!;
   const R = spec.replicas;
 
-  const failed = checkFailure(input, R);
+  const counted = countMeasurements(input.state, spec, observed);
+  const failed = checkFailure(input, R) ?? abortOnFailedAnalysis({ ...input, state: counted.state }, counted.events);
   if (failed) return failed;
-  let state: RolloutState = { ...trackProgress(input.state, observed), desired: emptyDesired(), phase: 'Progressing' };
-  const events: PlannedEvent[] = [];
+  let state: RolloutState = { ...trackProgress(counted.state, observed), desired: emptyDesired(), phase: 'Progressing' };
+  const events: PlannedEvent[] = [...counted.events];
   const ready = readyOf(observed, shadow);
   if (ready >= R && state.previewReadyAt === null) {
     state.previewReadyAt = observed.now;
     events.push({ type: 'ShadowStarted', reason: `${ready} shadow instance(s) ready; copying ${cfg.percent} % of ${cfg.methods.join('/')} requests`, revision: shadow });
   }
+  // Analysis of the shadow runs from the first copy (its id is not "background", so a `then` strategy starts its own).
+  if (cfg.analysis && state.previewReadyAt !== null) {
+    const r = ensureRun(state, spec, SHADOW_RUN, cfg.analysis, shadow, observed.now);
+    state = r.state;
+    events.push(...r.events);
+  }
+  if (state.promote !== 'none' && inconclusiveRun(state)) state = acceptInconclusive(state);
+  const held = inconclusiveRun(state);
   const m = input.observed.mirror;
   const judged = judge(m, cfg);
   if (judged.verdict === 'Failed') {
@@ -43,21 +53,27 @@ export function planShadow(input: PlanInput): Plan {
   const startedAt = state.previewReadyAt;
   const due = cfg.duration !== undefined && startedAt !== null && observed.now - startedAt >= cfg.duration;
   const promoted = state.promote !== 'none';
-  if (ready >= R && !state.userPaused && (promoted || (due && judged.verdict === 'Successful'))) {
+  // With analysis, the duration alone does not pass the shadow: every metric must have been measured at least once.
+  const measured = state.analysisRuns.every((r) => r.id !== SHADOW_RUN || r.phase !== 'Running' || r.metrics.every((m) => m.count - m.error > 0));
+  if (ready >= R && !state.userPaused && (promoted || (due && judged.verdict === 'Successful' && measured && !held))) {
     const why = promoted ? 'promoted by user' : `${pct(judged.rate)} of ${judged.n} compared requests differ (limit ${pct(cfg.compare.maxDiffRate)})`;
     events.push({ type: 'ShadowPassed', reason: why, revision: shadow });
-    return pass(state, input, cfg, events);
+    return pass(endRuns(state, 'shadow passed'), input, cfg, events);
   }
 
   state.desired = shadowDesired(state, R, cfg.percent, ready >= R);
   const progress = m ? `${m.compared} compared, ${pct(judged.rate)} differ${m.dropped ? `, ${m.dropped} copies dropped` : ''}` : 'nothing compared yet';
   if (state.userPaused) state = { ...state, phase: 'Paused', message: `paused (${progress}); \`cutover resume\` continues` };
+  else if (held) state = holdForPerson(state, held);
   else if (ready < R) state.message = `shadow: ${ready}/${R} ready`;
   else if (cfg.duration === undefined) state = { ...state, phase: 'Paused', message: `shadowing (${progress}); waiting for \`cutover promote\`` };
   else if (due) state = { ...state, phase: 'Paused', message: `shadow inconclusive: ${progress}, ${cfg.minCompared} needed; \`cutover promote\` continues anyway` };
   else state.message = `shadowing (${progress}); judged in ${Math.ceil((startedAt! + cfg.duration - observed.now) / 1000)}s`;
   return { state, events };
 }
+
+/** The id of the shadow's analysis run. */
+export const SHADOW_RUN = 'shadow';
 
 /** Failed past the limit, Successful within it, Inconclusive with too few compared answers. */
 export function judge(m: MirrorObservation | undefined, cfg: ShadowConfig): { verdict: 'Successful' | 'Failed' | 'Inconclusive'; rate: number; n: number } {

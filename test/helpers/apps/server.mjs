@@ -6,6 +6,7 @@
 //   GET /crash     exits with code 1 at once
 //   GET /slow?ms=N answers after N ms (long in-flight requests)
 //   GET /pid       the process id
+//   GET /fault?errorRate=R&delayMs=D  from now on answer / like APP_ERROR_RATE=R and APP_DELAY_MS=D (fault injection)
 //   GET /item?id=N JSON { id, price, version, at }: price 10, or 12 when APP_CHANGE_EVERY=k and N % k == 0 (a
 //                  shadow that differs on a share of answers); `at` is the time (differs on every answer)
 //   GET /metrics   Prometheus text (metrics requests themselves not counted): app_requests_total{code},
@@ -16,6 +17,8 @@
 //   APP_CRASH_AFTER_MS   exit(1) this long after start
 //   APP_IGNORE_SIGTERM=1 ignore SIGTERM (only SIGKILL stops it)
 //   APP_DRAIN_MS         on SIGTERM, keep serving in-flight requests up to this long (default 2000)
+//   APP_ERROR_RATE       share (0..1) of requests to / answered 500 (a faulty version; /healthz stays fine)
+//   APP_DELAY_MS         answer requests to / this much later (a slow version)
 //   APP_METRICS_PATH     where the metrics are served instead of /metrics
 //   APP_HIDDEN_ERROR_RATE share (0..1) of answers that are 200 to users but counted in app_hidden_errors_total
 //                        (a failure only the app's own metrics show)
@@ -24,6 +27,8 @@ import { createServer } from 'node:http';
 const env = process.env;
 const version = env.CUTOVER_VERSION ?? 'unknown';
 let healthy = env.APP_NEVER_READY !== '1';
+let errorRate = Number(env.APP_ERROR_RATE ?? 0);
+let delayMs = Number(env.APP_DELAY_MS ?? 0);
 const metricsPath = env.APP_METRICS_PATH ?? '/metrics';
 /** Requests answered, by status code. */
 const answered = new Map();
@@ -51,6 +56,11 @@ const server = createServer((req, res) => {
     process.exit(1);
   }
   if (url.pathname === '/pid') return reply(res, 200, String(process.pid));
+  if (url.pathname === '/fault') {
+    errorRate = Number(url.searchParams.get('errorRate') ?? 0);
+    delayMs = Number(url.searchParams.get('delayMs') ?? 0);
+    return reply(res, 200, `errorRate=${errorRate} delayMs=${delayMs}`);
+  }
   if (url.pathname === '/item') {
     const id = Number(url.searchParams.get('id') ?? 0);
     const every = Number(env.APP_CHANGE_EVERY ?? 0);
@@ -61,7 +71,9 @@ const server = createServer((req, res) => {
     const ms = Number(url.searchParams.get('ms') ?? 2000);
     return void setTimeout(() => reply(res, 200, version), ms);
   }
-  reply(res, 200, version);
+  const fail = Math.random() < errorRate;
+  if (delayMs > 0) return void setTimeout(() => reply(res, fail ? 500 : 200, version), delayMs);
+  reply(res, fail ? 500 : 200, version);
 });
 
 function reply(res, status, body) {

@@ -16,7 +16,7 @@ import { Controller } from '../../../src/rollout/controller.ts';
 import type { MigrationHooks, TrafficRouter } from '../../../src/rollout/interfaces.ts';
 import { startAdminServer, type AdminServer } from '../../../src/proxy/admin-server.ts';
 import { ProxyAdminClient } from '../../../src/proxy/admin-client.ts';
-import type { RolloutStatus } from '../../../src/rollout/types.ts';
+import type { RolloutStatus, Verdict } from '../../../src/rollout/types.ts';
 import { InstanceManager } from '../../../src/runtime/instance-manager.ts';
 import { LocalProvider } from '../../../src/runtime/local/local-provider.ts';
 import { SqliteStore } from '../../../src/store/sqlite-store.ts';
@@ -37,6 +37,8 @@ export interface HarnessOptions {
   settleMs?: number;
   /** Run `web` as containers of `image` (listening on `port` inside) on this Docker Engine, instead of local processes. */
   docker?: { host: string; network?: string; image: string; port: number };
+  /** The controller's hook for every analysis verdict. */
+  onMeasurement?: (service: string, verdict: Verdict) => void;
 }
 
 export class Harness {
@@ -93,7 +95,7 @@ export class Harness {
     const { provider, images } = this.opts.docker ? await openRuntimeProvider(this.config) : { provider: new LocalProvider({ stateDir: this.dir, adoptPollMs: 100 }), images: undefined };
     this.runtime = new InstanceManager({ provider });
     this.managers.push(this.runtime);
-    this.controller = new Controller({ config: this.config, store: this.store, router: this.router, runtime: this.runtime, intervalMs: 100, settleMs: this.opts.settleMs ?? 3000, ...(this.opts.migrations ? { migrations: this.opts.migrations } : {}), ...(images ? { images } : {}) });
+    this.controller = new Controller({ config: this.config, store: this.store, router: this.router, runtime: this.runtime, intervalMs: 100, settleMs: this.opts.settleMs ?? 3000, ...(this.opts.migrations ? { migrations: this.opts.migrations } : {}), ...(images ? { images } : {}), ...(this.opts.onMeasurement ? { onMeasurement: this.opts.onMeasurement } : {}) });
     await this.controller.start();
   }
 

@@ -1,6 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CanaryConfig } from '../../../src/config/schema.ts';
+import type { CanaryConfig, TemplateConfig } from '../../../src/config/schema.ts';
+import { LEGACY_TEMPLATE, legacyTemplate } from '../../../src/analysis/templates.ts';
+import type { MeasurementRecord } from '../../../src/store/records.ts';
 import { planCanary } from '../../../src/rollout/strategies/canary.ts';
 import { eventTypes, obs, rollingOut, simulate, spec, T0 } from './fixtures.ts';
 
@@ -85,32 +87,86 @@ describe('canary planner', () => {
     assert.deepEqual(plan.state.desired.match, [{ revision: 2, header: 'x-canary' }]);
   });
 
-  const analysis = { interval: 1000, maxErrorRate: 0.05, minRequests: 10 };
-  const failedM = { verdict: 'Failed' as const, metric: 'errorRate' as const, value: 0.5, limit: 0.05, requests: 50, reason: 'errorRate 0.5 > 0.05 over 50 requests' };
+  const limits = { interval: 1000, maxErrorRate: 0.05, minRequests: 10 };
+  const failedM = (at: number): MeasurementRecord => ({ phase: 'Failed', at, value: '0.5', message: 'failureCondition "result > 0.05" met' });
+  const measured = (at: number, phase: MeasurementRecord['phase']): MeasurementRecord => (phase === 'Failed' ? failedM(at) : { phase, at, value: '0.01', message: 'x' });
   const rows: { name: string; failureLimit: number; before: number; verdict: 'Failed' | 'Successful' | 'Inconclusive'; aborted: boolean; failures: number }[] = [
-    { name: 'failureLimit 0: first failure aborts', failureLimit: 0, before: 0, verdict: 'Failed', aborted: true, failures: 0 },
+    { name: 'failureLimit 0: first failure aborts', failureLimit: 0, before: 0, verdict: 'Failed', aborted: true, failures: 1 },
     { name: 'failureLimit 2: second failure is tolerated', failureLimit: 2, before: 1, verdict: 'Failed', aborted: false, failures: 2 },
-    { name: 'failureLimit 2: third consecutive failure aborts', failureLimit: 2, before: 2, verdict: 'Failed', aborted: true, failures: 2 },
-    { name: 'a success resets the count', failureLimit: 2, before: 2, verdict: 'Successful', aborted: false, failures: 0 },
-    { name: 'inconclusive changes nothing', failureLimit: 2, before: 2, verdict: 'Inconclusive', aborted: false, failures: 2 },
+    { name: 'failureLimit 2: third failure aborts', failureLimit: 2, before: 2, verdict: 'Failed', aborted: true, failures: 3 },
+    { name: 'a success does not reset the count (Argo counts failures over the run)', failureLimit: 2, before: 2, verdict: 'Successful', aborted: false, failures: 2 },
+    { name: 'inconclusive (too little traffic) changes nothing in the short form', failureLimit: 2, before: 2, verdict: 'Inconclusive', aborted: false, failures: 2 },
   ];
   for (const r of rows) {
-    test(`analysis: ${r.name}`, () => {
-      const s = steps([{ setWeight: 25 }, { pause: {} }], { analysis: { ...analysis, failureLimit: r.failureLimit } });
-      const state = { ...rollingOut(s), stepIndex: 1, weightPercent: 25, analysisFailures: r.before };
-      const m = r.verdict === 'Failed' ? failedM : { verdict: r.verdict, requests: 50, reason: 'x' };
-      const plan = planCanary({ spec: s, state, observed: obs(T0, { 1: { ready: 4 }, 2: { ready: 1 } }, { analysis: m }) });
+    test(`analysis (short form): ${r.name}`, () => {
+      const cfg = { ...limits, failureLimit: r.failureLimit };
+      const s = { ...steps([{ setWeight: 25 }, { pause: {} }], { analysis: cfg }), templates: { [LEGACY_TEMPLATE]: legacyTemplate(cfg) } };
+      let state = simulate(s, rollingOut(s), 3).state;
+      assert.equal(state.analysisRuns[0]?.id, 'background', 'the background run started with the rollout');
+      const at = T0 + 10_000;
+      const feed = (n: number, phase: MeasurementRecord['phase'], t: number) =>
+        planCanary({ spec: s, state, observed: obs(t, { 1: { ready: 4 }, 2: { ready: 1 } }, { measurements: Array.from({ length: n }, () => ({ run: 'background', metric: 'errorRate', measurement: measured(t, phase) })) }) });
+      if (r.before > 0) state = feed(r.before, 'Failed', at).state;
+      const plan = feed(1, r.verdict, at + 1000);
       assert.equal(plan.state.aborted, r.aborted);
+      assert.equal(plan.state.analysisRuns[0]!.metrics[0]!.failed, r.failures);
       if (r.aborted) {
         assert.equal(plan.state.phase, 'Degraded');
         assert.deepEqual(plan.state.desired.weightsBp, { 1: 10000 });
         assert.equal(plan.state.desired.scale[2], undefined);
-        assert.match(plan.events.find((e) => e.type === 'RolloutAborted')!.reason, /errorRate 0.5 > 0.05/);
+        assert.match(plan.events.find((e) => e.type === 'RolloutAborted')!.reason, /metric "errorRate" failed \d time\(s\) \(failureLimit \d\): 0.5, failureCondition "result > 0.05" met/);
       } else {
-        assert.equal(plan.state.analysisFailures, r.failures);
+        assert.notEqual(plan.state.phase, 'Degraded');
       }
     });
   }
+
+  const golden: TemplateConfig = {
+    args: [],
+    metrics: [{ name: 'ok', interval: 1000, count: 2, initialDelay: 0, failureLimit: 0, inconclusiveLimit: 0, consecutiveErrorLimit: 4, successCondition: 'result >= 0.99', provider: { builtin: { metric: 'successRate', revision: 'canary', minRequests: 20 } } }],
+  };
+
+  test('an inline analysis step holds the steps until its run succeeds', () => {
+    const s = { ...steps([{ setWeight: 20 }, { analysis: { templates: ['golden'], args: [] } }, { setWeight: 60 }, { pause: {} }]), templates: { golden } };
+    let state = simulate(s, rollingOut(s), 4).state;
+    assert.equal(state.stepIndex, 1, 'waiting at the analysis step');
+    assert.equal(state.weightPercent, 20);
+    assert.equal(state.analysisRuns[0]?.id, 'step-1');
+    const tick = (t: number, phase: MeasurementRecord['phase']) => {
+      state = planCanary({ spec: s, state, observed: obs(t, { 1: { ready: 4 }, 2: { ready: 4 } }, { measurements: [{ run: 'step-1', metric: 'ok', measurement: measured(t, phase) }] }) }).state;
+    };
+    tick(T0 + 10_000, 'Successful');
+    assert.equal(state.stepIndex, 1, 'count 2: one measurement is not enough');
+    tick(T0 + 11_000, 'Successful');
+    assert.equal(state.analysisRuns[0]!.phase, 'Successful');
+    assert.equal(state.stepIndex, 3, 'went on to setWeight 60 and the pause');
+    assert.equal(state.weightPercent, 60);
+  });
+
+  test('an inconclusive inline analysis pauses for a person; promote accepts it', () => {
+    const s = { ...steps([{ setWeight: 20 }, { analysis: { templates: ['golden'], args: [] } }, { setWeight: 60 }]), templates: { golden } };
+    let state = simulate(s, rollingOut(s), 4).state;
+    const inconclusive: MeasurementRecord = { phase: 'Inconclusive', at: T0 + 10_000, value: '-', message: '3 request(s) in the window, 20 needed' };
+    const plan = planCanary({ spec: s, state, observed: obs(T0 + 10_000, { 1: { ready: 4 }, 2: { ready: 1 } }, { measurements: [{ run: 'step-1', metric: 'ok', measurement: inconclusive }] }) });
+    state = plan.state;
+    assert.equal(state.phase, 'Paused');
+    assert.equal(state.aborted, false, 'inconclusive is not a failure');
+    assert.match(state.message, /inconclusive 1 time\(s\).*20 needed/);
+    assert.ok(plan.events.some((e) => e.type === 'AnalysisInconclusive'));
+    const promoted = simulate(s, { ...state, promote: 'step' }, 3).state;
+    assert.equal(promoted.stepIndex, 3);
+    assert.equal(promoted.stable, 2, 'went on to completion');
+  });
+
+  test('background analysis from startingStep: no run before it', () => {
+    const s = { ...steps([{ setWeight: 20 }, { pause: { duration: 5000 } }, { setWeight: 50 }, { pause: {} }], { analysis: { templates: ['golden'], args: [], startingStep: 2 } }), templates: { golden } };
+    const before = simulate(s, rollingOut(s), 3).state;
+    assert.equal(before.stepIndex, 1);
+    assert.deepEqual(before.analysisRuns, []);
+    const after = simulate(s, before, 8).state;
+    assert.equal(after.stepIndex, 3);
+    assert.deepEqual(after.analysisRuns.map((r) => [r.id, r.phase, r.revision, r.baseline]), [['background', 'Running', 2, 1]]);
+  });
 
   test('abort (set by the intent) sends weight to 0 and scales the canary to 0 at once', () => {
     const s = steps([{ setWeight: 50 }, { pause: {} }]);
