@@ -1,14 +1,22 @@
 /**
  * The control API: a thin HTTP face on the ControlPlane. Every route except
- * /healthz needs the bearer token; bodies are validated with zod; errors are
- * CutoverErrors mapped to their HTTP status, never a crash.
+ * /healthz and the dashboard's static files and login needs the bearer token
+ * (or a dashboard session; see access.ts); bodies are validated with zod;
+ * errors are CutoverErrors mapped to their HTTP status, never a crash.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { BadRequestError, CutoverError, UnauthorizedError } from '../errors.ts';
+import { CutoverError } from '../errors.ts';
 import type { ControlPlane } from '../rollout/types.ts';
 import type { Logger } from '../shared/log.ts';
-import { bearerMatches } from './token.ts';
+import { authorize, type AccessOptions } from './access.ts';
+import { registerDashboardRoutes } from './dashboard-routes.ts';
+import { registerInstanceRoutes } from './instance-routes.ts';
+import { parseBody } from './parse-body.ts';
+import { Sessions } from './session.ts';
+import { registerStream } from './stream.ts';
+
+export { parseBody };
 
 export const deployBodySchema = z
   .object({
@@ -34,15 +42,11 @@ const eventsQuerySchema = z
 export interface ApiOptions {
   control: ControlPlane;
   token: string;
+  /** Read-only token (GET routes, the dashboard without actions); none when unset. */
+  viewerToken?: string;
+  /** The built dashboard (default <package>/dist/dashboard). */
+  dashboardDir?: string;
   logger?: Logger;
-}
-
-export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
-  const result = schema.safeParse(body ?? {});
-  if (result.success) return result.data;
-  const first = result.error.issues[0]!;
-  const path = first.path.join('.') || '(body)';
-  throw new BadRequestError(`${path}: ${first.message}`, 'see docs/api.md for the request shape');
 }
 
 export function buildApi(opts: ApiOptions): FastifyInstance {
@@ -50,10 +54,8 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   const { control } = opts;
 
-  app.addHook('onRequest', async (req) => {
-    if (req.url === '/healthz') return;
-    if (!bearerMatches(req.headers.authorization, opts.token)) throw new UnauthorizedError();
-  });
+  const access: AccessOptions = { token: opts.token, viewerToken: opts.viewerToken, sessions: new Sessions(opts.token) };
+  app.addHook('onRequest', async (req) => authorize(req, access));
 
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof CutoverError) return reply.status(err.status).send(err.toJSON());
@@ -92,5 +94,8 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
   for (const verb of ['abort', 'retry', 'pause', 'resume'] as const) {
     app.post<{ Params: { service: string } }>(`/api/v1/services/:service/${verb}`, async (req) => control[verb](req.params.service));
   }
+  registerInstanceRoutes(app, control);
+  registerStream(app, control, opts.logger);
+  registerDashboardRoutes(app, access, opts.dashboardDir);
   return app;
 }

@@ -4,15 +4,18 @@ import { dirname, join } from 'node:path';
 
 /**
  * Where a bearer token lives: `token` for the control API (the CLI reads it),
- * `proxy-token` for the proxy's admin API (only the controller needs it), so
- * holding one does not grant the other.
+ * `viewer-token` for read-only access to the control API (GET routes and the
+ * dashboard without its actions), `proxy-token` for the proxy's admin API
+ * (only the controller needs it), so holding one does not grant another.
  */
-export function tokenPath(stateDir: string, name: 'token' | 'proxy-token' = 'token'): string {
+export type TokenName = 'token' | 'viewer-token' | 'proxy-token';
+
+export function tokenPath(stateDir: string, name: TokenName = 'token'): string {
   return join(stateDir, name);
 }
 
 /** Reads the token, creating it (32 random bytes, file mode 0600) on first start. */
-export function ensureToken(stateDir: string, name: 'token' | 'proxy-token' = 'token'): string {
+export function ensureToken(stateDir: string, name: TokenName = 'token'): string {
   const file = tokenPath(stateDir, name);
   const existing = readToken(stateDir, name);
   if (existing) return existing;
@@ -26,7 +29,7 @@ export function ensureToken(stateDir: string, name: 'token' | 'proxy-token' = 't
 }
 
 /** The token, or undefined when the file is missing or empty (an empty token must never be accepted). */
-export function readToken(stateDir: string, name: 'token' | 'proxy-token' = 'token'): string | undefined {
+export function readToken(stateDir: string, name: TokenName = 'token'): string | undefined {
   try {
     return readFileSync(tokenPath(stateDir, name), 'utf8').trim() || undefined;
   } catch {

@@ -61,7 +61,8 @@ export class Engine {
       await controller.start();
       warnOnConfigDrift(config, controller, logger);
       proxy.watch(() => logger.info('proxy restarted; it reloaded the last routes from its table file'));
-      const api = (started.api = buildApi({ control: controller, token, logger }));
+      const viewerToken = ensureToken(config.stateDir, 'viewer-token');
+      const api = (started.api = buildApi({ control: controller, token, viewerToken, logger }));
       const apiUrl = await api.listen({ host: config.api.host, port: config.api.port });
       return new Engine(config, { controller, runtime, store, proxy, api, apiUrl }, unlock, logger);
     } catch (err) {

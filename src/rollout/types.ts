@@ -3,6 +3,7 @@
  * the CLI. Names follow Argo Rollouts where one exists.
  */
 import type { StrategyName } from '../config/schema.ts';
+import type { ServiceStats } from '../proxy/contract.ts';
 import type { Phase, Revision, RolloutEvent } from '../store/records.ts';
 
 export type { Phase, Revision, RolloutEvent } from '../store/records.ts';
@@ -60,6 +61,22 @@ export interface PlannedTransition {
   weights: Record<number, number>;
 }
 
+/** One instance as the API shows it (`GET /api/v1/services/:service/instances`). */
+export interface InstanceStatus {
+  id: string;
+  service: string;
+  revision: number;
+  version: string;
+  pid: number;
+  port: number;
+  /** The runtime's lifecycle state: starting, ready, unready, restarting, failed, stopping. */
+  state: string;
+  ready: boolean;
+  restarts: number;
+  /** When the current process started (ms since the epoch). */
+  startedAt: number;
+}
+
 /** What the API and CLI need from the control plane. */
 export interface ControlPlane {
   status(service?: string): RolloutStatus[];
@@ -77,4 +94,10 @@ export interface ControlPlane {
   undo(service: string, opts?: { toRevision?: number }): Promise<RolloutStatus>;
   history(service: string): Revision[];
   events(opts?: { service?: string; sinceId?: number; limit?: number }): RolloutEvent[];
+  /** The instances the runtime manages now (of one service, or all). */
+  instances(service?: string): InstanceStatus[];
+  /** The last `lines` lines of an instance's log file. */
+  instanceLog(service: string, id: string, lines: number): Promise<string[]>;
+  /** The proxy's traffic figures per service and revision (keyed by revision number), over its sliding window. */
+  trafficStats(): Promise<ServiceStats[]>;
 }
