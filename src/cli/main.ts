@@ -1,6 +1,7 @@
 /** The `cutover` command line. Each command group lives in commands/. */
 import { Command } from 'commander';
 import { registerConfigCommands } from './commands/config.ts';
+import { registerDashboardCommand } from './commands/dashboard.ts';
 import { registerInspectCommands } from './commands/inspect.ts';
 import { registerLogsCommand } from './commands/logs.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerConfigCommands(program);
   registerProxyCommand(program);
   registerMigrateCommand(program);
+  registerDashboardCommand(program);
   return program;
 }
 

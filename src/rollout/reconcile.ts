@@ -6,7 +6,7 @@
  * declarative, so a tick interrupted anywhere (kill -9) is simply re-run by
  * the next controller.
  */
-import type { ServiceConfig } from '../config/schema.ts';
+import type { CanaryStep, ServiceConfig } from '../config/schema.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Store } from '../store/store.ts';
 import { evaluate, type Measurement } from './analysis.ts';
@@ -275,7 +275,15 @@ export class ServiceReconciler {
 
   private computeStatus(state: RolloutState, observed: Observed): RolloutStatus {
     const revs = this.deps.store.listRevisions(this.service);
-    const steps = planSpec(this.deps.config(), state.strategy).strategy.canary?.steps.length ?? 0;
-    return computeStatus(state, observed, (n) => revs.find((r) => r.number === n), steps);
+    const stepPlan = planSpec(this.deps.config(), state.strategy).strategy.canary?.steps ?? [];
+    const status = computeStatus(state, observed, (n) => revs.find((r) => r.number === n), stepPlan.length);
+    return state.strategy === 'canary' ? { ...status, stepPlan, pauseEndsAt: pauseEndsAt(state, stepPlan) } : status;
   }
+}
+
+/** When the current timed canary pause ends; null outside one (an untimed pause waits for promote). */
+function pauseEndsAt(state: RolloutState, steps: CanaryStep[]): number | null {
+  const step = steps[state.stepIndex];
+  const ms = step && 'pause' in step ? step.pause.duration : undefined;
+  return state.pauseStartedAt !== null && ms !== undefined && !state.userPaused ? state.pauseStartedAt + ms : null;
 }

@@ -2,7 +2,7 @@
  * Control-plane vocabulary, shared by the controller, the store, the API and
  * the CLI. Names follow Argo Rollouts where one exists.
  */
-import type { StrategyName } from '../config/schema.ts';
+import type { CanaryStep, StrategyName } from '../config/schema.ts';
 import type { ServiceStats } from '../proxy/contract.ts';
 import type { Phase, Revision, RolloutEvent } from '../store/records.ts';
 
@@ -34,6 +34,10 @@ export interface RolloutStatus {
   steps: number;
   revisions: RevisionStatus[];
   updatedAt: number;
+  /** Canary only: the steps of this rollout as configured (pause durations in ms), for the dashboard's timeline. */
+  stepPlan?: CanaryStep[];
+  /** Canary only: when the current timed pause ends (ms since the epoch); null outside a timed pause. */
+  pauseEndsAt?: number | null;
   /**
    * Only on the status a deploy, undo or retry returns: the revision number
    * that request started rolling out (undo: the revision it goes back to).
