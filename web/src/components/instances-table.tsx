@@ -21,7 +21,7 @@ export function InstancesTable({ service, instances }: { service: string; instan
 
   if (instances.length === 0) return <p class="muted">No instances.</p>;
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" role="region" aria-label="instances" tabIndex={0}>
       <table>
         <thead>
           <tr>

@@ -13,7 +13,7 @@ export function RevisionHistory({ status: s, canAct, request, changeKey }: { sta
   if (typeof revisions === 'string') return <p class="result err">{revisions}</p>;
   const current = s.canaryRevision?.number ?? s.stableRevision?.number;
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" role="region" aria-label="revisions" tabIndex={0}>
       <table>
         <thead>
           <tr>
