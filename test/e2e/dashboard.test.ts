@@ -133,17 +133,34 @@ describe('dashboard', () => {
     await page.locator('[data-stale="true"]').waitFor({ timeout: 6000 });
     await engine.up();
     await page.locator('[data-stale="false"]').waitFor({ timeout: 10_000 });
+    assert.deepEqual(await seriousAxeViolations(page), [], 'the service page, with its history and events filled');
     // Same session (signed cookie), same page: an action still works.
     assert.equal(await page.getByLabel('API token').count(), 0);
     assert.equal((await engine.cli('deploy', 'web', '--version', 'v4')).code, 0);
     await page.locator('[data-phase="Paused"]').waitFor({ timeout: 10_000 });
     await act('Promote full');
     await page.getByRole('status').filter({ hasText: /Promote full web: done/ }).waitFor();
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByLabel('API token').waitFor();
+    assert.deepEqual(await browser.context.cookies(), [], 'logging out clears the cookie');
+  });
+
+  test('cutover dashboard prints a link that logs in once, then leaves no code in the URL', async () => {
+    await browser.context.clearCookies();
+    const r = await engine.cli('dashboard', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const { url, role } = JSON.parse(r.stdout) as { url: string; role: string };
+    assert.equal(role, 'admin');
+    assert.match(url, new RegExp(`^${base}/login\\?code=`));
+    await page.goto(url);
+    await card().waitFor();
+    assert.equal(page.url(), base + '/');
+    await browser.context.clearCookies();
+    await page.goto(url);
+    await page.getByRole('alert').filter({ hasText: 'expired or was already used' }).waitFor();
   });
 
   test('a viewer token sees everything but cannot act', async () => {
-    await page.getByRole('button', { name: 'Log out' }).click();
-    await page.getByLabel('API token').waitFor();
     await login(token('viewer-token'));
     await page.getByText('viewer (read-only)').waitFor();
     await page.goto(base + '/#/services/web');
