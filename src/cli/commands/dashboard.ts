@@ -5,6 +5,16 @@
  * holds only a session cookie.
  */
 import type { Command } from 'commander';
+import { CutoverError } from '../../errors.ts';
+
+export class DashboardUnavailableError extends CutoverError {
+  constructor(url: string) {
+    super('DASHBOARD_UNAVAILABLE', `the API at ${url} did not answer with a login link`, {
+      status: 502,
+      hint: 'is it a Cutover control API with the dashboard (this version or later)? check -c / --api',
+    });
+  }
+}
 
 interface DashboardFlags {
   config: string;
@@ -29,6 +39,9 @@ export function registerDashboardCommand(program: Command): void {
       const { ApiClient } = await import('../client.ts');
       const client = ApiClient.fromOptions(flags);
       const link = await client.call<{ path: string; expiresAt: number; role: string }>('POST', '/api/v1/login-links', { role: flags.viewer ? 'viewer' : 'admin' });
+      if (typeof link?.path !== 'string' || !link.path.startsWith('/login?code=')) {
+        throw new DashboardUnavailableError(client.url);
+      }
       const url = client.url.replace(/\/+$/, '') + link.path;
       if (flags.json) console.log(JSON.stringify({ url, role: link.role, expiresAt: link.expiresAt }));
       else console.log(`${url}\n\nOpen it within 2 minutes; it works once (${link.role} session). Or open ${client.url}/ and paste the token.`);
