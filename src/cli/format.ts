@@ -1,5 +1,5 @@
 /** Plain-text renderings of control-plane objects for the terminal. */
-import type { PlannedTransition, Revision, RolloutEvent, RolloutStatus } from '../rollout/types.ts';
+import type { InstanceStatus, PlannedTransition, Revision, RolloutEvent, RolloutStatus } from '../rollout/types.ts';
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
@@ -24,6 +24,13 @@ export function formatStatus(s: RolloutStatus): string {
 export function formatHistory(revisions: Revision[]): string {
   const rows = [['REVISION', 'VERSION', 'STRATEGY', 'CREATED', 'COMMAND']];
   for (const r of revisions) rows.push([`#${r.number}`, r.version, r.strategy, new Date(r.createdAt).toISOString(), r.command]);
+  return table(rows);
+}
+
+/** `cutover instances`: one line per instance, uptime in seconds. */
+export function formatInstances(instances: InstanceStatus[], now: number): string {
+  const rows = [['INSTANCE', 'REVISION', 'PID', 'PORT', 'STATE', 'RESTARTS', 'UPTIME']];
+  for (const i of instances) rows.push([i.id, `${i.version} (#${i.revision})`, String(i.pid), String(i.port), i.state, String(i.restarts), `${Math.round((now - i.startedAt) / 1000)}s`]);
   return table(rows);
 }
 

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerDashboardCommand } from './commands/dashboard.ts';
 import { registerInspectCommands } from './commands/inspect.ts';
+import { registerInstancesCommand } from './commands/instances.ts';
 import { registerLogsCommand } from './commands/logs.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerProxyCommand } from './commands/proxy.ts';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerProxyCommand(program);
   registerMigrateCommand(program);
   registerDashboardCommand(program);
+  registerInstancesCommand(program);
   return program;
 }
 

@@ -64,6 +64,15 @@ describe('dashboard', () => {
     assert.equal(await card().locator('[data-phase]').textContent(), 'Healthy');
   });
 
+  test('cutover instances lists what the instance table of the dashboard shows', async () => {
+    const r = await engine.cli('instances', 'web');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^INSTANCE\s+REVISION\s+PID\s+PORT\s+STATE\s+RESTARTS\s+UPTIME\nweb-1-\S+\s+v1 \(#1\)\s+\d+\s+\d+\s+ready\s+0\s+\d+s$/m);
+    const missing = await engine.cli('instances', 'nope');
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /SERVICE_NOT_FOUND|not in the config/);
+  });
+
   test('the overview has no serious or critical axe-core violations', async () => {
     await card().waitFor();
     assert.deepEqual(await seriousAxeViolations(page), []);
