@@ -6,7 +6,7 @@
  * declarative, so a tick interrupted anywhere (kill -9) is simply re-run by
  * the next controller.
  */
-import type { CanaryStep, ServiceConfig } from '../config/schema.ts';
+import type { ServiceConfig } from '../config/schema.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Store } from '../store/store.ts';
 import { evaluate, type Measurement } from './analysis.ts';
@@ -20,7 +20,7 @@ import type { RoutePublisher } from './route-publisher.ts';
 import { SerialRunner } from './serial-runner.ts';
 import { instanceSpec, manageOptions, planSpec } from './spec.ts';
 import { envFor, inProgress, type Observed, type PlannedEvent, type RolloutState } from './state.ts';
-import { computeStatus } from './status.ts';
+import { computeStatus, pauseEndsAt } from './status.ts';
 import { planRollout } from './strategies/index.ts';
 import type { RolloutStatus } from './types.ts';
 
@@ -279,11 +279,4 @@ export class ServiceReconciler {
     const status = computeStatus(state, observed, (n) => revs.find((r) => r.number === n), stepPlan.length);
     return state.strategy === 'canary' ? { ...status, stepPlan, pauseEndsAt: pauseEndsAt(state, stepPlan) } : status;
   }
-}
-
-/** When the current timed canary pause ends; null outside one (an untimed pause waits for promote). */
-function pauseEndsAt(state: RolloutState, steps: CanaryStep[]): number | null {
-  const step = steps[state.stepIndex];
-  const ms = step && 'pause' in step ? step.pause.duration : undefined;
-  return state.pauseStartedAt !== null && ms !== undefined && !state.userPaused ? state.pauseStartedAt + ms : null;
 }

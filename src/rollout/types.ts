@@ -34,6 +34,8 @@ export interface RolloutStatus {
   steps: number;
   revisions: RevisionStatus[];
   updatedAt: number;
+  /** The expand/contract migration tied to the rollout while it is not done (its file and step), else null. */
+  migration?: { file: string; step: 'started' | 'completing' | 'rollingBack' } | null;
   /** Canary only: the steps of this rollout as configured (pause durations in ms), for the dashboard's timeline. */
   stepPlan?: CanaryStep[];
   /** Canary only: when the current timed pause ends (ms since the epoch); null outside a timed pause. */

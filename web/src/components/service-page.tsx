@@ -44,6 +44,11 @@ export function ServicePage({ service, live, role }: { service: string; live: Li
               : `stable ${s.stableRevision ? `${s.stableRevision.version} (#${s.stableRevision.number})` : '—'}, no rollout in progress`}
           </p>
           <StepsTimeline status={s} />
+          {s.migration && (
+            <p>
+              Migration <code>{s.migration.file}</code>: {s.migration.step === 'started' ? 'expanded (both schema versions live)' : s.migration.step === 'completing' ? 'completing (contract)' : 'rolling back'}
+            </p>
+          )}
         </section>
         <section aria-labelledby="split-title">
           <h2 id="split-title">Traffic split</h2>
