@@ -2,7 +2,7 @@
 // login, the live overview, actions, the viewer token, a controller restart, and axe-core's accessibility check.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { ensureDashboardBuilt, launchBrowser, seriousAxeViolations, type Browser } from '../helpers/browser.ts';
@@ -147,7 +147,19 @@ describe('dashboard', () => {
     assert.equal(await page.getByLabel('API token').count(), 0);
     assert.equal((await engine.cli('deploy', 'web', '--version', 'v4')).code, 0);
     await page.locator('[data-phase="Paused"]').waitFor({ timeout: 10_000 });
-    await act('Promote full');
+
+    // From the keyboard alone: Escape cancels a confirmation and gives focus back; Enter confirms.
+    const abort = page.getByRole('button', { name: 'Abort', exact: true });
+    await abort.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    assert.equal(await page.evaluate('document.activeElement.textContent'), 'Abort', 'focus is back on Abort');
+    assert.equal((await engine.status()).phase, 'Paused', 'a cancelled confirmation does nothing');
+    await page.getByRole('button', { name: 'Promote full' }).focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Enter');
     await page.getByRole('status').filter({ hasText: /Promote full web: done/ }).waitFor();
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByLabel('API token').waitFor();
@@ -180,5 +192,19 @@ describe('dashboard', () => {
       fetch('/api/v1/services/web/pause', { method: 'POST', headers: { 'x-cutover-csrf': s.csrf } }).then(async (r) => ({ status: r.status, body: await r.json() })))`)) as { status: number; body: { code: string } };
     assert.deepEqual([answer.status, answer.body.code], [403, 'FORBIDDEN']);
     assert.notEqual((await engine.status()).phase, 'Paused');
+
+    // At a phone's width the page still has no serious accessibility problem.
+    await page.setViewportSize({ width: 390, height: 844 });
+    assert.deepEqual(await seriousAxeViolations(page), []);
+  });
+
+  test('a session that ends on the server brings the page back to the login', async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.locator('[data-stale="false"]').waitFor();
+    // A rotated admin token voids every session: simulate it by restarting the controller with a new token file.
+    await engine.killController();
+    writeFileSync(join(engine.dir, '.cutover', 'token'), 'rotated-token-0123456789abcdef\n', { mode: 0o600 });
+    await engine.up();
+    await page.getByLabel('API token').waitFor({ timeout: 15_000 });
   });
 });

@@ -1,10 +1,10 @@
 /** Session check, then the overview or one service page (hash routes: #/ and #/services/<name>). */
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, call, setCsrf, type SessionInfo } from './api.ts';
+import { call, setCsrf, type SessionInfo } from './api.ts';
 import { Login } from './components/login.tsx';
 import { Overview } from './components/overview.tsx';
 import { ServicePage } from './components/service-page.tsx';
-import { closeLive, useLive } from './live.ts';
+import { closeLive, onSessionEnded, useLive } from './live.ts';
 import { clock } from './format.ts';
 
 function useRoute(): string | null {
@@ -27,9 +27,15 @@ export function App() {
   useEffect(() => {
     call<SessionInfo>('GET', '/api/v1/session').then(
       (s) => login(s),
-      (err: unknown) => setSession(err instanceof ApiError && err.status === 401 ? null : null),
+      () => setSession(null),
     );
   }, []);
+  const end = () => {
+    closeLive();
+    setCsrf(null);
+    setSession(null);
+  };
+  useEffect(() => onSessionEnded(end), []);
   const login = (s: SessionInfo) => {
     setCsrf(s.csrf);
     if (location.search) history.replaceState(null, '', '/' + location.hash);
@@ -39,9 +45,7 @@ export function App() {
   if (!session) return <Login onLogin={login} expired={expired} />;
   const logout = async () => {
     await call('POST', '/api/v1/session/logout').catch(() => undefined);
-    closeLive();
-    setCsrf(null);
-    setSession(null);
+    end();
   };
   return <Dashboard session={session} onLogout={logout} />;
 }

@@ -6,7 +6,7 @@
  * older than 3 s is flagged stale.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { call, type InstanceStatus, type RolloutEvent, type RolloutStatus, type TrafficSample } from './api.ts';
+import { ApiError, call, type InstanceStatus, type RolloutEvent, type RolloutStatus, type TrafficSample } from './api.ts';
 
 export interface LiveState {
   status: RolloutStatus[];
@@ -81,8 +81,27 @@ function open(): void {
     set({ events: [...state.events, ev].slice(-MAX_EVENTS) });
   });
   es.addEventListener('error', () => {
-    if (es.readyState === EventSource.CLOSED && source === es) window.setTimeout(() => source === es && open(), 2000);
+    if (es.readyState !== EventSource.CLOSED || source !== es) return;
+    // The stream was refused (not merely cut): a session that ended shows the login; anything else is retried.
+    window.setTimeout(() => {
+      if (source !== es) return;
+      call('GET', '/api/v1/session').then(
+        () => source === es && open(),
+        (err: unknown) => {
+          if (err instanceof ApiError && err.status === 401) for (const l of sessionEnded) l();
+          else if (source === es) open();
+        },
+      );
+    }, 2000);
   });
+}
+
+const sessionEnded = new Set<() => void>();
+
+/** Called when the stream is refused because the session ended (expired, logged out elsewhere, token rotated). */
+export function onSessionEnded(listener: () => void): () => void {
+  sessionEnded.add(listener);
+  return () => void sessionEnded.delete(listener);
 }
 
 /** Opens the stream (once) and follows it; returns the live state. */
