@@ -6,7 +6,8 @@
  * token of a session is derived from it the same way: the page reads it from
  * `GET /api/v1/session` and sends it back in a header on every write.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { sameSecret } from './token.ts';
 
 export type Role = 'admin' | 'viewer';
 
@@ -46,7 +47,7 @@ export class Sessions {
     const parts = cookie?.split('.');
     if (parts?.length !== 4) return undefined;
     const [role, expires, id, sig] = parts as [string, string, string, string];
-    if (!equal(sig, this.sign(`${role}.${expires}.${id}`))) return undefined;
+    if (!sameSecret(sig, this.sign(`${role}.${expires}.${id}`))) return undefined;
     const expiresAt = Number(expires);
     if ((role !== 'admin' && role !== 'viewer') || !(expiresAt > this.now()) || this.revoked.has(id)) return undefined;
     return { id, role, expiresAt };
@@ -57,7 +58,7 @@ export class Sessions {
   }
 
   csrfMatches(session: Session, given: string | undefined): boolean {
-    return given !== undefined && equal(given, this.csrfToken(session));
+    return given !== undefined && sameSecret(given, this.csrfToken(session));
   }
 
   revoke(session: Session): void {
@@ -86,12 +87,6 @@ export class Sessions {
   private sign(text: string): string {
     return createHmac('sha256', this.key).update(text).digest('base64url');
   }
-}
-
-function equal(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** The value of one cookie in a Cookie header. */

@@ -40,7 +40,12 @@ export function readToken(stateDir: string, name: TokenName = 'token'): string |
 /** Constant-time comparison of an Authorization header against the token. */
 export function bearerMatches(header: string | undefined, token: string): boolean {
   if (!header?.startsWith('Bearer ')) return false;
-  const given = Buffer.from(header.slice(7).trim());
-  const want = Buffer.from(token);
-  return given.length === want.length && timingSafeEqual(given, want);
+  return sameSecret(header.slice(7).trim(), token);
+}
+
+/** Constant-time comparison of two secrets (tokens, signatures); only their length leaks. */
+export function sameSecret(given: string, want: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(want);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
