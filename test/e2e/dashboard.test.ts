@@ -24,6 +24,7 @@ describe('dashboard', () => {
   let browser: Browser;
   let page: Page;
   let base: string;
+  const cspViolations: string[] = [];
   const token = (name: string) => readFileSync(join(engine.dir, '.cutover', name), 'utf8').trim();
 
   before(async () => {
@@ -33,6 +34,9 @@ describe('dashboard', () => {
     browser = await launchBrowser();
     cleanups.push(() => browser.close());
     page = browser.page;
+    page.on('console', (m) => {
+      if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
     base = `http://127.0.0.1:${engine.apiPort}`;
     await engine.until(async () => (await engine.status()).phase === 'Healthy', 'the first revision to be healthy');
   });
@@ -104,9 +108,10 @@ describe('dashboard', () => {
     await page.locator('.split[data-split="2:100"]').first().waitFor({ timeout: 3000 });
   });
 
-  test('the service page has no serious or critical axe-core violations', async () => {
+  test('the service page has no serious or critical axe-core violations, and nothing broke the CSP', async () => {
     await page.locator('.chart .uplot').first().waitFor();
     assert.deepEqual(await seriousAxeViolations(page), []);
+    assert.deepEqual(cspViolations, [], 'the page runs under default-src self, styles included');
   });
 
   test('Abort in the browser returns all traffic to stable', async () => {

@@ -53,7 +53,7 @@ function Chart({ spec, samples, versions }: { spec: ChartSpec; samples: TrafficS
       const opts: uPlot.Options = {
         width: el.clientWidth || 300,
         height: 160,
-        legend: { show: true },
+        legend: { show: true, live: false },
         cursor: { drag: { x: false, y: false } },
         scales: { y: { range: (_u, _min, max) => [0, Math.max(max, spec.unit === '%' ? 1 : 0.001) * 1.1] } },
         axes: [{}, { label: spec.unit, size: 50 }],
