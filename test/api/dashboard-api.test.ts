@@ -88,7 +88,7 @@ describe('dashboard API', () => {
     const s = await session(TOKEN);
     const none = await api.inject({ method: 'POST', url: '/api/v1/services/web/pause', headers: { cookie: s.cookie } });
     assert.deepEqual([none.statusCode, none.json().code], [403, 'CSRF_TOKEN_INVALID']);
-    const wrong = await api.inject({ method: 'POST', url: '/api/v1/services/web/pause', headers: { cookie: s.cookie, 'x-cutover-csrf': 'x' + s.csrf.slice(1) } });
+    const wrong = await api.inject({ method: 'POST', url: '/api/v1/services/web/pause', headers: { cookie: s.cookie, 'x-cutover-csrf': (s.csrf[0] === 'A' ? 'B' : 'A') + s.csrf.slice(1) } });
     assert.equal(wrong.statusCode, 403);
     assert.equal(h.status().phase, 'Healthy', 'refused writes changed nothing');
     const ok = await api.inject({ method: 'POST', url: '/api/v1/services/web/promote', headers: { cookie: s.cookie, 'x-cutover-csrf': s.csrf }, payload: {} });

@@ -9,6 +9,9 @@ import { ensureDashboardBuilt, launchBrowser, seriousAxeViolations, type Browser
 import { cleanupsAfter } from '../helpers/cleanups.ts';
 import { Engine, ROOT } from '../helpers/engine.ts';
 
+/** How long a rollout step may take to show on a loaded 2-core machine (instances start, pass readiness). */
+const ROLLOUT_MS = 30_000;
+
 const service = `    replicas: 1
     readiness: { path: /healthz, interval: 100ms, timeout: 1s }
     shutdown: { drainTimeout: 1s, killAfter: 1s }
@@ -105,7 +108,7 @@ describe('dashboard', () => {
       const s = await engine.status();
       return s.phase === 'Healthy' && s.stableRevision?.version === 'v2';
     }, 'v2 stable');
-    await page.locator('.split[data-split="2:100"]').first().waitFor({ timeout: 3000 });
+    await page.locator('.split[data-split="2:100"]').first().waitFor({ timeout: 5000 });
   });
 
   test('the service page has no serious or critical axe-core violations, and nothing broke the CSP', async () => {
@@ -116,14 +119,27 @@ describe('dashboard', () => {
 
   test('Abort in the browser returns all traffic to stable', async () => {
     assert.equal((await engine.cli('deploy', 'web', '--version', 'v3')).code, 0);
-    await page.locator('[data-phase="Paused"]').waitFor({ timeout: 10_000 });
+    await page.locator('[data-phase="Paused"]').waitFor({ timeout: ROLLOUT_MS });
     await act('Abort');
     await page.getByRole('status').filter({ hasText: /Abort web: done/ }).waitFor();
-    await page.locator('.split[data-split="2:100"]').first().waitFor({ timeout: 3000 });
+    await page.locator('.split[data-split="2:100"]').first().waitFor({ timeout: 5000 });
     const s = await engine.status();
     assert.equal(s.phase, 'Degraded');
     assert.equal(s.stableRevision?.version, 'v2');
     assert.equal(s.revisions.find((r) => r.role === 'stable')?.weight, 100);
+  });
+
+  test('Retry restarts the aborted rollout from its first step; Resume after Pause carries on', async () => {
+    await act('Retry');
+    await page.getByRole('status').filter({ hasText: /Retry web: done/ }).waitFor();
+    await page.locator('.split[data-split="2:75,3:25"]').first().waitFor({ timeout: ROLLOUT_MS });
+    await act('Pause');
+    await page.getByRole('status').filter({ hasText: /Pause web: done/ }).waitFor();
+    await act('Resume');
+    await page.getByRole('status').filter({ hasText: /Resume web: done/ }).waitFor();
+    await act('Abort');
+    await page.locator('.split[data-split="2:100"]').first().waitFor({ timeout: 5000 });
+    assert.equal((await engine.status()).phase, 'Degraded');
   });
 
   test('roll back to an older revision from the history', async () => {
@@ -138,7 +154,7 @@ describe('dashboard', () => {
       const s = await engine.status();
       return s.phase === 'Healthy' && s.stableRevision?.number === 1;
     }, 'revision 1 stable again');
-    await page.locator('.split[data-split="1:100"]').first().waitFor({ timeout: 3000 });
+    await page.locator('.split[data-split="1:100"]').first().waitFor({ timeout: 5000 });
   });
 
   test('the page survives a controller restart and says when its data is stale', async () => {
@@ -146,12 +162,12 @@ describe('dashboard', () => {
     await engine.killController();
     await page.locator('[data-stale="true"]').waitFor({ timeout: 6000 });
     await engine.up();
-    await page.locator('[data-stale="false"]').waitFor({ timeout: 10_000 });
+    await page.locator('[data-stale="false"]').waitFor({ timeout: ROLLOUT_MS });
     assert.deepEqual(await seriousAxeViolations(page), [], 'the service page, with its history and events filled');
     // Same session (signed cookie), same page: an action still works.
     assert.equal(await page.getByLabel('API token').count(), 0);
     assert.equal((await engine.cli('deploy', 'web', '--version', 'v4')).code, 0);
-    await page.locator('[data-phase="Paused"]').waitFor({ timeout: 10_000 });
+    await page.locator('[data-phase="Paused"]').waitFor({ timeout: ROLLOUT_MS });
 
     // From the keyboard alone: Escape cancels a confirmation and gives focus back; Enter confirms.
     const abort = page.getByRole('button', { name: 'Abort', exact: true });
