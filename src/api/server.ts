@@ -95,7 +95,7 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
     app.post<{ Params: { service: string } }>(`/api/v1/services/:service/${verb}`, async (req) => control[verb](req.params.service));
   }
   registerInstanceRoutes(app, control);
-  registerStream(app, control, opts.logger);
+  registerStream(app, control, access, opts.logger);
   registerDashboardRoutes(app, access, opts.dashboardDir);
   return app;
 }

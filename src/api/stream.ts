@@ -10,22 +10,26 @@
  * `GET /api/v1/stats?service=…&since=…`.
  */
 import type { ServerResponse } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ControlPlane, RolloutEvent } from '../rollout/types.ts';
 import type { Logger } from '../shared/log.ts';
+import { identify, type AccessOptions } from './access.ts';
 import { parseBody } from './parse-body.ts';
 import { TrafficHistory, type TrafficSample } from './traffic-history.ts';
 
 export const STREAM_INTERVAL_MS = 1000;
 const SNAPSHOT_EVENTS = 50;
+/** A client that has not read this much of what was sent (a stalled tab) is dropped; it reconnects when it wakes. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 const statsQuerySchema = z.object({ service: z.string().min(1), since: z.coerce.number().int().min(0).optional() }).strict();
 
-export function registerStream(app: FastifyInstance, control: ControlPlane, logger?: Logger, intervalMs = STREAM_INTERVAL_MS): void {
+export function registerStream(app: FastifyInstance, control: ControlPlane, access: AccessOptions, logger?: Logger, intervalMs = STREAM_INTERVAL_MS): void {
   const history = new TrafficHistory();
-  const clients = new Set<ServerResponse>();
-  let lastEventId = control.events({ limit: 1 }).at(-1)?.id ?? 0;
+  /** Open streams and the request that opened each: its credentials are checked again every tick (a session may end). */
+  const clients = new Map<ServerResponse, FastifyRequest>();
+  let lastEventId = newestEventId(control);
   let busy = false;
 
   const tick = async () => {
@@ -44,7 +48,10 @@ export function registerStream(app: FastifyInstance, control: ControlPlane, logg
       if (clients.size === 0) return;
       const tickData = frame('tick', { time, status: control.status(), instances: control.instances(), samples });
       const eventData = events.map((e) => frame('event', e, e.id));
-      for (const res of clients) res.write(tickData + eventData.join(''));
+      for (const [res, req] of clients) {
+        if (!identify(req, access) || res.writableLength > MAX_BUFFERED_BYTES) drop(res);
+        else res.write(tickData + eventData.join(''));
+      }
     } catch (err) {
       logger?.warn({ err }, 'stream tick failed');
     } finally {
@@ -53,15 +60,16 @@ export function registerStream(app: FastifyInstance, control: ControlPlane, logg
   };
   const timer = setInterval(() => void tick(), intervalMs);
   timer.unref();
+  const drop = (res: ServerResponse) => {
+    clients.delete(res);
+    res.end();
+    res.socket?.destroy();
+  };
 
   app.addHook('preClose', async () => {
     clearInterval(timer);
     // Streams never go idle: end them, or closing the server would wait for the browsers.
-    for (const res of clients) {
-      res.end();
-      res.socket?.destroy();
-    }
-    clients.clear();
+    for (const res of [...clients.keys()]) drop(res);
   });
 
   app.get('/api/v1/stats', async (req) => {
@@ -81,10 +89,18 @@ export function registerStream(app: FastifyInstance, control: ControlPlane, logg
       'x-accel-buffering': 'no',
     });
     res.write(`retry: ${intervalMs}\n\n` + frame('snapshot', snapshot));
-    clients.add(res);
+    clients.set(res, req);
     req.raw.socket.setKeepAlive(true);
     res.on('close', () => clients.delete(res));
   });
+}
+
+function newestEventId(control: ControlPlane): number {
+  try {
+    return control.events({ limit: 1 }).at(-1)?.id ?? 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** The newest events, oldest first (without sinceId the store answers the last `limit`). */

@@ -184,6 +184,17 @@ describe('dashboard API', () => {
       assert.ok(((await history.json()) as unknown[]).length >= 1);
       assert.equal((await fetch(`${url}/api/v1/stats`, { headers: { authorization: `Bearer ${TOKEN}` } })).status, 400);
       assert.equal((await fetch(`${url}/api/v1/stream`)).status, 401);
+
+      // A stream opened with a session ends once the session is logged out.
+      const login = await fetch(`${url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: TOKEN }) });
+      const { csrf } = (await login.json()) as { csrf: string };
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      const viaSession = await fetch(`${url}/api/v1/stream`, { headers: { cookie }, signal: stop.signal });
+      assert.equal(viaSession.status, 200);
+      const out = await fetch(`${url}/api/v1/session/logout`, { method: 'POST', headers: { cookie, 'x-cutover-csrf': csrf } });
+      assert.equal(out.status, 200);
+      const sessionReader = viaSession.body!.getReader();
+      await waitFor(async () => (await sessionReader.read()).done, 'the stream of a logged-out session to end', { timeoutMs: 5000 });
     } finally {
       await served.close();
       stop.abort();
