@@ -23,6 +23,7 @@ export interface Browser {
 
 /** Launches Chromium with a fresh --user-data-dir (playwright passes it for a persistent context) and one page. */
 export async function launchBrowser(opts: { width?: number; height?: number } = {}): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) throw new Error(`no Chromium at ${CHROMIUM_PATH}: install Debian's chromium package (apt-get install -y chromium) or set CHROMIUM_PATH`);
   const profile = mkdtempSync(join(tmpdir(), 'cutover-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
