@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { CutoverError } from '../errors.ts';
 import type { ControlPlane } from '../rollout/types.ts';
 import type { Logger } from '../shared/log.ts';
-import { authorize, type AccessOptions } from './access.ts';
+import { authorize, callerOf, type AccessOptions } from './access.ts';
 import { registerDashboardRoutes } from './dashboard-routes.ts';
 import { registerInstanceRoutes } from './instance-routes.ts';
 import { parseBody } from './parse-body.ts';
@@ -74,7 +74,11 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
 
   app.get('/api/v1/services', async () => control.status());
   app.get<{ Params: { service: string } }>('/api/v1/services/:service', async (req) => control.status(req.params.service)[0]);
-  app.get<{ Params: { service: string } }>('/api/v1/services/:service/revisions', async (req) => control.history(req.params.service));
+  app.get<{ Params: { service: string } }>('/api/v1/services/:service/revisions', async (req) => {
+    const revisions = control.history(req.params.service);
+    // Env values may be secrets: a viewer sees their names only.
+    return callerOf(req)?.role === 'viewer' ? revisions.map((r) => ({ ...r, env: Object.fromEntries(Object.keys(r.env).map((k) => [k, '[redacted]'])) })) : revisions;
+  });
   app.get('/api/v1/events', async (req) => {
     const q = parseBody(eventsQuerySchema, req.query);
     return control.events({ service: q.service, sinceId: q.since, limit: q.limit });

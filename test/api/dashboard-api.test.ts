@@ -28,7 +28,7 @@ describe('dashboard API', () => {
   let dir: string;
 
   before(async () => {
-    h = await new Harness({ service: { replicas: 1 } }).start();
+    h = await new Harness({ service: { replicas: 1, env: { API_SECRET: 'hunter2' } } }).start();
     cleanups.push(() => h.destroy());
     await h.until(() => h.status().phase === 'Healthy', 'first revision healthy');
     dir = mkdtempSync(join(tmpdir(), 'cutover-dash-'));
@@ -105,6 +105,11 @@ describe('dashboard API', () => {
     assert.equal((await api.inject({ url: '/api/v1/services', headers: { cookie: promoted } })).statusCode, 401, 'a viewer cookie edited to admin is void');
     const viaSession = await api.inject({ method: 'POST', url: '/api/v1/services/web/abort', headers: { cookie: s.cookie, 'x-cutover-csrf': s.csrf } });
     assert.deepEqual([viaSession.statusCode, viaSession.json().code], [403, 'FORBIDDEN']);
+    const revisions = (await api.inject({ url: '/api/v1/services/web/revisions', headers: bearer })).json() as Array<{ env: Record<string, string> }>;
+    const adminView = (await api.inject({ url: '/api/v1/services/web/revisions', headers: { authorization: `Bearer ${TOKEN}` } })).json() as Array<{ env: Record<string, string> }>;
+    assert.ok(Object.keys(adminView[0]!.env).length > 0, 'the test revision has env to hide');
+    assert.deepEqual(Object.keys(revisions[0]!.env), Object.keys(adminView[0]!.env));
+    assert.ok(Object.values(revisions[0]!.env).every((v) => v === '[redacted]'), 'a viewer sees env names, not values');
     const link = await api.inject({ method: 'POST', url: '/api/v1/login-links', headers: bearer, payload: { role: 'admin' } });
     assert.equal(link.statusCode, 403, 'a viewer cannot mint an admin link');
     assert.equal(h.status().phase, 'Healthy');

@@ -157,6 +157,27 @@ describe('dashboard', () => {
     await page.locator('.split[data-split="1:100"]').first().waitFor({ timeout: 5000 });
   });
 
+  test('deploy a new version from the form, with env; a bad env line is refused before anything is sent', async () => {
+    const form = page.getByRole('form', { name: 'Deploy a new version' });
+    await form.getByLabel('Version label').fill('v5');
+    await form.getByLabel(/^Env/).fill('GREETING');
+    await form.getByRole('button', { name: 'Deploy…' }).click();
+    await form.getByText('env line 1: write NAME=value').waitFor();
+    assert.equal(await page.getByRole('dialog').isVisible(), false);
+    await form.getByLabel(/^Env/).fill('GREETING=hi');
+    await form.getByRole('button', { name: 'Deploy…' }).click();
+    const dialog = page.getByRole('dialog');
+    assert.match((await dialog.textContent()) ?? '', /labelled v5 .*1 env value/);
+    await dialog.getByRole('button', { name: /^Confirm/ }).click();
+    await page.getByRole('status').filter({ hasText: /Deploy v5: done/ }).waitFor();
+    const history = await engine.cli('history', 'web', '--json');
+    const v5 = (JSON.parse(history.stdout) as Array<{ version: string; env: Record<string, string> }>).find((r) => r.version === 'v5');
+    assert.equal(v5?.env.GREETING, 'hi');
+    await page.locator('[data-phase="Paused"]').waitFor({ timeout: ROLLOUT_MS });
+    await act('Promote full');
+    await engine.until(async () => (await engine.status()).stableRevision?.version === 'v5', 'v5 stable');
+  });
+
   test('the page survives a controller restart and says when its data is stale', async () => {
     await page.locator('[data-stale="false"]').waitFor();
     await engine.killController();
@@ -180,6 +201,8 @@ describe('dashboard', () => {
     assert.equal((await engine.status()).phase, 'Paused', 'a cancelled confirmation does nothing');
     await page.getByRole('button', { name: 'Promote full' }).focus();
     await page.keyboard.press('Enter');
+    // The dialog opens after a render: wait for it (and its autofocused Confirm) before the second Enter.
+    await page.getByRole('dialog').getByRole('button', { name: /^Confirm/ }).and(page.locator(':focus')).waitFor();
     await page.keyboard.press('Enter');
     await page.getByRole('status').filter({ hasText: /Promote full web: done/ }).waitFor();
     await page.getByRole('button', { name: 'Log out' }).click();
