@@ -1,6 +1,6 @@
 // Runs every test file under test/ with node:test through tsx. Node 20's --test
 // does not expand globs, so the file list is built here. Pass a substring to
-// run only matching files: `node scripts/test.mjs proxy`.
+// run only matching files: `node scripts/test.mjs proxy` (several: files matching any).
 //
 // Spawned `cutover` processes run compiled JavaScript: this run builds its own
 // copy (.dist-<pid>/, handed to bin/cutover.js as CUTOVER_DIST) so it matches
@@ -25,8 +25,8 @@ try {
   const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', outDir], { stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 
-  const filter = process.argv[2];
-  const files = find('test').filter((f) => !filter || f.includes(filter)).sort();
+  const filters = process.argv.slice(2);
+  const files = find('test').filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))).sort();
   const concurrency = process.env.TEST_CONCURRENCY ?? '2';
   const r = spawnSync(
     process.execPath,

@@ -5,7 +5,7 @@
  *   GET  /                     the page (public)
  *   GET  /assets/*             hashed assets (public, cached for good)
  *   GET  /login?code=…         one-time link from `cutover dashboard`: sets the session cookie, redirects to /
- *   POST /api/v1/session       { token } → sets the session cookie; { role, csrf }
+ *   POST /api/v1/session       { token } → sets the session cookie; { role, csrf } (admin or viewer token; never the client token)
  *   GET  /api/v1/session       { role, csrf } of the current session (or bearer caller)
  *   POST /api/v1/session/logout
  *   POST /api/v1/login-links   { role? } → { code, path, expiresAt } (admin only)
@@ -69,7 +69,8 @@ export function registerDashboardRoutes(app: FastifyInstance, access: AccessOpti
   app.post('/api/v1/session', pub, async (req, reply) => {
     const { token } = parseBody(loginBodySchema, req.body);
     const role = roleOfBearer(`Bearer ${token}`, access);
-    if (!role) throw new UnauthorizedError();
+    // The client token reads flags for SDKs; it opens no dashboard session.
+    if (!role || role === 'client') throw new UnauthorizedError();
     return login(req, reply, role);
   });
 

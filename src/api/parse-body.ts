@@ -1,7 +1,7 @@
-/** Request bodies and queries are validated with zod; a mismatch is a 400 naming the first bad field. */
 import type { z } from 'zod';
 import { BadRequestError } from '../errors.ts';
 
+/** Validates a body (or query) with zod; the first problem becomes a 400 that names the field. */
 export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
   const result = schema.safeParse(body ?? {});
   if (result.success) return result.data;

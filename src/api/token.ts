@@ -6,9 +6,11 @@ import { dirname, join } from 'node:path';
  * Where a bearer token lives: `token` for the control API (the CLI reads it),
  * `viewer-token` for read-only access to the control API (GET routes and the
  * dashboard without its actions), `proxy-token` for the proxy's admin API
- * (only the controller needs it), so holding one does not grant another.
+ * (only the controller needs it), `client-token` for flag readers (Unleash
+ * SDKs, OFREP, providers: it reads flags and changes nothing), so holding one
+ * does not grant another.
  */
-export type TokenName = 'token' | 'viewer-token' | 'proxy-token';
+export type TokenName = 'token' | 'viewer-token' | 'proxy-token' | 'client-token';
 
 export function tokenPath(stateDir: string, name: TokenName = 'token'): string {
   return join(stateDir, name);
@@ -37,10 +39,14 @@ export function readToken(stateDir: string, name: TokenName = 'token'): string |
   }
 }
 
-/** Constant-time comparison of an Authorization header against the token. */
+/**
+ * Constant-time comparison of an Authorization header against the token: `Bearer <token>`, or the token alone,
+ * which is what Prometheus's `http_sd_configs` send when `authorization` has no `type` (prometheus/docs#2377) and
+ * how Unleash's SDKs send theirs.
+ */
 export function bearerMatches(header: string | undefined, token: string): boolean {
-  if (!header?.startsWith('Bearer ')) return false;
-  return sameSecret(header.slice(7).trim(), token);
+  if (!header) return false;
+  return sameSecret((header.startsWith('Bearer ') ? header.slice(7) : header).trim(), token);
 }
 
 /** Constant-time comparison of two secrets (tokens, signatures); only their length leaks. */

@@ -2,12 +2,15 @@
 import { Command } from 'commander';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerDashboardCommand } from './commands/dashboard.ts';
+import { registerFlagsCommand } from './commands/flags.ts';
 import { registerInspectCommands } from './commands/inspect.ts';
 import { registerInstancesCommand } from './commands/instances.ts';
 import { registerLogsCommand } from './commands/logs.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
+import { registerNotificationsCommand } from './commands/notifications.ts';
 import { registerProxyCommand } from './commands/proxy.ts';
 import { registerRolloutCommands } from './commands/rollout.ts';
+import { registerReportCommands } from './commands/reports.ts';
 import { registerUpCommands } from './commands/up.ts';
 import { reportError } from './report-error.ts';
 
@@ -28,6 +31,9 @@ export function buildProgram(): Command {
   registerMigrateCommand(program);
   registerDashboardCommand(program);
   registerInstancesCommand(program);
+  registerReportCommands(program);
+  registerFlagsCommand(program);
+  registerNotificationsCommand(program);
   return program;
 }
 

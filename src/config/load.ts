@@ -28,7 +28,7 @@ export interface LoadedConfig {
   config: CutoverConfig;
   /** Absolute path of the file. */
   file: string;
-  /** Directory relative paths (cwd, stateDir) are resolved against. */
+  /** Directory relative paths (cwd, stateDir, certificate and key files) are resolved against. */
   baseDir: string;
 }
 
@@ -44,6 +44,12 @@ export function loadConfigFile(file: string): LoadedConfig {
   const config = parseConfigText(text, abs);
   const baseDir = dirname(abs);
   config.stateDir = resolve(baseDir, config.stateDir);
-  for (const svc of Object.values(config.services)) svc.cwd = resolve(baseDir, svc.cwd ?? '.');
+  for (const svc of Object.values(config.services)) {
+    svc.cwd = resolve(baseDir, svc.cwd ?? '.');
+    if (svc.tls) {
+      svc.tls.certFile = resolve(baseDir, svc.tls.certFile);
+      svc.tls.keyFile = resolve(baseDir, svc.tls.keyFile);
+    }
+  }
   return { config, file: abs, baseDir };
 }

@@ -7,15 +7,21 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/server.ts';
+import { ControllerMetrics } from '../api/controller-metrics.ts';
 import { ensureToken, tokenPath } from '../api/token.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { CutoverConfig } from '../config/schema.ts';
+import { checkTlsFiles } from '../config/tls-check.ts';
+import { ConfigError } from '../errors.ts';
+import { FlagService } from '../flags/service.ts';
+import { Dispatcher } from '../notify/dispatcher.ts';
+import { resolveWebhooks } from '../notify/webhook.ts';
 import { Controller } from '../rollout/controller.ts';
 import { InstanceManager } from '../runtime/instance-manager.ts';
-import { LocalProvider } from '../runtime/local/local-provider.ts';
 import type { Logger } from '../shared/log.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
 import { postgresMigrationHooks } from './migration-hooks.ts';
+import { openRuntimeProvider, stopOptionsFor } from './runtime-provider.ts';
 import { ProxySupervisor } from './proxy-supervisor.ts';
 import { ensureStateDir, lockStateDir } from './state-dir.ts';
 
@@ -26,6 +32,8 @@ export interface EngineParts {
   proxy: ProxySupervisor;
   api: FastifyInstance;
   apiUrl: string;
+  flags: FlagService;
+  notifier: Dispatcher;
 }
 
 export class Engine {
@@ -38,6 +46,9 @@ export class Engine {
 
   static async start(loaded: LoadedConfig, logger: Logger): Promise<Engine> {
     const { config } = loaded;
+    checkCertificates(loaded, logger);
+    // Secrets are read first: a hook that cannot sign stops `up` before anything starts.
+    const webhooks = resolveWebhooks(config.notifications, loaded.baseDir, process.env, logger, loaded.file);
     ensureStateDir(config.stateDir);
     const unlock = lockStateDir(config.stateDir);
     const started: Partial<EngineParts> = {};
@@ -47,8 +58,10 @@ export class Engine {
       const attached = !(await proxy.ensure());
       logger.info({ proxyPid: proxy.pid, attached }, attached ? 'attached to the running proxy' : 'started the proxy');
       const store = (started.store = new SqliteStore({ stateDir: config.stateDir }));
-      const runtime = (started.runtime = new InstanceManager({ provider: new LocalProvider({ stateDir: config.stateDir, maxLogBytes: config.logs.maxSize }), logger }));
+      const { provider, images, removeStrays } = await openRuntimeProvider(config);
+      const runtime = (started.runtime = new InstanceManager({ provider, logger }));
       const databaseUrl = process.env.DATABASE_URL;
+      let metrics: ControllerMetrics | undefined;
       const controller = (started.controller = new Controller({
         config,
         store,
@@ -56,18 +69,35 @@ export class Engine {
         runtime,
         logger,
         baseDir: loaded.baseDir,
+        onMeasurement: (service, verdict) => metrics?.recordMeasurement(service, verdict),
+        ...(images ? { images } : {}),
         ...(databaseUrl ? { migrations: postgresMigrationHooks(databaseUrl, loaded.baseDir) } : {}),
       }));
       await controller.start();
+      const strays = await removeStrays?.(new Set(runtime.list().map((i) => i.id)), stopOptionsFor(config));
+      if (strays?.length) logger.warn({ instances: strays }, 'removed containers no instance record names (started or exited while no controller ran)');
       warnOnConfigDrift(config, controller, logger);
       proxy.watch(() => logger.info('proxy restarted; it reloaded the last routes from its table file'));
+      const flags = (started.flags = new FlagService({ store }));
+      const applied = flags.syncConfig(config.flags);
+      if (applied.length) logger.info({ flags: applied.map((e) => e.name) }, 'applied the flags cutover.yaml changed');
+      const notifier = (started.notifier = new Dispatcher({ store, webhooks, logger }));
+      notifier.start();
+      const clientToken = ensureToken(config.stateDir, 'client-token');
       const viewerToken = ensureToken(config.stateDir, 'viewer-token');
-      const api = (started.api = buildApi({ control: controller, token, viewerToken, logger }));
+      const observability = {
+        instances: () => runtime.list(),
+        metricsPath: (service: string) => config.services[service]?.metrics?.path,
+        proxyMetrics: () => proxy.metricsText(),
+      };
+      metrics = new ControllerMetrics(controller);
+      const api = (started.api = buildApi({ control: controller, token, viewerToken, clientToken, flags, notifications: notifier, logger, metrics, observability }));
       const apiUrl = await api.listen({ host: config.api.host, port: config.api.port });
-      return new Engine(config, { controller, runtime, store, proxy, api, apiUrl }, unlock, logger);
+      return new Engine(config, { controller, runtime, store, proxy, api, apiUrl, flags, notifier }, unlock, logger);
     } catch (err) {
       // Let go of what started, but leave traffic alone: the proxy and instances may predate this run.
       await started.api?.close().catch(() => {});
+      await started.notifier?.stop();
       await started.controller?.stop().catch(() => {});
       await started.runtime?.close().catch(() => {});
       if (started.runtime && started.store) persistRuntime(started.runtime, started.store);
@@ -84,9 +114,11 @@ export class Engine {
    * stopped gracefully: instances drained first, then the proxy.
    */
   async stop(opts: { leaveRunning: boolean }): Promise<void> {
-    const { controller, runtime, store, proxy, api } = this.parts;
+    const { controller, runtime, store, proxy, api, notifier } = this.parts;
     await api.close();
     await controller.stop();
+    // Before the store closes; events of the stop itself are delivered by the next `up`.
+    await notifier.stop();
     await runtime.close();
     // close() lets a restart already under way finish, after the controller stopped listening: record final pids.
     persistRuntime(runtime, store);
@@ -107,12 +139,24 @@ function warnOnConfigDrift(config: CutoverConfig, controller: Controller, logger
   for (const [name, svc] of Object.entries(config.services)) {
     const stable = controller.status(name)[0]?.stableRevision;
     const rev = stable && controller.history(name).find((r) => r.number === stable.number);
-    if (!rev || (rev.command === svc.run && rev.cwd === svc.cwd)) continue;
+    if (!rev || (rev.command === (svc.run ?? '') && rev.cwd === svc.cwd)) continue;
     logger.warn(
       { service: name, revision: rev.number, running: { run: rev.command, cwd: rev.cwd }, config: { run: svc.run, cwd: svc.cwd } },
       `services.${name} in the config differs from the running revision #${rev.number} (${rev.version}); roll it out with \`cutover deploy ${name} --version <label> --run <command> --cwd <dir>\``,
     );
   }
+}
+
+/**
+ * The certificate files, checked before anything starts: a missing or unusable certificate, or one that does not
+ * cover the service's hosts, stops `up` with the same words `cutover validate` uses. Key files are only checked to be
+ * readable here: the proxy process is the one that reads them (and refuses a pair that does not match).
+ */
+function checkCertificates(loaded: LoadedConfig, logger: Logger): void {
+  const { findings } = checkTlsFiles(loaded.config, { readKeys: false });
+  const errors = findings.filter((f) => f.severity === 'error');
+  if (errors.length > 0) throw new ConfigError(loaded.file, errors.map(({ severity: _, ...issue }) => issue));
+  for (const w of findings) logger.warn({ path: w.path, file: w.value }, `${w.path}: ${w.message} (${w.hint})`);
 }
 
 /** The proxy process of a state dir, driven with its own admin token (not the control API's). */
@@ -139,14 +183,15 @@ export async function stopDataPlane(config: CutoverConfig, store: SqliteStore, p
   // The proxy drains for its services' longest drainTimeout (it has them in its table); wait that long before SIGKILL.
   const drainMs = Math.max(DEFAULT_DRAIN_MS, ...Object.values(config.services).map((s) => s.shutdown.drainTimeout));
   await proxy.stop(drainMs + 5_000);
-  const provider = new LocalProvider({ stateDir: config.stateDir, maxLogBytes: config.logs.maxSize });
+  const { provider, removeStrays } = await openRuntimeProvider(config);
+  const stopFor = stopOptionsFor(config);
   await Promise.all(
     store.listInstances().map(async (record) => {
-      const shutdown = config.services[record.service]?.shutdown;
-      await provider.stop(record, { signal: shutdown?.signal ?? 'SIGTERM', killAfterMs: shutdown?.killAfter ?? 10_000 }).catch(() => {});
+      await provider.stop(record, stopFor(record.service)).catch(() => {});
       store.deleteInstance(record.id);
     }),
   );
+  await removeStrays?.(new Set(), stopFor);
   await provider.detach();
 }
 

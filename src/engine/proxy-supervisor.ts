@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { CutoverError } from '../errors.ts';
 import type { Logger } from '../shared/log.ts';
 import { ProxyAdminClient } from '../proxy/admin-client.ts';
-import type { DrainResult, RoutesState, ServiceStats } from '../proxy/contract.ts';
+import type { CertificateInfo, DrainResult, RoutesState, ServiceStats } from '../proxy/contract.ts';
 import type { TrafficRouter } from '../rollout/interfaces.ts';
 import { isSameProcess } from '../runtime/local/proc.ts';
 import { readJson } from './state-dir.ts';
@@ -79,6 +79,14 @@ export class ProxySupervisor implements TrafficRouter {
 
   routes(): Promise<RoutesState> {
     return this.client.routes();
+  }
+
+  metricsText(): Promise<string> {
+    return this.client.metricsText();
+  }
+
+  certificates(): Promise<CertificateInfo[]> {
+    return this.client.certificates();
   }
 
   /** Attaches to the running proxy, or starts one. Returns true when it had to start one. */

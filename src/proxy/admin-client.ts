@@ -1,6 +1,6 @@
 import { Client } from 'undici';
 import type { z } from 'zod';
-import { drainResultSchema, routesStateSchema, statsSchema, type DrainResult, type RoutesState, type ServiceStats } from './contract.ts';
+import { certificatesSchema, drainResultSchema, routesStateSchema, statsSchema, type CertificateInfo, type DrainResult, type RoutesState, type ServiceStats } from './contract.ts';
 import { ProxyRejectedError, ProxyUnreachableError } from './errors.ts';
 
 /**
@@ -54,12 +54,28 @@ export class ProxyAdminClient {
     return this.answer(statsSchema, 'reading stats', await this.call('GET', '/stats', 'reading stats'));
   }
 
+  /** The proxy's Prometheus text exposition. */
+  async metricsText(): Promise<string> {
+    return this.send('GET', '/metrics', 'reading metrics');
+  }
+
+  /** The certificates the proxy's HTTPS listeners serve now (subject, names, expiry; never key material). */
+  async certificates(): Promise<CertificateInfo[]> {
+    return this.answer(certificatesSchema, 'reading certificates', await this.call('GET', '/certificates', 'reading certificates'));
+  }
+
   async close(): Promise<void> {
     await this.client.close();
   }
 
   /** Every admin call is safe to repeat (full-state PUT, set readiness, drain), so a stale keep-alive connection gets one retry. */
   private async call(method: 'GET' | 'PUT' | 'POST', path: string, what: string, body?: unknown, timeoutMs = 30_000): Promise<unknown> {
+    const text = await this.send(method, path, what, body, timeoutMs);
+    return text ? safeJson(text) : undefined;
+  }
+
+  /** The answer's body text; an error status is a ProxyRejectedError carrying the proxy's JSON error. */
+  private async send(method: 'GET' | 'PUT' | 'POST', path: string, what: string, body?: unknown, timeoutMs = 30_000): Promise<string> {
     let res;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -78,9 +94,8 @@ export class ProxyAdminClient {
       }
     }
     const text = await res.body.text();
-    const json = text ? safeJson(text) : undefined;
-    if (res.statusCode >= 400) throw new ProxyRejectedError(what, res.statusCode, (json ?? { message: text }) as Record<string, string>);
-    return json;
+    if (res.statusCode >= 400) throw new ProxyRejectedError(what, res.statusCode, (text ? safeJson(text) : { message: text }) as Record<string, string>);
+    return text;
   }
 
   private answer<T>(schema: z.ZodType<T>, what: string, body: unknown): T {

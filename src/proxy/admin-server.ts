@@ -60,6 +60,7 @@ async function handle(proxy: Proxy, expected: Buffer, afterApply: AdminServerOpt
   }
   if (path === '/routes' && method === 'GET') return sendJson(res, 200, proxy.routes());
   if (path === '/stats' && method === 'GET') return sendJson(res, 200, proxy.stats());
+  if (path === '/certificates' && method === 'GET') return sendJson(res, 200, proxy.certificates());
   if (path === '/metrics' && method === 'GET') {
     const text = await proxy.metricsText();
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });

@@ -3,13 +3,18 @@ import type { CompiledRevision, CompiledService, CompiledTable } from './route-t
 import type { Cuttable, Upstream } from './upstream.ts';
 import { upstreamHead, type ForwardedHead } from './headers.ts';
 import { chooseRevision, chooseUpstream, weightedRevision } from './load-balancer.ts';
-import { bucketOf, ERROR_CLASS, statusClass, type StatusClassIndex } from './traffic-window.ts';
+import { bucketOf, ERROR_CLASS, SERVER_ERROR_CLASS, statusClass, type StatusClassIndex } from './traffic-window.ts';
 import type { BodySink, ClientConnection, ClientExchange } from './http1/client-connection.ts';
 import type { RequestHead } from './http1/head-parser.ts';
 import type { ResponseHead } from './http1/response-head.ts';
 import type { Framing, RequestControl, ResponseHandler, UpstreamRequest } from './http1/upstream-connection.ts';
 import type { UpstreamError } from './http1/upstream-error.ts';
 import { ChunkedScanner } from './http1/chunked.ts';
+import type { MirrorTap } from './shadow/mirror-tap.ts';
+import { setCookieLine, userKey } from './experiment/experiment-routing.ts';
+
+/** An instance that sets its own Strict-Transport-Security keeps it: the service's `hsts` is not added beside it. */
+const HAS_HSTS = /\nstrict-transport-security:/i;
 
 /** What an exchange needs from the proxy around it. */
 export interface ExchangeHost {
@@ -20,7 +25,10 @@ export interface ExchangeHost {
   /** Holds the exchange until an instance is ready; false when the queue is full. */
   enqueue(ex: Exchange): boolean;
   dequeue(ex: Exchange): void;
-  mirror(svc: CompiledService, ex: Exchange): void;
+  /** Sends a copy to the service's mirror if it takes this request; with comparison, the tap to feed the answer to. */
+  mirror(svc: CompiledService, ex: Exchange): MirrorTap | null;
+  /** An experiment's request ended: counted for its user's variant. */
+  experimentDone(svc: CompiledService, rev: CompiledRevision, user: string, method: string, target: string, status: number, failed: boolean): void;
 }
 
 /**
@@ -52,6 +60,12 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
   private dechunk: ChunkedScanner | null = null;
   /** The client socket refused more while de-chunking (its buffer is full). */
   private clientFull = false;
+  /** Shadow comparison of this request, fed with the answer the user gets. */
+  private tap: MirrorTap | null = null;
+  private mirrorDecided = false;
+  /** An experiment's user key, and whether the answer must set it (a new user in cookie mode). */
+  private user: string | undefined;
+  private newUser = false;
 
   constructor(
     private readonly host: ExchangeHost,
@@ -89,8 +103,12 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
     if (this.done) return;
     const svc = this.svc;
     if (this.tried === null) {
-      ({ pinned: this.pinned, rev: this.rev } = chooseRevision(svc, this.req.headers));
-      if (svc.spec.mirror !== undefined && this.retryable) this.host.mirror(svc, this);
+      if (svc.experiment !== null && this.user === undefined) {
+        const u = userKey(svc.experiment, this.req.headers);
+        this.user = u?.key;
+        this.newUser = u?.generated === true;
+      }
+      ({ pinned: this.pinned, rev: this.rev } = chooseRevision(svc, this.req.headers, this.user));
     }
     let u = this.pick(svc, this.tried);
     // A reset on a keep-alive connection may hit the only instance: it is still available, so try it again.
@@ -100,6 +118,11 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
       return;
     }
     this.dispatch(this.rev!, u);
+    // The copy goes out after the user's request, once: never on a retry, and only if its body can be replayed.
+    if (!this.mirrorDecided) {
+      this.mirrorDecided = true;
+      if (svc.spec.mirror !== undefined && this.retryable) this.tap = this.host.mirror(svc, this);
+    }
   }
 
   private pick(svc: CompiledService, tried: Upstream[] | null): Upstream | undefined {
@@ -115,7 +138,7 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
     if (svc !== this.svc) {
       this.svc = svc;
       if (this.pinned) this.pinned = svc.byName.get(this.pinned.name);
-      this.rev = this.pinned ?? (this.rev ? svc.byName.get(this.rev.name) ?? weightedRevision(svc, this.req.headers) : weightedRevision(svc, this.req.headers));
+      this.rev = this.pinned ?? (this.rev ? svc.byName.get(this.rev.name) ?? weightedRevision(svc, this.req.headers, this.user) : weightedRevision(svc, this.req.headers, this.user));
     }
     if (!hasAvailable(svc, this.pinned)) return false;
     this.route();
@@ -187,6 +210,9 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
     let out = head.relayed;
     if (framing === 'chunked' && this.dechunk === null) out += `transfer-encoding: ${head.transferEncoding}\r\n`;
     if (this.svc.revisionHeader) out += `x-cutover-revision: ${this.rev!.version}\r\n`;
+    if (this.newUser) out += setCookieLine(this.svc.experiment!, this.user!);
+    this.tap?.primaryHead(head, framing);
+    if (this.svc.hsts !== '' && conn.proto === 'https' && !HAS_HSTS.test(out)) out += this.svc.hsts;
     out += `${conn.connectionHeader(framing === 'close' || this.dechunk !== null)}\r\n`;
     this.responded = true;
     this.status = head.status;
@@ -196,6 +222,7 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
 
   onData(chunk: Buffer): boolean {
     if (this.done) return true;
+    this.tap?.primaryData(chunk);
     if (this.dechunk !== null) {
       this.clientFull = false;
       this.dechunk.push(chunk);
@@ -215,6 +242,9 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
   onComplete(): void {
     this.ctl = null;
     if (this.done) return;
+    const tap = this.tap;
+    this.tap = null;
+    tap?.primaryDone();
     this.finish(statusClass(this.status));
     this.conn.end();
   }
@@ -301,6 +331,13 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
   private finish(cls: StatusClassIndex): void {
     if (this.done) return;
     this.done = true;
+    if (this.tap !== null) {
+      this.tap.primaryFailed();
+      this.tap = null;
+    }
+    if (this.user !== undefined && this.rev !== undefined) {
+      this.host.experimentDone(this.svc, this.rev, this.user, this.req.method, this.req.target, this.status, cls === ERROR_CLASS || cls === SERVER_ERROR_CLASS);
+    }
     if (this.queueTimer) this.host.dequeue(this);
     if (this.upstream) this.leave(this.upstream, cls);
     else if (this.rev) this.rev.window.record(cls, performance.now() - this.started, Date.now());

@@ -1,6 +1,7 @@
 import type { CompiledRevision, CompiledService } from './route-table.ts';
 import type { Upstream } from './upstream.ts';
 import { cookieValue, headerValue } from './headers.ts';
+import { userPoint } from './experiment/experiment-routing.ts';
 
 /** The revision a match rule pins this request to (blue-green preview, header canary), if any. */
 export function ruleRevision(svc: CompiledService, headers: string[]): CompiledRevision | undefined {
@@ -12,12 +13,15 @@ export function ruleRevision(svc: CompiledService, headers: string[]): CompiledR
   return undefined;
 }
 
-/** Weighted choice by basis points; with stickyBy, the key's hash gives a stable point on the ring. */
-export function weightedRevision(svc: CompiledService, headers: string[]): CompiledRevision | undefined {
+/**
+ * Weighted choice by basis points; with stickyBy, the key's hash gives a stable point on the ring; an experiment's
+ * user (`userKey`) gets the point of their murmur3 hash.
+ */
+export function weightedRevision(svc: CompiledService, headers: string[], userKey?: string): CompiledRevision | undefined {
   if (svc.totalWeightBp === 0) return undefined;
-  let point = -1;
+  let point = userKey === undefined ? -1 : userPoint(svc.name, userKey, svc.totalWeightBp);
   const sticky = svc.spec.stickyBy;
-  if (sticky) {
+  if (sticky && point < 0) {
     const key = svc.stickyHeader
       ? headerValue(headers, svc.stickyHeader)
       : sticky.cookie ? cookieValue(headerValue(headers, 'cookie'), sticky.cookie) : undefined;
@@ -49,9 +53,9 @@ export function pickUpstream(rev: CompiledRevision, tried: readonly Upstream[] |
 }
 
 /** Where a request goes: a matching rule pins a revision; otherwise stickiness or weights choose one. */
-export function chooseRevision(svc: CompiledService, headers: string[]): { pinned: CompiledRevision | undefined; rev: CompiledRevision | undefined } {
+export function chooseRevision(svc: CompiledService, headers: string[], userKey?: string): { pinned: CompiledRevision | undefined; rev: CompiledRevision | undefined } {
   const pinned = svc.rules.length > 0 ? ruleRevision(svc, headers) : undefined;
-  return { pinned, rev: pinned ?? weightedRevision(svc, headers) };
+  return { pinned, rev: pinned ?? weightedRevision(svc, headers, userKey) };
 }
 
 /**

@@ -8,6 +8,8 @@ import { loadStaticConfig } from './config.ts';
 import { parseRoutesState, type RoutesState } from './contract.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import type { ProxyOptions } from './options.ts';
+import { TlsCertificateError } from './errors.ts';
+import { listenerKey } from './route-table.ts';
 
 export interface RunProxyOptions {
   configFile?: string;
@@ -40,7 +42,10 @@ export async function runProxyProcess(opts: RunProxyOptions): Promise<RunningPro
   const config = opts.configFile ? loadStaticConfig(opts.configFile) : undefined;
   const proxy = createProxy({ ...(config?.options ?? {}), logger: log } as Partial<ProxyOptions>);
   const initial = config?.state ?? readTable(opts.tableFile);
-  if (initial) await proxy.apply(initial);
+  // A static config is the operator's own start: a certificate it cannot use stops it. A persisted table is a respawn
+  // that must serve what it can at once (see applyPersisted).
+  if (config) await proxy.apply(config.state);
+  else if (initial) await applyPersisted(proxy, initial, log);
   const persist = opts.tableFile ? tablePersister(opts.tableFile, log) : undefined;
   if (persist && initial) await persist(initial);
   let admin: AdminServer | undefined;
@@ -65,6 +70,27 @@ export async function runProxyProcess(opts: RunProxyOptions): Promise<RunningPro
     }
   }
   return { proxy, admin, stop };
+}
+
+/**
+ * A respawned proxy reloads the last table. If a certificate in it cannot be used any more (renewed badly while the
+ * proxy was down), that listener is left out, with an error in the log, so every other port serves again; the
+ * controller's next push brings it back once the files are fixed, and is refused with the reason until then.
+ */
+async function applyPersisted(proxy: Proxy, state: RoutesState, log: Logger): Promise<void> {
+  let table = state;
+  for (;;) {
+    try {
+      return await proxy.apply(table);
+    } catch (err) {
+      if (!(err instanceof TlsCertificateError)) throw err;
+      const listener = String(err.fields.listener);
+      log.error({ listener, err: err.message }, 'a listener of the persisted table cannot serve its certificate; starting without it');
+      const rest = table.listeners.filter((l) => listenerKey(l) !== listener);
+      if (rest.length === table.listeners.length) throw err;
+      table = { ...table, listeners: rest };
+    }
+  }
 }
 
 function readTable(file: string | undefined): RoutesState | undefined {

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { DrainResult, RoutesState, ServiceStats } from './contract.ts';
+import type { CertificateInfo, DrainResult, RoutesState, ServiceStats } from './contract.ts';
 import { resolveOptions, type ProxyOptions } from './options.ts';
 import { compileTable, matchRoute, type CompiledRevision, type CompiledService, type CompiledTable } from './route-table.ts';
 import { InstanceRegistry } from './instance-registry.ts';
@@ -15,6 +15,9 @@ import type { ClientConnection } from './http1/client-connection.ts';
 import type { RequestHead } from './http1/head-parser.ts';
 import { UPSTREAM_IDLE_MS, type ResponseHandler } from './http1/upstream-connection.ts';
 import { Sweeper, sweepInterval } from './http1/sweeper.ts';
+import { MirrorSession, mirrorSignature } from './shadow/mirror-session.ts';
+import { MirrorTap } from './shadow/mirror-tap.ts';
+import { ExperimentCounter } from './experiment/experiment-counter.ts';
 import { silentLogger, type Logger } from '../shared/log.ts';
 
 export type { ListenerAddress, RoutesState };
@@ -32,6 +35,8 @@ export interface Proxy {
   /** Stops new requests to the instance, resolves when in-flight work ends or is cut at the timeout. */
   drain(id: string, timeoutMs: number): Promise<DrainResult>;
   stats(): ServiceStats[];
+  /** The certificates the HTTPS listeners serve now (after reloads): public facts, never key material. */
+  certificates(): CertificateInfo[];
   metricsText(): Promise<string>;
   addresses(): ListenerAddress[];
   /** Stops accepting and lets in-flight work finish, for `timeoutMs` (default: the longest drainTimeoutMs of the services, else 10 s). */
@@ -78,6 +83,8 @@ class ProxyServer implements Proxy, ExchangeHost {
   private readonly log: Logger;
   private readonly sweeper: Sweeper;
   private applying: Promise<void> = Promise.resolve();
+  private mirrors = new Map<string, MirrorSession>();
+  private experiments = new Map<string, ExperimentCounter>();
 
   constructor(o: CreateProxyOptions) {
     this.opts = resolveOptions(o);
@@ -110,11 +117,32 @@ class ProxyServer implements Proxy, ExchangeHost {
     await this.listeners.openMissing(state.listeners);
     const upstreams = this.registry.sync(state.services);
     const table = compileTable(this.current.version + 1, state.listeners, state.services, upstreams, (s, r) => this.registry.revisionWindow(s, r));
+    this.keepSessions(state);
     this.current = table; // the atomic swap: every request reads this reference once
     this.state = structuredClone(state);
     this.listeners.closeExtra(state.listeners);
     this.queue.kick(table);
     this.log.info({ version: table.version, services: state.services.length }, 'route table applied');
+  }
+
+  /** Comparison and experiment counts go on across table swaps while the service's mirror or variants stay the same. */
+  private keepSessions(state: RoutesState): void {
+    const mirrors = new Map<string, MirrorSession>();
+    const experiments = new Map<string, ExperimentCounter>();
+    for (const svc of state.services) {
+      if (svc.mirror?.compare) {
+        const sig = mirrorSignature(svc.mirror);
+        const old = this.mirrors.get(svc.name);
+        mirrors.set(svc.name, old?.signature === sig ? old : new MirrorSession(sig, svc.mirror));
+      }
+      if (svc.experiment) {
+        const sig = JSON.stringify(svc.experiment.variants);
+        const old = this.experiments.get(svc.name);
+        experiments.set(svc.name, old?.signature === sig ? old : new ExperimentCounter(sig));
+      }
+    }
+    this.mirrors = mirrors;
+    this.experiments = experiments;
   }
 
   routes(): RoutesState {
@@ -139,7 +167,17 @@ class ProxyServer implements Proxy, ExchangeHost {
   }
 
   stats(): ServiceStats[] {
-    return collectStats(this.current);
+    const table = this.current;
+    return collectStats(table).map((s) => {
+      const session = this.mirrors.get(s.service);
+      const counter = this.experiments.get(s.service);
+      const e = table.services.get(s.service)?.experiment;
+      return { ...s, ...(session ? { mirror: session.store.snapshot() } : {}), ...(counter && e ? { experiment: counter.snapshot(e) } : {}) };
+    });
+  }
+
+  certificates(): CertificateInfo[] {
+    return this.listeners.certificates();
   }
 
   metricsText(): Promise<string> {
@@ -176,12 +214,31 @@ class ProxyServer implements Proxy, ExchangeHost {
     this.queue.remove(ex);
   }
 
-  mirror(svc: CompiledService, ex: Exchange): void {
+  mirror(svc: CompiledService, ex: Exchange): MirrorTap | null {
     const m = svc.spec.mirror!;
-    if (Math.random() * 100 >= m.percent) return;
-    const u = svc.mirrorRevision && pickUpstream(svc.mirrorRevision, null);
-    if (!u) return;
-    u.pool.dispatch(ex.outgoing(), DISCARD); // only replayable requests are mirrored: no body or a buffered one
+    if (svc.mirrorMethods !== null && !svc.mirrorMethods.has(ex.req.method)) return null;
+    if (Math.random() * 100 >= m.percent) return null;
+    const session = this.mirrors.get(svc.name);
+    const shadow = svc.mirrorRevision;
+    const u = shadow && pickUpstream(shadow, null);
+    // Only replayable requests reach here (no body or a buffered one); a copy is never queued.
+    if (!u || !shadow || (session && session.inFlight >= session.maxInFlight)) {
+      session?.store.dropped();
+      return null;
+    }
+    if (!session) {
+      u.pool.dispatch(ex.outgoing(), DISCARD);
+      return null;
+    }
+    session.inFlight++;
+    session.store.mirrored();
+    const tap = new MirrorTap(session, `${ex.req.method} ${ex.req.target}`, shadow);
+    u.pool.dispatch(ex.outgoing(), tap);
+    return tap;
+  }
+
+  experimentDone(svc: CompiledService, rev: CompiledRevision, user: string, method: string, target: string, status: number, failed: boolean): void {
+    this.experiments.get(svc.name)?.record(svc.experiment!, rev.name, user, method, target, status, failed);
   }
 
 

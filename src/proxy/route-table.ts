@@ -1,6 +1,7 @@
 import type { ListenerSpec, MatchRule, ServiceRoute } from './contract.ts';
 import type { Upstream } from './upstream.ts';
 import type { TrafficWindow } from './traffic-window.ts';
+import { compileExperiment, type CompiledExperiment } from './experiment/experiment-routing.ts';
 
 export interface CompiledRevision {
   readonly service: string;
@@ -30,7 +31,12 @@ export interface CompiledService {
   /** stickyBy.header, lower-cased (request header keys are). */
   readonly stickyHeader: string | undefined;
   readonly mirrorRevision: CompiledRevision | undefined;
+  /** Methods copied to the mirror (upper-case); null: any replayable request. */
+  readonly mirrorMethods: ReadonlySet<string> | null;
+  readonly experiment: CompiledExperiment | null;
   readonly revisionHeader: boolean;
+  /** The Strict-Transport-Security line (with its CRLF) added to answers over HTTPS; '' when the service sets none. */
+  readonly hsts: string;
 }
 
 export interface CompiledRule {
@@ -133,6 +139,9 @@ function compileService(
     rules,
     stickyHeader: svc.stickyBy?.header?.toLowerCase(),
     mirrorRevision: svc.mirror && byName.get(svc.mirror.revision),
+    mirrorMethods: svc.mirror?.methods ? new Set(svc.mirror.methods) : null,
+    experiment: svc.experiment ? compileExperiment(svc.experiment) : null,
     revisionHeader: svc.revisionHeader === true,
+    hsts: svc.hsts ? `strict-transport-security: max-age=${svc.hsts.maxAgeSeconds}${svc.hsts.includeSubDomains ? '; includeSubDomains' : ''}\r\n` : '',
   };
 }

@@ -10,17 +10,19 @@ import { silentLogger, type Logger } from '../shared/log.ts';
 import type { NewRevision, Store } from '../store/store.ts';
 import { dryRun, type DryRunStep } from './dry-run.ts';
 import { planSpec } from './spec.ts';
-import { ControllerNotStartedError, InstanceNotFoundError, MigrationHookError, MigrationsNotConfiguredError, ServiceNotFoundError } from './errors.ts';
+import { ControllerNotStartedError, ImagesNotSupportedError, InstanceNotFoundError, MigrationHookError, MigrationsNotConfiguredError, ServiceNotFoundError, UnknownVariantError } from './errors.ts';
 import type { Intent } from './intents.ts';
+import type { Verdict } from './analysis.ts';
 import { checkIntent } from './intents.ts';
-import type { InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './interfaces.ts';
+import type { ImageResolver, InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './interfaces.ts';
 import { routedUpstreams } from './instances.ts';
-import { buildRevision } from './revision.ts';
+import { buildRevision, wantedImage, type PinnedImage } from './revision.ts';
 import { RoutePublisher } from './route-publisher.ts';
 import { ServiceReconciler } from './reconcile.ts';
+import { experimentReportFor, shadowReport, type ShadowReport } from './traffic-reports.ts';
 import { initialState, inProgress, startRollout, type MigrationState, type RolloutState } from './state.ts';
 import { resolveUndo } from './undo.ts';
-import type { ControlPlane, DeployRequest, InstanceStatus, Revision, RolloutEvent, RolloutStatus } from './types.ts';
+import type { ControlPlane, DeployRequest, InstanceStatus, Revision, RolloutEvent, RolloutStatus, ServiceCertificate } from './types.ts';
 import type { ServiceStats } from '../proxy/contract.ts';
 import { tailLines } from '../runtime/logs.ts';
 
@@ -37,6 +39,10 @@ export interface ControllerOptions {
   baseDir?: string;
   /** After a restart, how long to wait for the first probe of adopted instances the proxy did not route to before acting; default 5 s. */
   settleMs?: number;
+  /** Called with every analysis measurement's verdict (the control API's metrics count them). */
+  onMeasurement?: (service: string, verdict: Verdict) => void;
+  /** Pulls and pins images (docker runtime); without it, a revision with an image cannot be created. */
+  images?: ImageResolver;
 }
 
 export class Controller implements ControlPlane {
@@ -68,6 +74,7 @@ export class Controller implements ControlPlane {
         hooks: this.opts.migrations,
         logger: this.logger,
         settleMs: this.opts.settleMs ?? 5_000,
+        onMeasurement: this.opts.onMeasurement,
       });
       this.loops.set(name, loop);
     }
@@ -104,7 +111,9 @@ export class Controller implements ControlPlane {
       checkIntent(loop.state, { type: 'deploy', revision: 0, strategy: 'rolling', migration: null, reason: '' });
       const s = loop.state;
       const current = this.currentRevision(service, s);
-      const draft = buildRevision(service, cfg, req, current, Date.now(), this.opts.baseDir);
+      // Before anything else: a pull failure fails the deploy while traffic still goes where it went.
+      const pinned = await this.pinImage(service, wantedImage(cfg, req, current));
+      const draft = buildRevision(service, cfg, req, current, Date.now(), this.opts.baseDir, pinned);
       return this.withMigration(service, draft.migration, (migration) => {
         const rev = this.opts.store.createRevision(draft);
         this.prune(service, cfg, s, rev.number);
@@ -121,14 +130,21 @@ export class Controller implements ControlPlane {
   dryRun(service: string, req: DeployRequest): { revision: NewRevision & { number: number }; steps: DryRunStep[] } {
     const loop = this.loop(service);
     const cfg = this.serviceConfig(service);
-    const draft = buildRevision(service, cfg, req, this.currentRevision(service, loop.state), Date.now(), this.opts.baseDir);
+    const current = this.currentRevision(service, loop.state);
+    const image = wantedImage(cfg, req, current);
+    const draft = buildRevision(service, cfg, req, current, Date.now(), this.opts.baseDir, image ? { image, digest: '(pinned when deployed)' } : undefined);
     const number = (this.opts.store.listRevisions(service).at(-1)?.number ?? 0) + 1;
     const steps = dryRun(planSpec(cfg, draft.strategy), loop.state, number, draft.strategy, Date.now());
     return { revision: { ...draft, number }, steps };
   }
 
-  async promote(service: string, opts: { full?: boolean } = {}): Promise<RolloutStatus> {
-    return this.loop(service).request({ type: 'promote', full: opts.full === true });
+  async promote(service: string, opts: { full?: boolean; variant?: string } = {}): Promise<RolloutStatus> {
+    const loop = this.loop(service);
+    if (opts.variant !== undefined) {
+      const variants = Object.keys(planSpec(this.serviceConfig(service), loop.state.strategy).strategy.experiment?.variants ?? {});
+      if (loop.state.strategy !== 'experiment' || !variants.includes(opts.variant)) throw new UnknownVariantError(service, opts.variant, loop.state.strategy === 'experiment' ? variants : []);
+    }
+    return loop.request({ type: 'promote', full: opts.full === true, ...(opts.variant !== undefined ? { variant: opts.variant } : {}) });
   }
 
   async abort(service: string): Promise<RolloutStatus> {
@@ -161,6 +177,20 @@ export class Controller implements ControlPlane {
     });
   }
 
+  /** `cutover shadow report`: what comparing the shadow's answers with the users' found so far. */
+  async shadowReport(service: string): Promise<ShadowReport> {
+    const loop = this.loop(service);
+    const stats = (await this.opts.router.stats()).find((s) => s.service === service);
+    return shadowReport(loop.state, stats);
+  }
+
+  /** `cutover experiment report`: users, conversions and the significance of each goal's difference per variant. */
+  async experimentReport(service: string): Promise<ReturnType<typeof experimentReportFor>> {
+    const loop = this.loop(service);
+    const stats = (await this.opts.router.stats()).find((s) => s.service === service);
+    return experimentReportFor(loop.state, stats, planSpec(this.serviceConfig(service), 'experiment').strategy.experiment);
+  }
+
   history(service: string): Revision[] {
     this.serviceConfig(service);
     return this.opts.store.listRevisions(service);
@@ -190,6 +220,21 @@ export class Controller implements ControlPlane {
   }
 
   /**
+   * The certificates the proxy serves for each HTTPS service now: those on the service's ports loaded from its
+   * `tls.certFile`. The proxy reads the files (keys included); the controller only asks it what it serves.
+   */
+  async certificates(service?: string): Promise<ServiceCertificate[]> {
+    const names = service === undefined ? Object.keys(this.opts.config.services) : [service];
+    const wanted = names.flatMap((name) => {
+      const cfg = this.serviceConfig(name);
+      return cfg.tls ? [{ name, certFile: cfg.tls.certFile, ports: [cfg.listen, cfg.strategy.blueGreen?.previewPort] }] : [];
+    });
+    if (wanted.length === 0 || !this.opts.router.certificates) return [];
+    const served = await this.opts.router.certificates();
+    return wanted.flatMap((w) => served.filter((c) => c.certFile === w.certFile && w.ports.includes(c.port)).map((c) => ({ service: w.name, ...c })));
+  }
+
+  /**
    * What the proxy routes to now (it outlived the previous controller): adopted
    * instances found there stay routed until their own probes fail. Without it,
    * adopted instances wait for their first probe, as on a fresh proxy.
@@ -203,11 +248,21 @@ export class Controller implements ControlPlane {
     }
   }
 
+  /** Pulls `image` where instances run if it is missing (with progress in the log) and pins it by digest. */
+  private async pinImage(service: string, image: string | undefined): Promise<PinnedImage | undefined> {
+    if (!image) return undefined;
+    if (!this.opts.images) throw new ImagesNotSupportedError(service, image);
+    const pinned = await this.opts.images.pullImage(image, (line) => this.logger.info({ service, image }, `pull: ${line}`));
+    this.logger.info({ service, image, digest: pinned.digest }, 'image ready');
+    return pinned;
+  }
+
   /** First start of a service: its revision 1 from the config, started directly. */
   private async bootstrap(name: string): Promise<RolloutState> {
     const cfg = this.serviceConfig(name);
     const now = Date.now();
-    const draft = buildRevision(name, cfg, { version: cfg.version, ...(cfg.migration ? { migration: cfg.migration } : {}) }, undefined, now, this.opts.baseDir);
+    const pinned = await this.pinImage(name, cfg.image);
+    const draft = buildRevision(name, cfg, { version: cfg.version, ...(cfg.migration ? { migration: cfg.migration } : {}) }, undefined, now, this.opts.baseDir, pinned);
     const migration = draft.migration && this.opts.migrations ? await this.startMigration(draft.migration) : null;
     const rev = this.opts.store.createRevision(draft);
     const state = { ...startRollout(initialState(name, now), rev.number, rev.strategy, now), migration, ...(migration ? { revisionEnv: { [rev.number]: migration.env } } : {}) };

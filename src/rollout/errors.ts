@@ -101,3 +101,25 @@ export class ControllerNotStartedError extends CutoverError {
     });
   }
 }
+
+/** promote --variant naming no variant of the running experiment (or with no experiment running). */
+export class UnknownVariantError extends CutoverError {
+  constructor(service: string, variant: string, variants: string[]) {
+    super('UNKNOWN_VARIANT', `"${service}" has no experiment variant "${variant}"`, {
+      status: 400,
+      hint: variants.length ? `the running experiment's variants: ${variants.join(', ')}` : '--variant applies to a running experiment (strategy.experiment)',
+      fields: { service, variant },
+    });
+  }
+}
+
+/** A deploy with an image while instances run as local processes. */
+export class ImagesNotSupportedError extends CutoverError {
+  constructor(service: string, image: string) {
+    super('IMAGES_NOT_SUPPORTED', `cannot deploy image ${image} for "${service}": instances run as local processes`, {
+      status: 400,
+      hint: 'add `runtime: { docker: {} }` to cutover.yaml (and `image`, `port` to the service) to run containers, or deploy a command with --run',
+      fields: { service, image },
+    });
+  }
+}

@@ -5,7 +5,7 @@
  * `ProxySupervisor` are TrafficRouters; `InstanceManager` is an
  * InstanceRuntime; src/migrate provides MigrationHooks.
  */
-import type { DrainResult, RoutesState, ServiceStats } from '../proxy/contract.ts';
+import type { CertificateInfo, DrainResult, RoutesState, ServiceStats } from '../proxy/contract.ts';
 import type { InstanceRecord, InstanceSpec, StopOptions } from '../runtime/provider.ts';
 import type { ManagedInstance, ManageOptions } from '../runtime/managed-instance.ts';
 
@@ -19,6 +19,8 @@ export interface TrafficRouter {
   stats(): Promise<ServiceStats[]> | ServiceStats[];
   /** The table the proxy serves now (it outlives a controller restart: what it routes to was ready when last seen). */
   routes(): Promise<RoutesState> | RoutesState;
+  /** The certificates its HTTPS listeners serve now; routers without HTTPS need not have it. */
+  certificates?(): Promise<CertificateInfo[]> | CertificateInfo[];
 }
 
 export interface InstanceRuntime {
@@ -29,6 +31,11 @@ export interface InstanceRuntime {
   list(filter?: { service?: string; revision?: number }): ManagedInstance[];
   on(event: 'change', listener: (inst: ManagedInstance) => void): unknown;
   off(event: 'change', listener: (inst: ManagedInstance) => void): unknown;
+}
+
+/** Makes an image present where instances run and pins it by digest (the docker runtime; a pull failure throws before anything is rolled out). */
+export interface ImageResolver {
+  pullImage(image: string, onProgress?: (line: string) => void): Promise<{ image: string; digest: string }>;
 }
 
 /** Expand/contract migrations tied to a revision (pgroll's start / complete / rollback). */

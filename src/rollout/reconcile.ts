@@ -9,13 +9,14 @@
 import type { ServiceConfig } from '../config/schema.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Store } from '../store/store.ts';
-import { evaluate, type Measurement } from './analysis.ts';
+import { evaluate, type Measurement, type Verdict } from './analysis.ts';
 import { InstanceEffects } from './instance-effects.ts';
 import { liveInstances, observeRevisions, pickRemovals, readyUpstreams, toStart, upstreamKey } from './instances.ts';
 import { ControllerNotStartedError } from './errors.ts';
 import { applyIntent, checkIntent, rolloutRevision, type Intent } from './intents.ts';
 import type { InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './interfaces.ts';
 import { revisionKey } from './route-builder.ts';
+import { observeMirror } from './mirror-observation.ts';
 import type { RoutePublisher } from './route-publisher.ts';
 import { SerialRunner } from './serial-runner.ts';
 import { instanceSpec, manageOptions, planSpec } from './spec.ts';
@@ -34,6 +35,7 @@ export interface LoopDeps {
   logger: Logger;
   /** How long to wait for the first probe of adopted instances the proxy did not route to, before acting anyway. */
   settleMs: number;
+  onMeasurement?: ((service: string, verdict: Verdict) => void) | undefined;
 }
 
 const HOOK_RETRY_MS = 5_000;
@@ -136,6 +138,9 @@ export class ServiceReconciler {
     const observed: Observed = { now, revisions: observeRevisions(live) };
     const measurement = await this.measure(cfg, now);
     if (measurement) observed.analysis = measurement;
+    const mirror = await observeMirror(this.deps.router, this.state);
+    if (mirror) observed.mirror = mirror;
+    if (measurement) this.deps.onMeasurement?.(this.service, measurement.verdict);
 
     const queued = this.intents.splice(0);
     const revisions = new Map<QueuedIntent, number | undefined>();

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import type { ServiceConfig, StrategyName } from '../config/schema.ts';
 import { strategyName } from '../config/schema.ts';
+import type { RevisionContainer } from '../store/records.ts';
 import type { NewRevision } from '../store/store.ts';
 import type { DeployRequest, Revision } from './types.ts';
 
@@ -11,19 +12,39 @@ import type { DeployRequest, Revision } from './types.ts';
  * revision serving now) or, for the first one, the config; env is merged
  * (request over current). Relative cwd resolves against `baseDir`.
  */
-export function buildRevision(service: string, cfg: ServiceConfig, req: DeployRequest, current: Revision | undefined, now: number, baseDir = process.cwd()): NewRevision {
-  const command = req.run ?? current?.command ?? cfg.run;
+export function buildRevision(service: string, cfg: ServiceConfig, req: DeployRequest, current: Revision | undefined, now: number, baseDir = process.cwd(), pinned?: PinnedImage): NewRevision {
+  const command = req.run ?? current?.command ?? cfg.run ?? '';
   const cwdRaw = req.cwd ?? current?.cwd ?? cfg.cwd ?? '.';
   const cwd = isAbsolute(cwdRaw) ? cwdRaw : resolve(baseDir, cwdRaw);
   const env = { ...(current?.env ?? cfg.env), ...req.env };
   const strategy: StrategyName = req.strategy ?? strategyName(cfg.strategy);
-  const base = { service, version: req.version, command, cwd, env, strategy, ...(req.migration ? { migration: req.migration } : {}) };
+  const container = pinned ? containerOf(cfg, pinned, current?.container) : current?.container;
+  const base = { service, version: req.version, command, cwd, env, strategy, ...(req.migration ? { migration: req.migration } : {}), ...(container ? { container } : {}) };
   return { ...base, configHash: configHash(base), createdAt: now };
 }
 
 /** sha256 over the fields that define what runs; key order does not matter. */
 export function configHash(fields: Omit<NewRevision, 'configHash' | 'createdAt'>): string {
   const env = Object.fromEntries(Object.entries(fields.env).sort(([a], [b]) => a.localeCompare(b)));
-  const canonical = JSON.stringify([fields.service, fields.version, fields.command, fields.cwd, env, fields.strategy, fields.migration ?? null]);
+  // Revisions without an image hash as they did before images existed.
+  const image = fields.container ? [fields.container.digest, fields.container.port, fields.container.cpus ?? null, fields.container.memoryBytes ?? null] : [];
+  const canonical = JSON.stringify([fields.service, fields.version, fields.command, fields.cwd, env, fields.strategy, fields.migration ?? null, ...image]);
   return createHash('sha256').update(canonical).digest('hex');
+}
+
+export interface PinnedImage {
+  image: string;
+  digest: string;
+}
+
+/** The image a deploy asked for (or the config's), as the revision records it. */
+export function wantedImage(cfg: ServiceConfig, req: DeployRequest, current: Revision | undefined): string | undefined {
+  return req.image ?? (current?.container ? undefined : cfg.image);
+}
+
+function containerOf(cfg: ServiceConfig, pinned: PinnedImage, current: RevisionContainer | undefined): RevisionContainer {
+  const port = cfg.port ?? current?.port ?? 0;
+  const cpus = cfg.resources?.cpus ?? current?.cpus;
+  const memoryBytes = cfg.resources?.memory ?? current?.memoryBytes;
+  return { image: pinned.image, digest: pinned.digest, port, ...(cpus !== undefined ? { cpus } : {}), ...(memoryBytes !== undefined ? { memoryBytes } : {}) };
 }

@@ -5,10 +5,13 @@
  * names it by its number (`revisionKey`), with the version label beside it for
  * metrics and headers. An instance appears only while it is ready and not
  * being removed, and weight never points at a revision without instances when
- * another one has some.
+ * another one has some. A service with `tls` makes its port HTTPS: the
+ * certificates of the services sharing it go on one listener, each for its
+ * service's hosts (SNI), and `tls.redirectHttp` adds a plain listener that
+ * only redirects to it.
  */
-import type { ServiceConfig } from '../config/schema.ts';
-import type { ListenerSpec, RevisionRoute, ServiceRoute, UpstreamInstance } from '../proxy/contract.ts';
+import { experimentSchema, shadowSchema, type ServiceConfig } from '../config/schema.ts';
+import type { CertificateSpec, ListenerSpec, RevisionRoute, ServiceRoute, UpstreamInstance } from '../proxy/contract.ts';
 import type { RoutesState } from '../proxy/contract.ts';
 import type { Desired } from './state.ts';
 import { FULL_WEIGHT_BP, proportionalWeights } from './strategies/replicas.ts';
@@ -42,15 +45,39 @@ export function buildRoutes(inputs: ServiceRouteInput[]): RoutesState {
     if (preview) {
       const rev = revisionRoute(input, preview.revision, FULL_WEIGHT_BP);
       services.push({ name: previewServiceName(input.name), revisions: [rev], ...serviceExtras(input.cfg) });
-      listeners.push({ port: preview.port, services: [previewServiceName(input.name)], ...trusting(input.cfg.trustForwardedHeaders) });
+      // The preview port speaks what the service's port speaks, with the same certificate.
+      listeners.push({ port: preview.port, services: [previewServiceName(input.name)], ...trusting(input.cfg.trustForwardedHeaders), ...serving([input]) });
     }
   }
+  const redirects = new Map<number, number>();
   for (const [port, on] of byPort) {
     // A shared port trusts client X-Forwarded-* only if every service on it does.
-    listeners.push({ port, services: on.map((i) => i.name), ...trusting(on.every((i) => i.cfg.trustForwardedHeaders)) });
+    listeners.push({ port, services: on.map((i) => i.name), ...trusting(on.every((i) => i.cfg.trustForwardedHeaders)), ...serving(on) });
+    for (const i of on) if (i.cfg.tls?.redirectHttp !== undefined) redirects.set(i.cfg.tls.redirectHttp, port);
   }
+  for (const [port, httpsPort] of redirects) listeners.push({ port, services: [], redirectToHttps: { port: httpsPort } });
   listeners.sort((a, b) => a.port - b.port);
   return { listeners, services };
+}
+
+/**
+ * The certificates of the services on one port (the config makes them all HTTPS or none), one per pair of files,
+ * chosen for the hosts of the services that use it. The first is what clients without SNI get.
+ */
+function serving(on: ServiceRouteInput[]): Pick<ListenerSpec, 'tls'> {
+  const certificates: CertificateSpec[] = [];
+  for (const { cfg } of on) {
+    if (!cfg.tls) continue;
+    const same = certificates.find((c) => c.certFile === cfg.tls!.certFile && c.keyFile === cfg.tls!.keyFile);
+    const hosts = cfg.hosts?.length ? cfg.hosts : undefined;
+    if (!same) certificates.push({ certFile: cfg.tls.certFile, keyFile: cfg.tls.keyFile, ...(hosts ? { hosts: [...hosts] } : {}) });
+    // A service without hosts answers any name: its certificate is chosen by the names it covers.
+    else if (same.hosts) {
+      if (hosts) same.hosts = [...new Set([...same.hosts, ...hosts])];
+      else delete same.hosts;
+    }
+  }
+  return certificates.length > 0 ? { tls: { certificates } } : {};
 }
 
 function trusting(trust: boolean): Pick<ListenerSpec, 'trustForwarded'> {
@@ -70,16 +97,48 @@ function serviceRoute(input: ServiceRouteInput): ServiceRoute | null {
     ...(input.cfg.hosts?.length ? { hosts: input.cfg.hosts } : {}),
     revisions,
     ...(rules.length ? { rules } : {}),
+    ...mirrorRoute(input),
+    ...experimentRoute(input),
     ...serviceExtras(input.cfg),
   };
+}
+
+/** Shadow: copies go to the shadow revision only while it has ready instances (they are never queued). */
+function mirrorRoute(input: ServiceRouteInput): Pick<ServiceRoute, 'mirror'> {
+  const m = input.desired.mirror;
+  if (!m || (input.ready[m.revision]?.length ?? 0) === 0) return {};
+  const cfg = input.cfg.strategy.shadow ?? shadowSchema.parse({});
+  return {
+    mirror: {
+      revision: revisionKey(m.revision),
+      percent: m.percent,
+      methods: cfg.methods,
+      maxInFlight: cfg.maxInFlight,
+      compare: { ignoreHeaders: cfg.compare.ignoreHeaders, ignoreJsonPaths: cfg.compare.ignoreJsonPaths, maxBodyBytes: cfg.compare.maxBodyBytes },
+    },
+  };
+}
+
+/** Experiment: variant names by route revision, the sticky key and the goals the proxy counts. */
+function experimentRoute(input: ServiceRouteInput): Pick<ServiceRoute, 'experiment'> {
+  const e = input.desired.experiment;
+  if (!e) return {};
+  const cfg = input.cfg.strategy.experiment ?? experimentSchema.parse({});
+  const variants = Object.fromEntries(Object.entries(e.variants).map(([name, rev]) => [revisionKey(rev), name]));
+  return { experiment: { variants, stickyBy: cfg.stickyBy, goals: cfg.goals.map((g) => ({ name: g.name, ...g.request })) } };
 }
 
 function revisionRoute(input: ServiceRouteInput, revision: number, weightBp: number): RevisionRoute {
   return { name: revisionKey(revision), version: input.versions[revision] ?? `r${revision}`, weightBp, instances: input.ready[revision] ?? [] };
 }
 
-function serviceExtras(cfg: ServiceConfig): Pick<ServiceRoute, 'revisionHeader' | 'drainTimeoutMs'> {
-  return { ...(cfg.revisionHeader ? { revisionHeader: true } : {}), drainTimeoutMs: cfg.shutdown.drainTimeout };
+function serviceExtras(cfg: ServiceConfig): Pick<ServiceRoute, 'revisionHeader' | 'drainTimeoutMs' | 'hsts'> {
+  const hsts = cfg.tls?.hsts;
+  return {
+    ...(cfg.revisionHeader ? { revisionHeader: true } : {}),
+    drainTimeoutMs: cfg.shutdown.drainTimeout,
+    ...(hsts ? { hsts: { maxAgeSeconds: hsts.maxAge, ...(hsts.includeSubDomains ? { includeSubDomains: true } : {}) } } : {}),
+  };
 }
 
 /** Every revision that runs, has weight or is matched, ascending. */

@@ -25,6 +25,17 @@ export interface Observed {
   revisions: Record<number, ObservedRevision>;
   /** A fresh canary measurement, only on ticks where one was taken. */
   analysis?: Measurement;
+  /** Shadow: what comparison found so far (from the proxy's stats), on ticks of a shadow rollout. */
+  mirror?: MirrorObservation;
+}
+
+export interface MirrorObservation {
+  compared: number;
+  differing: number;
+  shadowErrors: number;
+  dropped: number;
+  /** The first difference, as one line (request and what differed), for the event. */
+  firstDifference?: string;
 }
 
 /** The part of the service config a planner needs. */

@@ -43,7 +43,11 @@ export function computeStatus(state: RolloutState, observed: Observed, revisions
 
 function roleOf(state: RolloutState, n: number): RevisionStatus['role'] {
   if (n === state.stable) return 'stable';
-  if (n === state.canary) return state.strategy === 'blueGreen' && !state.aborted ? 'preview' : 'canary';
+  if (n === state.canary && !state.aborted) {
+    if (state.strategy === 'blueGreen') return 'preview';
+    if (state.strategy === 'shadow') return 'shadow';
+  }
+  if (n === state.canary) return 'canary';
   return 'old';
 }
 

@@ -3,16 +3,21 @@
  * the CLI. Names follow Argo Rollouts where one exists.
  */
 import type { CanaryStep, StrategyName } from '../config/schema.ts';
-import type { ServiceStats } from '../proxy/contract.ts';
+import type { CertificateInfo, ServiceStats } from '../proxy/contract.ts';
 import type { Phase, Revision, RolloutEvent } from '../store/records.ts';
+import type { ExperimentReport } from './experiment-report.ts';
+import type { ShadowReport } from './traffic-reports.ts';
 
 export type { Phase, Revision, RolloutEvent } from '../store/records.ts';
 
 export interface RevisionStatus {
   number: number;
   version: string;
-  /** "stable", "canary" (the revision being rolled out), "preview" (blue-green before promotion) or "old" (kept for undo). */
-  role: 'stable' | 'canary' | 'preview' | 'old';
+  /**
+   * "stable", "canary" (the revision being rolled out), "preview" (blue-green before promotion), "shadow" (gets
+   * copies of requests, serves no user) or "old" (kept for undo).
+   */
+  role: 'stable' | 'canary' | 'preview' | 'shadow' | 'old';
   desired: number;
   ready: number;
   /** Share of traffic, percent 0..100. */
@@ -41,11 +46,21 @@ export interface RolloutStatus {
   /** Canary only: when the current timed pause ends (ms since the epoch); null outside a timed pause. */
   pauseEndsAt?: number | null;
   /**
+   * HTTPS services in `GET /api/v1/services` and `cutover status`: each certificate the proxy serves for the service
+   * now (after any reload), with its subject, names and expiry. Never key material.
+   */
+  certificates?: ServiceCertificate[];
+  /**
    * Only on the status a deploy, undo or retry returns: the revision number
    * that request started rolling out (undo: the revision it goes back to).
    * The status is the one of the tick that applied the request.
    */
   rolloutRevision?: number;
+}
+
+/** A certificate the proxy serves for a service: what the proxy reports, and whose it is. */
+export interface ServiceCertificate extends CertificateInfo {
+  service: string;
 }
 
 export interface DeployRequest {
@@ -55,6 +70,8 @@ export interface DeployRequest {
   env?: Record<string, string>;
   strategy?: StrategyName;
   migration?: string;
+  /** Image of the new revision (docker runtime); pulled if missing and recorded by digest. */
+  image?: string;
 }
 
 /** One transition of a simulated rollout (`cutover deploy --dry-run`). */
@@ -90,7 +107,7 @@ export interface ControlPlane {
   /** The transitions `deploy` would go through, without doing anything. */
   dryRun(service: string, req: DeployRequest): { revision: Omit<Revision, 'configHash' | 'createdAt'> & Partial<Revision>; steps: PlannedTransition[] };
   /** Skip the current pause (or with full, all remaining steps). */
-  promote(service: string, opts?: { full?: boolean }): Promise<RolloutStatus>;
+  promote(service: string, opts?: { full?: boolean; variant?: string }): Promise<RolloutStatus>;
   abort(service: string): Promise<RolloutStatus>;
   /** Restart an aborted rollout from its first step. */
   retry(service: string): Promise<RolloutStatus>;
@@ -99,6 +116,10 @@ export interface ControlPlane {
   /** Roll back to the previous (or a given) revision: a new rollout of that revision's spec. */
   undo(service: string, opts?: { toRevision?: number }): Promise<RolloutStatus>;
   history(service: string): Revision[];
+  /** What the running (or last) shadow rollout's comparison found. */
+  shadowReport(service: string): Promise<ShadowReport>;
+  /** The running (or last) experiment's figures and statistics; null when there is none. */
+  experimentReport(service: string): Promise<(ExperimentReport & { service: string; running: boolean }) | null>;
   events(opts?: { service?: string; sinceId?: number; limit?: number }): RolloutEvent[];
   /** The instances the runtime manages now (of one service, or all). */
   instances(service?: string): InstanceStatus[];
@@ -106,4 +127,6 @@ export interface ControlPlane {
   instanceLog(service: string, id: string, lines: number): Promise<string[]>;
   /** The proxy's traffic figures per service and revision (keyed by revision number), over its sliding window. */
   trafficStats(): Promise<ServiceStats[]>;
+  /** The certificates the proxy serves for the HTTPS services (or one service) now. */
+  certificates(service?: string): Promise<ServiceCertificate[]>;
 }

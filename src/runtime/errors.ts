@@ -32,3 +32,25 @@ export class InstanceStopTimeoutError extends CutoverError {
     });
   }
 }
+
+export class DockerUnavailableError extends CutoverError {
+  constructor(host: string, cause?: unknown) {
+    super('DOCKER_UNAVAILABLE', `the Docker Engine at ${host} does not answer${cause instanceof Error ? `: ${cause.message}` : ''}`, {
+      status: 503,
+      hint: 'start dockerd (or fix `runtime.docker.host` in cutover.yaml) and check that this user may open its socket',
+      fields: { host },
+      cause,
+    });
+  }
+}
+
+export class ImagePullError extends CutoverError {
+  constructor(image: string, cause?: unknown) {
+    super('IMAGE_PULL_FAILED', `image ${image} is not on the Docker host and could not be pulled${cause instanceof Error ? `: ${cause.message}` : ''}`, {
+      status: 422,
+      hint: 'check the image name and tag, that the registry is reachable from the Docker host, and `docker login` for a private one; nothing was rolled out',
+      fields: { image },
+      cause,
+    });
+  }
+}

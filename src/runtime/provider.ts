@@ -22,11 +22,23 @@ export interface InstanceSpec {
   command: string;
   cwd: string;
   env: Record<string, string>;
+  /** Run the instance as a container of this image (providers that run containers); `command` then overrides the image's CMD when not empty. */
+  container?: ContainerSpec;
   /**
    * Reuse this instance id (a restart in place keeps its id and log file).
    * When missing the provider makes a new one.
    */
   id?: string;
+}
+
+export interface ContainerSpec {
+  /** Image reference; a revision records it by digest (name@sha256:...), so undo runs the same bits. */
+  image: string;
+  /** The port the app listens on inside the container (it gets it as PORT). */
+  port: number;
+  /** CPUs (0.5 = half a core). */
+  cpus?: number;
+  memoryBytes?: number;
 }
 
 /** What is needed to find an instance again after the controller restarts. Persisted as JSON. */
@@ -43,7 +55,7 @@ export interface InstanceRecord {
   /** How many times this slot was restarted after a crash or liveness failure. */
   restarts: number;
   /**
-   * Opaque process identity (local: the kernel start time of `pid`), so a
+   * Opaque process identity (local: the kernel start time of `pid`; docker: the container id), so a
    * recycled PID is never mistaken for the instance. Optional for records
    * written before it existed.
    */

@@ -16,6 +16,8 @@ export const REDACT_PATHS = [
   '*.databaseUrl',
   'env',
   '*.env',
+  'secret',
+  '*.secret',
 ];
 
 export function createLogger(name: string, opts: { level?: string; destination?: number | string } = {}): Logger {

@@ -2,7 +2,10 @@
  * A Store kept in memory: for tests and dry runs. Same semantics as
  * SqliteStore (it runs the same conformance suite); nothing survives the process.
  */
+import type { Segment } from '../flags/model.ts';
+import type { FlagChange, FlagEvent, FlagEventQuery, FlagMetrics, NewFlagEvent, StoredFlag } from '../flags/records.ts';
 import type { InstanceRecord } from '../runtime/provider.ts';
+import type { Delivery, DeliveryCount, DeliveryQuery, DeliveryUpdate, NewDelivery, OutboxStream } from './outbox.ts';
 import type { Revision, RolloutEvent, RolloutState } from './records.ts';
 import { EVENTS_PER_SERVICE, type EventQuery, type NewEvent, type NewRevision, type Store, type StoreOptions } from './store.ts';
 
@@ -13,6 +16,14 @@ export class MemoryStore implements Store {
   private events: RolloutEvent[] = [];
   private nextEventId = 1;
   private readonly eventsPerService: number;
+  private readonly flags = new Map<string, StoredFlag>();
+  private readonly segments = new Map<number, Segment>();
+  private flagEvents: FlagEvent[] = [];
+  private lastFlagEventId = 0;
+  private readonly flagMetrics = new Map<string, FlagMetrics>();
+  private readonly cursors: Record<OutboxStream, number> = { events: 0, flagEvents: 0 };
+  /** In insertion order (the SQLite store's seq). */
+  private deliveries: Delivery[] = [];
 
   constructor(opts: StoreOptions = {}) {
     this.eventsPerService = opts.eventsPerService ?? EVENTS_PER_SERVICE;
@@ -89,6 +100,105 @@ export class MemoryStore implements Store {
     const matching = this.events.filter((e) => (query.service === undefined || e.service === query.service) && (query.sinceId === undefined || e.id > query.sinceId));
     const picked = query.sinceId === undefined ? matching.slice(Math.max(0, matching.length - limit)) : matching.slice(0, limit);
     return structuredClone(picked);
+  }
+
+  listFlags(): StoredFlag[] {
+    return [...this.flags.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((f) => structuredClone(f));
+  }
+
+  listSegments(): Segment[] {
+    return [...this.segments.values()].sort((a, b) => a.id - b.id).map((s) => structuredClone(s));
+  }
+
+  applyFlagChange(change: FlagChange, events: NewFlagEvent[]): FlagEvent[] {
+    for (const f of change.putFlags ?? []) this.flags.set(f.name, structuredClone(f));
+    for (const name of change.deleteFlags ?? []) this.flags.delete(name);
+    for (const s of change.putSegments ?? []) this.segments.set(s.id, structuredClone(s));
+    for (const id of change.deleteSegments ?? []) this.segments.delete(id);
+    const stored = events.map((e) => ({ ...structuredClone(e), id: ++this.lastFlagEventId }));
+    this.flagEvents.push(...stored);
+    for (const key of new Set(events.map((e) => `${e.kind}\0${e.name}`))) {
+      const ids = this.flagEvents.filter((e) => `${e.kind}\0${e.name}` === key).map((e) => e.id);
+      if (ids.length <= this.eventsPerService) continue;
+      const oldestKept = ids[ids.length - this.eventsPerService]!;
+      this.flagEvents = this.flagEvents.filter((e) => `${e.kind}\0${e.name}` !== key || e.id >= oldestKept);
+    }
+    return structuredClone(stored);
+  }
+
+  listFlagEvents(query: FlagEventQuery = {}): FlagEvent[] {
+    const limit = query.limit ?? 1000;
+    const matching = this.flagEvents.filter((e) => (query.name === undefined || e.name === query.name) && (query.sinceId === undefined || e.id > query.sinceId));
+    return structuredClone(query.sinceId === undefined ? matching.slice(Math.max(0, matching.length - limit)) : matching.slice(0, limit));
+  }
+
+  flagRevision(): number {
+    return this.lastFlagEventId;
+  }
+
+  addFlagMetrics(counts: Omit<FlagMetrics, 'lastSeen'>[], time: number): void {
+    for (const c of counts) {
+      const m = this.flagMetrics.get(c.name) ?? { name: c.name, yes: 0, no: 0, variants: {}, lastSeen: time };
+      m.yes += c.yes;
+      m.no += c.no;
+      for (const [k, n] of Object.entries(c.variants)) m.variants[k] = (m.variants[k] ?? 0) + n;
+      m.lastSeen = time;
+      this.flagMetrics.set(c.name, m);
+    }
+  }
+
+  listFlagMetrics(name?: string): FlagMetrics[] {
+    return [...this.flagMetrics.values()].filter((m) => name === undefined || m.name === name).sort((a, b) => (a.name < b.name ? -1 : 1)).map((m) => structuredClone(m));
+  }
+
+  outboxCursor(stream: OutboxStream): number {
+    return this.cursors[stream];
+  }
+
+  enqueueDeliveries(stream: OutboxStream, from: number, to: number, deliveries: NewDelivery[]): boolean {
+    if (this.cursors[stream] !== from) return false;
+    this.cursors[stream] = to;
+    for (const d of deliveries) {
+      const dup = this.deliveries.some((x) => x.id === d.id || (x.hook === d.hook && x.stream === d.stream && x.eventId === d.eventId));
+      if (dup) continue;
+      this.deliveries.push({ ...structuredClone(d), state: 'pending', attempts: 0, nextAttemptAt: d.createdAt, lastStatus: null, lastError: null, updatedAt: d.createdAt });
+    }
+    return true;
+  }
+
+  dueDeliveries(now: number, limit: number): Delivery[] {
+    const due = this.deliveries.filter((d) => d.state === 'pending' && d.nextAttemptAt <= now);
+    // A stable sort keeps insertion order among equal times, as the SQLite store's seq does.
+    return structuredClone(due.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt).slice(0, limit));
+  }
+
+  updateDelivery(u: DeliveryUpdate, events: NewEvent[] = []): RolloutEvent[] {
+    const d = this.deliveries.find((x) => x.id === u.id);
+    if (d) {
+      Object.assign(d, { state: u.state, attempts: u.attempts, nextAttemptAt: u.nextAttemptAt, lastStatus: u.lastStatus, lastError: u.lastError, updatedAt: u.time });
+      if (u.state !== 'pending') {
+        const finished = this.deliveries.filter((x) => x.hook === d.hook && x.state !== 'pending');
+        const doomed = new Set(finished.slice(0, Math.max(0, finished.length - this.eventsPerService)));
+        this.deliveries = this.deliveries.filter((x) => !doomed.has(x));
+      }
+    }
+    return this.appendEvents(events);
+  }
+
+  listDeliveries(q: DeliveryQuery = {}): Delivery[] {
+    const matching = this.deliveries.filter((d) => (q.hook === undefined || d.hook === q.hook) && (q.state === undefined || d.state === q.state));
+    return structuredClone(matching.reverse().slice(0, q.limit ?? 100));
+  }
+
+  countDeliveries(): DeliveryCount[] {
+    const counts = new Map<string, DeliveryCount>();
+    for (const d of this.deliveries) {
+      const key = `${d.hook}\0${d.state}`;
+      const c = counts.get(key) ?? { hook: d.hook, state: d.state, count: 0 };
+      c.count++;
+      counts.set(key, c);
+    }
+    return [...counts.values()].sort((a, b) => (a.hook === b.hook ? (a.state < b.state ? -1 : 1) : a.hook < b.hook ? -1 : 1));
   }
 
   close(): void {}

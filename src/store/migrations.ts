@@ -34,4 +34,63 @@ export const MIGRATIONS: readonly string[] = [
      revision INTEGER
    );
    CREATE INDEX events_service ON events (service, id);`,
+  `CREATE TABLE flags (
+     name TEXT PRIMARY KEY,
+     body TEXT NOT NULL,
+     config_hash TEXT,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE flag_segments (
+     id INTEGER PRIMARY KEY,
+     body TEXT NOT NULL
+   );
+   CREATE TABLE flag_events (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     time INTEGER NOT NULL,
+     kind TEXT NOT NULL,
+     name TEXT NOT NULL,
+     type TEXT NOT NULL,
+     actor TEXT NOT NULL,
+     before TEXT,
+     after TEXT,
+     reason TEXT
+   );
+   CREATE INDEX flag_events_name ON flag_events (kind, name, id);
+   CREATE TABLE flag_metrics (
+     name TEXT PRIMARY KEY,
+     yes INTEGER NOT NULL,
+     no INTEGER NOT NULL,
+     variants TEXT NOT NULL,
+     last_seen INTEGER NOT NULL
+   );`,
+  // The notification outbox (src/store/outbox.ts). The cursors start at the newest event already stored, so an
+  // upgraded store does not send its whole history to the hooks.
+  `CREATE TABLE outbox_cursors (
+     stream TEXT PRIMARY KEY,
+     last_id INTEGER NOT NULL
+   );
+   INSERT INTO outbox_cursors (stream, last_id) VALUES
+     ('events', COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)),
+     ('flagEvents', COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'flag_events'), 0));
+   CREATE TABLE deliveries (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     hook TEXT NOT NULL,
+     stream TEXT NOT NULL,
+     event_id INTEGER NOT NULL,
+     event TEXT NOT NULL,
+     service TEXT,
+     revision INTEGER,
+     body TEXT NOT NULL,
+     state TEXT NOT NULL,
+     attempts INTEGER NOT NULL,
+     next_attempt_at INTEGER NOT NULL,
+     last_status INTEGER,
+     last_error TEXT,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     UNIQUE (hook, stream, event_id)
+   );
+   CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);
+   CREATE INDEX deliveries_hook ON deliveries (hook, state, seq);`,
 ];

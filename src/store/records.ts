@@ -25,9 +25,23 @@ export interface Revision {
   strategy: StrategyName;
   /** Optional migration file started before its instances and completed after. */
   migration?: string;
+  /** Set when the revision runs as containers (docker runtime). */
+  container?: RevisionContainer;
   /** sha256 of the fields above: two deploys of the same thing share a hash. */
   configHash: string;
   createdAt: number;
+}
+
+/** The image a revision runs: as asked for, and pinned to the exact bits (what runs, and what undo runs again). */
+export interface RevisionContainer {
+  /** As given, e.g. shop/web:1.4.3. */
+  image: string;
+  /** The same image by digest: shop/web@sha256:... (from a registry) or sha256:<image id> (built on the host). */
+  digest: string;
+  /** The port the app listens on inside the container. */
+  port: number;
+  cpus?: number;
+  memoryBytes?: number;
 }
 
 export interface RolloutEvent {
@@ -53,6 +67,10 @@ export interface Desired {
   match: { revision: number; header: string }[];
   /** Extra listener that serves only this revision (blue-green previewPort). */
   previewPort: { revision: number; port: number } | null;
+  /** Shadow: copies of `percent` of live requests go to `revision`, whose answers are compared, never served. */
+  mirror?: { revision: number; percent: number } | null;
+  /** Experiment: variant name → revision; users are split sticky by the configured key. */
+  experiment?: { variants: Record<string, number> } | null;
 }
 
 /** Set by setCanaryScale; null means "match the traffic weight". */
@@ -98,6 +116,8 @@ export interface RolloutState {
   userPaused: boolean;
   /** Promote requested: skip the next pause ('step') or every remaining step ('full'). */
   promote: 'none' | 'step' | 'full';
+  /** Experiment: the variant `promote --variant` chose (the other one is removed). */
+  promoteVariant?: string;
   analysisFailures: number;
   migration: MigrationState | null;
   /**

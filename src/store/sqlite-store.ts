@@ -7,10 +7,15 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { Segment } from '../flags/model.ts';
+import type { FlagChange, FlagEvent, FlagEventQuery, FlagMetrics, NewFlagEvent, StoredFlag } from '../flags/records.ts';
 import type { InstanceRecord } from '../runtime/provider.ts';
 import { upgradeInstanceRecord, upgradeRolloutState, type Revision, type RolloutEvent, type RolloutState } from './records.ts';
 import { StoreError } from './errors.ts';
 import { MIGRATIONS } from './migrations.ts';
+import * as flagTables from './sqlite-flags.ts';
+import * as outbox from './sqlite-outbox.ts';
+import type { Delivery, DeliveryCount, DeliveryQuery, DeliveryUpdate, NewDelivery, OutboxStream } from './outbox.ts';
 import { EVENTS_PER_SERVICE, type EventQuery, type NewEvent, type NewRevision, type Store, type StoreOptions } from './store.ts';
 
 export class SqliteStore implements Store {
@@ -118,6 +123,63 @@ export class SqliteStore implements Store {
         ? `SELECT * FROM (SELECT * FROM events ${where} ORDER BY id DESC LIMIT @limit) ORDER BY id`
         : `SELECT * FROM events ${where} ORDER BY id LIMIT @limit`;
     return (this.db.prepare(sql).all(params) as EventRow[]).map(fromRow);
+  }
+
+  listFlags(): StoredFlag[] {
+    return flagTables.listFlags(this.db);
+  }
+
+  listSegments(): Segment[] {
+    return flagTables.listSegments(this.db);
+  }
+
+  applyFlagChange(change: FlagChange, events: NewFlagEvent[]): FlagEvent[] {
+    return this.db.transaction(() => flagTables.applyFlagChange(this.db, change, events, this.eventsPerService)).immediate();
+  }
+
+  listFlagEvents(query: FlagEventQuery = {}): FlagEvent[] {
+    return flagTables.listFlagEvents(this.db, query);
+  }
+
+  flagRevision(): number {
+    return flagTables.flagRevision(this.db);
+  }
+
+  addFlagMetrics(counts: Omit<FlagMetrics, 'lastSeen'>[], time: number): void {
+    this.db.transaction(() => flagTables.addFlagMetrics(this.db, counts, time)).immediate();
+  }
+
+  listFlagMetrics(name?: string): FlagMetrics[] {
+    return flagTables.listFlagMetrics(this.db, name);
+  }
+
+  outboxCursor(stream: OutboxStream): number {
+    return outbox.outboxCursor(this.db, stream);
+  }
+
+  enqueueDeliveries(stream: OutboxStream, from: number, to: number, deliveries: NewDelivery[]): boolean {
+    return this.db.transaction(() => outbox.enqueueDeliveries(this.db, stream, from, to, deliveries)).immediate();
+  }
+
+  dueDeliveries(now: number, limit: number): Delivery[] {
+    return outbox.dueDeliveries(this.db, now, limit);
+  }
+
+  updateDelivery(update: DeliveryUpdate, events: NewEvent[] = []): RolloutEvent[] {
+    return this.db
+      .transaction(() => {
+        outbox.updateDelivery(this.db, update, this.eventsPerService);
+        return this.insertEvents(events);
+      })
+      .immediate();
+  }
+
+  listDeliveries(query: DeliveryQuery = {}): Delivery[] {
+    return outbox.listDeliveries(this.db, query);
+  }
+
+  countDeliveries(): DeliveryCount[] {
+    return outbox.countDeliveries(this.db);
   }
 
   close(): void {

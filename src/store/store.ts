@@ -2,10 +2,16 @@
  * The control plane's durable state behind one narrow, synchronous interface:
  * immutable revisions, one versioned rollout state per service, the records
  * needed to adopt running instances again, and an event log that keeps the
- * newest `eventsPerService` events of each service.
+ * newest `eventsPerService` events of each service; feature flags with their
+ * own change log (the newest `eventsPerService` per flag) and usage counts;
+ * the notification outbox (src/store/outbox.ts; the newest `eventsPerService`
+ * finished deliveries per webhook are kept).
  * Every implementation runs test/store/store-conformance.ts.
  */
+import type { Segment } from '../flags/model.ts';
+import type { FlagChange, FlagEvent, FlagEventQuery, FlagMetrics, NewFlagEvent, StoredFlag } from '../flags/records.ts';
 import type { InstanceRecord } from '../runtime/provider.ts';
+import type { Delivery, DeliveryCount, DeliveryQuery, DeliveryUpdate, NewDelivery, OutboxStream } from './outbox.ts';
 import type { Revision, RolloutEvent, RolloutState } from './records.ts';
 
 export type NewEvent = Omit<RolloutEvent, 'id'>;
@@ -14,7 +20,7 @@ export type NewEvent = Omit<RolloutEvent, 'id'>;
 export const EVENTS_PER_SERVICE = 10_000;
 
 export interface StoreOptions {
-  /** The oldest events of a service are deleted beyond this many (default EVENTS_PER_SERVICE). */
+  /** The oldest events of a service (and of a flag) are deleted beyond this many (default EVENTS_PER_SERVICE). */
   eventsPerService?: number;
 }
 export type NewRevision = Omit<Revision, 'number'>;
@@ -50,6 +56,37 @@ export interface Store {
   appendEvents(events: NewEvent[]): RolloutEvent[];
   /** Ascending by id. */
   listEvents(query?: EventQuery): RolloutEvent[];
+
+  /** Flags by name. */
+  listFlags(): StoredFlag[];
+  /** Segments by id. */
+  listSegments(): Segment[];
+  /** Writes the flag and segment changes and their events in one transaction (all or nothing); returns the stored events. */
+  applyFlagChange(change: FlagChange, events: NewFlagEvent[]): FlagEvent[];
+  /** Ascending by id. */
+  listFlagEvents(query?: FlagEventQuery): FlagEvent[];
+  /** The id of the newest flag event ever stored, 0 before the first: it changes with every change to the flags. */
+  flagRevision(): number;
+  /** Adds the counts to each flag's totals (a flag never reported starts at zero). */
+  addFlagMetrics(counts: Omit<FlagMetrics, 'lastSeen'>[], time: number): void;
+  /** By name; one flag's when `name` is given. */
+  listFlagMetrics(name?: string): FlagMetrics[];
+
+  /** The id of the last event of the stream deliveries were made for (the newest stored when the outbox was created). */
+  outboxCursor(stream: OutboxStream): number;
+  /**
+   * In one transaction: moves the stream's cursor from `from` to `to` and inserts the deliveries (pending, due now;
+   * one per hook and event at most). Returns false, writing nothing, when the cursor is no longer at `from`.
+   */
+  enqueueDeliveries(stream: OutboxStream, from: number, to: number, deliveries: NewDelivery[]): boolean;
+  /** Pending deliveries whose nextAttemptAt has come, the longest waiting first. */
+  dueDeliveries(now: number, limit: number): Delivery[];
+  /** Records an attempt's outcome and, in the same transaction, the events it causes (a give-up). */
+  updateDelivery(update: DeliveryUpdate, events?: NewEvent[]): RolloutEvent[];
+  /** Newest first. */
+  listDeliveries(query?: DeliveryQuery): Delivery[];
+  /** By hook, then state. */
+  countDeliveries(): DeliveryCount[];
 
   close(): void;
 }

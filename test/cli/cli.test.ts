@@ -1,10 +1,11 @@
 // The cutover command as a user runs it: exit codes and messages.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, runCli } from '../helpers/engine.ts';
+import { makeCertificate } from '../helpers/certs.ts';
 
 let dir: string;
 before(() => {
@@ -24,6 +25,56 @@ test('validate accepts a good file and names every problem in a bad one (exit 2)
   assert.match(bad.stderr, /CONFIG_INVALID/);
   assert.match(bad.stderr, /services\.web\.listen/);
   assert.match(bad.stderr, /services\.web\.shutdown\.drainTimeout: "forever" is not a duration/);
+});
+
+test('validate warns when a shadow copies writes (each runs twice), and not for safe methods (exit 0 both)', async () => {
+  const shadow = (methods: string) => `services:\n  web:\n    listen: 8080\n    run: node server.js\n    strategy: { shadow: { methods: ${methods} } }\n`;
+  writeFileSync(join(dir, 'shadow-writes.yaml'), shadow('[GET, POST, DELETE]'));
+  const writes = await runCli(['validate', '-c', join(dir, 'shadow-writes.yaml')]);
+  assert.equal(writes.code, 0, writes.stderr);
+  assert.match(writes.stderr, /warning: services\.web\.strategy\.shadow\.methods: POST, DELETE are copied to the shadow: each such request runs its side effect twice/);
+  writeFileSync(join(dir, 'shadow-safe.yaml'), shadow('[GET, HEAD, OPTIONS]'));
+  const safe = await runCli(['validate', '-c', join(dir, 'shadow-safe.yaml')]);
+  assert.equal(safe.code, 0, safe.stderr);
+  assert.doesNotMatch(safe.stderr, /warning/);
+});
+
+test('validate checks the certificate files: missing, mismatched, not covering a host (exit 2); expiring soon is a warning (exit 0)', async () => {
+  mkdirSync(join(dir, 'certs'));
+  makeCertificate(join(dir, 'certs'), 'web', { hosts: ['web.test'] });
+  makeCertificate(join(dir, 'certs'), 'other', { hosts: ['other.test'] });
+  makeCertificate(join(dir, 'certs'), 'soon', { hosts: ['web.test'], days: 5 });
+  const config = (name: string, certFile: string, keyFile: string, hosts = '[web.test]'): string => {
+    writeFileSync(join(dir, `${name}.yaml`), `services:\n  web:\n    listen: 8443\n    run: node server.js\n    hosts: ${hosts}\n    tls: { certFile: ${certFile}, keyFile: ${keyFile} }\n`);
+    return join(dir, `${name}.yaml`);
+  };
+
+  const good = await runCli(['validate', '-c', config('tls-good', 'certs/web.crt', 'certs/web.key')]);
+  assert.equal(good.code, 0, good.stderr);
+  assert.match(good.stdout, /web: HTTPS on port 8443, certificate CN=web\.test for web\.test, expires \S+ \(29 days\)/);
+  assert.equal(good.stderr, '');
+
+  const soon = await runCli(['validate', '-c', config('tls-soon', 'certs/soon.crt', 'certs/soon.key')]);
+  assert.equal(soon.code, 0, soon.stderr);
+  assert.match(soon.stderr, /warning: services\.web\.tls\.certFile: the certificate expires on \S+ \(4 days left\) \(renew it/);
+
+  const missing = await runCli(['validate', '-c', config('tls-missing', 'certs/nope.crt', 'certs/web.key')]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /services\.web\.tls\.certFile: cannot read the certificate file: no such file/);
+
+  // `up` refuses the same file before it starts anything (it leaves keys to the proxy process).
+  const up = await runCli(['up', '-c', join(dir, 'tls-missing.yaml')]);
+  assert.equal(up.code, 2);
+  assert.match(up.stderr, /CONFIG_INVALID[\s\S]*services\.web\.tls\.certFile: cannot read the certificate file: no such file/);
+
+  const mismatched = await runCli(['validate', '-c', config('tls-mismatch', 'certs/web.crt', 'certs/other.key')]);
+  assert.equal(mismatched.code, 2);
+  assert.match(mismatched.stderr, /services\.web\.tls\.keyFile: the key does not match the certificate in \S+web\.crt/);
+  assert.doesNotMatch(mismatched.stderr + mismatched.stdout, /PRIVATE KEY/);
+
+  const uncovered = await runCli(['validate', '-c', config('tls-uncovered', 'certs/web.crt', 'certs/web.key', '[web.test, api.test]')]);
+  assert.equal(uncovered.code, 2);
+  assert.match(uncovered.stderr, /services\.web\.tls\.certFile: the certificate does not cover host "api\.test" \(it is valid for web\.test\)/);
 });
 
 test('schema prints a JSON Schema', async () => {

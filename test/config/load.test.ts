@@ -152,3 +152,64 @@ services:
 `);
   assert.deepEqual(shared, [], 'services that name their hosts may share a port');
 });
+
+test('tls: paths resolve against the config file; a port is HTTPS or not for all its services; one HTTP port redirects to one HTTPS port', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cutover-cfg-'));
+  try {
+    writeFileSync(join(dir, 'cutover.yaml'), `${minimal}    tls: { certFile: certs/web.crt, keyFile: /etc/web.key, redirectHttp: 80, hsts: { maxAge: 365d } }\n`);
+    const web = loadConfigFile(join(dir, 'cutover.yaml')).config.services.web!;
+    assert.deepEqual(web.tls, { certFile: join(dir, 'certs', 'web.crt'), keyFile: '/etc/web.key', redirectHttp: 80, hsts: { maxAge: 31_536_000, includeSubDomains: false } });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const issuesOf = (text: string) => {
+    try {
+      parseConfigText(text);
+      return [];
+    } catch (e) {
+      return (e as ConfigError).issues;
+    }
+  };
+  const tls = (extra = '') => `tls: { certFile: a.crt, keyFile: a.key${extra} }`;
+  const mixed = issuesOf(`
+services:
+  a: { listen: 443, run: x, hosts: [a.example], ${tls()} }
+  b: { listen: 443, run: x, hosts: [b.example] }
+`);
+  assert.deepEqual(mixed.map((i) => i.path), ['services.b.tls']);
+  assert.match(mixed[0]!.message, /port 443 serves HTTPS for service a; services sharing a port must all set `tls` or none/);
+
+  const redirects = issuesOf(`
+services:
+  a: { listen: 443, run: x, hosts: [a.example], ${tls(', redirectHttp: 80')} }
+  b: { listen: 443, run: x, hosts: [b.example], ${tls(', redirectHttp: 80')} }
+  c: { listen: 8443, run: x, ${tls(', redirectHttp: 80')} }
+  d: { listen: 9443, run: x, ${tls(', redirectHttp: 9443')} }
+`);
+  assert.deepEqual(redirects.map((i) => i.path).sort(), ['services.c.tls.redirectHttp', 'services.d.tls.redirectHttp']);
+  assert.match(redirects.find((i) => i.path === 'services.c.tls.redirectHttp')!.message, /port 80 is already used by the HTTP redirect of a \(to port 443\)/);
+  assert.match(redirects.find((i) => i.path === 'services.d.tls.redirectHttp')!.message, /port 9443 is already used by service d/);
+
+  const bareNumber = issuesOf(`services:\n  a: { listen: 443, run: x, ${tls(', hsts: { maxAge: 31536000 }')} }\n`);
+  assert.deepEqual(bareNumber.map((i) => i.path), ['services.a.tls.hsts.maxAge']);
+  assert.match(bareNumber[0]!.message, /with a unit, e\.g\. 365d/);
+});
+
+test('experiment split: a percent for the new variant, or shares by variant name; unknown names and bad sums name the field', () => {
+  const split = (s: string) => parseConfigText(`services:\n  web:\n    listen: 8080\n    run: node server.js\n    strategy: { experiment: { variants: { control: stable, treatment: new }, split: ${s} } }\n`).services.web!.strategy.experiment!.split;
+  assert.equal(split('30'), 30);
+  assert.equal(split('{ treatment: 20 }'), 20);
+  assert.equal(split('{ control: 90 }'), 10);
+  assert.equal(split('{ control: 75, treatment: 25 }'), 25);
+  const issue = (s: string) => {
+    try {
+      split(s);
+    } catch (e) {
+      assert.ok(e instanceof ConfigError);
+      return e.issues.find((i) => i.path === 'services.web.strategy.experiment.split')?.message;
+    }
+    assert.fail(`split ${s} was accepted`);
+  };
+  assert.match(issue('{ b: 50 }')!, /no variant named b; the variants are control, treatment/);
+  assert.match(issue('{ control: 60, treatment: 60 }')!, /add up to 120, not 100/);
+});

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../../src/runtime/local/ports.ts';
 import { request } from 'undici';
 import { waitFor } from './wait.ts';
+import { makeCertificate } from './certs.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'cutover.js');
@@ -43,10 +44,14 @@ export function runCli(args: string[], opts: { cwd?: string; env?: Record<string
 export interface EngineOptions {
   /** YAML for the service `web` below `services:` (indented by 4), without `listen` and `run` (set here). */
   service: string;
-  /** Command for one instance; default the example app. */
-  run?: string;
+  /** Command for one instance; default the example app; null for none (a service with `image`). */
+  run?: string | null;
   /** Extra environment for `cutover up` (e.g. DATABASE_URL). */
   env?: Record<string, string>;
+  /** Top-level YAML appended to the config (e.g. a `flags:` section). */
+  extra?: string;
+  /** Before `up`: writes a certificate for 127.0.0.1 and localhost (tls.crt, tls.key) into the dir; the service YAML names them. */
+  certificate?: boolean;
 }
 
 export class Engine {
@@ -55,6 +60,8 @@ export class Engine {
   readonly listen: number;
   readonly apiPort: number;
   child: ChildProcess | undefined;
+  /** With `certificate`: the certificate `up` serves, to trust in clients (it is its own CA). */
+  certificate: Buffer | undefined;
   private output = '';
 
   private env: Record<string, string> = {};
@@ -73,16 +80,18 @@ export class Engine {
     writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
     const engine = new Engine(dir, await freePort(), await freePort());
     engine.env = opts.env ?? {};
+    if (opts.certificate) engine.certificate = makeCertificate(dir, 'tls', { hosts: ['localhost', '127.0.0.1'] }).cert;
     writeFileSync(
       engine.config,
-      `api: { port: ${engine.apiPort} }\nservices:\n  web:\n    listen: ${engine.listen}\n    run: ${opts.run ?? 'node server.js'}\n${opts.service}\n`,
+      `api: { port: ${engine.apiPort} }\nservices:\n  web:\n    listen: ${engine.listen}\n${opts.run === null ? '' : `    run: ${opts.run ?? 'node server.js'}\n`}${opts.service}\n${opts.extra ?? ''}\n`,
     );
     await engine.up();
     return engine;
   }
 
+  /** The service's URL: https:// when the engine was started with a certificate. */
   get url(): string {
-    return `http://127.0.0.1:${this.listen}`;
+    return `${this.certificate ? 'https' : 'http'}://127.0.0.1:${this.listen}`;
   }
 
   /** Starts (or restarts) the controller and waits until its API answers. */
@@ -123,7 +132,7 @@ export class Engine {
     return runCli([...args, '-c', this.config], { cwd: this.dir, env: this.env });
   }
 
-  async status(): Promise<{ phase: string; stableRevision: { number: number; version: string } | null; canaryRevision: { number: number; version: string } | null; weight: number; stepIndex: number; revisions: Array<{ version: string; ready: number; desired: number; weight: number; role: string }> }> {
+  async status(): Promise<{ certificates?: Array<{ subject: string; names: string[]; notAfter: string; port: number }>; phase: string; stableRevision: { number: number; version: string } | null; canaryRevision: { number: number; version: string } | null; weight: number; stepIndex: number; revisions: Array<{ version: string; ready: number; desired: number; weight: number; role: string }> }> {
     const r = await this.cli('status', 'web', '--json');
     if (r.code !== 0) throw new Error(`status failed: ${r.stderr}`);
     return JSON.parse(r.stdout);

@@ -10,6 +10,7 @@ import { ProxyRejectedError, ProxyUnreachableError } from '../../src/proxy/error
 import { silentLogger } from '../../src/shared/log.ts';
 import { startUpstream, get, oneService } from '../helpers/upstream.ts';
 import { cleanupsAfter } from '../helpers/cleanups.ts';
+import { makeCertificate } from '../helpers/certs.ts';
 
 describe('admin API, client and process entry', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cutover-proxy-admin-'));
@@ -115,6 +116,46 @@ describe('admin API, client and process entry', () => {
     const second = await runProxyProcess({ adminPort: 0, handleSignals: false, logger: silentLogger, ...first.files });
     cleanups.push(() => second.stop());
     assert.equal((await get(`http://127.0.0.1:${second.proxy.addresses()[0]!.port}/`)).body, 'persisted');
+  });
+
+  test('GET /certificates describes what HTTPS listeners serve; a table with an unusable pair is refused with PROXY_TLS_INVALID', async () => {
+    const up = await startUpstream('tls');
+    cleanups.push(() => up.close());
+    const { client } = await start('certificates');
+    cleanups.push(() => client.close());
+    const a = makeCertificate(dir, 'admin-a', { hosts: ['a.test'] });
+    const b = makeCertificate(dir, 'admin-b', { hosts: ['b.test'] });
+    const state = oneService([{ name: 'v1', weightBp: 10000, ports: [up.port] }]);
+    assert.deepEqual(await client.certificates(), []);
+    await client.apply({ ...state, listeners: [{ ...state.listeners[0]!, tls: { certFile: a.certFile, keyFile: a.keyFile } }] });
+    const [info] = await client.certificates();
+    assert.deepEqual([info!.certFile, info!.subject, info!.names, info!.hosts], [a.certFile, 'CN=a.test', ['a.test'], ['a.test']]);
+    assert.equal(Object.keys(info!).some((k) => /key/i.test(k)), false, 'nothing about the key');
+
+    await assert.rejects(client.apply({ ...state, listeners: [{ ...state.listeners[0]!, tls: { certFile: a.certFile, keyFile: b.keyFile } }] }), (e: unknown) => {
+      assert.ok(e instanceof ProxyRejectedError);
+      assert.equal(e.status, 400);
+      assert.equal(e.fields.remoteCode, 'PROXY_TLS_INVALID');
+      assert.match(e.message, /cannot serve .*admin-a\.crt with .*admin-b\.key: the key does not match the certificate/);
+      return true;
+    });
+    assert.equal((await client.certificates())[0]!.fingerprint256, info!.fingerprint256, 'the previous certificate serves');
+  });
+
+  test('a restarted proxy whose persisted table names a certificate it can no longer use serves every other listener', async () => {
+    const up = await startUpstream('still-here');
+    cleanups.push(() => up.close());
+    const first = await start('restart-tls');
+    const c = makeCertificate(dir, 'restart', { hosts: ['r.test'] });
+    const state = oneService([{ name: 'v1', weightBp: 10000, ports: [up.port] }]);
+    await first.client.apply({ ...state, listeners: [state.listeners[0]!, { port: 0, host: '127.0.0.2', services: ['web'], tls: { certFile: c.certFile, keyFile: c.keyFile } }] });
+    await first.client.close();
+    await first.p.stop();
+    rmSync(c.keyFile);
+    const second = await runProxyProcess({ adminPort: 0, handleSignals: false, logger: silentLogger, ...first.files });
+    cleanups.push(() => second.stop());
+    assert.deepEqual(second.proxy.addresses().map((a) => a.tls), [false]);
+    assert.equal((await get(`http://127.0.0.1:${second.proxy.addresses()[0]!.port}/`)).body, 'still-here');
   });
 
   test('the client reports an unreachable proxy with a typed error', async () => {

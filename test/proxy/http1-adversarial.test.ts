@@ -346,8 +346,9 @@ describe('HTTP/1.1 path: upstream pool review findings', () => {
         req.on('data', (c: Buffer) => { n += c.length; });
         req.on('end', () => res.end(String(n)));
         req.resume();
-      }, 1_000);
-    }, { requestTimeoutMs: 300, headersTimeoutMs: 300, maxBodyBytes: 64 * 1024 * 1024 });
+      }, 4_000);
+      // requestTimeout well below the instance's hold-back but far above a loaded machine's scheduling stalls.
+    }, { requestTimeoutMs: 1_500, headersTimeoutMs: 1_500, maxBodyBytes: 64 * 1024 * 1024 });
     const c = await rawClient(s.port);
     c.socket.write(`POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: ${size}\r\n\r\n`);
     const chunk = Buffer.alloc(64 * 1024, 120);

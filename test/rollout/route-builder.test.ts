@@ -71,4 +71,32 @@ describe('route builder', () => {
     assert.deepEqual(listeners(true, false), [{ port: 8080, services: ['web', 'api'] }, { port: 9090, services: ['web:preview'], trustForwarded: true }]);
     assert.deepEqual(listeners(false, false), [{ port: 8080, services: ['web', 'api'] }, { port: 9090, services: ['web:preview'] }]);
   });
+
+  test('HTTPS: services on a port bring one certificate each for their hosts; the preview port and the redirect follow', () => {
+    const desired = { ...emptyDesired(), scale: { 1: 1 }, weightsBp: { 1: 10000 } };
+    const cfg = parseConfig({
+      services: {
+        web: { listen: 443, run: 'x', hosts: ['a.test'], tls: { certFile: '/c/a.crt', keyFile: '/c/a.key', redirectHttp: 80, hsts: { maxAge: '2d', includeSubDomains: true } }, strategy: { blueGreen: { previewPort: 8443 } } },
+        www: { listen: 443, run: 'x', hosts: ['www.a.test'], tls: { certFile: '/c/a.crt', keyFile: '/c/a.key', redirectHttp: 80 } },
+        api: { listen: 443, run: 'x', hosts: ['api.test'], tls: { certFile: '/c/api.crt', keyFile: '/c/api.key' } },
+      },
+    }).services;
+    const t = buildRoutes([
+      input({ cfg: cfg.web!, desired: { ...desired, previewPort: { revision: 1, port: 8443 } } }),
+      input({ name: 'www', cfg: cfg.www!, desired }),
+      input({ name: 'api', cfg: cfg.api!, desired }),
+    ]);
+    const a = { certFile: '/c/a.crt', keyFile: '/c/a.key' };
+    assert.deepEqual(t.listeners, [
+      { port: 80, services: [], redirectToHttps: { port: 443 } },
+      { port: 443, services: ['web', 'www', 'api'], tls: { certificates: [{ ...a, hosts: ['a.test', 'www.a.test'] }, { certFile: '/c/api.crt', keyFile: '/c/api.key', hosts: ['api.test'] }] } },
+      { port: 8443, services: ['web:preview'], tls: { certificates: [{ ...a, hosts: ['a.test'] }] } },
+    ]);
+    assert.deepEqual(t.services.map((s) => [s.name, s.hsts]), [
+      ['web', { maxAgeSeconds: 172_800, includeSubDomains: true }],
+      ['web:preview', { maxAgeSeconds: 172_800, includeSubDomains: true }],
+      ['www', undefined],
+      ['api', undefined],
+    ]);
+  });
 });

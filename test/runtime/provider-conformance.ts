@@ -11,8 +11,8 @@ export interface ConformanceHarness {
   provider: RuntimeProvider;
   /** A spec running test/helpers/apps/server.mjs with these extra env options. */
   appSpec(env?: Record<string, string>): InstanceSpec;
-  /** A second provider over the same state, as a restarted controller would create. */
-  reopen(): RuntimeProvider;
+  /** A second provider over the same state, as a restarted controller would create (providers that load a view of what runs open asynchronously). */
+  reopen(): RuntimeProvider | Promise<RuntimeProvider>;
   cleanup(): Promise<void>;
 }
 
@@ -67,7 +67,7 @@ export function providerConformance(name: string, factory: () => Promise<Conform
       await probeReady(h.provider, r);
       await h.provider.detach();
       assert.equal(h.provider.isAlive(r), true, 'detach leaves the instance running');
-      const again = h.reopen();
+      const again = await h.reopen();
       const exits: string[] = [];
       again.onExit((rec) => exits.push(rec.id));
       assert.equal(again.adopt(r), true);
@@ -83,7 +83,7 @@ export function providerConformance(name: string, factory: () => Promise<Conform
       h = await factory();
       const r = await start();
       await h.provider.stop(r, { signal: 'SIGTERM', killAfterMs: 5000 });
-      assert.equal(h.reopen().adopt(r), false);
+      assert.equal((await h.reopen()).adopt(r), false);
     });
 
     test('SIGKILL follows killAfter when the app ignores the signal', async () => {

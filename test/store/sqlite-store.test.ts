@@ -102,4 +102,24 @@ describe('SqliteStore', () => {
       store.close();
     }
   });
+
+  test('an upgraded store starts its outbox at the newest event it holds, so hooks do not get its history', () => {
+    const dir = fresh();
+    const db = new Database(join(dir, 'state.db'));
+    db.exec('CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version (version) VALUES (2);');
+    db.exec(MIGRATIONS[0]!);
+    db.exec(MIGRATIONS[1]!);
+    const insert = db.prepare("INSERT INTO events (service, time, type, reason) VALUES ('web', 1, 'RolloutStarted', 'x')");
+    for (let i = 0; i < 3; i++) insert.run();
+    db.prepare("INSERT INTO flag_events (time, kind, name, type, actor) VALUES (1, 'flag', 'f', 'created', 'admin')").run();
+    db.close();
+    const store = new SqliteStore({ stateDir: dir });
+    try {
+      assert.equal(store.outboxCursor('events'), 3);
+      assert.equal(store.outboxCursor('flagEvents'), 1);
+      assert.deepEqual(store.listDeliveries(), []);
+    } finally {
+      store.close();
+    }
+  });
 });

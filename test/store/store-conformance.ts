@@ -106,6 +106,116 @@ export function storeConformance(name: string, h: StoreHarness): void {
       }
     });
 
+    const flag = (name: string, enabled = true) => ({ name, definition: { name, enabled, strategies: [{ name: 'default' }] }, updatedAt: 1 });
+    const flagEvent = (name: string, type: 'created' | 'updated' | 'deleted' = 'created') => ({
+      time: 1, kind: 'flag' as const, name, type, actor: 'admin', before: null, after: { name, enabled: true, strategies: [] },
+    });
+
+    test('flags and segments are written with their events in one change, and the revision moves', withStore((s) => {
+      assert.equal(s.flagRevision(), 0);
+      assert.deepEqual(s.listFlags(), []);
+      const stored = s.applyFlagChange(
+        { putFlags: [flag('b'), { ...flag('a'), configHash: 'h1' }], putSegments: [{ id: 7, name: 'beta', constraints: [] }] },
+        [flagEvent('a'), flagEvent('b')],
+      );
+      assert.equal(stored.length, 2);
+      assert.deepEqual(s.listFlags().map((f) => f.name), ['a', 'b']);
+      assert.equal(s.listFlags()[0]!.configHash, 'h1');
+      assert.equal(s.listFlags()[1]!.configHash, undefined);
+      assert.deepEqual(s.listFlags()[1]!.definition, flag('b').definition);
+      assert.deepEqual(s.listSegments(), [{ id: 7, name: 'beta', constraints: [] }]);
+      const rev = s.flagRevision();
+      assert.equal(rev, stored[1]!.id);
+      s.applyFlagChange({ putFlags: [flag('a', false)], deleteFlags: ['b'], deleteSegments: [7] }, [flagEvent('a', 'updated'), flagEvent('b', 'deleted')]);
+      assert.ok(s.flagRevision() > rev);
+      assert.deepEqual(s.listFlags().map((f) => [f.name, f.definition.enabled]), [['a', false]]);
+      assert.deepEqual(s.listSegments(), []);
+      const events = s.listFlagEvents();
+      assert.deepEqual(events.map((e) => [e.name, e.type, e.actor]), [['a', 'created', 'admin'], ['b', 'created', 'admin'], ['a', 'updated', 'admin'], ['b', 'deleted', 'admin']]);
+      assert.deepEqual(events[0]!.after, { name: 'a', enabled: true, strategies: [] });
+      assert.equal(events[0]!.before, null);
+      assert.deepEqual(s.listFlagEvents({ name: 'a' }).map((e) => e.type), ['created', 'updated']);
+      assert.deepEqual(s.listFlagEvents({ sinceId: events[1]!.id, limit: 1 }).map((e) => e.name), ['a']);
+      assert.deepEqual(s.listFlagEvents({ limit: 1 }).map((e) => e.name), ['b']);
+    }));
+
+    test('each flag keeps its newest eventsPerService events; the revision never goes back', () => {
+      const s = h.open({ eventsPerService: 2 });
+      try {
+        for (let i = 0; i < 4; i++) s.applyFlagChange({ putFlags: [flag('a')] }, [{ ...flagEvent('a', 'updated'), reason: `r${i}` }]);
+        s.applyFlagChange({ putFlags: [flag('b')] }, [flagEvent('b')]);
+        assert.deepEqual(s.listFlagEvents({ name: 'a' }).map((e) => e.reason), ['r2', 'r3']);
+        assert.equal(s.listFlagEvents({ name: 'b' }).length, 1);
+        assert.equal(s.flagRevision(), 5);
+      } finally {
+        s.close();
+        h.cleanup?.();
+      }
+    });
+
+    test('flag metrics add up per flag and variant', withStore((s) => {
+      s.addFlagMetrics([{ name: 'a', yes: 3, no: 1, variants: { blue: 2 } }], 10);
+      s.addFlagMetrics([{ name: 'a', yes: 1, no: 0, variants: { blue: 1, red: 4 } }, { name: 'b', yes: 0, no: 2, variants: {} }], 20);
+      assert.deepEqual(s.listFlagMetrics('a'), [{ name: 'a', yes: 4, no: 1, variants: { blue: 3, red: 4 }, lastSeen: 20 }]);
+      assert.deepEqual(s.listFlagMetrics().map((m) => m.name), ['a', 'b']);
+    }));
+
+    const delivery = (id: string, hook: string, eventId: number, createdAt = 100) => ({
+      id, hook, stream: 'events' as const, eventId, event: 'RolloutStarted', service: 'web', revision: 2, body: `{"n":${eventId}}`, createdAt,
+    });
+
+    test('the outbox cursor moves with its deliveries in one step, and only from where it was', withStore((s) => {
+      assert.equal(s.outboxCursor('events'), 0, 'a fresh store starts at its newest event');
+      assert.equal(s.outboxCursor('flagEvents'), 0);
+      assert.equal(s.enqueueDeliveries('events', 0, 3, [delivery('d1', 'a', 1), delivery('d2', 'b', 1), delivery('d3', 'a', 3)]), true);
+      assert.equal(s.outboxCursor('events'), 3);
+      assert.equal(s.outboxCursor('flagEvents'), 0, 'each stream has its own cursor');
+      assert.equal(s.enqueueDeliveries('events', 0, 5, [delivery('d4', 'a', 4)]), false, 'a stale cursor changes nothing');
+      assert.equal(s.outboxCursor('events'), 3);
+      assert.equal(s.enqueueDeliveries('events', 3, 4, [delivery('d5', 'a', 1)]), true);
+      assert.deepEqual(s.listDeliveries().map((d) => d.id), ['d3', 'd2', 'd1'], 'newest first; one delivery per hook and event');
+      const d1 = s.listDeliveries({ hook: 'a' }).at(-1)!;
+      assert.deepEqual(d1, { ...delivery('d1', 'a', 1), state: 'pending', attempts: 0, nextAttemptAt: 100, lastStatus: null, lastError: null, updatedAt: 100 });
+    }));
+
+    test('due deliveries come the longest waiting first; an attempt is recorded with its events', withStore((s) => {
+      s.enqueueDeliveries('events', 0, 3, [delivery('d1', 'a', 1, 100), delivery('d2', 'a', 2, 50), delivery('d3', 'b', 3, 200)]);
+      assert.deepEqual(s.dueDeliveries(150, 10).map((d) => d.id), ['d2', 'd1']);
+      assert.deepEqual(s.dueDeliveries(150, 1).map((d) => d.id), ['d2']);
+      s.updateDelivery({ id: 'd2', state: 'pending', attempts: 1, nextAttemptAt: 1000, lastStatus: 500, lastError: 'HTTP 500', time: 150 });
+      assert.deepEqual(s.dueDeliveries(300, 10).map((d) => d.id), ['d1', 'd3'], 'a retry waits for its time');
+      s.updateDelivery({ id: 'd1', state: 'delivered', attempts: 1, nextAttemptAt: 0, lastStatus: 200, lastError: null, time: 160 });
+      const stored = s.updateDelivery(
+        { id: 'd3', state: 'failed', attempts: 3, nextAttemptAt: 0, lastStatus: null, lastError: 'connect ECONNREFUSED', time: 170 },
+        [{ service: 'web', time: 170, type: 'NotificationFailed', reason: 'gave up', revision: 2 }],
+      );
+      assert.equal(stored.length, 1);
+      assert.deepEqual(s.listEvents().map((e) => e.type), ['NotificationFailed']);
+      assert.deepEqual(s.dueDeliveries(5000, 10).map((d) => d.id), ['d2']);
+      const d3 = s.listDeliveries({ state: 'failed' });
+      assert.deepEqual(d3.map((d) => [d.id, d.attempts, d.lastStatus, d.lastError, d.updatedAt]), [['d3', 3, null, 'connect ECONNREFUSED', 170]]);
+      assert.deepEqual(s.countDeliveries(), [
+        { hook: 'a', state: 'delivered', count: 1 },
+        { hook: 'a', state: 'pending', count: 1 },
+        { hook: 'b', state: 'failed', count: 1 },
+      ]);
+    }));
+
+    test('each hook keeps its newest eventsPerService finished deliveries; pending ones stay', () => {
+      const s = h.open({ eventsPerService: 2 });
+      try {
+        s.enqueueDeliveries('events', 0, 5, [1, 2, 3, 4, 5].map((n) => delivery(`d${n}`, 'a', n)));
+        s.enqueueDeliveries('flagEvents', 0, 1, [{ ...delivery('f1', 'b', 1), stream: 'flagEvents' as const, service: null, revision: null }]);
+        for (const n of [1, 2, 3, 4]) s.updateDelivery({ id: `d${n}`, state: 'delivered', attempts: 1, nextAttemptAt: 0, lastStatus: 204, lastError: null, time: 200 + n });
+        s.updateDelivery({ id: 'f1', state: 'delivered', attempts: 1, nextAttemptAt: 0, lastStatus: 200, lastError: null, time: 300 });
+        assert.deepEqual(s.listDeliveries().map((d) => d.id), ['f1', 'd5', 'd4', 'd3']);
+        assert.equal(s.listDeliveries({ hook: 'b' })[0]!.service, null);
+      } finally {
+        s.close();
+        h.cleanup?.();
+      }
+    });
+
     if (h.reopen) {
       const reopen = h.reopen;
       test('everything survives closing and reopening', () => {
@@ -114,6 +224,9 @@ export function storeConformance(name: string, h: StoreHarness): void {
           s.createRevision(revision('web', 'v1'));
           s.saveRollout({ ...initialState('web', 1), stable: 1 }, [{ service: 'web', time: 1, type: 'X', reason: 'x' }]);
           s.putInstance(instance('a'));
+          s.applyFlagChange({ putFlags: [flag('f')], putSegments: [{ id: 1, constraints: [] }] }, [flagEvent('f')]);
+          s.addFlagMetrics([{ name: 'f', yes: 1, no: 2, variants: {} }], 5);
+          s.enqueueDeliveries('events', s.outboxCursor('events'), 1, [delivery('d1', 'a', 1)]);
           s.close();
           const again = reopen();
           assert.equal(again.getRevision('web', 1)?.version, 'v1');
@@ -121,6 +234,13 @@ export function storeConformance(name: string, h: StoreHarness): void {
           assert.equal(again.listInstances().length, 1);
           assert.equal(again.listEvents().length, 1);
           assert.equal(again.createRevision(revision('web', 'v2')).number, 2);
+          assert.deepEqual(again.listFlags().map((f) => f.name), ['f']);
+          assert.equal(again.listSegments().length, 1);
+          assert.equal(again.listFlagEvents().length, 1);
+          assert.equal(again.flagRevision(), 1);
+          assert.equal(again.listFlagMetrics('f')[0]!.no, 2);
+          assert.equal(again.outboxCursor('events'), 1);
+          assert.deepEqual(again.dueDeliveries(1000, 10).map((d) => d.id), ['d1']);
           again.close();
         } finally {
           h.cleanup?.();

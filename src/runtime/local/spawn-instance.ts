@@ -43,8 +43,12 @@ const PRIVATE_ENV = ['CUTOVER_TOKEN', 'CUTOVER_API', 'CUTOVER_DIST'];
 export function instanceEnv(spec: InstanceSpec, id: string, port: number): NodeJS.ProcessEnv {
   const inherited = { ...process.env };
   for (const name of PRIVATE_ENV) delete inherited[name];
+  return { ...inherited, ...cutoverEnv(spec, id, port) };
+}
+
+/** The spec's environment and Cutover's own variables (all a container sees: it inherits nothing from the controller). */
+export function cutoverEnv(spec: InstanceSpec, id: string, port: number): Record<string, string> {
   return {
-    ...inherited,
     ...spec.env,
     PORT: String(port),
     CUTOVER_SERVICE: spec.service,

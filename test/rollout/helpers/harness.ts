@@ -1,6 +1,7 @@
 /**
  * A real control plane for controller tests: the in-process proxy on a free
- * port, a SqliteStore and LocalProvider in a temp state dir, the real
+ * port, a SqliteStore and LocalProvider (or, with `docker`, the engine's
+ * DockerProvider running an image of the test app) in a temp state dir, the real
  * InstanceManager running test/helpers/apps/server.mjs, and the Controller.
  * `restartController()` drops the controller and its runtime without stopping
  * anything (as after kill -9) and starts new ones on the same state dir.
@@ -19,6 +20,7 @@ import type { RolloutStatus } from '../../../src/rollout/types.ts';
 import { InstanceManager } from '../../../src/runtime/instance-manager.ts';
 import { LocalProvider } from '../../../src/runtime/local/local-provider.ts';
 import { SqliteStore } from '../../../src/store/sqlite-store.ts';
+import { openRuntimeProvider } from '../../../src/engine/runtime-provider.ts';
 import { serverCommand } from '../../helpers/apps/paths.ts';
 import { freePort } from '../../helpers/engine.ts';
 import { waitFor } from '../../helpers/wait.ts';
@@ -33,6 +35,8 @@ export interface HarnessOptions {
   viaAdmin?: boolean;
   /** The controller's settleMs after a restart; default 3000. */
   settleMs?: number;
+  /** Run `web` as containers of `image` (listening on `port` inside) on this Docker Engine, instead of local processes. */
+  docker?: { host: string; network?: string; image: string; port: number };
 }
 
 export class Harness {
@@ -53,10 +57,11 @@ export class Harness {
     this.listen = await freePort();
     this.config = parseConfig({
       stateDir: this.dir,
+      ...(this.opts.docker ? { runtime: { docker: { host: this.opts.docker.host, ...(this.opts.docker.network ? { network: this.opts.docker.network } : {}) } } } : {}),
       services: {
         web: {
           listen: this.listen,
-          run: serverCommand(),
+          ...(this.opts.docker ? { image: this.opts.docker.image, port: this.opts.docker.port } : { run: serverCommand() }),
           replicas: 2,
           readiness: { path: '/healthz', interval: '100ms', timeout: '500ms' },
           shutdown: { drainTimeout: '2s', killAfter: '1s' },
@@ -85,9 +90,10 @@ export class Harness {
 
   async startController(): Promise<void> {
     this.store = new SqliteStore({ stateDir: this.dir });
-    this.runtime = new InstanceManager({ provider: new LocalProvider({ stateDir: this.dir, adoptPollMs: 100 }) });
+    const { provider, images } = this.opts.docker ? await openRuntimeProvider(this.config) : { provider: new LocalProvider({ stateDir: this.dir, adoptPollMs: 100 }), images: undefined };
+    this.runtime = new InstanceManager({ provider });
     this.managers.push(this.runtime);
-    this.controller = new Controller({ config: this.config, store: this.store, router: this.router, runtime: this.runtime, intervalMs: 100, settleMs: this.opts.settleMs ?? 3000, ...(this.opts.migrations ? { migrations: this.opts.migrations } : {}) });
+    this.controller = new Controller({ config: this.config, store: this.store, router: this.router, runtime: this.runtime, intervalMs: 100, settleMs: this.opts.settleMs ?? 3000, ...(this.opts.migrations ? { migrations: this.opts.migrations } : {}), ...(images ? { images } : {}) });
     await this.controller.start();
   }
 

@@ -6,15 +6,16 @@ export class Load {
   private readonly gen: LoadGenerator;
 
   /** `clients` back-to-back loops on `/`, plus `slow` loops on /slow?ms=700 that are in flight while instances drain. */
-  constructor(url: string, opts: { clients?: number; slow?: number; headers?: Record<string, string> } = {}) {
+  constructor(url: string, opts: { clients?: number; slow?: number; headers?: Record<string, string>; path?: () => string; parse?: (body: string) => { version: string } } = {}) {
     this.gen = new LoadGenerator({
       url,
+      ...(opts.path ? { path: opts.path } : {}),
       clients: opts.clients ?? 2,
       slowClients: opts.slow ?? 1,
       slowMs: 700,
       gapMs: 5,
       headers: opts.headers,
-      parse: (body) => ({ version: body }),
+      parse: opts.parse ?? ((body) => ({ version: body })),
     });
   }
 

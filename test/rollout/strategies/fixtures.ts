@@ -1,5 +1,5 @@
 /** Builders and a tiny simulated world for the planner table tests. */
-import type { StrategyConfig } from '../../../src/config/schema.ts';
+import { strategyName, type StrategyConfig } from '../../../src/config/schema.ts';
 import type { Observed, ObservedRevision, Plan, PlanSpec, RolloutState } from '../../../src/rollout/state.ts';
 import { initialState, startRollout } from '../../../src/rollout/state.ts';
 import { planRollout } from '../../../src/rollout/strategies/index.ts';
@@ -17,8 +17,7 @@ export function rollingOut(s: PlanSpec, overrides: Partial<RolloutState> = {}): 
   const base = { ...initialState('web', T0), stable: 1, phase: 'Healthy' as const };
   base.desired.scale[1] = s.replicas;
   base.desired.weightsBp[1] = FULL_WEIGHT_BP;
-  const name = s.strategy.canary ? 'canary' : s.strategy.blueGreen ? 'blueGreen' : 'rolling';
-  return { ...startRollout(base, 2, name, T0), ...overrides };
+  return { ...startRollout(base, 2, strategyName(s.strategy), T0), ...overrides };
 }
 
 export function obs(now: number, revisions: Record<number, Partial<ObservedRevision> & { ready: number }>, extra: Partial<Observed> = {}): Observed {

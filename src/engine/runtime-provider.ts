@@ -1,0 +1,39 @@
+/**
+ * Which runtime the engine drives, from cutover.yaml: local processes by
+ * default, containers on a Docker Engine with `runtime.docker`. The docker
+ * provider also pulls and pins images for the controller.
+ */
+import type { CutoverConfig } from '../config/schema.ts';
+import type { ImageResolver } from '../rollout/interfaces.ts';
+import { DockerProvider } from '../runtime/docker/docker-provider.ts';
+import { LocalProvider } from '../runtime/local/local-provider.ts';
+import type { RuntimeProvider, StopOptions } from '../runtime/provider.ts';
+
+export interface ChosenRuntime {
+  provider: RuntimeProvider;
+  images?: ImageResolver;
+  /** Removes instances no record names (containers can be found by label; processes cannot); returns their ids. */
+  removeStrays?: (keep: ReadonlySet<string>, stopFor: (service: string) => StopOptions) => Promise<string[]>;
+}
+
+export async function openRuntimeProvider(config: CutoverConfig): Promise<ChosenRuntime> {
+  const docker = config.runtime.docker;
+  if (!docker) return { provider: new LocalProvider({ stateDir: config.stateDir, maxLogBytes: config.logs.maxSize }) };
+  const provider = await DockerProvider.open({
+    stateDir: config.stateDir,
+    host: docker.host,
+    ...(docker.tls ? { tls: docker.tls } : {}),
+    hostIp: docker.hostIp,
+    ...(docker.network ? { network: docker.network } : {}),
+    maxLogBytes: config.logs.maxSize,
+  });
+  return { provider, images: provider, removeStrays: (keep, stopFor) => provider.removeStrays(keep, stopFor) };
+}
+
+/** The service's shutdown signal and killAfter (defaults for a service no longer in the config). */
+export function stopOptionsFor(config: CutoverConfig): (service: string) => StopOptions {
+  return (service) => {
+    const shutdown = config.services[service]?.shutdown;
+    return { signal: shutdown?.signal ?? 'SIGTERM', killAfterMs: shutdown?.killAfter ?? 10_000 };
+  };
+}

@@ -1,0 +1,116 @@
+// The controller with the docker runtime: the same guarantees as with processes (zero failed
+// requests under load, adoption after a controller crash, crash loops fail the rollout),
+// against a real dockerd (test/helpers/dockerd.ts) and images built on it.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { Harness } from './helpers/harness.ts';
+import { getText, Load } from './helpers/load.ts';
+import { startDocker, type TestDocker } from '../helpers/dockerd.ts';
+import { APP_PORT, buildAppImage, buildTestImages } from '../helpers/docker-images.ts';
+import { LABEL } from '../../src/runtime/docker/labels.ts';
+
+let d: TestDocker;
+let v1: string;
+let v2: string;
+let crashing: string;
+before(async () => {
+  d = await startDocker();
+  v1 = await buildTestImages(d.docker);
+  v2 = await buildAppImage(d.docker, 'cutover-test/app:2', { APP_BUILD: '2' });
+  crashing = await buildAppImage(d.docker, 'cutover-test/crashing:1', { APP_NEVER_READY: '1', APP_CRASH_AFTER_MS: '100' });
+});
+after(async () => d?.stop());
+
+function harness(service: Record<string, unknown>): Promise<Harness> {
+  return new Harness({ docker: { host: d.host, ...(d.network ? { network: d.network } : {}), image: v1, port: APP_PORT }, service: { replicas: 2, ...service } }).start();
+}
+
+async function imageId(ref: string): Promise<string> {
+  return (await d.docker.getImage(ref).inspect()).Id;
+}
+
+test('docker: a rolling deploy of a new image under load fails no request; the revision records the digest', async () => {
+  const h = await harness({ strategy: { rolling: { maxSurge: 1, maxUnavailable: 0 } } });
+  try {
+    await h.until(() => h.status().phase === 'Healthy', 'v1 Healthy', 60_000);
+    const load = new Load(h.url);
+    await h.controller.deploy('web', { version: 'v2', image: v2 });
+    await h.until(() => h.status().phase === 'Healthy' && h.status().stableRevision?.version === 'v2', 'v2 Healthy', 60_000);
+    await h.until(() => h.runtime.list().length === 2, 'old containers gone');
+    await load.stop();
+    assert.deepEqual(load.failures, []);
+    assert.deepEqual(Object.keys(load.versions).sort(), ['v1', 'v2']);
+    assert.equal(await getText(h.url), 'v2');
+    const [r1, r2] = h.controller.history('web');
+    assert.deepEqual(r1?.container, { image: v1, digest: await imageId(v1), port: APP_PORT });
+    assert.deepEqual(r2?.container, { image: v2, digest: await imageId(v2), port: APP_PORT });
+    const running = await d.docker.listContainers({ filters: { label: [`${LABEL.service}=web`, `${LABEL.stateDir}=${h.dir}`] } });
+    assert.equal(running.length, 2);
+    for (const c of running) {
+      assert.equal(c.Image, await imageId(v2), 'containers run the pinned image');
+      assert.equal(c.Labels[LABEL.revision], '2');
+    }
+    for (const inst of h.runtime.list()) assert.match(readFileSync(inst.record.logFile, 'utf8'), /listening on 8080 version=v2/);
+  } finally {
+    await h.destroy();
+  }
+});
+
+test('docker: a canary under load, the controller dropped at the pause (as by kill -9): the containers keep serving and are adopted', async () => {
+  const h = await harness({ strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }] } } });
+  try {
+    await h.until(() => h.status().phase === 'Healthy', 'v1 Healthy', 60_000);
+    const load = new Load(h.url);
+    await h.controller.deploy('web', { version: 'v2', image: v2 });
+    await h.until(() => h.status().phase === 'Paused', 'paused at 50%', 60_000);
+    const pids = h.pids();
+    await h.restartController();
+    assert.deepEqual(h.pids(), pids, 'the new runtime adopted the same containers');
+    await h.until(() => h.status().revisions.length === 2 && h.status().revisions.every((r) => r.ready === r.desired), 'adopted containers ready');
+    assert.equal(h.status().weight, 50);
+    await h.controller.promote('web');
+    await h.until(() => h.status().phase === 'Healthy' && h.status().stableRevision?.version === 'v2', 'rollout completed after restart', 60_000);
+    await h.until(() => h.pids(1).length === 0, 'v1 drained');
+    await load.stop();
+    assert.deepEqual(load.failures, []);
+    assert.deepEqual(Object.keys(load.versions).sort(), ['v1', 'v2']);
+    assert.deepEqual(h.controller.events({ service: 'web' }).filter((e) => e.type === 'InstanceLost'), []);
+  } finally {
+    await h.destroy();
+  }
+});
+
+test('docker: a crash-looping image fails its rollout and leaves stable serving', async () => {
+  const h = await harness({ progressDeadlineSeconds: 60, strategy: { rolling: { maxSurge: 1, maxUnavailable: 0 } } });
+  try {
+    await h.until(() => h.status().phase === 'Healthy', 'v1 Healthy', 60_000);
+    const stable = h.pids(1);
+    const load = new Load(h.url);
+    await h.controller.deploy('web', { version: 'bad', image: crashing });
+    await h.until(() => h.status().phase === 'Degraded', 'rollout failed', 60_000);
+    await h.until(() => h.pids(2).length === 0, 'bad containers removed');
+    await load.stop();
+    assert.deepEqual(load.failures, []);
+    assert.deepEqual(Object.keys(load.versions), ['v1']);
+    assert.deepEqual(h.pids(1), stable, 'stable containers untouched');
+    const types = h.controller.events({ service: 'web' }).map((e) => e.type);
+    assert.ok(types.includes('CrashLoop') && types.includes('RolloutAborted'), types.join(','));
+  } finally {
+    await h.destroy();
+  }
+});
+
+test('docker: an image that cannot be pulled fails the deploy before anything changes', async () => {
+  const h = await harness({});
+  try {
+    await h.until(() => h.status().phase === 'Healthy', 'v1 Healthy', 60_000);
+    const before = h.status();
+    // A registry on a closed loopback port: the pull fails at once and nothing leaves this machine.
+    await assert.rejects(h.controller.deploy('web', { version: 'v2', image: '127.0.0.1:9/cutover/missing:1' }), (err: { code?: string }) => err.code === 'IMAGE_PULL_FAILED');
+    assert.deepEqual(h.controller.history('web').map((r) => r.version), ['v1'], 'no revision was created');
+    assert.deepEqual(h.status(), before);
+  } finally {
+    await h.destroy();
+  }
+});
