@@ -10,6 +10,7 @@ import { PhaseBadge } from './phase-badge.tsx';
 import { RevisionHistory } from './revision-history.tsx';
 import { SplitBar } from './split-bar.tsx';
 import { StepsTimeline } from './steps-timeline.tsx';
+import { Certificates, StrategyReport } from './strategy-extras.tsx';
 import { TrafficCharts } from './traffic-charts.tsx';
 
 export function ServicePage({ service, live, role }: { service: string; live: LiveState; role: Role }) {
@@ -37,7 +38,7 @@ export function ServicePage({ service, live, role }: { service: string; live: Li
       {ui}
       <div class="columns">
         <section aria-labelledby="steps-title">
-          <h2 id="steps-title">Rollout</h2>
+          <h2 id="steps-title">Rollout ({s.strategy})</h2>
           <p class="step-text">
             {s.canaryRevision
               ? `${s.canaryRevision.version} (#${s.canaryRevision.number})${s.steps > 0 ? `: step ${Math.min(s.stepIndex + 1, s.steps)}/${s.steps}` : ''}, weight ${s.weight}%`
@@ -62,6 +63,8 @@ export function ServicePage({ service, live, role }: { service: string; live: Li
           </ul>
         </section>
       </div>
+      <StrategyReport status={s} />
+      <Certificates service={service} changeKey={changeKey} />
       <section aria-labelledby="charts-title">
         <h2 id="charts-title">Traffic, last 15 minutes</h2>
         <TrafficCharts samples={live.samples[service] ?? []} versions={versions} />
