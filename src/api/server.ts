@@ -1,12 +1,13 @@
 /**
  * The control API: a thin HTTP face on the ControlPlane. Every route except
- * /healthz needs the bearer token; bodies are validated with zod; errors are
- * CutoverErrors mapped to their HTTP status, never a crash.
+ * /healthz and the dashboard's static files and login needs a token (admin,
+ * viewer or flag client) or a dashboard session; who may call what is in
+ * access.ts; bodies are validated with zod;
+ * errors are CutoverErrors mapped to their HTTP status, never a crash.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { CutoverError, UnauthorizedError } from '../errors.ts';
-import { ForbiddenError } from '../flags/errors.ts';
+import { CutoverError } from '../errors.ts';
 import type { FlagService } from '../flags/service.ts';
 import { registerFlagAdminRoutes } from '../flags/admin-api.ts';
 import { registerClientApiRoutes } from '../flags/client-api.ts';
@@ -15,21 +16,16 @@ import { registerFlagStream } from '../flags/sse.ts';
 import type { ControlPlane, RolloutStatus, ServiceCertificate } from '../rollout/types.ts';
 import { registerNotificationRoutes, type NotificationsSource } from '../notify/routes.ts';
 import type { Logger } from '../shared/log.ts';
+import { authorize, callerOf, type AccessOptions } from './access.ts';
+import { registerDashboardRoutes } from './dashboard-routes.ts';
+import { registerInstanceRoutes } from './instance-routes.ts';
 import { parseBody } from '../shared/parse-body.ts';
-import { bearerMatches } from '../shared/token.ts';
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** "client": the client token may call it too (SDKs, OFREP, providers). Default: admin token only. */
-    access?: 'client';
-  }
-  interface FastifyRequest {
-    /** The name of the token the request carried: "admin" or "client". */
-    tokenName?: 'admin' | 'client';
-  }
-}
 import { ControllerMetrics } from './controller-metrics.ts';
 import { registerObservability, type ObservabilitySources } from './observability-routes.ts';
+import { Sessions } from './session.ts';
+import { registerStream } from './stream.ts';
+
+export { parseBody };
 
 export const deployBodySchema = z
   .object({
@@ -59,8 +55,12 @@ export interface ApiOptions {
   control: ControlPlane;
   /** The admin token: everything. */
   token: string;
-  /** The client token: reads flags (Unleash client API, OFREP, the flag stream), changes nothing. */
+  /** Read-only token (GET routes, the dashboard without actions); none when unset. */
+  viewerToken?: string;
+  /** The client token: reads flags (Unleash client API, OFREP, the flag stream), changes nothing, opens no dashboard. */
   clientToken?: string;
+  /** The built dashboard (default <package>/dist/dashboard). */
+  dashboardDir?: string;
   /** Serves the flag routes when given. */
   flags?: FlagService;
   /** Comment lines on flag streams this often (default 15 s). */
@@ -79,16 +79,8 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   const { control } = opts;
 
-  app.addHook('onRequest', async (req) => {
-    if (req.url === '/healthz') return;
-    const auth = req.headers.authorization;
-    if (bearerMatches(auth, opts.token)) req.tokenName = 'admin';
-    else if (opts.clientToken && bearerMatches(auth, opts.clientToken)) req.tokenName = 'client';
-    else throw new UnauthorizedError();
-    if (req.tokenName === 'client' && req.routeOptions.config?.access !== 'client') {
-      throw new ForbiddenError(req.method === 'GET' ? 'read this' : 'change anything');
-    }
-  });
+  const access: AccessOptions = { token: opts.token, viewerToken: opts.viewerToken, clientToken: opts.clientToken, sessions: new Sessions(opts.token) };
+  app.addHook('onRequest', async (req) => authorize(req, access));
 
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof CutoverError) return reply.status(err.status).send(err.toJSON());
@@ -123,7 +115,11 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
   app.get('/api/v1/services', async () => withCertificates(control.status()));
   app.get<{ Params: { service: string } }>('/api/v1/services/:service', async (req) => (await withCertificates(control.status(req.params.service), req.params.service))[0]);
   app.get('/api/v1/certificates', async (req) => control.certificates(parseBody(certificatesQuerySchema, req.query).service));
-  app.get<{ Params: { service: string } }>('/api/v1/services/:service/revisions', async (req) => control.history(req.params.service));
+  app.get<{ Params: { service: string } }>('/api/v1/services/:service/revisions', async (req) => {
+    const revisions = control.history(req.params.service);
+    // Env values may be secrets: a viewer sees their names only.
+    return callerOf(req)?.role === 'viewer' ? revisions.map((r) => ({ ...r, env: Object.fromEntries(Object.keys(r.env).map((k) => [k, '[redacted]'])) })) : revisions;
+  });
   app.get<{ Params: { service: string } }>('/api/v1/services/:service/shadow', async (req) => control.shadowReport(req.params.service));
   app.get<{ Params: { service: string } }>('/api/v1/services/:service/experiment', async (req) => control.experimentReport(req.params.service));
   app.get('/api/v1/events', async (req) => {
@@ -145,6 +141,9 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
   for (const verb of ['abort', 'retry', 'pause', 'resume'] as const) {
     app.post<{ Params: { service: string } }>(`/api/v1/services/:service/${verb}`, async (req) => control[verb](req.params.service));
   }
+  registerInstanceRoutes(app, control);
+  registerStream(app, control, access, opts.logger);
+  registerDashboardRoutes(app, access, opts.dashboardDir);
   if (opts.flags) {
     registerFlagAdminRoutes(app, opts.flags, { clientToken: opts.clientToken });
     registerClientApiRoutes(app, opts.flags);

@@ -1,5 +1,5 @@
 /** Plain-text renderings of control-plane objects for the terminal. */
-import type { PlannedTransition, Revision, RolloutEvent, RolloutStatus, ServiceCertificate } from '../rollout/types.ts';
+import type { InstanceStatus, PlannedTransition, Revision, RolloutEvent, RolloutStatus, ServiceCertificate } from '../rollout/types.ts';
 import { daysLeft, EXPIRY_WARNING_DAYS } from '../shared/certificate.ts';
 
 export function table(rows: string[][]): string {
@@ -41,6 +41,13 @@ export function formatCertificate(c: ServiceCertificate, now = Date.now()): stri
 export function formatHistory(revisions: Revision[]): string {
   const rows = [['REVISION', 'VERSION', 'STRATEGY', 'CREATED', 'COMMAND']];
   for (const r of revisions) rows.push([`#${r.number}`, r.version, r.strategy, new Date(r.createdAt).toISOString(), r.command]);
+  return table(rows);
+}
+
+/** `cutover instances`: one line per instance, uptime in seconds. */
+export function formatInstances(instances: InstanceStatus[], now: number): string {
+  const rows = [['INSTANCE', 'REVISION', 'PID', 'PORT', 'STATE', 'RESTARTS', 'UPTIME']];
+  for (const i of instances) rows.push([i.id, `${i.version} (#${i.revision})`, String(i.pid), String(i.port), i.state, String(i.restarts), `${Math.round((now - i.startedAt) / 1000)}s`]);
   return table(rows);
 }
 

@@ -11,8 +11,10 @@
  */
 import { Command } from 'commander';
 import { registerConfigCommands } from './commands/config.ts';
+import { registerDashboardCommand } from './commands/dashboard.ts';
 import { registerFlagsCommand } from './commands/flags.ts';
 import { registerInspectCommands } from './commands/inspect.ts';
+import { registerInstancesCommand } from './commands/instances.ts';
 import { registerLogsCommand } from './commands/logs.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerNotificationsCommand } from './commands/notifications.ts';
@@ -37,6 +39,8 @@ export function buildProgram(): Command {
   registerConfigCommands(program);
   registerProxyCommand(program);
   registerMigrateCommand(program);
+  registerDashboardCommand(program);
+  registerInstancesCommand(program);
   registerReportCommands(program);
   registerFlagsCommand(program);
   registerNotificationsCommand(program);

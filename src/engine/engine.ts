@@ -84,13 +84,14 @@ export class Engine {
       const notifier = (started.notifier = new Dispatcher({ store, webhooks, logger }));
       notifier.start();
       const clientToken = ensureToken(config.stateDir, 'client-token');
+      const viewerToken = ensureToken(config.stateDir, 'viewer-token');
       const observability = {
         instances: () => runtime.list(),
         metricsPath: (service: string) => config.services[service]?.metrics?.path,
         proxyMetrics: () => proxy.metricsText(),
       };
       metrics = new ControllerMetrics(controller);
-      const api = (started.api = buildApi({ control: controller, token, clientToken, flags, notifications: notifier, logger, metrics, observability }));
+      const api = (started.api = buildApi({ control: controller, token, viewerToken, clientToken, flags, notifications: notifier, logger, metrics, observability }));
       const apiUrl = await api.listen({ host: config.api.host, port: config.api.port });
       return new Engine(config, { controller, runtime, store, proxy, api, apiUrl, flags, notifier }, unlock, logger);
     } catch (err) {

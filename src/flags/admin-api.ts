@@ -1,6 +1,8 @@
 /**
- * The admin side of flags in the control API (admin token only): read,
- * change, import, export, the change log, the SDKs seen, the client token.
+ * The admin side of flags in the control API: read, change, import, export,
+ * the change log, the SDKs seen, the client token. Changes and the client
+ * token need the admin token; the viewer token (and dashboard viewers) may
+ * read the rest (see src/api/access.ts).
  * Every change answers with the flag as it now is and the events written.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -72,5 +74,6 @@ export function registerFlagAdminRoutes(app: FastifyInstance, flags: FlagService
     return flags.events({ name: q.name, sinceId: q.since, limit: q.limit });
   });
   app.get('/api/v1/flag-clients', async () => flags.clients());
-  app.get('/api/v1/client-token', async () => ({ token: opts.clientToken ?? null }));
+  // A secret: the admin's alone (a viewer reads flags, not the token that reads them).
+  app.get('/api/v1/client-token', { config: { access: 'admin' } }, async () => ({ token: opts.clientToken ?? null }));
 }

@@ -10,7 +10,7 @@ import { silentLogger, type Logger } from '../shared/log.ts';
 import type { NewRevision, Store } from '../store/store.ts';
 import { dryRun, type DryRunStep } from './dry-run.ts';
 import { planSpec } from './spec.ts';
-import { ControllerNotStartedError, ImagesNotSupportedError, MigrationHookError, MigrationsNotConfiguredError, ServiceNotFoundError, UnknownVariantError } from './errors.ts';
+import { ControllerNotStartedError, ImagesNotSupportedError, InstanceNotFoundError, MigrationHookError, MigrationsNotConfiguredError, ServiceNotFoundError, UnknownVariantError } from './errors.ts';
 import type { Intent } from './intents.ts';
 import type { Verdict } from '../store/records.ts';
 import { checkIntent } from './intents.ts';
@@ -22,7 +22,9 @@ import { ServiceReconciler } from './reconcile.ts';
 import { experimentReportFor, shadowReport, type ShadowReport } from './traffic-reports.ts';
 import { initialState, inProgress, startRollout, type MigrationState, type RolloutState } from './state.ts';
 import { resolveUndo } from './undo.ts';
-import type { ControlPlane, DeployRequest, Revision, RolloutEvent, RolloutStatus, ServiceCertificate } from './types.ts';
+import type { ControlPlane, DeployRequest, InstanceStatus, Revision, RolloutEvent, RolloutStatus, ServiceCertificate } from './types.ts';
+import type { ServiceStats } from '../proxy/contract.ts';
+import { tailLines } from '../runtime/logs.ts';
 
 export interface ControllerOptions {
   config: CutoverConfig;
@@ -199,6 +201,24 @@ export class Controller implements ControlPlane {
     return this.opts.store.listEvents(opts);
   }
 
+  instances(service?: string): InstanceStatus[] {
+    if (service !== undefined) this.serviceConfig(service);
+    return this.opts.runtime
+      .list(service === undefined ? undefined : { service })
+      .filter((i) => i.state !== 'stopped')
+      .map(instanceStatus);
+  }
+
+  async instanceLog(service: string, id: string, lines: number): Promise<string[]> {
+    const inst = this.opts.runtime.list({ service }).find((i) => i.id === id);
+    if (!inst) throw new InstanceNotFoundError(service, id);
+    return tailLines(inst.record.logFile, lines).catch(() => []);
+  }
+
+  async trafficStats(): Promise<ServiceStats[]> {
+    return this.opts.router.stats();
+  }
+
   /**
    * The certificates the proxy serves for each HTTPS service now: those on the service's ports loaded from its
    * `tls.certFile`. The proxy reads the files (keys included); the controller only asks it what it serves.
@@ -312,4 +332,9 @@ export class Controller implements ControlPlane {
     if (!cfg) throw new ServiceNotFoundError(service, Object.keys(this.opts.config.services));
     return cfg;
   }
+}
+
+function instanceStatus(i: ManagedInstance): InstanceStatus {
+  const r = i.record;
+  return { id: i.id, service: r.service, revision: r.revision, version: r.version, pid: r.pid, port: r.port, state: i.state, ready: i.ready, restarts: i.restarts, startedAt: r.startedAt };
 }

@@ -11,6 +11,16 @@ export class ServiceNotFoundError extends CutoverError {
   }
 }
 
+export class InstanceNotFoundError extends CutoverError {
+  constructor(service: string, id: string) {
+    super('INSTANCE_NOT_FOUND', `service "${service}" has no instance "${id}"`, {
+      status: 404,
+      hint: 'GET /api/v1/services/<service>/instances lists the current ones (ids change when an instance is replaced)',
+      fields: { service, id },
+    });
+  }
+}
+
 export class RevisionNotFoundError extends CutoverError {
   constructor(service: string, revision: number) {
     super('REVISION_NOT_FOUND', `service "${service}" has no revision ${revision}`, {

@@ -20,8 +20,8 @@ import { observeMirror } from './mirror-observation.ts';
 import type { RoutePublisher } from './route-publisher.ts';
 import { SerialRunner } from './serial-runner.ts';
 import { instanceSpec, manageOptions, planSpec } from './spec.ts';
-import { envFor, type Observed, type PlannedEvent, type RolloutState } from './state.ts';
-import { computeStatus } from './status.ts';
+import { envFor, inProgress, type Observed, type PlannedEvent, type RolloutState } from './state.ts';
+import { computeStatus, pauseEndsAt } from './status.ts';
 import { planRollout } from './strategies/index.ts';
 import type { RolloutStatus } from './types.ts';
 
@@ -269,7 +269,8 @@ export class ServiceReconciler {
 
   private computeStatus(state: RolloutState, observed: Observed): RolloutStatus {
     const revs = this.deps.store.listRevisions(this.service);
-    const steps = planSpec(this.deps.config(), state.strategy).strategy.canary?.steps.length ?? 0;
-    return computeStatus(state, observed, (n) => revs.find((r) => r.number === n), steps);
+    const stepPlan = planSpec(this.deps.config(), state.strategy).strategy.canary?.steps ?? [];
+    const status = computeStatus(state, observed, (n) => revs.find((r) => r.number === n), stepPlan.length);
+    return state.strategy === 'canary' ? { ...status, stepPlan, pauseEndsAt: pauseEndsAt(state, stepPlan) } : status;
   }
 }

@@ -1,4 +1,5 @@
 /** RolloutStatus, computed once per tick from the state and what was observed. Pure. */
+import type { CanaryStep } from '../config/schema.ts';
 import type { Observed, RolloutState } from './state.ts';
 import type { Revision, RevisionStatus, RolloutStatus } from './types.ts';
 
@@ -37,6 +38,7 @@ export function computeStatus(state: RolloutState, observed: Observed, revisions
     revisions: rows,
     analysis: state.analysisRuns,
     updatedAt: state.updatedAt,
+    migration: m && m.step !== 'done' ? { file: m.file, step: m.step } : null,
   };
 }
 
@@ -48,4 +50,17 @@ function roleOf(state: RolloutState, n: number): RevisionStatus['role'] {
   }
   if (n === state.canary) return 'canary';
   return 'old';
+}
+
+/**
+ * When the current timed canary pause ends (ms since the epoch); null outside one, in an untimed pause (it waits for
+ * promote) and while the user paused the rollout.
+ *
+ * @example pauseEndsAt({ stepIndex: 1, pauseStartedAt: 1000, userPaused: false, ... }, [{ setWeight: 20 }, { pause: { duration: 30_000 } }])
+ * // 31000
+ */
+export function pauseEndsAt(state: Pick<RolloutState, 'stepIndex' | 'pauseStartedAt' | 'userPaused'>, steps: CanaryStep[]): number | null {
+  const step = steps[state.stepIndex];
+  const ms = step && 'pause' in step ? step.pause.duration : undefined;
+  return state.pauseStartedAt !== null && ms !== undefined && !state.userPaused ? state.pauseStartedAt + ms : null;
 }

@@ -2,8 +2,8 @@
  * Control-plane vocabulary, shared by the controller, the store, the API and
  * the CLI. Names follow Argo Rollouts where one exists.
  */
-import type { StrategyName } from '../config/schema.ts';
-import type { CertificateInfo } from '../proxy/contract.ts';
+import type { CanaryStep, StrategyName } from '../config/schema.ts';
+import type { CertificateInfo, ServiceStats } from '../proxy/contract.ts';
 import type { AnalysisRunState, Phase, Revision, RolloutEvent } from '../store/records.ts';
 import type { ExperimentReport } from './experiment-report.ts';
 import type { ShadowReport } from './traffic-reports.ts';
@@ -41,6 +41,12 @@ export interface RolloutStatus {
   /** Analysis runs of the current (or last) rollout, each metric with its counts and last measurements. */
   analysis: AnalysisRunState[];
   updatedAt: number;
+  /** The expand/contract migration tied to the rollout while it is not done (its file and step), else null. */
+  migration?: { file: string; step: 'started' | 'completing' | 'rollingBack' } | null;
+  /** Canary only: the steps of this rollout as configured (pause durations in ms), for the dashboard's timeline. */
+  stepPlan?: CanaryStep[];
+  /** Canary only: when the current timed pause ends (ms since the epoch); null outside a timed pause. */
+  pauseEndsAt?: number | null;
   /**
    * HTTPS services in `GET /api/v1/services` and `cutover status`: each certificate the proxy serves for the service
    * now (after any reload), with its subject, names and expiry. Never key material.
@@ -80,6 +86,22 @@ export interface PlannedTransition {
   weights: Record<number, number>;
 }
 
+/** One instance as the API shows it (`GET /api/v1/services/:service/instances`). */
+export interface InstanceStatus {
+  id: string;
+  service: string;
+  revision: number;
+  version: string;
+  pid: number;
+  port: number;
+  /** The runtime's lifecycle state: starting, ready, unready, restarting, failed, stopping. */
+  state: string;
+  ready: boolean;
+  restarts: number;
+  /** When the current process started (ms since the epoch). */
+  startedAt: number;
+}
+
 /** What the API and CLI need from the control plane. */
 export interface ControlPlane {
   status(service?: string): RolloutStatus[];
@@ -101,6 +123,12 @@ export interface ControlPlane {
   /** The running (or last) experiment's figures and statistics; null when there is none. */
   experimentReport(service: string): Promise<(ExperimentReport & { service: string; running: boolean }) | null>;
   events(opts?: { service?: string; sinceId?: number; limit?: number }): RolloutEvent[];
+  /** The instances the runtime manages now (of one service, or all). */
+  instances(service?: string): InstanceStatus[];
+  /** The last `lines` lines of an instance's log file. */
+  instanceLog(service: string, id: string, lines: number): Promise<string[]>;
+  /** The proxy's traffic figures per service and revision (keyed by revision number), over its sliding window. */
+  trafficStats(): Promise<ServiceStats[]>;
   /** The certificates the proxy serves for the HTTPS services (or one service) now. */
   certificates(service?: string): Promise<ServiceCertificate[]>;
 }

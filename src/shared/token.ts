@@ -11,11 +11,13 @@ import { writeFileAtomicSync } from './atomic-file.ts';
 
 /**
  * Where a bearer token lives: `token` for the control API (the CLI reads it),
- * `proxy-token` for the proxy's admin API (only the controller needs it),
- * `client-token` for flag readers (Unleash SDKs, OFREP, providers: it reads
- * flags and changes nothing), so holding one does not grant another.
+ * `viewer-token` for read-only access to the control API (GET routes and the
+ * dashboard without its actions), `proxy-token` for the proxy's admin API
+ * (only the controller needs it), `client-token` for flag readers (Unleash
+ * SDKs, OFREP, providers: it reads flags and changes nothing), so holding one
+ * does not grant another.
  */
-export type TokenName = 'token' | 'proxy-token' | 'client-token';
+export type TokenName = 'token' | 'viewer-token' | 'proxy-token' | 'client-token';
 
 export function tokenPath(stateDir: string, name: TokenName = 'token'): string {
   return join(stateDir, name);
@@ -61,7 +63,12 @@ function digest(s: string): Buffer {
  * neither the given token's content nor its length shows in the time taken.
  */
 export function bearerMatches(header: string | undefined, token: string): boolean {
-  if (!header || !token) return false;
-  const given = (header.startsWith('Bearer ') ? header.slice(7) : header).trim();
-  return timingSafeEqual(digest(given), digest(token));
+  if (!header) return false;
+  return sameSecret((header.startsWith('Bearer ') ? header.slice(7) : header).trim(), token);
+}
+
+/** Constant-time comparison of two secrets (tokens, session signatures); an empty one never matches. */
+export function sameSecret(given: string, want: string): boolean {
+  if (!given || !want) return false;
+  return timingSafeEqual(digest(given), digest(want));
 }

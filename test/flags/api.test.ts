@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InMemStorageProvider, Unleash } from 'unleash-client';
-import { ADMIN, CLIENT, FlagApi, until } from './helpers.ts';
+import { ADMIN, CLIENT, FlagApi, VIEWER, until } from './helpers.ts';
 
 describe('flag API', () => {
   let api: FlagApi;
@@ -50,6 +50,45 @@ describe('flag API', () => {
     const raw = await fetch(`${api.url}/api/client/features`, { headers: { authorization: CLIENT } });
     assert.equal(raw.status, 200, 'the bare token, as Unleash SDKs send it');
     assert.equal((await api.call('GET', '/api/v1/client-token')).body.token, CLIENT);
+  });
+
+  test('the viewer token (and a dashboard session opened with it) reads flags but changes none; the client token opens no session', async () => {
+    const rev = api.flags.snapshot().revision;
+    assert.equal((await api.call('GET', '/api/v1/flags', { token: VIEWER })).status, 200);
+    assert.equal((await api.call('GET', '/api/v1/flags/checkout', { token: VIEWER })).status, 200);
+    assert.equal((await api.call('GET', '/api/v1/flag-events', { token: VIEWER })).status, 200);
+    const secret = await api.call('GET', '/api/v1/client-token', { token: VIEWER });
+    assert.deepEqual([secret.status, secret.body.code, secret.body.token], [403, 'FORBIDDEN', undefined], 'a viewer does not get the client token');
+    const login = await fetch(`${api.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: VIEWER }) });
+    assert.equal(login.status, 200);
+    const cookie = String(login.headers.get('set-cookie')).split(';')[0]!;
+    const { csrf } = (await login.json()) as { csrf: string };
+    for (const [method, path, body] of [
+      ['PUT', '/api/v1/flags/checkout', { enabled: false }],
+      ['POST', '/api/v1/flags/checkout/disable', {}],
+      ['POST', '/api/v1/flags/checkout/rollout', { percent: 0 }],
+      ['DELETE', '/api/v1/flags/checkout', undefined],
+      ['POST', '/api/v1/flags?replace=true', { features: [] }],
+    ] as Array<[string, string, unknown]>) {
+      const bearer = await api.call(method, path, { token: VIEWER, body });
+      assert.deepEqual([bearer.status, bearer.body.code], [403, 'FORBIDDEN'], `${method} ${path} with the viewer token`);
+      const res = await fetch(api.url + path, {
+        method,
+        headers: { cookie, 'x-cutover-csrf': csrf, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+      });
+      assert.equal(res.status, 403, `${method} ${path} with a viewer session`);
+    }
+    assert.equal(api.flags.snapshot().revision, rev, 'nothing changed');
+
+    for (const token of [CLIENT, `Bearer ${CLIENT}`]) {
+      const r = await fetch(`${api.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+      assert.equal(r.status, 401, 'the client token opens no dashboard session');
+      assert.equal(r.headers.get('set-cookie'), null);
+    }
+    assert.equal((await api.call('GET', '/api/v1/session', { token: CLIENT })).status, 403);
+    assert.equal((await api.call('GET', '/api/v1/stream', { token: CLIENT })).status, 403, 'nor reads the dashboard stream');
+    assert.equal((await api.call('POST', '/api/v1/login-links', { token: CLIENT, body: {} })).status, 403, 'nor mints a login link');
   });
 
   test('GET /api/client/features has an ETag that changes with the flags (304 until then)', async () => {

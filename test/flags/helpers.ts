@@ -10,6 +10,7 @@ import { SqliteStore } from '../../src/store/sqlite-store.ts';
 
 export const ADMIN = 'admin-token-0123456789';
 export const CLIENT = 'client-token-0123456789';
+export const VIEWER = 'viewer-token-0123456789';
 
 export class FlagApi {
   readonly dir = mkdtempSync(join(tmpdir(), 'cutover-flagapi-'));
@@ -25,7 +26,7 @@ export class FlagApi {
   async start(port = this.port): Promise<this> {
     this.store = new SqliteStore({ stateDir: this.dir });
     this.flags = new FlagService({ store: this.store });
-    this.app = buildApi({ control: {} as ControlPlane, token: ADMIN, clientToken: CLIENT, flags: this.flags, flagStreamHeartbeatMs: this.opts.heartbeatMs });
+    this.app = buildApi({ control: {} as ControlPlane, token: ADMIN, viewerToken: VIEWER, clientToken: CLIENT, flags: this.flags, flagStreamHeartbeatMs: this.opts.heartbeatMs });
     this.url = await this.app.listen({ host: '127.0.0.1', port });
     this.port = Number(new URL(this.url).port);
     return this;

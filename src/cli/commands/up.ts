@@ -10,6 +10,7 @@ function banner(configArg: string, engine: Engine, services: Record<string, { li
     lines.push(`  ${name.padEnd(14)} ${svc.tls ? 'https' : 'http'}://127.0.0.1:${svc.listen}${redirect}`);
   }
   lines.push(`  control API    ${engine.parts.apiUrl}  (token in the state dir)`);
+  lines.push(`  dashboard      ${engine.parts.apiUrl}/  (\`cutover dashboard\` prints a login link)`);
   const first = Object.keys(services)[0];
   if (first) {
     const c = configArg === 'cutover.yaml' ? '' : ` -c ${configArg}`;

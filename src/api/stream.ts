@@ -1,0 +1,114 @@
+/**
+ * `GET /api/v1/stream`: server-sent events for the dashboard. On connect a
+ * `snapshot` (status of every service, their instances, the latest events);
+ * then, every second, a `tick` (status, instances and the second's traffic
+ * sample per service) and one `event` message per new rollout event. The
+ * stream asks the browser to reconnect after 1 s, so a restarted controller
+ * is picked up by itself; a new snapshot then replaces what the page held.
+ *
+ * The same once-a-second sampler fills the TrafficHistory behind
+ * `GET /api/v1/stats?service=…&since=…`.
+ */
+import type { ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { ControlPlane, RolloutEvent } from '../rollout/types.ts';
+import type { Logger } from '../shared/log.ts';
+import { identify, type AccessOptions } from './access.ts';
+import { parseBody } from '../shared/parse-body.ts';
+import { TrafficHistory, type TrafficSample } from './traffic-history.ts';
+
+export const STREAM_INTERVAL_MS = 1000;
+const SNAPSHOT_EVENTS = 50;
+/** A client that has not read this much of what was sent (a stalled tab) is dropped; it reconnects when it wakes. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+const statsQuerySchema = z.object({ service: z.string().min(1), since: z.coerce.number().int().min(0).optional() }).strict();
+
+export function registerStream(app: FastifyInstance, control: ControlPlane, access: AccessOptions, logger?: Logger, intervalMs = STREAM_INTERVAL_MS): void {
+  const history = new TrafficHistory();
+  /** Open streams and the request that opened each: its credentials are checked again every tick (a session may end). */
+  const clients = new Map<ServerResponse, FastifyRequest>();
+  let lastEventId = newestEventId(control);
+  let busy = false;
+
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const time = Date.now();
+      let samples: Record<string, TrafficSample> = {};
+      try {
+        samples = history.record(time, await control.trafficStats());
+      } catch (err) {
+        logger?.debug({ err }, 'stream: proxy stats unavailable this second');
+      }
+      const events = control.events({ sinceId: lastEventId, limit: 1000 });
+      lastEventId = events.at(-1)?.id ?? lastEventId;
+      if (clients.size === 0) return;
+      const tickData = frame('tick', { time, status: control.status(), instances: control.instances(), samples });
+      const eventData = events.map((e) => frame('event', e, e.id));
+      for (const [res, req] of clients) {
+        if (!identify(req, access) || res.writableLength > MAX_BUFFERED_BYTES) drop(res);
+        else res.write(tickData + eventData.join(''));
+      }
+    } catch (err) {
+      logger?.warn({ err }, 'stream tick failed');
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), intervalMs);
+  timer.unref();
+  const drop = (res: ServerResponse) => {
+    clients.delete(res);
+    res.end();
+    res.socket?.destroy();
+  };
+
+  app.addHook('preClose', async () => {
+    clearInterval(timer);
+    // Streams never go idle: end them, or closing the server would wait for the browsers.
+    for (const res of [...clients.keys()]) drop(res);
+  });
+
+  app.get('/api/v1/stats', async (req) => {
+    const q = parseBody(statsQuerySchema, req.query);
+    control.status(q.service);
+    return history.samples(q.service, q.since);
+  });
+
+  app.get('/api/v1/stream', async (req, reply) => {
+    const snapshot = { time: Date.now(), status: control.status(), instances: control.instances(), events: recentEvents(control) };
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write(`retry: ${intervalMs}\n\n` + frame('snapshot', snapshot));
+    clients.set(res, req);
+    req.raw.socket.setKeepAlive(true);
+    res.on('close', () => clients.delete(res));
+  });
+}
+
+function newestEventId(control: ControlPlane): number {
+  try {
+    return control.events({ limit: 1 }).at(-1)?.id ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The newest events, oldest first (without sinceId the store answers the last `limit`). */
+function recentEvents(control: ControlPlane): RolloutEvent[] {
+  return control.events({ limit: SNAPSHOT_EVENTS });
+}
+
+/** One SSE message; data is JSON on one line. */
+function frame(event: string, data: unknown, id?: number): string {
+  return `event: ${event}\n${id !== undefined ? `id: ${id}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
+}
