@@ -9,6 +9,7 @@ import { BadRequestError, CutoverError, UnauthorizedError } from '../errors.ts';
 import type { ControlPlane } from '../rollout/types.ts';
 import type { Logger } from '../shared/log.ts';
 import { bearerMatches } from './token.ts';
+import { maskEnv } from './secrets.ts';
 
 export const deployBodySchema = z
   .object({
@@ -72,15 +73,23 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
 
   app.get('/api/v1/services', async () => control.status());
   app.get<{ Params: { service: string } }>('/api/v1/services/:service', async (req) => control.status(req.params.service)[0]);
-  app.get<{ Params: { service: string } }>('/api/v1/services/:service/revisions', async (req) => control.history(req.params.service));
+  // Env values are masked unless asked for (see secrets.ts): this output ends up in CI logs.
+  const showSecrets = (q: { showSecrets?: string }): boolean => q.showSecrets === 'true';
+  app.get<{ Params: { service: string }; Querystring: { showSecrets?: string } }>('/api/v1/services/:service/revisions', async (req) => {
+    const revisions = control.history(req.params.service);
+    return showSecrets(req.query) ? revisions : revisions.map((r) => maskEnv(r, opts.token));
+  });
   app.get('/api/v1/events', async (req) => {
     const q = parseBody(eventsQuerySchema, req.query);
     return control.events({ service: q.service, sinceId: q.since, limit: q.limit });
   });
 
-  app.post<{ Params: { service: string }; Querystring: { dryRun?: string } }>('/api/v1/services/:service/deploy', async (req, reply) => {
+  app.post<{ Params: { service: string }; Querystring: { dryRun?: string; showSecrets?: string } }>('/api/v1/services/:service/deploy', async (req, reply) => {
     const body = parseBody(deployBodySchema, req.body);
-    if (req.query.dryRun === 'true') return control.dryRun(req.params.service, body);
+    if (req.query.dryRun === 'true') {
+      const plan = control.dryRun(req.params.service, body);
+      return showSecrets(req.query) ? plan : { ...plan, revision: maskEnv(plan.revision, opts.token) };
+    }
     return reply.status(202).send(await control.deploy(req.params.service, body));
   });
   app.post<{ Params: { service: string } }>('/api/v1/services/:service/promote', async (req) =>

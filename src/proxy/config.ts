@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.ts';
 import { duration } from '../shared/duration.ts';
+import { readConfigText } from '../shared/config-file.ts';
 import type { ListenerSpec, ServiceRoute } from './types.ts';
 import type { ProxyOptions } from './options.ts';
 
@@ -49,6 +49,7 @@ export const serviceRouteSchema = z
     mirror: z.strictObject({ revision: name, percent: z.number().min(0).max(100) }).optional(),
     healthCheck: healthSchema.optional(),
     revisionHeader: z.boolean().optional(),
+    retry: z.strictObject({ nonIdempotent: z.boolean().optional() }).optional(),
   })
   .superRefine((s, ctx) => {
     const names = new Set(s.revisions.map((r) => r.name));
@@ -97,6 +98,10 @@ const optionsSchema = z
     headersTimeout: duration,
     requestTimeout: duration,
     keepAliveTimeout: duration,
+    sendTimeout: duration,
+    minBodyRate: z.number().int().min(0),
+    maxConnectionsPerClient: z.number().int().min(0),
+    maxRequestsPerClient: z.number().int().min(0),
     connectTimeout: duration,
     responseTimeout: duration,
     queueTimeout: duration,
@@ -131,8 +136,9 @@ export function parseRoutesState(input: unknown, source = 'routes'): RoutesState
 export function loadStaticConfig(file: string): StaticConfig {
   let doc: unknown;
   try {
-    doc = parseYaml(readFileSync(file, 'utf8'));
+    doc = parseYaml(readConfigText(file), { maxAliasCount: 100 });
   } catch (err) {
+    if (err instanceof ConfigError) throw err; // too large, or not UTF-8: already says where
     throw new ConfigError(file, [{ path: '', message: `cannot read or parse: ${(err as Error).message}`, hint: 'check the file exists and is valid YAML' }]);
   }
   const r = staticConfigSchema.safeParse(doc);
@@ -150,6 +156,10 @@ export function loadStaticConfig(file: string): StaticConfig {
       headersTimeoutMs: l.headersTimeout,
       requestTimeoutMs: l.requestTimeout,
       keepAliveTimeoutMs: l.keepAliveTimeout,
+      sendTimeoutMs: l.sendTimeout,
+      minBodyRate: l.minBodyRate,
+      maxConnectionsPerClient: l.maxConnectionsPerClient,
+      maxRequestsPerClient: l.maxRequestsPerClient,
       connectTimeoutMs: l.connectTimeout,
       responseTimeoutMs: l.responseTimeout,
       queueTimeoutMs: l.queueTimeout,

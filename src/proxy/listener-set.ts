@@ -4,6 +4,7 @@ import type { Logger } from '../shared/log.ts';
 import { Listener, type ListenerHandlers } from './listener.ts';
 import { listenerKey } from './route-table.ts';
 import { ListenFailedError } from './errors.ts';
+import { ClientTable } from './http1/client-limits.ts';
 
 export interface ListenerAddress {
   /** The port asked for (0 = any). */
@@ -17,13 +18,17 @@ export interface ListenerAddress {
 /** The open listeners, kept in line with the desired list; removed ones close gracefully. */
 export class ListenerSet {
   private readonly open = new Map<string, Listener>();
+  /** Per client address, across every listener. */
+  readonly clients: ClientTable;
 
   constructor(
     private readonly opts: ProxyOptions,
     private readonly log: Logger,
     private readonly drainMs: number,
     private readonly handlers: ListenerHandlers,
-  ) {}
+  ) {
+    this.clients = new ClientTable(opts.maxConnectionsPerClient);
+  }
 
   /** Binds listeners that are new (or whose TLS changed). If one fails, the ones just opened close again. */
   async openMissing(specs: ListenerSpec[]): Promise<void> {
@@ -40,7 +45,7 @@ export class ListenerSet {
           this.open.delete(key);
           await cur.close(this.drainMs);
         }
-        const l = new Listener(spec, this.opts, this.handlers, this.log);
+        const l = new Listener(spec, this.opts, this.handlers, this.log, this.clients);
         await l.listen().catch((err: unknown) => {
           throw new ListenFailedError(spec.host ?? '0.0.0.0', spec.port, err);
         });

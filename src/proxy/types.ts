@@ -60,6 +60,12 @@ export interface ServiceRoute {
   healthCheck?: HealthCheckSpec;
   /** Add an `x-cutover-revision` response header naming the revision that answered (debugging; off by default). */
   revisionHeader?: boolean;
+  /**
+   * `nonIdempotent: true`: a request of any method (POST, PATCH, ...) whose whole body is kept is also retried when
+   * its instance fails after it was sent, at the risk of running it twice. By default only GET, HEAD, OPTIONS, TRACE,
+   * PUT and DELETE are; others only when nothing reached the instance.
+   */
+  retry?: { nonIdempotent?: boolean };
 }
 
 export interface ListenerSpec {

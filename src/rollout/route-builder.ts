@@ -38,7 +38,7 @@ export function buildRoutes(inputs: ServiceRouteInput[]): RoutesState {
     if (preview) {
       const names = routeNames(input);
       const rev: RevisionRoute = { name: names[preview.revision]!, weight: FULL_WEIGHT, instances: input.ready[preview.revision] ?? [] };
-      services.push({ name: previewServiceName(input.name), revisions: [rev], ...(input.cfg.revisionHeader ? { revisionHeader: true } : {}) });
+      services.push({ name: previewServiceName(input.name), revisions: [rev], ...(input.cfg.revisionHeader ? { revisionHeader: true } : {}), ...retrying(input.cfg) });
       listeners.push({ port: preview.port, services: [previewServiceName(input.name)], ...trusting(input.cfg.trustForwardedHeaders) });
     }
   }
@@ -48,6 +48,10 @@ export function buildRoutes(inputs: ServiceRouteInput[]): RoutesState {
   }
   listeners.sort((a, b) => a.port - b.port);
   return { listeners, services };
+}
+
+function retrying(cfg: ServiceConfig): Pick<ServiceRoute, 'retry'> {
+  return cfg.retry.nonIdempotent ? { retry: { nonIdempotent: true } } : {};
 }
 
 function trusting(trust: boolean): Pick<ListenerSpec, 'trustForwarded'> {
@@ -81,6 +85,7 @@ function serviceRoute(input: ServiceRouteInput): ServiceRoute | null {
     revisions,
     ...(rules.length ? { rules } : {}),
     ...(input.cfg.revisionHeader ? { revisionHeader: true } : {}),
+    ...retrying(input.cfg),
   };
 }
 
