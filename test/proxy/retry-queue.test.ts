@@ -2,6 +2,10 @@ import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { createProxy, type Proxy } from '../../src/proxy/proxy.ts';
+import { UpstreamPool } from '../../src/proxy/http1/upstream-pool.ts';
+import type { ResponseHandler, UpstreamRequest } from '../../src/proxy/http1/upstream-connection.ts';
+import type { UpstreamError } from '../../src/proxy/http1/upstream-error.ts';
+import { Sweeper } from '../../src/proxy/http1/sweeper.ts';
 import { startUpstream, spawnUpstream, get, oneService, waitFor } from '../helpers/upstream.ts';
 
 describe('retries and the wait queue', () => {
@@ -184,6 +188,40 @@ describe('retries and the wait queue', () => {
       assert.equal(r.statusCode, 200, await r.body.text());
     }
     assert.equal(seen.length, 6);
+  });
+
+  test('a kept-alive connection the instance closed leaves the pool at its end; one found closed before the write fails as not sent (retryable for any method)', async () => {
+    const up = await startUpstream('closer', (req, res) => {
+      req.resume();
+      res.end('ok', () => { if (req.url === '/then-close') setTimeout(() => req.socket.end(), 20); });
+    });
+    cleanups.push(() => up.close());
+    const sweeper = new Sweeper(1_000);
+    const pool = new UpstreamPool('127.0.0.1', up.port, { connections: 4, connectTimeoutMs: 1_000, sweeper });
+    cleanups.push(async () => pool.destroy());
+    type Internals = { idle: Array<{ socket: import('node:net').Socket }> };
+    const idle = (): Internals['idle'] => (pool as unknown as Internals).idle;
+    const req = (path: string): UpstreamRequest => ({ head: `POST ${path} HTTP/1.1\r\nhost: t\r\ncontent-length: 2\r\n\r\n`, body: Buffer.from('hi'), streaming: false, headRequest: false, headersTimeoutMs: 2_000, bodyTimeoutMs: 2_000 });
+    const send = (path: string): Promise<UpstreamError | 'ok'> => new Promise((resolve) => {
+      const h: ResponseHandler = { onConnect() {}, onHeaders() {}, onData: () => true, onFlush() {}, onComplete: () => resolve('ok'), onError: (e) => resolve(e) };
+      pool.dispatch(req(path), h);
+    });
+
+    assert.equal(await send('/then-close'), 'ok');
+    assert.equal(idle().length, 1);
+    // When the instance's FIN is read, the connection is out of the pool at once (not only at 'close', a turn later).
+    const socket = idle()[0]!.socket;
+    const atEnd = await new Promise<number>((r) => socket.once('end', () => r(idle().length)));
+    assert.equal(atEnd, 0, 'an ended connection was still offered for the next request');
+
+    // A connection found closed when a request is handed to it: nothing is written, and the error says so.
+    assert.equal(await send('/keep'), 'ok');
+    idle()[0]!.socket.end();
+    const err = await send('/stale');
+    assert.notEqual(err, 'ok');
+    assert.equal((err as UpstreamError).code, 'UPSTREAM_STALE');
+    assert.ok((err as UpstreamError).notSent);
+    assert.deepEqual(up.seen.map((r) => r.url), ['/then-close', '/keep'], 'the stale request never reached the instance');
   });
 
   test('a full wait queue answers 503 at once', async () => {
