@@ -1,4 +1,5 @@
-// Runs every bench/*.bench.ts in turn (or those whose name contains argv[2]), each in its own process.
+// Runs every bench/*.bench.ts in turn (or those whose name contains argv[2]), each in its own process:
+// proxy, deploys, migrate, flags.
 import { readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -5,11 +5,33 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { BadRequestError, CutoverError, UnauthorizedError } from '../errors.ts';
-import type { ControlPlane } from '../rollout/types.ts';
+import { CutoverError, UnauthorizedError } from '../errors.ts';
+import { ForbiddenError } from '../flags/errors.ts';
+import type { FlagService } from '../flags/service.ts';
+import { registerFlagAdminRoutes } from '../flags/admin-api.ts';
+import { registerClientApiRoutes } from '../flags/client-api.ts';
+import { registerOfrepRoutes } from '../flags/ofrep.ts';
+import { registerFlagStream } from '../flags/sse.ts';
+import type { ControlPlane, RolloutStatus, ServiceCertificate } from '../rollout/types.ts';
 import type { Logger } from '../shared/log.ts';
+import { parseBody } from './parse-body.ts';
 import { bearerMatches } from './token.ts';
 import { maskEnv } from './secrets.ts';
+
+export { parseBody };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** "client": the client token may call it too (SDKs, OFREP, providers). Default: admin token only. */
+    access?: 'client';
+  }
+  interface FastifyRequest {
+    /** The name of the token the request carried: "admin" or "client". */
+    tokenName?: 'admin' | 'client';
+  }
+}
+import { ControllerMetrics } from './controller-metrics.ts';
+import { registerObservability, type ObservabilitySources } from './observability-routes.ts';
 
 export const deployBodySchema = z
   .object({
@@ -17,12 +39,12 @@ export const deployBodySchema = z
     run: z.string().min(1).optional(),
     cwd: z.string().min(1).optional(),
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names are letters, digits and _'), z.string()).optional(),
-    strategy: z.enum(['rolling', 'blueGreen', 'canary']).optional(),
+    strategy: z.enum(['rolling', 'blueGreen', 'canary', 'shadow', 'experiment']).optional(),
     migration: z.string().min(1).optional(),
   })
   .strict();
 
-const promoteBodySchema = z.object({ full: z.boolean().optional() }).strict();
+const promoteBodySchema = z.object({ full: z.boolean().optional(), variant: z.string().min(1).optional() }).strict();
 const undoBodySchema = z.object({ toRevision: z.number().int().min(1).optional() }).strict();
 const eventsQuerySchema = z
   .object({
@@ -32,18 +54,23 @@ const eventsQuerySchema = z
   })
   .strict();
 
+const certificatesQuerySchema = z.object({ service: z.string().optional() }).strict();
+
 export interface ApiOptions {
   control: ControlPlane;
+  /** The admin token: everything. */
   token: string;
+  /** The client token: reads flags (Unleash client API, OFREP, the flag stream), changes nothing. */
+  clientToken?: string;
+  /** Serves the flag routes when given. */
+  flags?: FlagService;
+  /** Comment lines on flag streams this often (default 15 s). */
+  flagStreamHeartbeatMs?: number;
   logger?: Logger;
-}
-
-export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
-  const result = schema.safeParse(body ?? {});
-  if (result.success) return result.data;
-  const first = result.error.issues[0]!;
-  const path = first.path.join('.') || '(body)';
-  throw new BadRequestError(`${path}: ${first.message}`, 'see docs/api.md for the request shape');
+  /** The controller's metrics (GET /metrics); default: a new ControllerMetrics over `control`. */
+  metrics?: ControllerMetrics;
+  /** Prometheus discovery and the proxy's metrics; without it those routes answer 404. */
+  observability?: ObservabilitySources;
 }
 
 export function buildApi(opts: ApiOptions): FastifyInstance {
@@ -53,7 +80,13 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
 
   app.addHook('onRequest', async (req) => {
     if (req.url === '/healthz') return;
-    if (!bearerMatches(req.headers.authorization, opts.token)) throw new UnauthorizedError();
+    const auth = req.headers.authorization;
+    if (bearerMatches(auth, opts.token)) req.tokenName = 'admin';
+    else if (opts.clientToken && bearerMatches(auth, opts.clientToken)) req.tokenName = 'client';
+    else throw new UnauthorizedError();
+    if (req.tokenName === 'client' && req.routeOptions.config?.access !== 'client') {
+      throw new ForbiddenError(req.method === 'GET' ? 'read this' : 'change anything');
+    }
   });
 
   app.setErrorHandler((err, _req, reply) => {
@@ -71,14 +104,32 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
 
   app.get('/healthz', async () => ({ ok: true }));
 
-  app.get('/api/v1/services', async () => control.status());
-  app.get<{ Params: { service: string } }>('/api/v1/services/:service', async (req) => control.status(req.params.service)[0]);
+  // Status is the controller's view; HTTPS services also get the certificates the proxy serves now (left out, not
+  // failed, when the proxy cannot be asked).
+  const withCertificates = async (statuses: RolloutStatus[], service?: string): Promise<RolloutStatus[]> => {
+    let certs: ServiceCertificate[];
+    try {
+      certs = await control.certificates(service);
+    } catch (err) {
+      opts.logger?.warn({ err }, 'could not read the certificates from the proxy; status shown without them');
+      return statuses;
+    }
+    return statuses.map((s) => {
+      const own = certs.filter((c) => c.service === s.service);
+      return own.length > 0 ? { ...s, certificates: own } : s;
+    });
+  };
+  app.get('/api/v1/services', async () => withCertificates(control.status()));
+  app.get<{ Params: { service: string } }>('/api/v1/services/:service', async (req) => (await withCertificates(control.status(req.params.service), req.params.service))[0]);
+  app.get('/api/v1/certificates', async (req) => control.certificates(parseBody(certificatesQuerySchema, req.query).service));
   // Env values are masked unless asked for (see secrets.ts): this output ends up in CI logs.
   const showSecrets = (q: { showSecrets?: string }): boolean => q.showSecrets === 'true';
   app.get<{ Params: { service: string }; Querystring: { showSecrets?: string } }>('/api/v1/services/:service/revisions', async (req) => {
     const revisions = control.history(req.params.service);
     return showSecrets(req.query) ? revisions : revisions.map((r) => maskEnv(r, opts.token));
   });
+  app.get<{ Params: { service: string } }>('/api/v1/services/:service/shadow', async (req) => control.shadowReport(req.params.service));
+  app.get<{ Params: { service: string } }>('/api/v1/services/:service/experiment', async (req) => control.experimentReport(req.params.service));
   app.get('/api/v1/events', async (req) => {
     const q = parseBody(eventsQuerySchema, req.query);
     return control.events({ service: q.service, sinceId: q.since, limit: q.limit });
@@ -101,5 +152,14 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
   for (const verb of ['abort', 'retry', 'pause', 'resume'] as const) {
     app.post<{ Params: { service: string } }>(`/api/v1/services/:service/${verb}`, async (req) => control[verb](req.params.service));
   }
+  if (opts.flags) {
+    registerFlagAdminRoutes(app, opts.flags, { clientToken: opts.clientToken });
+    registerClientApiRoutes(app, opts.flags);
+    registerOfrepRoutes(app, opts.flags);
+    registerFlagStream(app, opts.flags, { heartbeatMs: opts.flagStreamHeartbeatMs });
+  }
+  // Made at the first scrape when the caller has none, so an API without a running controller (flags only) can be built.
+  let metrics = opts.metrics;
+  registerObservability(app, control, () => (metrics ??= new ControllerMetrics(control)), opts.observability);
   return app;
 }

@@ -4,15 +4,18 @@ import { dirname, join } from 'node:path';
 
 /**
  * Where a bearer token lives: `token` for the control API (the CLI reads it),
- * `proxy-token` for the proxy's admin API (only the controller needs it), so
- * holding one does not grant the other.
+ * `proxy-token` for the proxy's admin API (only the controller needs it),
+ * `client-token` for flag readers (Unleash SDKs, OFREP, providers: it reads
+ * flags and changes nothing), so holding one does not grant another.
  */
-export function tokenPath(stateDir: string, name: 'token' | 'proxy-token' = 'token'): string {
+export type TokenName = 'token' | 'proxy-token' | 'client-token';
+
+export function tokenPath(stateDir: string, name: TokenName = 'token'): string {
   return join(stateDir, name);
 }
 
 /** Reads the token, creating it (32 random bytes, file mode 0600) on first start. */
-export function ensureToken(stateDir: string, name: 'token' | 'proxy-token' = 'token'): string {
+export function ensureToken(stateDir: string, name: TokenName = 'token'): string {
   const file = tokenPath(stateDir, name);
   const existing = readToken(stateDir, name);
   if (existing) return existing;
@@ -26,7 +29,7 @@ export function ensureToken(stateDir: string, name: 'token' | 'proxy-token' = 't
 }
 
 /** The token, or undefined when the file is missing or empty (an empty token must never be accepted). */
-export function readToken(stateDir: string, name: 'token' | 'proxy-token' = 'token'): string | undefined {
+export function readToken(stateDir: string, name: TokenName = 'token'): string | undefined {
   try {
     return readFileSync(tokenPath(stateDir, name), 'utf8').trim() || undefined;
   } catch {
@@ -34,10 +37,14 @@ export function readToken(stateDir: string, name: 'token' | 'proxy-token' = 'tok
   }
 }
 
-/** Constant-time comparison of an Authorization header against the token. */
+/**
+ * Constant-time comparison of an Authorization header against the token: `Bearer <token>`, or the token alone,
+ * which is what Prometheus's `http_sd_configs` send when `authorization` has no `type` (prometheus/docs#2377) and
+ * how Unleash's SDKs send theirs.
+ */
 export function bearerMatches(header: string | undefined, token: string): boolean {
-  if (!header?.startsWith('Bearer ')) return false;
-  const given = Buffer.from(header.slice(7).trim());
+  if (!header) return false;
+  const given = Buffer.from((header.startsWith('Bearer ') ? header.slice(7) : header).trim());
   const want = Buffer.from(token);
   return given.length === want.length && timingSafeEqual(given, want);
 }

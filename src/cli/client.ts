@@ -51,7 +51,7 @@ export class ApiClient {
     return new ApiClient(url ?? 'http://127.0.0.1:7070', token);
   }
 
-  async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  async call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
     let res;
     try {
       res = await request(this.url + path, {

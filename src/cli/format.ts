@@ -1,5 +1,6 @@
 /** Plain-text renderings of control-plane objects for the terminal. */
-import type { PlannedTransition, Revision, RolloutEvent, RolloutStatus } from '../rollout/types.ts';
+import type { PlannedTransition, Revision, RolloutEvent, RolloutStatus, ServiceCertificate } from '../rollout/types.ts';
+import { daysLeft, EXPIRY_WARNING_DAYS } from '../shared/certificate.ts';
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
@@ -16,9 +17,18 @@ export function formatStatus(s: RolloutStatus): string {
     `Stable:    ${rev(s.stableRevision)}`,
     `Canary:    ${rev(s.canaryRevision)}${s.canaryRevision ? `  weight ${s.weight}%` : ''}`,
   ];
+  for (const c of s.certificates ?? []) head.push(`TLS:       ${formatCertificate(c)}`);
   const rows = [['REVISION', 'VERSION', 'ROLE', 'READY', 'WEIGHT']];
   for (const r of s.revisions) rows.push([`#${r.number}`, r.version, r.role, `${r.ready}/${r.desired}`, `${r.weight}%`]);
   return `${head.join('\n')}\n\n${table(rows)}`;
+}
+
+/** One certificate on one line: port, subject, names, expiry (with days left), and a refused reload if any. */
+export function formatCertificate(c: ServiceCertificate, now = Date.now()): string {
+  const days = daysLeft(c.notAfter, now);
+  const left = days < 0 ? 'EXPIRED' : days < EXPIRY_WARNING_DAYS ? `${days} days left, renew soon` : `${days} days left`;
+  const refused = c.reloadError ? `; last reload refused at ${c.reloadError.at}: ${c.reloadError.message}` : '';
+  return `port ${c.port}  ${c.subject}  (${c.names.join(', ')})  expires ${c.notAfter.slice(0, 10)} (${left})${refused}`;
 }
 
 export function formatHistory(revisions: Revision[]): string {

@@ -1,11 +1,13 @@
 /** The `cutover` command line. Each command group lives in commands/. */
 import { Command } from 'commander';
 import { registerConfigCommands } from './commands/config.ts';
+import { registerFlagsCommand } from './commands/flags.ts';
 import { registerInspectCommands } from './commands/inspect.ts';
 import { registerLogsCommand } from './commands/logs.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerProxyCommand } from './commands/proxy.ts';
 import { registerRolloutCommands } from './commands/rollout.ts';
+import { registerReportCommands } from './commands/reports.ts';
 import { registerUpCommands } from './commands/up.ts';
 import { reportError } from './report-error.ts';
 
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerConfigCommands(program);
   registerProxyCommand(program);
   registerMigrateCommand(program);
+  registerReportCommands(program);
+  registerFlagsCommand(program);
   return program;
 }
 

@@ -1,39 +1,17 @@
 import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, parseDocument, type Document } from 'yaml';
-import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.ts';
+import { zodIssues } from '../shared/zod-issues.ts';
 import { MAX_CONFIG_BYTES, readConfigText, tooLarge } from '../shared/config-file.ts';
 import { cutoverConfigSchema, SERVICE_NAME, type CutoverConfig } from './schema.ts';
 
 /** Nodes aliases (*name) may expand to in all (the yaml package's own guard against "billion laughs"). */
 const MAX_ALIAS_COUNT = 100;
 
-/** Turns zod issues into ones a person can act on: the path, the value found and a hint. */
-export function toConfigIssues(error: z.ZodError, input: unknown): ConfigIssue[] {
-  return error.issues.map((issue) => {
-    const path = issue.path.map(String).join('.');
-    const value = valueAt(input, issue.path as PropertyKey[]);
-    let hint: string | undefined;
-    if (issue.code === 'unrecognized_keys') hint = `remove ${issue.keys.join(', ')} or check the spelling (see \`cutover schema\`)`;
-    else if (issue.code === 'invalid_type' && value === undefined) hint = 'this field is required';
-    else if (issue.code === 'invalid_union') hint = 'see `cutover schema` for the accepted shapes';
-    return { path, message: issue.message, ...(value !== undefined ? { value } : {}), ...(hint ? { hint } : {}) };
-  });
-}
-
-function valueAt(input: unknown, path: PropertyKey[]): unknown {
-  let cur: unknown = input;
-  for (const key of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[key];
-  }
-  return cur;
-}
-
 /** Validates an already-parsed object. Throws ConfigError listing every problem. */
 export function parseConfig(input: unknown, source = 'config'): CutoverConfig {
   const result = cutoverConfigSchema.safeParse(input);
-  if (!result.success) throw new ConfigError(source, toConfigIssues(result.error, input));
+  if (!result.success) throw new ConfigError(source, zodIssues(result.error, input));
   return result.data;
 }
 
@@ -88,7 +66,7 @@ export interface LoadedConfig {
   config: CutoverConfig;
   /** Absolute path of the file. */
   file: string;
-  /** Directory relative paths (cwd, stateDir) are resolved against. */
+  /** Directory relative paths (cwd, stateDir, certificate and key files) are resolved against. */
   baseDir: string;
 }
 
@@ -98,6 +76,12 @@ export function loadConfigFile(file: string): LoadedConfig {
   const config = parseConfigText(readConfigText(abs), abs);
   const baseDir = dirname(abs);
   config.stateDir = resolve(baseDir, config.stateDir);
-  for (const svc of Object.values(config.services)) svc.cwd = resolve(baseDir, svc.cwd ?? '.');
+  for (const svc of Object.values(config.services)) {
+    svc.cwd = resolve(baseDir, svc.cwd ?? '.');
+    if (svc.tls) {
+      svc.tls.certFile = resolve(baseDir, svc.tls.certFile);
+      svc.tls.keyFile = resolve(baseDir, svc.tls.keyFile);
+    }
+  }
   return { config, file: abs, baseDir };
 }

@@ -4,8 +4,11 @@
  * and the JSON Schema for editors (`cutover schema`) all come from here.
  */
 import { z } from 'zod';
+import { featureBodySchema, flagName } from '../flags/model.ts';
 import { byteSize } from '../shared/byte-size.ts';
-import { duration } from '../shared/duration.ts';
+import { duration, parseDuration } from '../shared/duration.ts';
+import { shadowSchema } from './shadow-schema.ts';
+import { experimentSchema } from './experiment-schema.ts';
 
 const port = z.number().int().min(1).max(65535);
 /** A service name: it appears in instance ids, log file names, metrics labels and URLs. */
@@ -89,22 +92,54 @@ export const canarySchema = z
   })
   .strict();
 
+export { experimentSchema, shadowSchema };
+
 export const strategySchema = z
   .object({
     rolling: rollingSchema.optional(),
     blueGreen: blueGreenSchema.optional(),
     canary: canarySchema.optional(),
+    shadow: shadowSchema.optional(),
+    experiment: experimentSchema.optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
     const set = Object.entries(s).filter(([, v]) => v !== undefined).map(([k]) => k);
-    if (set.length !== 1) {
+    // A shadow that continues as another strategy (`then`) may carry that strategy's block beside it.
+    const then = s.shadow?.then;
+    const alone = set.filter((k) => !(k === then && s.shadow !== undefined));
+    if (alone.length !== 1) {
       ctx.addIssue({
         code: 'custom',
-        message: `exactly one strategy must be set, found ${set.length ? set.join(', ') : 'none'}`,
+        message: `exactly one strategy must be set, found ${set.length ? set.join(', ') : 'none'}${s.shadow ? ' (besides shadow, only the strategy its `then` names)' : ''}`,
       });
     }
   });
+
+/** HSTS max-age: a duration with its unit (a bare number would read as milliseconds, not the header's seconds). */
+const HSTS_MAX_AGE = 'write it with a unit, e.g. 365d or 6h (the header counts seconds; a bare number is not accepted)';
+const hstsMaxAge = z
+  .string({ error: HSTS_MAX_AGE })
+  .regex(/^\d+(?:\.\d+)?(s|m|h|d)$/, HSTS_MAX_AGE)
+  .transform((v) => Math.floor(parseDuration(v) / 1000));
+
+export const tlsSchema = z
+  .object({
+    certFile: z.string().min(1).describe('PEM certificate, leaf first then its chain (e.g. fullchain.pem); relative to the config file. Reloaded when it changes'),
+    keyFile: z.string().min(1).describe('PEM private key of that certificate, unencrypted; relative to the config file. Read only by the proxy process'),
+    redirectHttp: port
+      .optional()
+      .describe('Also listen on this port (usually 80) for plain HTTP and answer every request with a 308 to https://<host>:<listen><path>'),
+    hsts: z
+      .object({
+        maxAge: hstsMaxAge.describe('How long browsers keep to HTTPS for this host, e.g. 365d'),
+        includeSubDomains: z.boolean().default(false),
+      })
+      .strict()
+      .optional()
+      .describe('Send Strict-Transport-Security on HTTPS responses'),
+  })
+  .strict();
 
 export const serviceSchema = z
   .object({
@@ -122,7 +157,15 @@ export const serviceSchema = z
     revisionHistoryLimit: z.number().int().min(1).default(10),
     strategy: strategySchema.default({ rolling: { maxSurge: 1, maxUnavailable: 0 } }),
     migration: z.string().optional().describe('Migration file the first revision applies (see `cutover migrate`)'),
+    metrics: z
+      .object({ path: z.string().startsWith('/').default('/metrics').describe('Path each instance serves Prometheus metrics on') })
+      .strict()
+      .optional()
+      .describe('Where Prometheus scrapes the instances it finds through GET /api/v1/prometheus/targets (docs/observability.md)'),
     revisionHeader: z.boolean().default(false).describe('Add x-cutover-revision to responses (debugging)'),
+    tls: tlsSchema
+      .optional()
+      .describe('Serve this service over HTTPS on `listen`. Services sharing a port each bring their certificate; the client\'s server name (SNI) picks it'),
     trustForwardedHeaders: z
       .boolean()
       .default(false)
@@ -155,29 +198,47 @@ export const cutoverConfigSchema = z
       .strict()
       .default({ maxSize: 100 * 1024 * 1024 }),
     services: z.record(z.string().regex(SERVICE_NAME, 'use lowercase letters, digits and dashes'), serviceSchema),
+    flags: z
+      .record(flagName, featureBodySchema)
+      .default({})
+      .describe('Feature flags by name, in Unleash\'s model (see docs/flags.md). Applied by `cutover up` when new or changed in this file; changes made through the API last until the file changes that flag'),
   })
   .strict()
   .superRefine((cfg, ctx) => {
-    // One port, one owner: the proxy cannot tell two services apart on a port unless both name their hosts.
-    const owners = new Map<number, string>();
-    const claim = (p: number, owner: string, path: (string | number)[], shareable: boolean) => {
+    // One port, one owner: the proxy cannot tell two services apart on a port unless both name their hosts. Claims
+    // in the same `group` may share a port: services that name their hosts, HTTP redirects to the same HTTPS port.
+    const owners = new Map<number, { owner: string; group: string | undefined }>();
+    const claim = (p: number, owner: string, path: (string | number)[], group?: string, why = 'services may share a listen port only when each sets `hosts`') => {
       const prev = owners.get(p);
-      if (prev === undefined) return void owners.set(p, owner);
-      if (shareable && prev.startsWith('hosts:')) return;
-      ctx.addIssue({
-        code: 'custom',
-        path,
-        input: p,
-        message: `port ${p} is already used by ${prev.replace(/^hosts:/, '')}; give each its own port (services may share a listen port only when each sets \`hosts\`)`,
-      });
+      if (prev === undefined) return void owners.set(p, { owner, group });
+      if (group !== undefined && prev.group === group) return;
+      ctx.addIssue({ code: 'custom', path, input: p, message: `port ${p} is already used by ${prev.owner}; give each its own port (${why})` });
     };
-    claim(cfg.api.port, 'the control API', ['api', 'port'], false);
+    claim(cfg.api.port, 'the control API', ['api', 'port']);
+    const https = new Map<number, string>();
     for (const [name, svc] of Object.entries(cfg.services)) {
-      claim(svc.listen, `${svc.hosts?.length ? 'hosts:' : ''}service ${name}`, ['services', name, 'listen'], !!svc.hosts?.length);
+      claim(svc.listen, `service ${name}`, ['services', name, 'listen'], svc.hosts?.length ? 'hosts' : undefined);
+      // A port speaks TLS or it does not: services sharing one agree.
+      const first = https.get(svc.listen);
+      if (first === undefined) https.set(svc.listen, `${svc.tls ? 'https' : 'http'}:${name}`);
+      else if (first.startsWith('https:') !== !!svc.tls) {
+        const other = first.slice(first.indexOf(':') + 1);
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', name, 'tls'],
+          message: `port ${svc.listen} serves ${first.startsWith('https:') ? 'HTTPS' : 'plain HTTP'} for service ${other}; services sharing a port must all set \`tls\` or none`,
+        });
+      }
     }
     for (const [name, svc] of Object.entries(cfg.services)) {
       const preview = svc.strategy.blueGreen?.previewPort;
-      if (preview !== undefined) claim(preview, `the preview port of ${name}`, ['services', name, 'strategy', 'blueGreen', 'previewPort'], false);
+      if (preview !== undefined) claim(preview, `the preview port of ${name}`, ['services', name, 'strategy', 'blueGreen', 'previewPort']);
+    }
+    for (const [name, svc] of Object.entries(cfg.services)) {
+      const redirect = svc.tls?.redirectHttp;
+      if (redirect !== undefined) {
+        claim(redirect, `the HTTP redirect of ${name} (to port ${svc.listen})`, ['services', name, 'tls', 'redirectHttp'], `redirect:${svc.listen}`, 'one HTTP port redirects to one HTTPS port');
+      }
     }
   });
 
@@ -188,12 +249,18 @@ export type ProbeConfig = z.output<typeof probeSchema>;
 export type StrategyConfig = z.output<typeof strategySchema>;
 export type CanaryStep = z.output<typeof canaryStepSchema>;
 export type CanaryConfig = z.output<typeof canarySchema>;
+export type TlsConfig = z.output<typeof tlsSchema>;
 export type BlueGreenConfig = z.output<typeof blueGreenSchema>;
 export type RollingConfig = z.output<typeof rollingSchema>;
 export type AnalysisConfig = z.output<typeof analysisSchema>;
-export type StrategyName = 'rolling' | 'blueGreen' | 'canary';
+export type StrategyName = 'rolling' | 'blueGreen' | 'canary' | 'shadow' | 'experiment';
+export type ShadowConfig = z.output<typeof shadowSchema>;
+export type ExperimentConfig = z.output<typeof experimentSchema>;
+export type FlagsConfig = z.output<typeof cutoverConfigSchema>['flags'];
 
 export function strategyName(s: StrategyConfig): StrategyName {
+  if (s.shadow) return 'shadow';
+  if (s.experiment) return 'experiment';
   if (s.blueGreen) return 'blueGreen';
   if (s.canary) return 'canary';
   return 'rolling';

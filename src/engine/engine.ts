@@ -7,26 +7,30 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/server.ts';
+import { ControllerMetrics } from '../api/controller-metrics.ts';
 import { ensureToken, tokenPath } from '../api/token.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { CutoverConfig } from '../config/schema.ts';
+import { checkTlsFiles } from '../config/tls-check.ts';
+import { ConfigError } from '../errors.ts';
+import { FlagService } from '../flags/service.ts';
 import { Controller } from '../rollout/controller.ts';
-import { adminClientRouter } from '../rollout/ports.ts';
 import { InstanceManager } from '../runtime/instance-manager.ts';
 import { LocalProvider } from '../runtime/local/local-provider.ts';
 import type { Logger } from '../shared/log.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
 import { postgresMigrationHooks } from './migration-hooks.ts';
-import { ProxyProcess } from './proxy-process.ts';
+import { ProxySupervisor } from './proxy-supervisor.ts';
 import { ensureStateDir, lockStateDir } from './state-dir.ts';
 
 export interface EngineParts {
   controller: Controller;
   runtime: InstanceManager;
   store: SqliteStore;
-  proxy: ProxyProcess;
+  proxy: ProxySupervisor;
   api: FastifyInstance;
   apiUrl: string;
+  flags: FlagService;
 }
 
 export class Engine {
@@ -39,6 +43,7 @@ export class Engine {
 
   static async start(loaded: LoadedConfig, logger: Logger): Promise<Engine> {
     const { config } = loaded;
+    checkCertificates(loaded, logger);
     ensureStateDir(config.stateDir);
     const unlock = lockStateDir(config.stateDir);
     const started: Partial<EngineParts> = {};
@@ -47,31 +52,36 @@ export class Engine {
       const proxy = (started.proxy = proxyProcess(config.stateDir, logger));
       const attached = !(await proxy.ensure());
       logger.info({ proxyPid: proxy.pid, attached }, attached ? 'attached to the running proxy' : 'started the proxy');
-      // The router always talks to the proxy that runs now, across respawns.
-      const router = adminClientRouter({
-        putRoutes: (s) => proxy.client.putRoutes(s),
-        drain: (id, ms) => proxy.client.drain(id, ms),
-        stats: () => proxy.client.stats(),
-        getRoutes: () => proxy.client.getRoutes(),
-      });
       const store = (started.store = new SqliteStore({ stateDir: config.stateDir }));
       const runtime = (started.runtime = new InstanceManager({ provider: new LocalProvider({ stateDir: config.stateDir, maxLogBytes: config.logs.maxSize }), logger }));
       const databaseUrl = process.env.DATABASE_URL;
+      let metrics: ControllerMetrics | undefined;
       const controller = (started.controller = new Controller({
         config,
         store,
-        router,
+        router: proxy,
         runtime,
         logger,
         baseDir: loaded.baseDir,
+        onMeasurement: (service, verdict) => metrics?.recordMeasurement(service, verdict),
         ...(databaseUrl ? { migrations: postgresMigrationHooks(databaseUrl, loaded.baseDir) } : {}),
       }));
       await controller.start();
       warnOnConfigDrift(config, controller, logger);
       proxy.watch(() => logger.info('proxy restarted; it reloaded the last routes from its table file'));
-      const api = (started.api = buildApi({ control: controller, token, logger }));
+      const flags = (started.flags = new FlagService({ store }));
+      const applied = flags.syncConfig(config.flags);
+      if (applied.length) logger.info({ flags: applied.map((e) => e.name) }, 'applied the flags cutover.yaml changed');
+      const clientToken = ensureToken(config.stateDir, 'client-token');
+      const observability = {
+        instances: () => runtime.list(),
+        metricsPath: (service: string) => config.services[service]?.metrics?.path,
+        proxyMetrics: () => proxy.metricsText(),
+      };
+      metrics = new ControllerMetrics(controller);
+      const api = (started.api = buildApi({ control: controller, token, clientToken, flags, logger, metrics, observability }));
       const apiUrl = await api.listen({ host: config.api.host, port: config.api.port });
-      return new Engine(config, { controller, runtime, store, proxy, api, apiUrl }, unlock, logger);
+      return new Engine(config, { controller, runtime, store, proxy, api, apiUrl, flags }, unlock, logger);
     } catch (err) {
       // Let go of what started, but leave traffic alone: the proxy and instances may predate this run.
       await started.api?.close().catch(() => {});
@@ -122,10 +132,22 @@ function warnOnConfigDrift(config: CutoverConfig, controller: Controller, logger
   }
 }
 
+/**
+ * The certificate files, checked before anything starts: a missing or unusable certificate, or one that does not
+ * cover the service's hosts, stops `up` with the same words `cutover validate` uses. Key files are only checked to be
+ * readable here: the proxy process is the one that reads them (and refuses a pair that does not match).
+ */
+function checkCertificates(loaded: LoadedConfig, logger: Logger): void {
+  const { findings } = checkTlsFiles(loaded.config, { readKeys: false });
+  const errors = findings.filter((f) => f.severity === 'error');
+  if (errors.length > 0) throw new ConfigError(loaded.file, errors.map(({ severity: _, ...issue }) => issue));
+  for (const w of findings) logger.warn({ path: w.path, file: w.value }, `${w.path}: ${w.message} (${w.hint})`);
+}
+
 /** The proxy process of a state dir, driven with its own admin token (not the control API's). */
-function proxyProcess(stateDir: string, logger: Logger): ProxyProcess {
+function proxyProcess(stateDir: string, logger: Logger): ProxySupervisor {
   const token = ensureToken(stateDir, 'proxy-token');
-  return new ProxyProcess({ stateDir, token, tokenFile: tokenPath(stateDir, 'proxy-token'), logger });
+  return new ProxySupervisor({ stateDir, token, tokenFile: tokenPath(stateDir, 'proxy-token'), logger });
 }
 
 /** Writes the runtime's current record of every live instance to the store (pids change on restart). */
@@ -135,13 +157,17 @@ function persistRuntime(runtime: InstanceManager, store: SqliteStore): void {
   }
 }
 
+const DEFAULT_DRAIN_MS = 10_000;
+
 /**
  * Stops the data plane in the order that fails no request: the proxy first
  * (it stops accepting and lets in-flight requests finish), then every
  * recorded instance with its service's signal and killAfter.
  */
-export async function stopDataPlane(config: CutoverConfig, store: SqliteStore, proxy: ProxyProcess): Promise<void> {
-  await proxy.stop();
+export async function stopDataPlane(config: CutoverConfig, store: SqliteStore, proxy: ProxySupervisor): Promise<void> {
+  // The proxy drains for its services' longest drainTimeout (it has them in its table); wait that long before SIGKILL.
+  const drainMs = Math.max(DEFAULT_DRAIN_MS, ...Object.values(config.services).map((s) => s.shutdown.drainTimeout));
+  await proxy.stop(drainMs + 5_000);
   const provider = new LocalProvider({ stateDir: config.stateDir, maxLogBytes: config.logs.maxSize });
   await Promise.all(
     store.listInstances().map(async (record) => {

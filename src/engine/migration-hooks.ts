@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { completeMigration, rollbackMigration, scrubDatabaseError, startMigration } from '../migrate/index.ts';
-import type { MigrationHooks } from '../rollout/ports.ts';
+import type { MigrationHooks } from '../rollout/interfaces.ts';
 
 export function postgresMigrationHooks(databaseUrl: string, baseDir: string): MigrationHooks {
   // Errors reach API answers and events: never with the URL or its password in them.

@@ -14,9 +14,10 @@ export type ActionKind = 'ddl' | 'concurrent' | 'validate' | 'backfill';
 /**
  * Order of DDL inside the single complete/rollback transaction: triggers go
  * before the columns they read, views before the columns they show, columns are
- * dropped before shadows take their names, tables are renamed last.
+ * dropped before shadows take their names, tables are renamed last, and
+ * `sql` operations with `onComplete` run after everything else.
  */
-export const STAGE = { triggers: 0, views: 1, drop: 2, rename: 3, constrain: 4, renameTable: 5 } as const;
+export const STAGE = { triggers: 0, views: 1, drop: 2, rename: 3, constrain: 4, renameTable: 5, sql: 6 } as const;
 export type Stage = (typeof STAGE)[keyof typeof STAGE];
 
 export interface Action {

@@ -101,6 +101,29 @@ export class InvalidOperationError extends CutoverError {
   }
 }
 
+/** An `up`/`down` (or default, check) expression that PostgreSQL cannot evaluate against the row it is meant for. */
+export class ExpressionInvalidError extends CutoverError {
+  constructor(f: {
+    op: string;
+    index: number;
+    field: string;
+    table: string;
+    shape: 'old' | 'new';
+    purpose: string;
+    columns: string[];
+    problem: string;
+    sqlState: string | undefined;
+  }) {
+    const whose = f.shape === 'old' ? "the old version's" : "the new version's";
+    const cols = f.columns.length ? `${whose} columns of "${f.table}": ${f.columns.join(', ')}` : 'no columns';
+    super('MIGRATION_EXPRESSION_INVALID', `operations.${f.index} (${f.op}) ${f.field}: ${f.problem}; it computes ${f.purpose}, and can use ${cols}`, {
+      status: 400,
+      hint: 'fix the expression; nothing in the database was changed',
+      fields: { op: f.op, index: f.index, field: f.field, table: f.table, columns: f.columns, sqlState: f.sqlState },
+    });
+  }
+}
+
 export class MigrationLockedError extends CutoverError {
   constructor() {
     super('MIGRATION_LOCKED', 'another cutover migrate command is running against this database', {

@@ -38,13 +38,21 @@ export class Executor {
   ) {}
 
   /** Runs statements in one transaction; `extra` runs inside it too (e.g. a state update). */
-  async transaction(id: string, statements: string[], extra?: (c: pg.ClientBase) => Promise<void>): Promise<void> {
+  async transaction(id: string, statements: string[], extra?: (c: pg.ClientBase) => Promise<void>, ids?: string[]): Promise<void> {
     if (statements.length === 0 && !extra) return;
     await this.retry(id, async () => {
       await this.client.query('BEGIN');
       try {
         await this.client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(this.opts.lockTimeoutMs))}`);
-        for (const sql of statements) await this.client.query(sql);
+        for (const [i, sql] of statements.entries()) {
+          try {
+            await this.client.query(sql);
+          } catch (err) {
+            // Which step failed, for the error the user sees (the transaction's id names only its first).
+            if (ids?.[i] && err && typeof err === 'object') (err as { cutoverStep?: string }).cutoverStep = ids[i];
+            throw err;
+          }
+        }
         if (extra) await extra(this.client);
         await this.client.query('COMMIT');
       } catch (err) {
@@ -57,7 +65,7 @@ export class Executor {
   /** Logs each action, then runs them all in one transaction (with `extra` inside it too). */
   async transactionOf(id: string, actions: Action[], extra?: (c: pg.ClientBase) => Promise<void>): Promise<void> {
     for (const a of actions) this.opts.log(describeAction(a));
-    await this.transaction(id, actions.map((a) => a.sql), extra);
+    await this.transaction(id, actions.map((a) => a.sql), extra, actions.map((a) => a.id));
   }
 
   /** Runs one action of any kind. */

@@ -4,13 +4,17 @@
  */
 import { statSync } from 'node:fs';
 import pg from 'pg';
-import { NoPendingMigrationError } from './errors.ts';
+import { InvalidOperationError, NoPendingMigrationError } from './errors.ts';
+import { SCHEMA_NAMINGS, type SchemaNaming } from './versions.ts';
+import type { MigrationWarning } from './lint.ts';
 import { listMigrationFiles, loadMigrationFile } from './load.ts';
 import { DEFAULT_RUN_OPTIONS, runComplete, runRollback, runStart, runStatus, type MigrationStatusReport, type RunOptions, type VersionInfo } from './runner.ts';
 import { listMigrations } from './state.ts';
 import type { Migration } from './file-schema.ts';
 
-export type { MigrationStatusReport, VersionInfo };
+export type { MigrationStatusReport, VersionInfo, MigrationWarning, SchemaNaming };
+export { lintMigration, WARNING_CODES } from './lint.ts';
+export { loadMigrationFile, listMigrationFiles } from './load.ts';
 export { CutoverError } from '../errors.ts';
 export * from './errors.ts';
 
@@ -26,15 +30,29 @@ export interface StartOptions extends ConnectionOptions {
   batchSize?: number;
   batchDelayMs?: number;
   dryRun?: boolean;
+  /**
+   * Version schema names: `cutover` (`cutover_<name>`, the default) or `pgroll`
+   * (`public_<name>`, as pgroll names them). Defaults to $CUTOVER_SCHEMA_NAMING.
+   */
+  schemaNaming?: SchemaNaming;
 }
 
 /** Expand: the new version's schema exists and both versions can read and write when this resolves. */
-export async function startMigration(opts: StartOptions): Promise<{ name: string; schema: string; pgOptions: string }> {
+export async function startMigration(opts: StartOptions): Promise<{ name: string; schema: string; pgOptions: string; warnings: MigrationWarning[] }> {
   return withClient(opts.databaseUrl, async (client) => {
     const migration = await pickMigration(client, opts.file);
     const r = await runStart(client, migration, runOptions(opts));
-    return { name: r.name, schema: r.schema, pgOptions: r.pgOptions };
+    return { name: r.name, schema: r.schema, pgOptions: r.pgOptions, warnings: r.warnings };
   });
+}
+
+/** The naming to use: the option, else $CUTOVER_SCHEMA_NAMING, else `cutover`. */
+export function schemaNamingOf(value: string | undefined = process.env.CUTOVER_SCHEMA_NAMING): SchemaNaming {
+  if (value === undefined || value === '') return 'cutover';
+  if (!(SCHEMA_NAMINGS as readonly string[]).includes(value)) {
+    throw new InvalidOperationError('start', `schema naming "${value}" is not one of ${SCHEMA_NAMINGS.join(', ')}`, 'use cutover (cutover_<name>) or pgroll (public_<name>)');
+  }
+  return value as SchemaNaming;
 }
 
 /** Contract: only the new version's shape remains. */
@@ -63,6 +81,7 @@ function runOptions(opts: Partial<StartOptions>): RunOptions {
     batchSize: opts.batchSize ?? DEFAULT_RUN_OPTIONS.batchSize,
     batchDelayMs: opts.batchDelayMs ?? DEFAULT_RUN_OPTIONS.batchDelayMs,
     dryRun: opts.dryRun ?? false,
+    schemaNaming: opts.schemaNaming ?? schemaNamingOf(),
     log: opts.log ?? (() => {}),
   };
 }

@@ -6,7 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { MigrationFileError } from './errors.ts';
-import { migrationFileSchema, toOperationSpec, type Migration } from './file-schema.ts';
+import { MIGRATION_NAME, type Migration } from './file-schema.ts';
+import { parseDocument } from './parse.ts';
 
 const EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
@@ -28,16 +29,13 @@ export function parseMigration(text: string, source: string): Migration {
   } catch (err) {
     throw new MigrationFileError(source, [`cannot parse: ${(err as Error).message}`]);
   }
-  const parsed = migrationFileSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new MigrationFileError(source, problems);
-  }
-  const name = parsed.data.name ?? basename(source, extname(source));
-  if (!/^[A-Za-z0-9_-]+$/.test(name) || name.length > 50) {
+  const { migration, problems } = parseDocument(raw);
+  if (problems.length) throw new MigrationFileError(source, problems);
+  const name = migration.name ?? basename(source, extname(source));
+  if (!MIGRATION_NAME.test(name) || name.length > 50) {
     throw new MigrationFileError(source, [`name "${name}": use letters, digits, _ and - (at most 50), or set "name:"`]);
   }
-  return { name, operations: parsed.data.operations.map((o) => toOperationSpec(o as Record<string, unknown>)) };
+  return migration.versionSchema === undefined ? { name, operations: migration.operations } : { name, versionSchema: migration.versionSchema, operations: migration.operations };
 }
 
 /** Migration files in `dir`, in the order they apply. */

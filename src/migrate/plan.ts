@@ -26,8 +26,8 @@ export interface MigrationPlan {
 }
 
 export function planMigration(migration: Migration, live: SchemaModel, versionSchema: string, check: boolean): MigrationPlan {
-  if (check && migration.operations.length > 1 && migration.operations.some((o) => o.kind === 'sql')) {
-    throw new InvalidOperationError('sql', 'a raw sql operation must be the only operation in its migration', 'move it to a migration of its own');
+  if (check && migration.operations.length > 1 && migration.operations.some((o) => o.kind === 'sql' && !o.spec.onComplete)) {
+    throw new InvalidOperationError('sql', 'a raw sql operation must be the only operation in its migration (unless it has "onComplete: true")', 'move it to a migration of its own');
   }
   let model = live;
   const steps = migration.operations.map((op, index) => {

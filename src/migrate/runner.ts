@@ -10,14 +10,18 @@ import type { Migration } from './file-schema.ts';
 import { readSchema } from './model.ts';
 import { completeActions, planMigration, rollbackActions, startActions, type MigrationPlan } from './plan.ts';
 import * as state from './state.ts';
-import { createViews, pgOptionsFor, searchPathFor, versionSchemaName } from './versions.ts';
+import { createViews, pgOptionsFor, searchPathFor, versionSchemaName, type SchemaNaming } from './versions.ts';
+import { checkExpressions } from './expressions.ts';
+import { lintMigration, type MigrationWarning } from './lint.ts';
 
 export interface RunOptions extends ExecutorOptions {
   dryRun: boolean;
   baseSchema: string;
+  /** How a new version schema is named (`cutover_<name>` or pgroll's `public_<name>`). */
+  schemaNaming: SchemaNaming;
 }
 
-export const DEFAULT_RUN_OPTIONS: RunOptions = { ...DEFAULT_EXECUTOR_OPTIONS, dryRun: false, baseSchema: 'public' };
+export const DEFAULT_RUN_OPTIONS: RunOptions = { ...DEFAULT_EXECUTOR_OPTIONS, dryRun: false, baseSchema: 'public', schemaNaming: 'cutover' };
 
 export interface VersionInfo {
   name: string | null;
@@ -26,19 +30,27 @@ export interface VersionInfo {
   pgOptions: string;
 }
 
-export async function runStart(client: pg.ClientBase, migration: Migration, opts: RunOptions): Promise<VersionInfo & { name: string; actions: Action[] }> {
+export async function runStart(
+  client: pg.ClientBase,
+  migration: Migration,
+  opts: RunOptions,
+): Promise<VersionInfo & { name: string; actions: Action[]; warnings: MigrationWarning[] }> {
   return withRunLock(client, async () => {
     if (!opts.dryRun) await state.ensureStateSchema(client);
     const all = await state.listMigrations(client);
     const current = all.find((m) => m.status === 'in_progress');
     if (current) throw new MigrationInProgressError(current.name);
     if (all.some((m) => m.name === migration.name)) throw new MigrationAlreadyAppliedError(migration.name);
-    const versionSchema = versionSchemaName(migration.name);
+    const warnings = lintMigration(migration, opts.schemaNaming);
+    for (const w of warnings) opts.log(`warning ${w.code}: ${w.message}`);
+    const versionSchema = versionSchemaName(migration, opts.schemaNaming, opts.baseSchema);
     await requireSchemaFree(client, versionSchema);
     const live = await readSchema(client, opts.baseSchema);
     const plan = planMigration(migration, live, versionSchema, true);
+    // Every up/down is prepared against its row before anything changes.
+    await checkExpressions(client, plan, opts.baseSchema);
     const groups = startActions(plan);
-    const info = { ...versionInfo(migration.name, versionSchema, opts.baseSchema), name: migration.name, actions: groups.flat() };
+    const info = { ...versionInfo(migration.name, versionSchema, opts.baseSchema), name: migration.name, actions: groups.flat(), warnings };
     if (opts.dryRun) {
       for (const a of info.actions) opts.log(describeAction(a));
       return info;
@@ -107,10 +119,17 @@ async function executeStart(client: pg.ClientBase, plan: MigrationPlan, groups: 
       reached = i;
       const isViews = i === plan.steps.length;
       // A raw-SQL migration's views must show the schema as its `up` left it.
-      const actions = isViews && plan.migration.operations[0]?.kind === 'sql' ? createViews(await readSchema(client, opts.baseSchema), plan.versionSchema) : group;
+      const first = plan.migration.operations[0];
+      const rawSql = first?.kind === 'sql' && !first.spec.onComplete;
+      const actions = isViews && rawSql ? createViews(await readSchema(client, opts.baseSchema), plan.versionSchema) : group;
       const ddl = actions.filter((a) => a.kind === 'ddl');
       step = ddl[0]?.id ?? step;
-      await exec.transactionOf(step, ddl);
+      try {
+        await exec.transactionOf(step, ddl);
+      } catch (err) {
+        step = (err as { cutoverStep?: string }).cutoverStep ?? step;
+        throw err;
+      }
       for (const a of actions.filter((x) => x.kind !== 'ddl')) {
         step = a.id;
         await exec.run(a);
@@ -119,7 +138,8 @@ async function executeStart(client: pg.ClientBase, plan: MigrationPlan, groups: 
   } catch (err) {
     opts.log(`start failed at ${step}: ${(err as Error).message}; undoing`);
     // A raw SQL step that failed was rolled back with its transaction; only undo what ran.
-    const failedSql = plan.steps[reached]?.op.kind === 'sql';
+    const failed = plan.steps[reached]?.op;
+    const failedSql = failed?.kind === 'sql' && !failed.spec.onComplete;
     const done = { ...plan, steps: plan.steps.slice(0, failedSql ? reached : reached + 1) };
     await undo(client, rollbackActions(done), opts, (c) => state.deleteRecord(c, plan.migration.name));
     throw new MigrationStartFailedError(plan.migration.name, step, err);

@@ -6,8 +6,22 @@ import { ddl, type Action } from './actions.ts';
 import type { SchemaModel } from './model.ts';
 import { ident, qualified, shortName } from './sql.ts';
 
-export function versionSchemaName(migration: string): string {
-  return shortName('cutover', migration);
+/**
+ * How version schemas are named: `cutover` gives `cutover_<name>`, `pgroll`
+ * gives pgroll's `<base schema>_<name>` (`public_<name>`), so an app moved
+ * from pgroll keeps its search_path. `<name>` is the file's `version_schema`
+ * when it has one, else the migration name.
+ */
+export type SchemaNaming = 'cutover' | 'pgroll';
+export const SCHEMA_NAMINGS: readonly SchemaNaming[] = ['cutover', 'pgroll'];
+
+export function versionSchemaName(migration: { name: string; versionSchema?: string | undefined }, naming: SchemaNaming = 'cutover', baseSchema = 'public'): string {
+  const version = migration.versionSchema ?? migration.name;
+  if (naming === 'pgroll') {
+    const full = `${baseSchema}_${version}`;
+    return full.length <= 63 ? full : shortName(baseSchema, version);
+  }
+  return shortName('cutover', version);
 }
 
 /** The search_path an app of this version should use: its views first, then the base schema. */

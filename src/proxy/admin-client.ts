@@ -1,13 +1,13 @@
 import { Client } from 'undici';
-import type { DrainResult, ListenerSpec, ServiceRoute, ServiceStats } from './types.ts';
+import type { z } from 'zod';
+import { certificatesSchema, drainResultSchema, routesStateSchema, statsSchema, type CertificateInfo, type DrainResult, type RoutesState, type ServiceStats } from './contract.ts';
 import { ProxyRejectedError, ProxyUnreachableError } from './errors.ts';
 
-export interface RoutesPayload {
-  listeners: ListenerSpec[];
-  services: ServiceRoute[];
-}
-
-/** Talks to a proxy process's admin API (see docs/proxy.md). Errors are ProxyUnreachableError or ProxyRejectedError. */
+/**
+ * Talks to a proxy process's admin API (see docs/proxy.md); its methods are the controller's TrafficRouter. Answers
+ * are validated against the contract, so a proxy of another version fails loudly here instead of deep in a caller.
+ * Errors are ProxyUnreachableError or ProxyRejectedError.
+ */
 export class ProxyAdminClient {
   private readonly client: Client;
   private readonly url: string;
@@ -30,12 +30,14 @@ export class ProxyAdminClient {
     }
   }
 
-  async putRoutes(state: RoutesPayload): Promise<void> {
+  /** Replaces the proxy's whole desired state. */
+  async apply(state: RoutesState): Promise<void> {
     await this.call('PUT', '/routes', 'the route table', state);
   }
 
-  getRoutes(): Promise<RoutesPayload> {
-    return this.call('GET', '/routes', 'reading routes') as Promise<RoutesPayload>;
+  /** The table the proxy serves now. */
+  async routes(): Promise<RoutesState> {
+    return this.answer(routesStateSchema, 'reading routes', await this.call('GET', '/routes', 'reading routes'));
   }
 
   async setReady(id: string, ready: boolean): Promise<void> {
@@ -43,12 +45,23 @@ export class ProxyAdminClient {
   }
 
   /** Waits for the drain (up to timeoutMs plus a margin). */
-  drain(id: string, timeoutMs: number): Promise<DrainResult> {
-    return this.call('POST', `/instances/${encodeURIComponent(id)}/drain`, `draining "${id}"`, { timeoutMs }, timeoutMs + 10_000) as Promise<DrainResult>;
+  async drain(id: string, timeoutMs: number): Promise<DrainResult> {
+    const what = `draining "${id}"`;
+    return this.answer(drainResultSchema, what, await this.call('POST', `/instances/${encodeURIComponent(id)}/drain`, what, { timeoutMs }, timeoutMs + 10_000));
   }
 
-  stats(): Promise<ServiceStats[]> {
-    return this.call('GET', '/stats', 'reading stats') as Promise<ServiceStats[]>;
+  async stats(): Promise<ServiceStats[]> {
+    return this.answer(statsSchema, 'reading stats', await this.call('GET', '/stats', 'reading stats'));
+  }
+
+  /** The proxy's Prometheus text exposition. */
+  async metricsText(): Promise<string> {
+    return this.send('GET', '/metrics', 'reading metrics');
+  }
+
+  /** The certificates the proxy's HTTPS listeners serve now (subject, names, expiry; never key material). */
+  async certificates(): Promise<CertificateInfo[]> {
+    return this.answer(certificatesSchema, 'reading certificates', await this.call('GET', '/certificates', 'reading certificates'));
   }
 
   async close(): Promise<void> {
@@ -57,6 +70,12 @@ export class ProxyAdminClient {
 
   /** Every admin call is safe to repeat (full-state PUT, set readiness, drain), so a stale keep-alive connection gets one retry. */
   private async call(method: 'GET' | 'PUT' | 'POST', path: string, what: string, body?: unknown, timeoutMs = 30_000): Promise<unknown> {
+    const text = await this.send(method, path, what, body, timeoutMs);
+    return text ? safeJson(text) : undefined;
+  }
+
+  /** The answer's body text; an error status is a ProxyRejectedError carrying the proxy's JSON error. */
+  private async send(method: 'GET' | 'PUT' | 'POST', path: string, what: string, body?: unknown, timeoutMs = 30_000): Promise<string> {
     let res;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -75,9 +94,15 @@ export class ProxyAdminClient {
       }
     }
     const text = await res.body.text();
-    const json = text ? safeJson(text) : undefined;
-    if (res.statusCode >= 400) throw new ProxyRejectedError(what, res.statusCode, (json ?? { message: text }) as Record<string, string>);
-    return json;
+    if (res.statusCode >= 400) throw new ProxyRejectedError(what, res.statusCode, (text ? safeJson(text) : { message: text }) as Record<string, string>);
+    return text;
+  }
+
+  private answer<T>(schema: z.ZodType<T>, what: string, body: unknown): T {
+    const r = schema.safeParse(body);
+    if (r.success) return r.data;
+    const i = r.error.issues[0]!;
+    throw new ProxyRejectedError(what, 502, { message: `unexpected answer: ${i.path.join('.') || '(body)'}: ${i.message}` });
   }
 }
 

@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { BadRequestError, CutoverError, NotFoundError, UnauthorizedError } from '../errors.ts';
 import type { Proxy } from './proxy.ts';
-import { parseRoutesState, type RoutesState } from './config.ts';
+import { drainBodySchema, parseRoutesState, readyBodySchema, type RoutesState } from './contract.ts';
 
 export interface AdminServer {
   url: string;
@@ -13,8 +13,6 @@ export interface AdminServer {
 }
 
 const MAX_ADMIN_BODY = 8 * 1024 * 1024;
-const readySchema = z.strictObject({ ready: z.boolean() });
-const drainSchema = z.strictObject({ timeoutMs: z.number().int().min(0).max(3_600_000) });
 
 /**
  * The admin HTTP API the controller drives the proxy through. 127.0.0.1 by
@@ -62,6 +60,7 @@ async function handle(proxy: Proxy, expected: Buffer, afterApply: AdminServerOpt
   }
   if (path === '/routes' && method === 'GET') return sendJson(res, 200, proxy.routes());
   if (path === '/stats' && method === 'GET') return sendJson(res, 200, proxy.stats());
+  if (path === '/certificates' && method === 'GET') return sendJson(res, 200, proxy.certificates());
   if (path === '/metrics' && method === 'GET') {
     const text = await proxy.metricsText();
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
@@ -69,13 +68,13 @@ async function handle(proxy: Proxy, expected: Buffer, afterApply: AdminServerOpt
   }
   const m = /^\/instances\/([^/]+)\/(ready|drain)$/.exec(path);
   if (m && m[2] === 'ready' && method === 'PUT') {
-    const body = parseBody(readySchema, await readJson(req));
+    const body = parseBody(readyBodySchema, await readJson(req));
     const id = decodeId(m[1]!);
     if (!proxy.setReady(id, body.ready)) throw new NotFoundError('instance', id);
     return sendJson(res, 200, { ok: true });
   }
   if (m && m[2] === 'drain' && method === 'POST') {
-    const body = parseBody(drainSchema, await readJson(req));
+    const body = parseBody(drainBodySchema, await readJson(req));
     return sendJson(res, 200, await proxy.drain(decodeId(m[1]!), body.timeoutMs));
   }
   throw new NotFoundError('route', `${method} ${path}`);

@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { ConfigError } from '../errors.ts';
 import { createLogger } from '../shared/log.ts';
 import { loadStaticConfig } from './config.ts';
-import { runProxyProcess, type ProxyProcessOptions } from './process.ts';
+import { runProxyProcess, type RunProxyOptions } from './process.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 
 /**
@@ -11,7 +11,7 @@ import { writeFileAtomic } from './atomic-file.ts';
  * for the static table only: in-flight counts, drain and stats live in each
  * worker, so the admin API (what `cutover up` uses) needs a single process.
  */
-export async function runStandaloneProxy(opts: ProxyProcessOptions): Promise<void> {
+export async function runStandaloneProxy(opts: RunProxyOptions): Promise<void> {
   const workers = opts.configFile ? loadStaticConfig(opts.configFile).workers : 1;
   if (workers <= 1 || cluster.isWorker) {
     await runProxyProcess(cluster.isWorker ? { configFile: opts.configFile } : opts);

@@ -34,3 +34,14 @@ export class ListenFailedError extends CutoverError {
     });
   }
 }
+
+/** A listener's certificate or key cannot be used (missing, unreadable, not PEM, or not a pair). Nothing was changed. */
+export class TlsCertificateError extends CutoverError {
+  constructor(listener: string, files: { certFile: string; keyFile: string }, reason: string) {
+    super('PROXY_TLS_INVALID', `listener ${listener}: cannot serve ${files.certFile} with ${files.keyFile}: ${reason}`, {
+      status: 400,
+      hint: 'fix or replace the files (`cutover validate` checks them); the proxy kept its previous listeners and certificates',
+      fields: { listener, certFile: files.certFile, keyFile: files.keyFile },
+    });
+  }
+}

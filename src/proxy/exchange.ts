@@ -2,14 +2,19 @@ import type { ProxyOptions } from './options.ts';
 import type { CompiledRevision, CompiledService, CompiledTable } from './route-table.ts';
 import type { Cuttable, Upstream } from './upstream.ts';
 import { upstreamHead, type ForwardedHead } from './headers.ts';
-import { fallbackUpstream, pickUpstream, ruleRevision, weightedRevision } from './load-balancer.ts';
-import { bucketOf, ERROR_CLASS, statusClass, type StatusClassIndex } from './traffic-window.ts';
+import { chooseRevision, chooseUpstream, weightedRevision } from './load-balancer.ts';
+import { bucketOf, ERROR_CLASS, SERVER_ERROR_CLASS, statusClass, type StatusClassIndex } from './traffic-window.ts';
 import type { BodyCollector, BodySink, ClientConnection, ClientExchange } from './http1/client-connection.ts';
 import type { RequestHead } from './http1/head-parser.ts';
 import type { ResponseHead } from './http1/response-head.ts';
 import type { Framing, RequestControl, ResponseHandler, UpstreamRequest } from './http1/upstream-connection.ts';
 import type { UpstreamError } from './http1/upstream-error.ts';
 import { ChunkedScanner } from './http1/chunked.ts';
+import type { MirrorTap } from './shadow/mirror-tap.ts';
+import { setCookieLine, userKey } from './experiment/experiment-routing.ts';
+
+/** An instance that sets its own Strict-Transport-Security keeps it: the service's `hsts` is not added beside it. */
+const HAS_HSTS = /\nstrict-transport-security:/i;
 
 /** What an exchange needs from the proxy around it. */
 export interface ExchangeHost {
@@ -20,7 +25,10 @@ export interface ExchangeHost {
   /** Holds the exchange until an instance is ready; false when the queue is full. */
   enqueue(ex: Exchange): boolean;
   dequeue(ex: Exchange): void;
-  mirror(svc: CompiledService, ex: Exchange): void;
+  /** Sends a copy to the service's mirror if it takes this request; with comparison, the tap to feed the answer to. */
+  mirror(svc: CompiledService, ex: Exchange): MirrorTap | null;
+  /** An experiment's request ended: counted for its user's variant. */
+  experimentDone(svc: CompiledService, rev: CompiledRevision, user: string, method: string, target: string, status: number, failed: boolean): void;
 }
 
 /**
@@ -56,6 +64,12 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, BodyCollec
   private dechunk: ChunkedScanner | null = null;
   /** The client socket refused more while de-chunking (its buffer is full). */
   private clientFull = false;
+  /** Shadow comparison of this request, fed with the answer the user gets. */
+  private tap: MirrorTap | null = null;
+  private mirrorDecided = false;
+  /** An experiment's user key, and whether the answer must set it (a new user in cookie mode). */
+  private user: string | undefined;
+  private newUser = false;
 
   constructor(
     private readonly host: ExchangeHost,
@@ -109,9 +123,12 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, BodyCollec
       this.admitted = true;
     }
     if (this.tried === null) {
-      this.pinned = svc.rules.length > 0 ? ruleRevision(svc, this.req.headers) : undefined;
-      this.rev = this.pinned ?? weightedRevision(svc, this.req.headers);
-      if (svc.spec.mirror !== undefined && this.replayable) this.host.mirror(svc, this);
+      if (svc.experiment !== null && this.user === undefined) {
+        const u = userKey(svc.experiment, this.req.headers);
+        this.user = u?.key;
+        this.newUser = u?.generated === true;
+      }
+      ({ pinned: this.pinned, rev: this.rev } = chooseRevision(svc, this.req.headers, this.user));
     }
     let u = this.pick(svc, this.tried);
     // A reset on a keep-alive connection may hit the only instance: it is still available, so try it again.
@@ -121,14 +138,17 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, BodyCollec
       return;
     }
     this.dispatch(this.rev!, u);
+    // The copy goes out after the user's request, once: never on a retry, and only if its body can be replayed.
+    if (!this.mirrorDecided) {
+      this.mirrorDecided = true;
+      if (svc.spec.mirror !== undefined && this.replayable) this.tap = this.host.mirror(svc, this);
+    }
   }
 
   private pick(svc: CompiledService, tried: Upstream[] | null): Upstream | undefined {
-    const u = this.rev ? pickUpstream(this.rev, tried) : undefined;
-    if (u !== undefined || this.pinned !== undefined) return u;
-    const alt = fallbackUpstream(svc, this.rev, tried);
-    if (alt) this.rev = alt.rev;
-    return alt?.u;
+    const chosen = chooseUpstream(svc, this.rev, this.pinned !== undefined, tried);
+    if (chosen) this.rev = chosen.rev;
+    return chosen?.u;
   }
 
   /** Re-reads the service from the current table (it may have been swapped while queued) and routes. */
@@ -138,7 +158,7 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, BodyCollec
     if (svc !== this.svc) {
       this.svc = svc;
       if (this.pinned) this.pinned = svc.byName.get(this.pinned.name);
-      this.rev = this.pinned ?? (this.rev ? svc.byName.get(this.rev.name) ?? weightedRevision(svc, this.req.headers) : weightedRevision(svc, this.req.headers));
+      this.rev = this.pinned ?? (this.rev ? svc.byName.get(this.rev.name) ?? weightedRevision(svc, this.req.headers, this.user) : weightedRevision(svc, this.req.headers, this.user));
     }
     if (!hasAvailable(svc, this.pinned)) return false;
     this.route();
@@ -209,7 +229,10 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, BodyCollec
     }
     let out = head.relayed;
     if (framing === 'chunked' && this.dechunk === null) out += `transfer-encoding: ${head.transferEncoding}\r\n`;
-    if (this.svc.revisionHeader) out += `x-cutover-revision: ${this.rev!.name}\r\n`;
+    if (this.svc.revisionHeader) out += `x-cutover-revision: ${this.rev!.version}\r\n`;
+    if (this.newUser) out += setCookieLine(this.svc.experiment!, this.user!);
+    this.tap?.primaryHead(head, framing);
+    if (this.svc.hsts !== '' && conn.proto === 'https' && !HAS_HSTS.test(out)) out += this.svc.hsts;
     out += `${conn.connectionHeader(framing === 'close' || this.dechunk !== null)}\r\n`;
     this.responded = true;
     this.status = head.status;
@@ -219,6 +242,7 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, BodyCollec
 
   onData(chunk: Buffer): boolean {
     if (this.done) return true;
+    this.tap?.primaryData(chunk);
     if (this.dechunk !== null) {
       this.clientFull = false;
       this.dechunk.push(chunk);
@@ -238,6 +262,9 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, BodyCollec
   onComplete(): void {
     this.ctl = null;
     if (this.done) return;
+    const tap = this.tap;
+    this.tap = null;
+    tap?.primaryDone();
     this.finish(statusClass(this.status));
     this.conn.end();
   }
@@ -339,6 +366,13 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, BodyCollec
     if (this.admitted) {
       this.admitted = false;
       this.conn.client.requestDone();
+    }
+    if (this.tap !== null) {
+      this.tap.primaryFailed();
+      this.tap = null;
+    }
+    if (this.user !== undefined && this.rev !== undefined) {
+      this.host.experimentDone(this.svc, this.rev, this.user, this.req.method, this.req.target, this.status, cls === ERROR_CLASS || cls === SERVER_ERROR_CLASS);
     }
     if (this.queueTimer) this.host.dequeue(this);
     if (this.upstream) this.leave(this.upstream, cls);

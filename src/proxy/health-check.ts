@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import type { HealthCheckSpec } from './types.ts';
+import type { HealthCheckSpec } from './contract.ts';
 import { hostForUrl, type Upstream } from './upstream.ts';
 import type { RequestControl, ResponseHandler } from './http1/upstream-connection.ts';
 

@@ -1,4 +1,4 @@
-import type { HealthCheckSpec, ServiceRoute } from './types.ts';
+import type { HealthCheckSpec, ServiceRoute } from './contract.ts';
 import { Upstream, type UpstreamTuning } from './upstream.ts';
 import { ActiveHealthCheck, scheduleTcpReadmit, type HealthListener } from './health-check.ts';
 import { TrafficWindow } from './traffic-window.ts';

@@ -1,7 +1,9 @@
 import { createServer as createTcp, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTls, type TLSSocket } from 'node:tls';
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
-import type { ListenerSpec } from './types.ts';
+import type { CertificateInfo, ListenerSpec } from './contract.ts';
+import { ListenerCertificates } from './certificates.ts';
+import { httpsLocation } from './redirect.ts';
+import { plainAnswer } from './http1/plain-answer.ts';
 import type { ProxyOptions } from './options.ts';
 import type { Logger } from '../shared/log.ts';
 import { listenerKey } from './route-table.ts';
@@ -9,7 +11,6 @@ import { ClientConnection, type ClientConnectionOwner, type ClientLimits } from 
 import type { RequestHead } from './http1/head-parser.ts';
 import type { Sweeper } from './http1/sweeper.ts';
 import type { ClientTable } from './http1/client-limits.ts';
-import { plainAnswer } from './http1/plain-answer.ts';
 
 export type ListenerState = 'starting' | 'listening' | 'closing' | 'closed';
 
@@ -22,7 +23,9 @@ export interface ListenerHandlers {
 /**
  * One bound port (HTTP or HTTPS). Each accepted socket becomes a
  * ClientConnection, which carries the slowloris guards and the 400/431
- * answers to malformed heads.
+ * answers to malformed heads. An HTTPS listener picks its certificate per
+ * connection (SNI) from its ListenerCertificates; a plain listener with
+ * `redirectToHttps` answers every request with a 308 itself.
  */
 export class Listener implements ClientConnectionOwner {
   readonly key: string;
@@ -35,11 +38,13 @@ export class Listener implements ClientConnectionOwner {
   private readonly upgraded = new Set<Socket>();
   /** TLS: accepted TCP sockets (whose handshake may not be done), so shutdown can end them too. */
   private readonly handshaking = new Set<Socket>();
-  private readonly tlsFiles: string[] = [];
+  /** HTTPS only: the certificates, chosen per connection by server name, reloaded when their files change. */
+  readonly certificates: ListenerCertificates | null = null;
   private onIdle: (() => void) | null = null;
 
+  /** Throws TlsCertificateError when a certificate of `spec.tls` cannot be used. */
   constructor(
-    /** Replaced in place when a new table changes only what needs no new socket (trustForwarded). */
+    /** Replaced in place when a new table changes only what needs no new socket (trustForwarded, redirect, certificates). */
     public spec: ListenerSpec,
     opts: ProxyOptions,
     private readonly handlers: ListenerHandlers,
@@ -59,14 +64,28 @@ export class Listener implements ClientConnectionOwner {
     };
     this.sweeper = handlers.sweeper;
     if (spec.tls) {
-      this.server = createTls({ ...readTls(spec.tls), handshakeTimeout: opts.headersTimeoutMs, allowHalfOpen: true }, (s: TLSSocket) => this.accept(s, 'https'));
+      const certs = new ListenerCertificates(this.key, log, opts.tlsWatchMs);
+      const prepared = certs.prepare(spec.tls);
+      const server = createTls(
+        {
+          ...certs.defaultPem(prepared),
+          SNICallback: (name, cb) => cb(null, certs.contextFor(name)),
+          ALPNProtocols: ['http/1.1'],
+          handshakeTimeout: opts.headersTimeoutMs,
+          allowHalfOpen: true,
+        },
+        (s: TLSSocket) => this.accept(s, 'https'),
+      );
+      certs.use(prepared);
+      certs.attach(server);
+      this.certificates = certs;
+      this.server = server;
       this.server.on('tlsClientError', (_err: Error, s: TLSSocket) => s.destroy());
       // Sockets still in their handshake are no connection yet, but keep the server open: tracked for close's timeout.
       this.server.on('connection', (raw: Socket) => {
         this.handshaking.add(raw);
         raw.once('close', () => this.handshaking.delete(raw));
       });
-      this.watchTls(spec.tls, opts.tlsWatchMs);
     } else {
       // Half-open: a client may send its request and FIN, and still wants the answer.
       this.server = createTcp({ allowHalfOpen: true }, (s) => this.accept(s, 'http'));
@@ -80,10 +99,22 @@ export class Listener implements ClientConnectionOwner {
   }
 
   request(conn: ClientConnection, head: RequestHead): void {
+    const redirect = this.spec.redirectToHttps;
+    if (redirect) {
+      const location = httpsLocation(head, redirect.port);
+      if (location === null) return conn.respond(400, 'a redirect to HTTPS needs a valid Host header and an origin-form target ("/path")');
+      return conn.respond(308, `moved to ${location}`, `location: ${location}\r\n`);
+    }
     this.handlers.request(conn, head, this.key);
   }
 
   upgrade(conn: ClientConnection, head: RequestHead, socket: Socket, rest: Buffer): void {
+    const redirect = this.spec.redirectToHttps;
+    if (redirect) {
+      const location = httpsLocation(head, redirect.port);
+      const answer = location === null ? plainAnswer(400, 'a redirect to HTTPS needs a valid Host header', 'connection: close\r\n') : plainAnswer(308, `moved to ${location}`, `location: ${location}\r\nconnection: close\r\n`);
+      return void socket.end(answer, 'latin1');
+    }
     this.upgraded.add(socket);
     socket.once('close', () => this.upgraded.delete(socket));
     this.handlers.upgrade(conn, head, socket, rest, this.key);
@@ -125,7 +156,7 @@ export class Listener implements ClientConnectionOwner {
   close(timeoutMs: number): Promise<void> {
     if (this.state === 'closed' || this.state === 'closing') return Promise.resolve();
     this.state = 'closing';
-    for (const f of this.tlsFiles) unwatchFile(f);
+    this.certificates?.close();
     return new Promise((resolve) => {
       let serverClosed = false;
       const done = (): void => {
@@ -150,22 +181,9 @@ export class Listener implements ClientConnectionOwner {
     });
   }
 
-  /** Polls the files (fs.watch misses atomic renames) and swaps the secure context when they change. */
-  private watchTls(tls: NonNullable<ListenerSpec['tls']>, intervalMs: number): void {
-    const reload = (): void => {
-      try {
-        (this.server as unknown as { setSecureContext(o: object): void }).setSecureContext(readTls(tls));
-        this.log.info({ listener: this.key }, 'TLS certificate reloaded');
-      } catch (err) {
-        this.log.warn({ listener: this.key, err: (err as Error).message }, 'TLS reload failed; keeping the previous certificate');
-      }
-    };
-    for (const f of [tls.certFile, tls.keyFile]) {
-      this.tlsFiles.push(f);
-      watchFile(f, { interval: intervalMs, persistent: false }, (cur, prev) => {
-        if (cur.mtimeMs !== prev.mtimeMs || cur.size !== prev.size) reload();
-      });
-    }
+  /** The certificates served now (HTTPS listeners), for status views. */
+  certificateInfo(): CertificateInfo[] {
+    return this.certificates?.info(this.spec) ?? [];
   }
 }
 
@@ -175,8 +193,4 @@ function refuse(socket: Socket): void {
   socket.end(plainAnswer(429, 'too many connections from this address', 'connection: close\r\n'), 'latin1');
   socket.once('finish', () => socket.destroy());
   socket.setTimeout(1_000, () => socket.destroy());
-}
-
-function readTls(tls: NonNullable<ListenerSpec['tls']>): { cert: Buffer; key: Buffer } {
-  return { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) };
 }

@@ -1,6 +1,7 @@
 import type { CompiledRevision, CompiledService } from './route-table.ts';
 import type { Upstream } from './upstream.ts';
 import { cookieValue, headerValue } from './headers.ts';
+import { userPoint } from './experiment/experiment-routing.ts';
 
 /** The revision a match rule pins this request to (blue-green preview, header canary), if any. */
 export function ruleRevision(svc: CompiledService, headers: string[]): CompiledRevision | undefined {
@@ -12,18 +13,21 @@ export function ruleRevision(svc: CompiledService, headers: string[]): CompiledR
   return undefined;
 }
 
-/** Weighted choice by basis points; with stickyBy, the key's hash gives a stable point on the ring. */
-export function weightedRevision(svc: CompiledService, headers: string[]): CompiledRevision | undefined {
-  if (svc.totalWeight === 0) return undefined;
-  let point = -1;
+/**
+ * Weighted choice by basis points; with stickyBy, the key's hash gives a stable point on the ring; an experiment's
+ * user (`userKey`) gets the point of their murmur3 hash.
+ */
+export function weightedRevision(svc: CompiledService, headers: string[], userKey?: string): CompiledRevision | undefined {
+  if (svc.totalWeightBp === 0) return undefined;
+  let point = userKey === undefined ? -1 : userPoint(svc.name, userKey, svc.totalWeightBp);
   const sticky = svc.spec.stickyBy;
-  if (sticky) {
+  if (sticky && point < 0) {
     const key = svc.stickyHeader
       ? headerValue(headers, svc.stickyHeader)
       : sticky.cookie ? cookieValue(headerValue(headers, 'cookie'), sticky.cookie) : undefined;
-    if (key) point = fnv1a(key) % svc.totalWeight;
+    if (key) point = fnv1a(key) % svc.totalWeightBp;
   }
-  if (point < 0) point = Math.floor(Math.random() * svc.totalWeight);
+  if (point < 0) point = Math.floor(Math.random() * svc.totalWeightBp);
   const cum = svc.cumulative;
   for (let i = 0; i < cum.length; i++) if (point < cum[i]!) return svc.weighted[i];
   return svc.weighted[svc.weighted.length - 1];
@@ -46,6 +50,22 @@ export function pickUpstream(rev: CompiledRevision, tried: readonly Upstream[] |
     if (best === undefined || u.window.inflight < best.window.inflight) best = u;
   }
   return best;
+}
+
+/** Where a request goes: a matching rule pins a revision; otherwise stickiness or weights choose one. */
+export function chooseRevision(svc: CompiledService, headers: string[], userKey?: string): { pinned: CompiledRevision | undefined; rev: CompiledRevision | undefined } {
+  const pinned = svc.rules.length > 0 ? ruleRevision(svc, headers) : undefined;
+  return { pinned, rev: pinned ?? weightedRevision(svc, headers, userKey) };
+}
+
+/**
+ * An available instance of `rev`, or, when the request is not pinned by a rule, of another weighted revision (so
+ * a revision whose instances are all busy being replaced does not fail requests another revision can serve).
+ */
+export function chooseUpstream(svc: CompiledService, rev: CompiledRevision | undefined, pinned: boolean, tried: readonly Upstream[] | null): { rev: CompiledRevision; u: Upstream } | undefined {
+  const u = rev ? pickUpstream(rev, tried) : undefined;
+  if (u !== undefined) return { rev: rev!, u };
+  return pinned ? undefined : fallbackUpstream(svc, rev, tried);
 }
 
 /** Another weighted revision with an available instance (used when the chosen one has none). */

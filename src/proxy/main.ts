@@ -1,4 +1,4 @@
-// Process entry without the CLI: `node --import tsx src/proxy/main.ts '<json ProxyProcessOptions>'`.
+// Process entry without the CLI: `node --import tsx src/proxy/main.ts '<json RunProxyOptions>'`.
 // Used by the benchmark; cluster workers re-run this same file.
 import { runStandaloneProxy } from './cluster.ts';
 

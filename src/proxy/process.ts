@@ -4,11 +4,14 @@ import { ConfigError } from '../errors.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
 import { createProxy, type Proxy } from './proxy.ts';
 import { startAdminServer, type AdminServer } from './admin-server.ts';
-import { loadStaticConfig, parseRoutesState, type RoutesState } from './config.ts';
+import { loadStaticConfig } from './config.ts';
+import { parseRoutesState, type RoutesState } from './contract.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import type { ProxyOptions } from './options.ts';
+import { TlsCertificateError } from './errors.ts';
+import { listenerKey } from './route-table.ts';
 
-export interface ProxyProcessOptions {
+export interface RunProxyOptions {
   configFile?: string;
   adminHost?: string;
   adminPort?: number;
@@ -17,12 +20,12 @@ export interface ProxyProcessOptions {
   tableFile?: string;
   /** Install SIGTERM/SIGINT handlers that drain and exit (default true; tests pass false). */
   handleSignals?: boolean;
-  /** How long shutdown waits for in-flight requests. */
+  /** How long shutdown waits for in-flight requests (default: the longest drainTimeoutMs of the services, else 10 s). */
   shutdownDrainMs?: number;
   logger?: Logger;
 }
 
-export interface ProxyProcess {
+export interface RunningProxy {
   proxy: Proxy;
   admin: AdminServer | undefined;
   /** Stops accepting, drains, closes the admin API. */
@@ -34,12 +37,15 @@ export interface ProxyProcess {
  * static config or last persisted table first, then the admin API, then the
  * state file that tells a controller where to find it.
  */
-export async function runProxyProcess(opts: ProxyProcessOptions): Promise<ProxyProcess> {
+export async function runProxyProcess(opts: RunProxyOptions): Promise<RunningProxy> {
   const log = opts.logger ?? createLogger('proxy');
   const config = opts.configFile ? loadStaticConfig(opts.configFile) : undefined;
   const proxy = createProxy({ ...(config?.options ?? {}), logger: log } as Partial<ProxyOptions>);
   const initial = config?.state ?? readTable(opts.tableFile);
-  if (initial) await proxy.apply(initial);
+  // A static config is the operator's own start: a certificate it cannot use stops it. A persisted table is a respawn
+  // that must serve what it can at once (see applyPersisted).
+  if (config) await proxy.apply(config.state);
+  else if (initial) await applyPersisted(proxy, initial, log);
   const persist = opts.tableFile ? tablePersister(opts.tableFile, log) : undefined;
   if (persist && initial) await persist(initial);
   let admin: AdminServer | undefined;
@@ -52,7 +58,7 @@ export async function runProxyProcess(opts: ProxyProcessOptions): Promise<ProxyP
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      await proxy.close(opts.shutdownDrainMs ?? 10_000);
+      await proxy.close(opts.shutdownDrainMs);
       await admin?.close();
     })());
   if (opts.handleSignals !== false) {
@@ -64,6 +70,27 @@ export async function runProxyProcess(opts: ProxyProcessOptions): Promise<ProxyP
     }
   }
   return { proxy, admin, stop };
+}
+
+/**
+ * A respawned proxy reloads the last table. If a certificate in it cannot be used any more (renewed badly while the
+ * proxy was down), that listener is left out, with an error in the log, so every other port serves again; the
+ * controller's next push brings it back once the files are fixed, and is refused with the reason until then.
+ */
+async function applyPersisted(proxy: Proxy, state: RoutesState, log: Logger): Promise<void> {
+  let table = state;
+  for (;;) {
+    try {
+      return await proxy.apply(table);
+    } catch (err) {
+      if (!(err instanceof TlsCertificateError)) throw err;
+      const listener = String(err.fields.listener);
+      log.error({ listener, err: err.message }, 'a listener of the persisted table cannot serve its certificate; starting without it');
+      const rest = table.listeners.filter((l) => listenerKey(l) !== listener);
+      if (rest.length === table.listeners.length) throw err;
+      table = { ...table, listeners: rest };
+    }
+  }
 }
 
 function readTable(file: string | undefined): RoutesState | undefined {

@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
-import type { DrainResult, ServiceStats } from './types.ts';
+import type { CertificateInfo, DrainResult, RoutesState, ServiceStats } from './contract.ts';
 import { resolveOptions, type ProxyOptions } from './options.ts';
-import { parseRoutesState, type RoutesState } from './config.ts';
 import { compileTable, matchRoute, type CompiledRevision, type CompiledService, type CompiledTable } from './route-table.ts';
 import { InstanceRegistry } from './instance-registry.ts';
 import { Exchange, type ExchangeHost } from './exchange.ts';
@@ -9,20 +8,26 @@ import { forwardHead } from './headers.ts';
 import { RequestQueue } from './request-queue.ts';
 import { ListenerSet, type ListenerAddress } from './listener-set.ts';
 import { WebSocketRelay, rawReply } from './websocket.ts';
-import { pickUpstream, ruleRevision, weightedRevision, fallbackUpstream } from './load-balancer.ts';
+import { chooseRevision, chooseUpstream, pickUpstream } from './load-balancer.ts';
 import { collectStats, PrometheusMetrics } from './metrics.ts';
 import type { Upstream } from './upstream.ts';
 import type { ClientConnection } from './http1/client-connection.ts';
 import type { RequestHead } from './http1/head-parser.ts';
 import { UPSTREAM_IDLE_MS, type ResponseHandler } from './http1/upstream-connection.ts';
 import { Sweeper, sweepInterval } from './http1/sweeper.ts';
+import { MirrorSession, mirrorSignature } from './shadow/mirror-session.ts';
+import { MirrorTap } from './shadow/mirror-tap.ts';
+import { ExperimentCounter } from './experiment/experiment-counter.ts';
 import { silentLogger, type Logger } from '../shared/log.ts';
 
 export type { ListenerAddress, RoutesState };
 
 /** The data plane, in process. The admin server and `cutover up` drive it through this. */
 export interface Proxy {
-  /** Full desired state: opens/closes listeners and swaps the route table atomically. Throws ConfigError on bad input, changing nothing. */
+  /**
+   * Full desired state: opens/closes listeners and swaps the route table atomically. The state is trusted as typed:
+   * what comes from outside the process is validated where it enters (admin server, table and config files).
+   */
   apply(state: RoutesState): Promise<void>;
   routes(): RoutesState;
   /** Readiness from outside; false when no instance has this id. */
@@ -30,8 +35,11 @@ export interface Proxy {
   /** Stops new requests to the instance, resolves when in-flight work ends or is cut at the timeout. */
   drain(id: string, timeoutMs: number): Promise<DrainResult>;
   stats(): ServiceStats[];
+  /** The certificates the HTTPS listeners serve now (after reloads): public facts, never key material. */
+  certificates(): CertificateInfo[];
   metricsText(): Promise<string>;
   addresses(): ListenerAddress[];
+  /** Stops accepting and lets in-flight work finish, for `timeoutMs` (default: the longest drainTimeoutMs of the services, else 10 s). */
   close(timeoutMs?: number): Promise<void>;
 }
 
@@ -42,6 +50,13 @@ export interface CreateProxyOptions extends Partial<ProxyOptions> {
 
 export function createProxy(opts: CreateProxyOptions = {}): Proxy {
   return new ProxyServer(opts);
+}
+
+const DEFAULT_SHUTDOWN_DRAIN_MS = 10_000;
+
+function shutdownDrainMs(state: RoutesState): number {
+  const own = state.services.flatMap((s) => (s.drainTimeoutMs === undefined ? [] : [s.drainTimeoutMs]));
+  return own.length > 0 ? Math.max(...own) : DEFAULT_SHUTDOWN_DRAIN_MS;
 }
 
 const EMPTY: CompiledTable = { version: 0, listeners: new Map(), services: new Map() };
@@ -68,6 +83,8 @@ class ProxyServer implements Proxy, ExchangeHost {
   private readonly log: Logger;
   private readonly sweeper: Sweeper;
   private applying: Promise<void> = Promise.resolve();
+  private mirrors = new Map<string, MirrorSession>();
+  private experiments = new Map<string, ExperimentCounter>();
 
   constructor(o: CreateProxyOptions) {
     this.opts = resolveOptions(o);
@@ -89,8 +106,7 @@ class ProxyServer implements Proxy, ExchangeHost {
     return this.current;
   }
 
-  apply(input: RoutesState): Promise<void> {
-    const state = parseRoutesState(input);
+  apply(state: RoutesState): Promise<void> {
     // Serialised so two PUTs never interleave their listener changes.
     const run = this.applying.then(() => this.applyNow(state));
     this.applying = run.catch(() => undefined);
@@ -101,11 +117,32 @@ class ProxyServer implements Proxy, ExchangeHost {
     await this.listeners.openMissing(state.listeners);
     const upstreams = this.registry.sync(state.services);
     const table = compileTable(this.current.version + 1, state.listeners, state.services, upstreams, (s, r) => this.registry.revisionWindow(s, r));
+    this.keepSessions(state);
     this.current = table; // the atomic swap: every request reads this reference once
     this.state = structuredClone(state);
     this.listeners.closeExtra(state.listeners);
     this.queue.kick(table);
     this.log.info({ version: table.version, services: state.services.length }, 'route table applied');
+  }
+
+  /** Comparison and experiment counts go on across table swaps while the service's mirror or variants stay the same. */
+  private keepSessions(state: RoutesState): void {
+    const mirrors = new Map<string, MirrorSession>();
+    const experiments = new Map<string, ExperimentCounter>();
+    for (const svc of state.services) {
+      if (svc.mirror?.compare) {
+        const sig = mirrorSignature(svc.mirror);
+        const old = this.mirrors.get(svc.name);
+        mirrors.set(svc.name, old?.signature === sig ? old : new MirrorSession(sig, svc.mirror));
+      }
+      if (svc.experiment) {
+        const sig = JSON.stringify(svc.experiment.variants);
+        const old = this.experiments.get(svc.name);
+        experiments.set(svc.name, old?.signature === sig ? old : new ExperimentCounter(sig));
+      }
+    }
+    this.mirrors = mirrors;
+    this.experiments = experiments;
   }
 
   routes(): RoutesState {
@@ -130,7 +167,17 @@ class ProxyServer implements Proxy, ExchangeHost {
   }
 
   stats(): ServiceStats[] {
-    return collectStats(this.current);
+    const table = this.current;
+    return collectStats(table).map((s) => {
+      const session = this.mirrors.get(s.service);
+      const counter = this.experiments.get(s.service);
+      const e = table.services.get(s.service)?.experiment;
+      return { ...s, ...(session ? { mirror: session.store.snapshot() } : {}), ...(counter && e ? { experiment: counter.snapshot(e) } : {}) };
+    });
+  }
+
+  certificates(): CertificateInfo[] {
+    return this.listeners.certificates();
   }
 
   metricsText(): Promise<string> {
@@ -141,7 +188,7 @@ class ProxyServer implements Proxy, ExchangeHost {
     return this.listeners.addresses();
   }
 
-  async close(timeoutMs = 5_000): Promise<void> {
+  async close(timeoutMs = shutdownDrainMs(this.state)): Promise<void> {
     // WebSockets first: their sockets keep a listener open until they end, and clients should get 1012 at once.
     this.relay.close();
     const closing = this.listeners.closeAll(timeoutMs);
@@ -167,12 +214,31 @@ class ProxyServer implements Proxy, ExchangeHost {
     this.queue.remove(ex);
   }
 
-  mirror(svc: CompiledService, ex: Exchange): void {
+  mirror(svc: CompiledService, ex: Exchange): MirrorTap | null {
     const m = svc.spec.mirror!;
-    if (Math.random() * 100 >= m.percent) return;
-    const u = svc.mirrorRevision && pickUpstream(svc.mirrorRevision, null);
-    if (!u) return;
-    u.pool.dispatch(ex.outgoing(), DISCARD); // only replayable requests are mirrored: no body or a buffered one
+    if (svc.mirrorMethods !== null && !svc.mirrorMethods.has(ex.req.method)) return null;
+    if (Math.random() * 100 >= m.percent) return null;
+    const session = this.mirrors.get(svc.name);
+    const shadow = svc.mirrorRevision;
+    const u = shadow && pickUpstream(shadow, null);
+    // Only replayable requests reach here (no body or a buffered one); a copy is never queued.
+    if (!u || !shadow || (session && session.inFlight >= session.maxInFlight)) {
+      session?.store.dropped();
+      return null;
+    }
+    if (!session) {
+      u.pool.dispatch(ex.outgoing(), DISCARD);
+      return null;
+    }
+    session.inFlight++;
+    session.store.mirrored();
+    const tap = new MirrorTap(session, `${ex.req.method} ${ex.req.target}`, shadow);
+    u.pool.dispatch(ex.outgoing(), tap);
+    return tap;
+  }
+
+  experimentDone(svc: CompiledService, rev: CompiledRevision, user: string, method: string, target: string, status: number, failed: boolean): void {
+    this.experiments.get(svc.name)?.record(svc.experiment!, rev.name, user, method, target, status, failed);
   }
 
 
@@ -194,11 +260,9 @@ class ProxyServer implements Proxy, ExchangeHost {
     const routes = this.current.listeners.get(key);
     const svc = routes && matchRoute(routes, fwd.hostname, req.target);
     if (!svc) return rawReply(socket, 404, `no service for host "${fwd.hostname}" and path "${req.target}"`);
-    const pinned = svc.rules.length > 0 ? ruleRevision(svc, req.headers) : undefined;
-    const rev = pinned ?? weightedRevision(svc, req.headers);
-    let u = rev && pickUpstream(rev, null);
-    if (!u && !pinned) u = fallbackUpstream(svc, rev, null)?.u;
-    if (!u) return rawReply(socket, 503, `no ready instance for service "${svc.name}"`);
-    this.relay.handle(req, socket, rest, u, fwd.headers);
+    const { pinned, rev } = chooseRevision(svc, req.headers);
+    const chosen = chooseUpstream(svc, rev, pinned !== undefined, null);
+    if (!chosen) return rawReply(socket, 503, `no ready instance for service "${svc.name}"`);
+    this.relay.handle(req, socket, rest, chosen.u, fwd.headers);
   }
 }

@@ -1,11 +1,14 @@
-import type { ListenerSpec, MatchRule, ServiceRoute } from './types.ts';
+import type { ListenerSpec, MatchRule, ServiceRoute } from './contract.ts';
 import type { Upstream } from './upstream.ts';
 import type { TrafficWindow } from './traffic-window.ts';
+import { compileExperiment, type CompiledExperiment } from './experiment/experiment-routing.ts';
 
 export interface CompiledRevision {
   readonly service: string;
   readonly name: string;
-  readonly weight: number;
+  /** The label for metrics and x-cutover-revision (the route's `version`, else its name). */
+  readonly version: string;
+  readonly weightBp: number;
   readonly upstreams: readonly Upstream[];
   readonly window: TrafficWindow;
   /** Round-robin cursor for ties; mutable on purpose, per table version. */
@@ -22,13 +25,18 @@ export interface CompiledService {
   /** Revisions with weight > 0 and the running sum of their weights (the ring). */
   readonly weighted: readonly CompiledRevision[];
   readonly cumulative: Int32Array;
-  readonly totalWeight: number;
+  readonly totalWeightBp: number;
   /** Match rules resolved to their revision, header names lower-cased: nothing left to look up per request. */
   readonly rules: readonly CompiledRule[];
   /** stickyBy.header, lower-cased (request header keys are). */
   readonly stickyHeader: string | undefined;
   readonly mirrorRevision: CompiledRevision | undefined;
+  /** Methods copied to the mirror (upper-case); null: any replayable request. */
+  readonly mirrorMethods: ReadonlySet<string> | null;
+  readonly experiment: CompiledExperiment | null;
   readonly revisionHeader: boolean;
+  /** The Strict-Transport-Security line (with its CRLF) added to answers over HTTPS; '' when the service sets none. */
+  readonly hsts: string;
 }
 
 export interface CompiledRule {
@@ -98,16 +106,17 @@ function compileService(
   const revisions: CompiledRevision[] = svc.revisions.map((r) => ({
     service: svc.name,
     name: r.name,
-    weight: r.weight,
+    version: r.version ?? r.name,
+    weightBp: r.weightBp,
     upstreams: r.instances.map((i) => upstreams.get(i.id)!).filter(Boolean),
     window: revisionWindow(svc.name, r.name),
     rr: 0,
   }));
-  const weighted = revisions.filter((r) => r.weight > 0);
+  const weighted = revisions.filter((r) => r.weightBp > 0);
   const cumulative = new Int32Array(weighted.length);
   let total = 0;
   weighted.forEach((r, i) => {
-    total += r.weight;
+    total += r.weightBp;
     cumulative[i] = total;
   });
   const byName = new Map(revisions.map((r) => [r.name, r]));
@@ -126,10 +135,13 @@ function compileService(
     byName,
     weighted,
     cumulative,
-    totalWeight: total,
+    totalWeightBp: total,
     rules,
     stickyHeader: svc.stickyBy?.header?.toLowerCase(),
     mirrorRevision: svc.mirror && byName.get(svc.mirror.revision),
+    mirrorMethods: svc.mirror?.methods ? new Set(svc.mirror.methods) : null,
+    experiment: svc.experiment ? compileExperiment(svc.experiment) : null,
     revisionHeader: svc.revisionHeader === true,
+    hsts: svc.hsts ? `strict-transport-security: max-age=${svc.hsts.maxAgeSeconds}${svc.hsts.includeSubDomains ? '; includeSubDomains' : ''}\r\n` : '',
   };
 }

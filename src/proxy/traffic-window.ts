@@ -1,9 +1,10 @@
-import type { TrafficStats } from './types.ts';
+import type { TrafficStats } from './contract.ts';
 
 /** Status classes counted per request; "error" is a proxy-side failure (no upstream answer). */
 export const STATUS_CLASSES = ['2xx', '3xx', '4xx', '5xx', 'error'] as const;
 export type StatusClassIndex = 0 | 1 | 2 | 3 | 4;
 export const ERROR_CLASS: StatusClassIndex = 4;
+export const SERVER_ERROR_CLASS: StatusClassIndex = 3;
 
 const SLOTS = 10;
 const CLASSES = STATUS_CLASSES.length;
@@ -12,6 +13,13 @@ const ROW = CLASSES + BUCKETS;
 const BASE_MS = 0.05;
 const GROWTH = 1.2;
 const LOG_GROWTH = Math.log(GROWTH);
+
+/**
+ * Upper bounds (seconds) of the Prometheus latency histogram: the usual HTTP
+ * buckets, finer between 50 ms and 1 s where a canary's slowdown shows.
+ */
+export const DURATION_BUCKETS_S: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.35, 0.5, 0.75, 1, 2.5, 5, 10, 30, 60];
+const DURATION_BOUNDS_MS = Float64Array.from(DURATION_BUCKETS_S, (s) => s * 1000);
 
 export function statusClass(status: number): StatusClassIndex {
   if (status < 300) return 0;
@@ -29,6 +37,13 @@ export class TrafficWindow {
   inflight = 0;
   /** Since start, for Prometheus counters. */
   readonly totals = new Float64Array(CLASSES);
+  /**
+   * Since start, for the Prometheus histogram: requests per latency bucket of
+   * DURATION_BUCKETS_S (not cumulative; the last slot is above the largest bound).
+   */
+  readonly durationCounts = new Float64Array(DURATION_BUCKETS_S.length + 1);
+  /** Since start, seconds: the histogram's _sum. */
+  durationSumS = 0;
   private readonly rows = new Uint32Array(SLOTS * ROW);
   private readonly stamps = new Float64Array(SLOTS).fill(-1);
 
@@ -43,6 +58,15 @@ export class TrafficWindow {
     this.rows[base + cls]!++;
     this.rows[base + CLASSES + bucket]!++;
     this.totals[cls]!++;
+    this.durationCounts[durationBucketOf(latencyMs)]!++;
+    this.durationSumS += latencyMs / 1000;
+  }
+
+  /** Requests recorded since start (the histogram's _count). */
+  count(): number {
+    let n = 0;
+    for (let c = 0; c < CLASSES; c++) n += this.totals[c]!;
+    return n;
   }
 
   snapshot(nowMs: number): TrafficStats {
@@ -79,6 +103,13 @@ export function bucketOf(ms: number): number {
   if (ms <= BASE_MS) return 0;
   const b = Math.ceil(Math.log(ms / BASE_MS) / LOG_GROWTH);
   return b >= BUCKETS ? BUCKETS - 1 : b;
+}
+
+/** Index in durationCounts of a latency: the first bound it does not exceed (Prometheus's `le`). */
+export function durationBucketOf(ms: number): number {
+  const n = DURATION_BOUNDS_MS.length;
+  for (let i = 0; i < n; i++) if (ms <= DURATION_BOUNDS_MS[i]!) return i;
+  return n;
 }
 
 /** Upper bound (ms) of the bucket holding the q-quantile; 0 when there is no data. */

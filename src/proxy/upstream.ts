@@ -1,7 +1,7 @@
 import { UpstreamPool } from './http1/upstream-pool.ts';
 import type { Sweeper } from './http1/sweeper.ts';
 import { InFlight } from './in-flight.ts';
-import type { DrainResult, UpstreamInstance } from './types.ts';
+import type { DrainResult, UpstreamInstance } from './contract.ts';
 import { TrafficWindow } from './traffic-window.ts';
 
 export type { Cuttable } from './in-flight.ts';

@@ -5,7 +5,7 @@
  * The canary planner counts consecutive failures and aborts past failureLimit.
  */
 import type { AnalysisConfig } from '../config/schema.ts';
-import type { TrafficStats } from '../proxy/types.ts';
+import type { TrafficStats } from '../proxy/contract.ts';
 
 export type Verdict = 'Successful' | 'Failed' | 'Inconclusive' | 'Error';
 

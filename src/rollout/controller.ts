@@ -10,17 +10,19 @@ import { silentLogger, type Logger } from '../shared/log.ts';
 import type { NewRevision, Store } from '../store/store.ts';
 import { dryRun, type DryRunStep } from './dry-run.ts';
 import { planSpec } from './spec.ts';
-import { ControllerNotStartedError, MigrationHookError, MigrationsNotConfiguredError, ServiceNotFoundError } from './errors.ts';
+import { ControllerNotStartedError, MigrationHookError, MigrationsNotConfiguredError, ServiceNotFoundError, UnknownVariantError } from './errors.ts';
 import type { Intent } from './intents.ts';
+import type { Verdict } from './analysis.ts';
 import { checkIntent } from './intents.ts';
-import type { InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './ports.ts';
+import type { InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './interfaces.ts';
 import { routedUpstreams } from './instances.ts';
 import { buildRevision } from './revision.ts';
 import { RoutePublisher } from './route-publisher.ts';
-import { ServiceLoop } from './reconcile.ts';
+import { ServiceReconciler } from './reconcile.ts';
+import { experimentReportFor, shadowReport, type ShadowReport } from './traffic-reports.ts';
 import { initialState, inProgress, startRollout, type MigrationState, type RolloutState } from './state.ts';
 import { resolveUndo } from './undo.ts';
-import type { ControlPlane, DeployRequest, Revision, RolloutEvent, RolloutStatus } from './types.ts';
+import type { ControlPlane, DeployRequest, Revision, RolloutEvent, RolloutStatus, ServiceCertificate } from './types.ts';
 
 export interface ControllerOptions {
   config: CutoverConfig;
@@ -35,12 +37,14 @@ export interface ControllerOptions {
   baseDir?: string;
   /** After a restart, how long to wait for the first probe of adopted instances the proxy did not route to before acting; default 5 s. */
   settleMs?: number;
+  /** Called with every analysis measurement's verdict (the control API's metrics count them). */
+  onMeasurement?: (service: string, verdict: Verdict) => void;
 }
 
 export class Controller implements ControlPlane {
   private readonly opts: ControllerOptions;
   private readonly logger: Logger;
-  private readonly loops = new Map<string, ServiceLoop>();
+  private readonly loops = new Map<string, ServiceReconciler>();
   private timer: NodeJS.Timeout | undefined;
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly onChange = (inst: ManagedInstance): void => this.loops.get(inst.record.service)?.onInstanceChange(inst);
@@ -57,7 +61,7 @@ export class Controller implements ControlPlane {
     const publisher = new RoutePublisher(this.opts.router, names, this.logger);
     for (const name of names) {
       const state = this.opts.store.getRollout(name) ?? (await this.bootstrap(name));
-      const loop = new ServiceLoop(name, state, {
+      const loop = new ServiceReconciler(name, state, {
         config: () => this.serviceConfig(name),
         store: this.opts.store,
         runtime: this.opts.runtime,
@@ -66,6 +70,7 @@ export class Controller implements ControlPlane {
         hooks: this.opts.migrations,
         logger: this.logger,
         settleMs: this.opts.settleMs ?? 5_000,
+        onMeasurement: this.opts.onMeasurement,
       });
       this.loops.set(name, loop);
     }
@@ -125,8 +130,13 @@ export class Controller implements ControlPlane {
     return { revision: { ...draft, number }, steps };
   }
 
-  async promote(service: string, opts: { full?: boolean } = {}): Promise<RolloutStatus> {
-    return this.loop(service).request({ type: 'promote', full: opts.full === true });
+  async promote(service: string, opts: { full?: boolean; variant?: string } = {}): Promise<RolloutStatus> {
+    const loop = this.loop(service);
+    if (opts.variant !== undefined) {
+      const variants = Object.keys(planSpec(this.serviceConfig(service), loop.state.strategy).strategy.experiment?.variants ?? {});
+      if (loop.state.strategy !== 'experiment' || !variants.includes(opts.variant)) throw new UnknownVariantError(service, opts.variant, loop.state.strategy === 'experiment' ? variants : []);
+    }
+    return loop.request({ type: 'promote', full: opts.full === true, ...(opts.variant !== undefined ? { variant: opts.variant } : {}) });
   }
 
   async abort(service: string): Promise<RolloutStatus> {
@@ -159,6 +169,20 @@ export class Controller implements ControlPlane {
     });
   }
 
+  /** `cutover shadow report`: what comparing the shadow's answers with the users' found so far. */
+  async shadowReport(service: string): Promise<ShadowReport> {
+    const loop = this.loop(service);
+    const stats = (await this.opts.router.stats()).find((s) => s.service === service);
+    return shadowReport(loop.state, stats);
+  }
+
+  /** `cutover experiment report`: users, conversions and the significance of each goal's difference per variant. */
+  async experimentReport(service: string): Promise<ReturnType<typeof experimentReportFor>> {
+    const loop = this.loop(service);
+    const stats = (await this.opts.router.stats()).find((s) => s.service === service);
+    return experimentReportFor(loop.state, stats, planSpec(this.serviceConfig(service), 'experiment').strategy.experiment);
+  }
+
   history(service: string): Revision[] {
     this.serviceConfig(service);
     return this.opts.store.listRevisions(service);
@@ -167,6 +191,21 @@ export class Controller implements ControlPlane {
   events(opts: { service?: string; sinceId?: number; limit?: number } = {}): RolloutEvent[] {
     if (opts.service !== undefined) this.serviceConfig(opts.service);
     return this.opts.store.listEvents(opts);
+  }
+
+  /**
+   * The certificates the proxy serves for each HTTPS service now: those on the service's ports loaded from its
+   * `tls.certFile`. The proxy reads the files (keys included); the controller only asks it what it serves.
+   */
+  async certificates(service?: string): Promise<ServiceCertificate[]> {
+    const names = service === undefined ? Object.keys(this.opts.config.services) : [service];
+    const wanted = names.flatMap((name) => {
+      const cfg = this.serviceConfig(name);
+      return cfg.tls ? [{ name, certFile: cfg.tls.certFile, ports: [cfg.listen, cfg.strategy.blueGreen?.previewPort] }] : [];
+    });
+    if (wanted.length === 0 || !this.opts.router.certificates) return [];
+    const served = await this.opts.router.certificates();
+    return wanted.flatMap((w) => served.filter((c) => c.certFile === w.certFile && w.ports.includes(c.port)).map((c) => ({ service: w.name, ...c })));
   }
 
   /**
@@ -243,7 +282,7 @@ export class Controller implements ControlPlane {
     return run;
   }
 
-  private loop(service: string): ServiceLoop {
+  private loop(service: string): ServiceReconciler {
     this.serviceConfig(service);
     const loop = this.loops.get(service);
     if (!loop) throw new ControllerNotStartedError();

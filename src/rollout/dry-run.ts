@@ -39,13 +39,14 @@ export function dryRun(spec: PlanSpec, state: RolloutState, revision: number, st
   return steps;
 }
 
-function instantWorld(s: RolloutState, now: number): Observed {
+/** The simulated world: every desired instance runs and is ready at once. */
+export function instantWorld(s: RolloutState, now: number): Observed {
   const revisions: Observed['revisions'] = {};
   for (const [rev, n] of Object.entries(s.desired.scale)) revisions[Number(rev)] = { running: n, ready: n, crashLoop: false };
   return { now, revisions };
 }
 
 function snapshot(s: RolloutState): Pick<DryRunStep, 'scale' | 'weights'> {
-  const weights = Object.fromEntries(Object.entries(s.desired.weights).map(([r, bp]) => [r, bp / 100]));
+  const weights = Object.fromEntries(Object.entries(s.desired.weightsBp).map(([r, bp]) => [r, bp / 100]));
   return { scale: { ...s.desired.scale }, weights };
 }

@@ -91,3 +91,14 @@ export class ControllerNotStartedError extends CutoverError {
     });
   }
 }
+
+/** promote --variant naming no variant of the running experiment (or with no experiment running). */
+export class UnknownVariantError extends CutoverError {
+  constructor(service: string, variant: string, variants: string[]) {
+    super('UNKNOWN_VARIANT', `"${service}" has no experiment variant "${variant}"`, {
+      status: 400,
+      hint: variants.length ? `the running experiment's variants: ${variants.join(', ')}` : '--variant applies to a running experiment (strategy.experiment)',
+      fields: { service, variant },
+    });
+  }
+}

@@ -7,7 +7,7 @@
  */
 import type { Logger } from '../shared/log.ts';
 import type { Store, NewEvent } from '../store/store.ts';
-import type { InstanceRuntime, ManagedInstance, ManageOptions, TrafficRouter } from './ports.ts';
+import type { InstanceRuntime, ManagedInstance, ManageOptions, TrafficRouter } from './interfaces.ts';
 import type { ServiceConfig } from '../config/schema.ts';
 import type { Revision } from './types.ts';
 import { instanceSpec, manageOptions, stopOptions } from './spec.ts';
@@ -83,7 +83,7 @@ export class InstanceEffects {
   /** Keeps the stored record current (a restart in place changes pid and port) and logs transitions as events. */
   onChange(inst: ManagedInstance): void {
     const before = this.seen.get(inst.id);
-    const rev = Number(inst.record.revision);
+    const rev = inst.record.revision;
     if (inst.state === 'stopped') {
       this.seen.delete(inst.id);
       this.deps.store.deleteInstance(inst.id);
@@ -100,7 +100,7 @@ export class InstanceEffects {
   }
 
   private async drainAndStop(inst: ManagedInstance, cfg: ServiceConfig): Promise<void> {
-    const rev = Number(inst.record.revision);
+    const rev = inst.record.revision;
     let how = '';
     try {
       const r = await this.deps.router.drain(inst.id, cfg.shutdown.drainTimeout);

@@ -2,8 +2,8 @@
  * Pure helpers over the runtime's instances: what the planner observes, which
  * instances to start and which to remove to reach the desired scale.
  */
-import type { UpstreamInstance } from '../proxy/types.ts';
-import type { ManagedInstance, RoutesState } from './ports.ts';
+import type { UpstreamInstance } from '../proxy/contract.ts';
+import type { ManagedInstance, RoutesState } from './interfaces.ts';
 import type { Desired, ObservedRevision } from './state.ts';
 
 /** A crash-looped (failed) instance is replaced after this long, unless its revision is failing anyway. */
@@ -17,7 +17,7 @@ export function liveInstances(all: ManagedInstance[], removing: ReadonlySet<stri
 export function observeRevisions(live: ManagedInstance[]): Record<number, ObservedRevision> {
   const out: Record<number, ObservedRevision> = {};
   for (const i of live) {
-    const rev = Number(i.record.revision);
+    const rev = i.record.revision;
     const o = (out[rev] ??= { running: 0, ready: 0, crashLoop: false });
     o.running++;
     if (i.ready) o.ready++;
@@ -34,7 +34,7 @@ export function observeRevisions(live: ManagedInstance[]): Record<number, Observ
 export function pickRemovals(live: ManagedInstance[], scale: Desired['scale'], now: number): ManagedInstance[] {
   const out: ManagedInstance[] = [];
   const byRev = new Map<number, ManagedInstance[]>();
-  for (const i of live) byRev.set(Number(i.record.revision), [...(byRev.get(Number(i.record.revision)) ?? []), i]);
+  for (const i of live) byRev.set(i.record.revision, [...(byRev.get(i.record.revision) ?? []), i]);
   for (const [rev, list] of byRev) {
     const dead = list.filter((i) => i.state === 'failed' && now - (i.lastFailure?.at ?? 0) > FAILED_REPLACE_MS);
     const rest = list.filter((i) => !dead.includes(i)).sort((a, b) => Number(a.ready) - Number(b.ready) || b.record.startedAt - a.record.startedAt);
@@ -47,7 +47,7 @@ export function pickRemovals(live: ManagedInstance[], scale: Desired['scale'], n
 export function toStart(live: ManagedInstance[], removals: ManagedInstance[], scale: Desired['scale']): [number, number][] {
   const out: [number, number][] = [];
   for (const [rev, want] of Object.entries(scale)) {
-    const have = live.filter((i) => i.record.revision === rev && !removals.includes(i)).length;
+    const have = live.filter((i) => i.record.revision === Number(rev) && !removals.includes(i)).length;
     if (want > have) out.push([Number(rev), want - have]);
   }
   return out;
@@ -58,7 +58,7 @@ export function readyUpstreams(all: ManagedInstance[], removing: ReadonlySet<str
   const out: Record<number, UpstreamInstance[]> = {};
   for (const i of all) {
     if (!i.ready || removing.has(i.id) || i.state !== 'ready') continue;
-    (out[Number(i.record.revision)] ??= []).push({ id: i.id, host: i.record.host, port: i.record.port, ready: true });
+    (out[i.record.revision] ??= []).push({ id: i.id, host: i.record.host, port: i.record.port, ready: true });
   }
   return out;
 }

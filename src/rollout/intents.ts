@@ -11,7 +11,7 @@ import { MigrationBusyError, NoRolloutError, NothingToRetryError } from './error
 
 export type Intent =
   | { type: 'deploy'; revision: number; strategy: StrategyName; migration: MigrationState | null; reason: string }
-  | { type: 'promote'; full: boolean }
+  | { type: 'promote'; full: boolean; variant?: string }
   | { type: 'abort' }
   | { type: 'retry'; migration: MigrationState | null }
   | { type: 'pause' }
@@ -63,7 +63,7 @@ export function applyIntent(state: RolloutState, intent: Intent, now: number): {
       return deploy(state, intent, now);
     case 'promote':
       if (!inProgress(state)) return { state, events: [] };
-      return { state: { ...state, promote: intent.full ? 'full' : 'step', userPaused: false, progressAt: now }, events: [] };
+      return { state: { ...state, promote: intent.full ? 'full' : 'step', ...(intent.variant !== undefined ? { promoteVariant: intent.variant } : {}), userPaused: false, progressAt: now }, events: [] };
     case 'abort':
       if (!inProgress(state) || state.stable === null) return { state, events: [] };
       return {

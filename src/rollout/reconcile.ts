@@ -9,13 +9,14 @@
 import type { ServiceConfig } from '../config/schema.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Store } from '../store/store.ts';
-import { evaluate, type Measurement } from './analysis.ts';
+import { evaluate, type Measurement, type Verdict } from './analysis.ts';
 import { InstanceEffects } from './instance-effects.ts';
 import { liveInstances, observeRevisions, pickRemovals, readyUpstreams, toStart, upstreamKey } from './instances.ts';
 import { ControllerNotStartedError } from './errors.ts';
 import { applyIntent, checkIntent, rolloutRevision, type Intent } from './intents.ts';
-import type { InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './ports.ts';
-import { routeNames } from './route-builder.ts';
+import type { InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './interfaces.ts';
+import { revisionKey } from './route-builder.ts';
+import { observeMirror } from './mirror-observation.ts';
 import type { RoutePublisher } from './route-publisher.ts';
 import { SerialRunner } from './serial-runner.ts';
 import { instanceSpec, manageOptions, planSpec } from './spec.ts';
@@ -34,6 +35,7 @@ export interface LoopDeps {
   logger: Logger;
   /** How long to wait for the first probe of adopted instances the proxy did not route to, before acting anyway. */
   settleMs: number;
+  onMeasurement?: ((service: string, verdict: Verdict) => void) | undefined;
 }
 
 const HOOK_RETRY_MS = 5_000;
@@ -45,7 +47,8 @@ interface QueuedIntent {
   reject: (err: unknown) => void;
 }
 
-export class ServiceLoop {
+/** The reconcile loop of one service: applies intents, plans, persists, converges; one tick at a time. */
+export class ServiceReconciler {
   state: RolloutState;
   status: RolloutStatus;
   private readonly intents: QueuedIntent[] = [];
@@ -82,7 +85,7 @@ export class ServiceLoop {
     this.adopting = true;
     this.settleUntil = Date.now() + this.deps.settleMs;
     for (const rec of this.deps.store.listInstances({ service: this.service })) {
-      const rev = this.deps.store.getRevision(this.service, Number(rec.revision));
+      const rev = this.deps.store.getRevision(this.service, rec.revision);
       const opts = rev ? manageOptions(cfg, instanceSpec(rev, envFor(this.state, rev.number)), (i) => this.drainBeforeRestart(i)) : null;
       // Marked first: the runtime reports an instance adopted as ready at once, and that is not news.
       this.effects.markAdopted(rec.id);
@@ -91,7 +94,7 @@ export class ServiceLoop {
       if (inst) continue;
       this.effects.unmarkAdopted(rec.id);
       this.deps.store.deleteInstance(rec.id);
-      this.record([{ type: 'InstanceLost', reason: `instance ${rec.id} (pid ${rec.pid}) is gone; it will be replaced`, revision: Number(rec.revision) }]);
+      this.record([{ type: 'InstanceLost', reason: `instance ${rec.id} (pid ${rec.pid}) is gone; it will be replaced`, revision: rec.revision }]);
     }
     this.adopting = false;
   }
@@ -135,6 +138,9 @@ export class ServiceLoop {
     const observed: Observed = { now, revisions: observeRevisions(live) };
     const measurement = await this.measure(cfg, now);
     if (measurement) observed.analysis = measurement;
+    const mirror = await observeMirror(this.deps.router, this.state);
+    if (mirror) observed.mirror = mirror;
+    if (measurement) this.deps.onMeasurement?.(this.service, measurement.verdict);
 
     const queued = this.intents.splice(0);
     const revisions = new Map<QueuedIntent, number | undefined>();
@@ -179,8 +185,8 @@ export class ServiceLoop {
       await this.effects.start(rev, count, cfg, envFor(this.state, number));
     }
     this.effects.mark(removals);
-    const live2 = this.deps.runtime.list({ service: this.service });
-    const published = await this.deps.publisher.publish({ name: this.service, cfg, desired, versions: this.versions(), ready: readyUpstreams(live2, this.effects.removing) });
+    const afterStarts = this.deps.runtime.list({ service: this.service });
+    const published = await this.deps.publisher.publish({ name: this.service, cfg, desired, versions: this.versions(), ready: readyUpstreams(afterStarts, this.effects.removing) });
     if (published) this.effects.remove(removals, cfg);
     else this.effects.unmark(removals);
   }
@@ -203,7 +209,7 @@ export class ServiceLoop {
   private async measure(cfg: ServiceConfig, now: number): Promise<Measurement | undefined> {
     const s = this.state;
     const analysis = planSpec(cfg, s.strategy).strategy.canary?.analysis;
-    if (!analysis || s.strategy !== 'canary' || !inProgress(s) || s.weight <= 0 || s.userPaused) {
+    if (!analysis || s.strategy !== 'canary' || !inProgress(s) || s.weightPercent <= 0 || s.userPaused) {
       this.analysisAt = 0;
       return undefined;
     }
@@ -213,8 +219,7 @@ export class ServiceLoop {
     this.analysisAt = now;
     try {
       const stats = await this.deps.router.stats();
-      const name = routeNames({ desired: s.desired, versions: this.versions() })[s.canary!];
-      const revStats = stats.find((x) => x.service === this.service)?.revisions[name ?? ''];
+      const revStats = stats.find((x) => x.service === this.service)?.revisions[revisionKey(s.canary!)];
       return evaluate(revStats, analysis);
     } catch (err) {
       return evaluate(undefined, analysis, err);
@@ -245,7 +250,7 @@ export class ServiceLoop {
    * the old set is scaled down).
    */
   private leavingInstances(): number {
-    const stable = String(this.state.stable);
+    const stable = this.state.stable;
     return this.deps.runtime.list({ service: this.service }).filter((i) => i.record.revision !== stable && i.state !== 'stopped').length;
   }
 

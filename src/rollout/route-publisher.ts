@@ -6,16 +6,19 @@
  * proxy process was restarted with an older table.
  */
 import type { Logger } from '../shared/log.ts';
-import type { TrafficRouter } from './ports.ts';
+import type { TrafficRouter } from './interfaces.ts';
 import { buildRoutes, type ServiceRouteInput } from './route-builder.ts';
 
 const REFRESH_MS = 10_000;
+/** A refusal that repeats (a certificate the proxy cannot use, a port taken) is logged again only this often. */
+const REPEAT_LOG_MS = 30_000;
 
 export class RoutePublisher {
   private readonly parts = new Map<string, ServiceRouteInput>();
   private last: string | undefined;
   private lastAt = 0;
   private chain: Promise<boolean> = Promise.resolve(true);
+  private lastError: { message: string; at: number } | undefined;
 
   constructor(
     private readonly router: TrafficRouter,
@@ -38,10 +41,17 @@ export class RoutePublisher {
     try {
       await this.router.apply(table);
     } catch (err) {
-      this.logger.error({ err }, 'could not push routes to the proxy; retrying on the next tick');
+      const message = (err as Error).message;
+      const now = Date.now();
+      if (this.lastError?.message !== message || now - this.lastError.at >= REPEAT_LOG_MS) {
+        this.logger.error({ err }, 'could not push routes to the proxy; retrying on the next tick');
+        this.lastError = { message, at: now };
+      }
       this.last = undefined;
       return false;
     }
+    if (this.lastError) this.logger.info('routes pushed to the proxy again');
+    this.lastError = undefined;
     if (json !== this.last) this.logger.debug({ table }, 'routes pushed');
     this.last = json;
     this.lastAt = Date.now();

@@ -1,8 +1,8 @@
 /** From the service config to what the planners and the runtime need. */
 import type { ServiceConfig, StrategyConfig, StrategyName } from '../config/schema.ts';
-import { blueGreenSchema, canarySchema, rollingSchema } from '../config/schema.ts';
+import { blueGreenSchema, canarySchema, experimentSchema, rollingSchema, shadowSchema } from '../config/schema.ts';
 import type { InstanceSpec, Probe, StopOptions } from '../runtime/provider.ts';
-import type { ManageOptions } from './ports.ts';
+import type { ManageOptions } from './interfaces.ts';
 import type { PlanSpec } from './state.ts';
 import type { Revision } from './types.ts';
 
@@ -14,6 +14,8 @@ export function strategyFor(cfg: ServiceConfig, name: StrategyName): StrategyCon
   if (cfg.strategy[name]) return cfg.strategy;
   if (name === 'canary') return { canary: canarySchema.parse({}) };
   if (name === 'blueGreen') return { blueGreen: blueGreenSchema.parse({}) };
+  if (name === 'shadow') return { shadow: shadowSchema.parse({}) };
+  if (name === 'experiment') return { experiment: experimentSchema.parse({}) };
   return { rolling: rollingSchema.parse({}) };
 }
 
@@ -26,7 +28,7 @@ export function stopOptions(cfg: ServiceConfig): StopOptions {
 }
 
 export function instanceSpec(rev: Revision, extraEnv: Record<string, string> = {}): InstanceSpec {
-  return { service: rev.service, revision: String(rev.number), version: rev.version, command: rev.command, cwd: rev.cwd, env: { ...rev.env, ...extraEnv } };
+  return { service: rev.service, revision: rev.number, version: rev.version, command: rev.command, cwd: rev.cwd, env: { ...rev.env, ...extraEnv } };
 }
 
 /** `drain` runs before the runtime stops an instance that failed liveness. */

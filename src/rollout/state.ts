@@ -4,80 +4,12 @@
  * many instances and how traffic is split. The controller converges the world
  * to it, so replaying a plan after a crash (kill -9) is harmless.
  */
-import type { Phase } from './types.ts';
 import type { StrategyConfig, StrategyName } from '../config/schema.ts';
+import { ROLLOUT_STATE_VERSION, type Desired, type RolloutState } from '../store/records.ts';
 import type { Measurement } from './analysis.ts';
 
-/** Bump when the shape changes; the store keeps it beside the JSON. */
-export const ROLLOUT_STATE_VERSION = 1;
-
-/** The proxy-facing target: instances per revision, weights in basis points (0..10000), match rules. */
-export interface Desired {
-  /** Revision number → instances wanted. Revisions not listed run none. */
-  scale: Record<number, number>;
-  /** Revision number → basis points of traffic. Only revisions with ready instances get any. */
-  weights: Record<number, number>;
-  /** Requests whose header `name` equals "1" go to `revision` (blue-green preview, header canary). */
-  match: { revision: number; header: string }[];
-  /** Extra listener that serves only this revision (blue-green previewPort). */
-  previewPort: { revision: number; port: number } | null;
-}
-
-/** Set by setCanaryScale; null means "match the traffic weight". */
-export interface CanaryScale {
-  replicas?: number;
-  weight?: number;
-}
-
-/** A migration tied to the revision being rolled out; `step` survives restarts so a hook is never lost. */
-export interface MigrationState {
-  file: string;
-  step: 'started' | 'completing' | 'rollingBack' | 'done';
-  env: Record<string, string>;
-}
-
-export interface RolloutState {
-  v: number;
-  service: string;
-  strategy: StrategyName;
-  phase: Phase;
-  message: string;
-  /** Revision serving traffic when no rollout is in progress. Null before the first revision is ready. */
-  stable: number | null;
-  /** Revision being rolled out (kept after an abort so `retry` can restart it). */
-  canary: number | null;
-  /** Blue-green: previous stable kept until `scaleDownAt` so undo is instant. */
-  old: number | null;
-  scaleDownAt: number | null;
-  aborted: boolean;
-  /** Canary step index; equals steps.length when all steps are done. */
-  stepIndex: number;
-  /** Canary traffic percent currently applied. */
-  weight: number;
-  canaryScale: CanaryScale | null;
-  /** When the current timed pause started. */
-  pauseStartedAt: number | null;
-  /** Blue-green: when the preview set became fully ready. */
-  previewReadyAt: number | null;
-  /** Last progress (rollout start, a new instance ready, a step done): the progress deadline counts from here. */
-  progressAt: number;
-  /** Ready instances of the canary at progressAt. */
-  progressReady: number;
-  userPaused: boolean;
-  /** Promote requested: skip the next pause ('step') or every remaining step ('full'). */
-  promote: 'none' | 'step' | 'full';
-  analysisFailures: number;
-  migration: MigrationState | null;
-  /**
-   * Env a migration gave a revision's instances (e.g. the schema version to
-   * use), kept while the revision runs so replacements get it too. Missing in
-   * states written before it existed.
-   */
-  revisionEnv?: Record<number, Record<string, string>>;
-  startedAt: number;
-  updatedAt: number;
-  desired: Desired;
-}
+export type { CanaryScale, Desired, MigrationState, RolloutState } from '../store/records.ts';
+export { ROLLOUT_STATE_VERSION } from '../store/records.ts';
 
 /** What the controller saw this tick for one revision. */
 export interface ObservedRevision {
@@ -93,6 +25,17 @@ export interface Observed {
   revisions: Record<number, ObservedRevision>;
   /** A fresh canary measurement, only on ticks where one was taken. */
   analysis?: Measurement;
+  /** Shadow: what comparison found so far (from the proxy's stats), on ticks of a shadow rollout. */
+  mirror?: MirrorObservation;
+}
+
+export interface MirrorObservation {
+  compared: number;
+  differing: number;
+  shadowErrors: number;
+  dropped: number;
+  /** The first difference, as one line (request and what differed), for the event. */
+  firstDifference?: string;
 }
 
 /** The part of the service config a planner needs. */
@@ -121,7 +64,7 @@ export interface Plan {
 }
 
 export function emptyDesired(): Desired {
-  return { scale: {}, weights: {}, match: [], previewPort: null };
+  return { scale: {}, weightsBp: {}, match: [], previewPort: null };
 }
 
 /** State for a rollout of `revision` starting now (on top of the current `stable`). */
@@ -151,7 +94,7 @@ function freshProgress(now: number) {
   return {
     aborted: false,
     stepIndex: 0,
-    weight: 0,
+    weightPercent: 0,
     canaryScale: null,
     pauseStartedAt: null,
     previewReadyAt: null,

@@ -18,7 +18,7 @@ export function computeStatus(state: RolloutState, observed: Observed, revisions
     role: roleOf(state, n),
     desired: state.desired.scale[n] ?? 0,
     ready: observed.revisions[n]?.ready ?? 0,
-    weight: (state.desired.weights[n] ?? 0) / 100,
+    weight: (state.desired.weightsBp[n] ?? 0) / 100,
   }));
   // The new revision is stable, but the rollout is not done until its migration's complete has run (it waits for the
   // previous revision's instances to stop): `deploy --wait` must not report success before the contract step.
@@ -31,7 +31,7 @@ export function computeStatus(state: RolloutState, observed: Observed, revisions
     strategy: state.strategy,
     stableRevision: ref(state.stable),
     canaryRevision: ref(state.canary),
-    weight: state.canary === null ? 0 : (state.desired.weights[state.canary] ?? 0) / 100,
+    weight: state.canary === null ? 0 : (state.desired.weightsBp[state.canary] ?? 0) / 100,
     stepIndex: state.stepIndex,
     steps: state.strategy === 'canary' ? steps : 0,
     revisions: rows,
@@ -41,6 +41,10 @@ export function computeStatus(state: RolloutState, observed: Observed, revisions
 
 function roleOf(state: RolloutState, n: number): RevisionStatus['role'] {
   if (n === state.stable) return 'stable';
-  if (n === state.canary) return state.strategy === 'blueGreen' && !state.aborted ? 'preview' : 'canary';
+  if (n === state.canary && !state.aborted) {
+    if (state.strategy === 'blueGreen') return 'preview';
+    if (state.strategy === 'shadow') return 'shadow';
+  }
+  if (n === state.canary) return 'canary';
   return 'old';
 }

@@ -3,34 +3,21 @@
  * the CLI. Names follow Argo Rollouts where one exists.
  */
 import type { StrategyName } from '../config/schema.ts';
+import type { CertificateInfo } from '../proxy/contract.ts';
+import type { Phase, Revision, RolloutEvent } from '../store/records.ts';
+import type { ExperimentReport } from './experiment-report.ts';
+import type { ShadowReport } from './traffic-reports.ts';
 
-/** As in Argo Rollouts. An aborted or failed rollout is Degraded. */
-export type Phase = 'Healthy' | 'Progressing' | 'Paused' | 'Degraded';
-
-/** An immutable revision of a service. */
-export interface Revision {
-  service: string;
-  /** 1, 2, 3... per service. */
-  number: number;
-  /** Version label given by the user, e.g. "v2". */
-  version: string;
-  command: string;
-  cwd: string;
-  env: Record<string, string>;
-  /** Strategy this revision rolls out with (config default, or --strategy). */
-  strategy: StrategyName;
-  /** Optional migration file started before its instances and completed after. */
-  migration?: string;
-  /** sha256 of the fields above: two deploys of the same thing share a hash. */
-  configHash: string;
-  createdAt: number;
-}
+export type { Phase, Revision, RolloutEvent } from '../store/records.ts';
 
 export interface RevisionStatus {
   number: number;
   version: string;
-  /** "stable", "canary" (the revision being rolled out), "preview" (blue-green before promotion) or "old" (kept for undo). */
-  role: 'stable' | 'canary' | 'preview' | 'old';
+  /**
+   * "stable", "canary" (the revision being rolled out), "preview" (blue-green before promotion), "shadow" (gets
+   * copies of requests, serves no user) or "old" (kept for undo).
+   */
+  role: 'stable' | 'canary' | 'preview' | 'shadow' | 'old';
   desired: number;
   ready: number;
   /** Share of traffic, percent 0..100. */
@@ -53,6 +40,11 @@ export interface RolloutStatus {
   revisions: RevisionStatus[];
   updatedAt: number;
   /**
+   * HTTPS services in `GET /api/v1/services` and `cutover status`: each certificate the proxy serves for the service
+   * now (after any reload), with its subject, names and expiry. Never key material.
+   */
+  certificates?: ServiceCertificate[];
+  /**
    * Only on the status a deploy, undo or retry returns: the revision number
    * that request started rolling out (undo: the revision it goes back to).
    * The status is the one of the tick that applied the request.
@@ -60,14 +52,9 @@ export interface RolloutStatus {
   rolloutRevision?: number;
 }
 
-export interface RolloutEvent {
-  id: number;
+/** A certificate the proxy serves for a service: what the proxy reports, and whose it is. */
+export interface ServiceCertificate extends CertificateInfo {
   service: string;
-  time: number;
-  /** Stable event type, e.g. "RolloutStarted", "StepCompleted", "RolloutAborted". */
-  type: string;
-  reason: string;
-  revision?: number;
 }
 
 export interface DeployRequest {
@@ -96,7 +83,7 @@ export interface ControlPlane {
   /** The transitions `deploy` would go through, without doing anything. */
   dryRun(service: string, req: DeployRequest): { revision: Omit<Revision, 'configHash' | 'createdAt'> & Partial<Revision>; steps: PlannedTransition[] };
   /** Skip the current pause (or with full, all remaining steps). */
-  promote(service: string, opts?: { full?: boolean }): Promise<RolloutStatus>;
+  promote(service: string, opts?: { full?: boolean; variant?: string }): Promise<RolloutStatus>;
   abort(service: string): Promise<RolloutStatus>;
   /** Restart an aborted rollout from its first step. */
   retry(service: string): Promise<RolloutStatus>;
@@ -105,5 +92,11 @@ export interface ControlPlane {
   /** Roll back to the previous (or a given) revision: a new rollout of that revision's spec. */
   undo(service: string, opts?: { toRevision?: number }): Promise<RolloutStatus>;
   history(service: string): Revision[];
+  /** What the running (or last) shadow rollout's comparison found. */
+  shadowReport(service: string): Promise<ShadowReport>;
+  /** The running (or last) experiment's figures and statistics; null when there is none. */
+  experimentReport(service: string): Promise<(ExperimentReport & { service: string; running: boolean }) | null>;
   events(opts?: { service?: string; sinceId?: number; limit?: number }): RolloutEvent[];
+  /** The certificates the proxy serves for the HTTPS services (or one service) now. */
+  certificates(service?: string): Promise<ServiceCertificate[]>;
 }

@@ -26,7 +26,7 @@ export interface InstanceManagerOptions {
 
 export interface InstanceFilter {
   service?: string;
-  revision?: string;
+  revision?: number;
 }
 
 export class InstanceManager extends EventEmitter<{ change: [ManagedInstance] }> {

@@ -15,8 +15,8 @@ export interface Probe {
 
 export interface InstanceSpec {
   service: string;
-  /** Revision number as a string, e.g. "3". */
-  revision: string;
+  /** Revision number, as the controller and the store know it. */
+  revision: number;
   /** Human version label, e.g. "v2". Exported as CUTOVER_VERSION. */
   version: string;
   command: string;
@@ -33,7 +33,7 @@ export interface InstanceSpec {
 export interface InstanceRecord {
   id: string;
   service: string;
-  revision: string;
+  revision: number;
   version: string;
   pid: number;
   host: string;

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 
-/** Parses "500ms", "1.5s", "2m", "1h" (or a plain number of milliseconds) into milliseconds. */
+/** Parses "500ms", "1.5s", "2m", "1h", "365d" (or a plain number of milliseconds) into milliseconds. */
 export function parseDuration(input: string | number): number {
   if (typeof input === 'number') {
     if (!Number.isFinite(input) || input < 0) throw new RangeError(`invalid duration ${input}`);
@@ -29,7 +29,7 @@ export const duration = z
     try {
       return parseDuration(v);
     } catch {
-      ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write it like 500ms, 30s, 2m or 1h` });
+      ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write it like 500ms, 30s, 2m, 1h or 7d` });
       return z.NEVER;
     }
   });

@@ -2,9 +2,10 @@
  * A Store kept in memory: for tests and dry runs. Same semantics as
  * SqliteStore (it runs the same conformance suite); nothing survives the process.
  */
+import type { Segment } from '../flags/model.ts';
+import type { FlagChange, FlagEvent, FlagEventQuery, FlagMetrics, NewFlagEvent, StoredFlag } from '../flags/records.ts';
 import type { InstanceRecord } from '../runtime/provider.ts';
-import type { RolloutState } from '../rollout/state.ts';
-import type { Revision, RolloutEvent } from '../rollout/types.ts';
+import type { Revision, RolloutEvent, RolloutState } from './records.ts';
 import { EVENTS_PER_SERVICE, type EventQuery, type NewEvent, type NewRevision, type Store, type StoreOptions } from './store.ts';
 
 export class MemoryStore implements Store {
@@ -14,6 +15,11 @@ export class MemoryStore implements Store {
   private events: RolloutEvent[] = [];
   private nextEventId = 1;
   private readonly eventsPerService: number;
+  private readonly flags = new Map<string, StoredFlag>();
+  private readonly segments = new Map<number, Segment>();
+  private flagEvents: FlagEvent[] = [];
+  private lastFlagEventId = 0;
+  private readonly flagMetrics = new Map<string, FlagMetrics>();
 
   constructor(opts: StoreOptions = {}) {
     this.eventsPerService = opts.eventsPerService ?? EVENTS_PER_SERVICE;
@@ -66,7 +72,7 @@ export class MemoryStore implements Store {
     this.instances.delete(id);
   }
 
-  listInstances(filter: { service?: string; revision?: string } = {}): InstanceRecord[] {
+  listInstances(filter: { service?: string; revision?: number } = {}): InstanceRecord[] {
     return [...this.instances.values()]
       .filter((r) => (filter.service === undefined || r.service === filter.service) && (filter.revision === undefined || r.revision === filter.revision))
       .sort((a, b) => a.id.localeCompare(b.id))
@@ -90,6 +96,55 @@ export class MemoryStore implements Store {
     const matching = this.events.filter((e) => (query.service === undefined || e.service === query.service) && (query.sinceId === undefined || e.id > query.sinceId));
     const picked = query.sinceId === undefined ? matching.slice(Math.max(0, matching.length - limit)) : matching.slice(0, limit);
     return structuredClone(picked);
+  }
+
+  listFlags(): StoredFlag[] {
+    return [...this.flags.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((f) => structuredClone(f));
+  }
+
+  listSegments(): Segment[] {
+    return [...this.segments.values()].sort((a, b) => a.id - b.id).map((s) => structuredClone(s));
+  }
+
+  applyFlagChange(change: FlagChange, events: NewFlagEvent[]): FlagEvent[] {
+    for (const f of change.putFlags ?? []) this.flags.set(f.name, structuredClone(f));
+    for (const name of change.deleteFlags ?? []) this.flags.delete(name);
+    for (const s of change.putSegments ?? []) this.segments.set(s.id, structuredClone(s));
+    for (const id of change.deleteSegments ?? []) this.segments.delete(id);
+    const stored = events.map((e) => ({ ...structuredClone(e), id: ++this.lastFlagEventId }));
+    this.flagEvents.push(...stored);
+    for (const key of new Set(events.map((e) => `${e.kind}\0${e.name}`))) {
+      const ids = this.flagEvents.filter((e) => `${e.kind}\0${e.name}` === key).map((e) => e.id);
+      if (ids.length <= this.eventsPerService) continue;
+      const oldestKept = ids[ids.length - this.eventsPerService]!;
+      this.flagEvents = this.flagEvents.filter((e) => `${e.kind}\0${e.name}` !== key || e.id >= oldestKept);
+    }
+    return structuredClone(stored);
+  }
+
+  listFlagEvents(query: FlagEventQuery = {}): FlagEvent[] {
+    const limit = query.limit ?? 1000;
+    const matching = this.flagEvents.filter((e) => (query.name === undefined || e.name === query.name) && (query.sinceId === undefined || e.id > query.sinceId));
+    return structuredClone(query.sinceId === undefined ? matching.slice(Math.max(0, matching.length - limit)) : matching.slice(0, limit));
+  }
+
+  flagRevision(): number {
+    return this.lastFlagEventId;
+  }
+
+  addFlagMetrics(counts: Omit<FlagMetrics, 'lastSeen'>[], time: number): void {
+    for (const c of counts) {
+      const m = this.flagMetrics.get(c.name) ?? { name: c.name, yes: 0, no: 0, variants: {}, lastSeen: time };
+      m.yes += c.yes;
+      m.no += c.no;
+      for (const [k, n] of Object.entries(c.variants)) m.variants[k] = (m.variants[k] ?? 0) + n;
+      m.lastSeen = time;
+      this.flagMetrics.set(c.name, m);
+    }
+  }
+
+  listFlagMetrics(name?: string): FlagMetrics[] {
+    return [...this.flagMetrics.values()].filter((m) => name === undefined || m.name === name).sort((a, b) => (a.name < b.name ? -1 : 1)).map((m) => structuredClone(m));
   }
 
   close(): void {}

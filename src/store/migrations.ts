@@ -34,4 +34,33 @@ export const MIGRATIONS: readonly string[] = [
      revision INTEGER
    );
    CREATE INDEX events_service ON events (service, id);`,
+  `CREATE TABLE flags (
+     name TEXT PRIMARY KEY,
+     body TEXT NOT NULL,
+     config_hash TEXT,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE flag_segments (
+     id INTEGER PRIMARY KEY,
+     body TEXT NOT NULL
+   );
+   CREATE TABLE flag_events (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     time INTEGER NOT NULL,
+     kind TEXT NOT NULL,
+     name TEXT NOT NULL,
+     type TEXT NOT NULL,
+     actor TEXT NOT NULL,
+     before TEXT,
+     after TEXT,
+     reason TEXT
+   );
+   CREATE INDEX flag_events_name ON flag_events (kind, name, id);
+   CREATE TABLE flag_metrics (
+     name TEXT PRIMARY KEY,
+     yes INTEGER NOT NULL,
+     no INTEGER NOT NULL,
+     variants TEXT NOT NULL,
+     last_seen INTEGER NOT NULL
+   );`,
 ];

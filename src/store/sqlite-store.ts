@@ -7,11 +7,13 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { Segment } from '../flags/model.ts';
+import type { FlagChange, FlagEvent, FlagEventQuery, FlagMetrics, NewFlagEvent, StoredFlag } from '../flags/records.ts';
 import type { InstanceRecord } from '../runtime/provider.ts';
-import type { RolloutState } from '../rollout/state.ts';
-import type { Revision, RolloutEvent } from '../rollout/types.ts';
+import { upgradeInstanceRecord, upgradeRolloutState, type Revision, type RolloutEvent, type RolloutState } from './records.ts';
 import { StoreError } from './errors.ts';
 import { MIGRATIONS } from './migrations.ts';
+import * as flagTables from './sqlite-flags.ts';
 import { EVENTS_PER_SERVICE, type EventQuery, type NewEvent, type NewRevision, type Store, type StoreOptions } from './store.ts';
 
 export class SqliteStore implements Store {
@@ -68,12 +70,12 @@ export class SqliteStore implements Store {
 
   getRollout(service: string): RolloutState | undefined {
     const row = this.db.prepare('SELECT body FROM rollouts WHERE service = ?').get(service) as { body: string } | undefined;
-    return row ? (JSON.parse(row.body) as RolloutState) : undefined;
+    return row ? upgradeRolloutState(JSON.parse(row.body)) : undefined;
   }
 
   listRollouts(): RolloutState[] {
     const rows = this.db.prepare('SELECT body FROM rollouts ORDER BY service').all() as { body: string }[];
-    return rows.map((r) => JSON.parse(r.body) as RolloutState);
+    return rows.map((r) => upgradeRolloutState(JSON.parse(r.body)));
   }
 
   saveRollout(state: RolloutState, events: NewEvent[] = []): RolloutEvent[] {
@@ -91,18 +93,19 @@ export class SqliteStore implements Store {
   putInstance(record: InstanceRecord): void {
     this.db
       .prepare('INSERT INTO instances (id, service, revision, body) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body, service = excluded.service, revision = excluded.revision')
-      .run(record.id, record.service, record.revision, JSON.stringify(record));
+      // The column is TEXT (revisions were strings once): bind the number as its decimal text, never as a REAL ("2.0").
+      .run(record.id, record.service, String(record.revision), JSON.stringify(record));
   }
 
   deleteInstance(id: string): void {
     this.db.prepare('DELETE FROM instances WHERE id = ?').run(id);
   }
 
-  listInstances(filter: { service?: string; revision?: string } = {}): InstanceRecord[] {
+  listInstances(filter: { service?: string; revision?: number } = {}): InstanceRecord[] {
     const rows = this.db
       .prepare('SELECT body FROM instances WHERE (@service IS NULL OR service = @service) AND (@revision IS NULL OR revision = @revision) ORDER BY id')
-      .all({ service: filter.service ?? null, revision: filter.revision ?? null }) as { body: string }[];
-    return rows.map((r) => JSON.parse(r.body) as InstanceRecord);
+      .all({ service: filter.service ?? null, revision: filter.revision === undefined ? null : String(filter.revision) }) as { body: string }[];
+    return rows.map((r) => upgradeInstanceRecord(JSON.parse(r.body)));
   }
 
   appendEvents(events: NewEvent[]): RolloutEvent[] {
@@ -118,6 +121,34 @@ export class SqliteStore implements Store {
         ? `SELECT * FROM (SELECT * FROM events ${where} ORDER BY id DESC LIMIT @limit) ORDER BY id`
         : `SELECT * FROM events ${where} ORDER BY id LIMIT @limit`;
     return (this.db.prepare(sql).all(params) as EventRow[]).map(fromRow);
+  }
+
+  listFlags(): StoredFlag[] {
+    return flagTables.listFlags(this.db);
+  }
+
+  listSegments(): Segment[] {
+    return flagTables.listSegments(this.db);
+  }
+
+  applyFlagChange(change: FlagChange, events: NewFlagEvent[]): FlagEvent[] {
+    return this.db.transaction(() => flagTables.applyFlagChange(this.db, change, events, this.eventsPerService)).immediate();
+  }
+
+  listFlagEvents(query: FlagEventQuery = {}): FlagEvent[] {
+    return flagTables.listFlagEvents(this.db, query);
+  }
+
+  flagRevision(): number {
+    return flagTables.flagRevision(this.db);
+  }
+
+  addFlagMetrics(counts: Omit<FlagMetrics, 'lastSeen'>[], time: number): void {
+    this.db.transaction(() => flagTables.addFlagMetrics(this.db, counts, time)).immediate();
+  }
+
+  listFlagMetrics(name?: string): FlagMetrics[] {
+    return flagTables.listFlagMetrics(this.db, name);
   }
 
   close(): void {

@@ -2,12 +2,14 @@
  * The control plane's durable state behind one narrow, synchronous interface:
  * immutable revisions, one versioned rollout state per service, the records
  * needed to adopt running instances again, and an event log that keeps the
- * newest `eventsPerService` events of each service.
+ * newest `eventsPerService` events of each service; feature flags with their
+ * own change log (the newest `eventsPerService` per flag) and usage counts.
  * Every implementation runs test/store/store-conformance.ts.
  */
+import type { Segment } from '../flags/model.ts';
+import type { FlagChange, FlagEvent, FlagEventQuery, FlagMetrics, NewFlagEvent, StoredFlag } from '../flags/records.ts';
 import type { InstanceRecord } from '../runtime/provider.ts';
-import type { RolloutState } from '../rollout/state.ts';
-import type { Revision, RolloutEvent } from '../rollout/types.ts';
+import type { Revision, RolloutEvent, RolloutState } from './records.ts';
 
 export type NewEvent = Omit<RolloutEvent, 'id'>;
 
@@ -15,7 +17,7 @@ export type NewEvent = Omit<RolloutEvent, 'id'>;
 export const EVENTS_PER_SERVICE = 10_000;
 
 export interface StoreOptions {
-  /** The oldest events of a service are deleted beyond this many (default EVENTS_PER_SERVICE). */
+  /** The oldest events of a service (and of a flag) are deleted beyond this many (default EVENTS_PER_SERVICE). */
   eventsPerService?: number;
 }
 export type NewRevision = Omit<Revision, 'number'>;
@@ -45,12 +47,27 @@ export interface Store {
   /** Inserts or replaces the record with this id (pid and port change on a restart in place). */
   putInstance(record: InstanceRecord): void;
   deleteInstance(id: string): void;
-  listInstances(filter?: { service?: string; revision?: string }): InstanceRecord[];
+  listInstances(filter?: { service?: string; revision?: number }): InstanceRecord[];
 
   /** Stores the events; a service's oldest ones beyond its limit are deleted in the same transaction. */
   appendEvents(events: NewEvent[]): RolloutEvent[];
   /** Ascending by id. */
   listEvents(query?: EventQuery): RolloutEvent[];
+
+  /** Flags by name. */
+  listFlags(): StoredFlag[];
+  /** Segments by id. */
+  listSegments(): Segment[];
+  /** Writes the flag and segment changes and their events in one transaction (all or nothing); returns the stored events. */
+  applyFlagChange(change: FlagChange, events: NewFlagEvent[]): FlagEvent[];
+  /** Ascending by id. */
+  listFlagEvents(query?: FlagEventQuery): FlagEvent[];
+  /** The id of the newest flag event ever stored, 0 before the first: it changes with every change to the flags. */
+  flagRevision(): number;
+  /** Adds the counts to each flag's totals (a flag never reported starts at zero). */
+  addFlagMetrics(counts: Omit<FlagMetrics, 'lastSeen'>[], time: number): void;
+  /** By name; one flag's when `name` is given. */
+  listFlagMetrics(name?: string): FlagMetrics[];
 
   close(): void;
 }

@@ -43,6 +43,10 @@ describe('control API', () => {
     assert.equal(web!.phase, 'Healthy');
     assert.equal(web!.stableRevision?.version, 'v1');
     assert.equal(web!.revisions[0]!.ready, 1);
+    assert.equal(web!.certificates, undefined, 'a plain-HTTP service has no certificates');
+    const certs = await api.inject({ url: '/api/v1/certificates', headers: auth });
+    assert.deepEqual([certs.statusCode, certs.json()], [200, []]);
+    assert.equal((await api.inject({ url: '/api/v1/certificates?service=nope', headers: auth })).statusCode, 404);
   });
 
   test('bad requests get a 4xx that names the problem, and change nothing', async () => {

@@ -1,10 +1,11 @@
 // The cutover command as a user runs it: exit codes and messages.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, runCli } from '../helpers/engine.ts';
+import { makeCertificate } from '../helpers/certs.ts';
 
 let dir: string;
 before(() => {
@@ -46,6 +47,44 @@ test('validate on a hostile file (alias bomb, 50 MB, not UTF-8, __proto__ servic
     assert.ok(r.stderr.trim().split('\n').length <= 3, `${name}:\n${r.stderr}`);
     assert.ok(ms < 10_000, `${name} took ${ms.toFixed(0)} ms`);
   }
+});
+
+test('validate checks the certificate files: missing, mismatched, not covering a host (exit 2); expiring soon is a warning (exit 0)', async () => {
+  mkdirSync(join(dir, 'certs'));
+  makeCertificate(join(dir, 'certs'), 'web', { hosts: ['web.test'] });
+  makeCertificate(join(dir, 'certs'), 'other', { hosts: ['other.test'] });
+  makeCertificate(join(dir, 'certs'), 'soon', { hosts: ['web.test'], days: 5 });
+  const config = (name: string, certFile: string, keyFile: string, hosts = '[web.test]'): string => {
+    writeFileSync(join(dir, `${name}.yaml`), `services:\n  web:\n    listen: 8443\n    run: node server.js\n    hosts: ${hosts}\n    tls: { certFile: ${certFile}, keyFile: ${keyFile} }\n`);
+    return join(dir, `${name}.yaml`);
+  };
+
+  const good = await runCli(['validate', '-c', config('tls-good', 'certs/web.crt', 'certs/web.key')]);
+  assert.equal(good.code, 0, good.stderr);
+  assert.match(good.stdout, /web: HTTPS on port 8443, certificate CN=web\.test for web\.test, expires \S+ \(29 days\)/);
+  assert.equal(good.stderr, '');
+
+  const soon = await runCli(['validate', '-c', config('tls-soon', 'certs/soon.crt', 'certs/soon.key')]);
+  assert.equal(soon.code, 0, soon.stderr);
+  assert.match(soon.stderr, /warning: services\.web\.tls\.certFile: the certificate expires on \S+ \(4 days left\) \(renew it/);
+
+  const missing = await runCli(['validate', '-c', config('tls-missing', 'certs/nope.crt', 'certs/web.key')]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /services\.web\.tls\.certFile: cannot read the certificate file: no such file/);
+
+  // `up` refuses the same file before it starts anything (it leaves keys to the proxy process).
+  const up = await runCli(['up', '-c', join(dir, 'tls-missing.yaml')]);
+  assert.equal(up.code, 2);
+  assert.match(up.stderr, /CONFIG_INVALID[\s\S]*services\.web\.tls\.certFile: cannot read the certificate file: no such file/);
+
+  const mismatched = await runCli(['validate', '-c', config('tls-mismatch', 'certs/web.crt', 'certs/other.key')]);
+  assert.equal(mismatched.code, 2);
+  assert.match(mismatched.stderr, /services\.web\.tls\.keyFile: the key does not match the certificate in \S+web\.crt/);
+  assert.doesNotMatch(mismatched.stderr + mismatched.stdout, /PRIVATE KEY/);
+
+  const uncovered = await runCli(['validate', '-c', config('tls-uncovered', 'certs/web.crt', 'certs/web.key', '[web.test, api.test]')]);
+  assert.equal(uncovered.code, 2);
+  assert.match(uncovered.stderr, /services\.web\.tls\.certFile: the certificate does not cover host "api\.test" \(it is valid for web\.test\)/);
 });
 
 test('schema prints a JSON Schema', async () => {

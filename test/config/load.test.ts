@@ -220,3 +220,45 @@ test('a config over 1 MiB is refused before it is parsed', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('tls: paths resolve against the config file; a port is HTTPS or not for all its services; one HTTP port redirects to one HTTPS port', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cutover-cfg-'));
+  try {
+    writeFileSync(join(dir, 'cutover.yaml'), `${minimal}    tls: { certFile: certs/web.crt, keyFile: /etc/web.key, redirectHttp: 80, hsts: { maxAge: 365d } }\n`);
+    const web = loadConfigFile(join(dir, 'cutover.yaml')).config.services.web!;
+    assert.deepEqual(web.tls, { certFile: join(dir, 'certs', 'web.crt'), keyFile: '/etc/web.key', redirectHttp: 80, hsts: { maxAge: 31_536_000, includeSubDomains: false } });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const issuesOf = (text: string) => {
+    try {
+      parseConfigText(text);
+      return [];
+    } catch (e) {
+      return (e as ConfigError).issues;
+    }
+  };
+  const tls = (extra = '') => `tls: { certFile: a.crt, keyFile: a.key${extra} }`;
+  const mixed = issuesOf(`
+services:
+  a: { listen: 443, run: x, hosts: [a.example], ${tls()} }
+  b: { listen: 443, run: x, hosts: [b.example] }
+`);
+  assert.deepEqual(mixed.map((i) => i.path), ['services.b.tls']);
+  assert.match(mixed[0]!.message, /port 443 serves HTTPS for service a; services sharing a port must all set `tls` or none/);
+
+  const redirects = issuesOf(`
+services:
+  a: { listen: 443, run: x, hosts: [a.example], ${tls(', redirectHttp: 80')} }
+  b: { listen: 443, run: x, hosts: [b.example], ${tls(', redirectHttp: 80')} }
+  c: { listen: 8443, run: x, ${tls(', redirectHttp: 80')} }
+  d: { listen: 9443, run: x, ${tls(', redirectHttp: 9443')} }
+`);
+  assert.deepEqual(redirects.map((i) => i.path).sort(), ['services.c.tls.redirectHttp', 'services.d.tls.redirectHttp']);
+  assert.match(redirects.find((i) => i.path === 'services.c.tls.redirectHttp')!.message, /port 80 is already used by the HTTP redirect of a \(to port 443\)/);
+  assert.match(redirects.find((i) => i.path === 'services.d.tls.redirectHttp')!.message, /port 9443 is already used by service d/);
+
+  const bareNumber = issuesOf(`services:\n  a: { listen: 443, run: x, ${tls(', hsts: { maxAge: 31536000 }')} }\n`);
+  assert.deepEqual(bareNumber.map((i) => i.path), ['services.a.tls.hsts.maxAge']);
+  assert.match(bareNumber[0]!.message, /with a unit, e\.g\. 365d/);
+});

@@ -1,9 +1,12 @@
 // Issue 3's promise, end to end: a real `cutover up`, real instances, a real
 // load (keep-alive clients plus 2-second requests), and a deploy with each
-// strategy. Zero failed requests, and every response from an expected version.
+// strategy, and a rolling one over HTTPS. Zero failed requests, and every response from an expected version.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Engine } from '../helpers/engine.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { Engine, freePort } from '../helpers/engine.ts';
 import { LoadGenerator, type LoadReport } from '../helpers/load.ts';
 
 const base = `    replicas: 2
@@ -101,6 +104,43 @@ test('canary deploy and abort under load: traffic returns to stable at once', as
     // Continue to a full rollout of v3 afterwards: abort left the service usable.
     await deployWait(engine, 'v3', '--strategy', 'rolling');
     assertClean(await load.stop(), ['v1', 'v2', 'v3']);
+  } finally {
+    await engine.destroy();
+  }
+});
+
+test('rolling deploy under HTTPS load: zero failed requests; status shows the certificate; plain HTTP redirects', async () => {
+  const redirect = await freePort();
+  const engine = await Engine.start({
+    certificate: true,
+    service: `${base}\n    tls: { certFile: tls.crt, keyFile: tls.key, redirectHttp: ${redirect}, hsts: { maxAge: 1d } }\n    strategy: { rolling: { maxSurge: 1, maxUnavailable: 0 } }`,
+  });
+  try {
+    await healthy(engine, 'v1');
+    const load = new LoadGenerator({ url: engine.url, tls: { ca: engine.certificate! }, clients: 4, slowClients: 1, slowMs: 2000 });
+    await deployWait(engine, 'v2');
+    load.resetCounts();
+    await new Promise((r) => setTimeout(r, 500));
+    const after = { ...load.report.versions };
+    assertClean(await load.stop(), ['v1', 'v2']);
+    assert.deepEqual(Object.keys(after), ['v2'], 'after the rollout only v2 answers');
+
+    const res = await request(`${engine.url}/`, { dispatcher: new Agent({ connect: { ca: engine.certificate! } }) });
+    await res.body.dump();
+    assert.equal(res.headers['strict-transport-security'], 'max-age=86400');
+
+    const moved = await request(`http://127.0.0.1:${redirect}/a?b=1`, { headers: { host: 'localhost' } });
+    await moved.body.dump();
+    assert.equal(moved.statusCode, 308);
+    assert.equal(moved.headers.location, `https://localhost:${engine.listen}/a?b=1`);
+
+    const s = await engine.status();
+    assert.equal(s.certificates?.length, 1, JSON.stringify(s));
+    assert.deepEqual([s.certificates![0]!.subject, s.certificates![0]!.names, s.certificates![0]!.port], ['CN=localhost', ['localhost', '127.0.0.1'], engine.listen]);
+    const text = await engine.cli('status', 'web');
+    assert.match(text.stdout, new RegExp(`TLS: +port ${engine.listen} +CN=localhost +\\(localhost, 127\\.0\\.0\\.1\\) +expires \\d{4}-\\d\\d-\\d\\d \\(29 days left\\)`));
+    const proxyLog = readFileSync(join(engine.dir, '.cutover', 'logs', 'proxy.log'), 'utf8');
+    assert.doesNotMatch(proxyLog + engine.log, /PRIVATE KEY/, 'no key material in any log');
   } finally {
     await engine.destroy();
   }

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../src/runtime/local/ports.ts';
 import { request } from 'undici';
+import { waitFor } from './wait.ts';
+import { makeCertificate } from './certs.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'cutover.js');
@@ -46,6 +48,10 @@ export interface EngineOptions {
   run?: string;
   /** Extra environment for `cutover up` (e.g. DATABASE_URL). */
   env?: Record<string, string>;
+  /** Top-level YAML appended to the config (e.g. a `flags:` section). */
+  extra?: string;
+  /** Before `up`: writes a certificate for 127.0.0.1 and localhost (tls.crt, tls.key) into the dir; the service YAML names them. */
+  certificate?: boolean;
 }
 
 export class Engine {
@@ -54,6 +60,8 @@ export class Engine {
   readonly listen: number;
   readonly apiPort: number;
   child: ChildProcess | undefined;
+  /** With `certificate`: the certificate `up` serves, to trust in clients (it is its own CA). */
+  certificate: Buffer | undefined;
   private output = '';
 
   private env: Record<string, string> = {};
@@ -72,16 +80,18 @@ export class Engine {
     writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
     const engine = new Engine(dir, await freePort(), await freePort());
     engine.env = opts.env ?? {};
+    if (opts.certificate) engine.certificate = makeCertificate(dir, 'tls', { hosts: ['localhost', '127.0.0.1'] }).cert;
     writeFileSync(
       engine.config,
-      `api: { port: ${engine.apiPort} }\nservices:\n  web:\n    listen: ${engine.listen}\n    run: ${opts.run ?? 'node server.js'}\n${opts.service}\n`,
+      `api: { port: ${engine.apiPort} }\nservices:\n  web:\n    listen: ${engine.listen}\n    run: ${opts.run ?? 'node server.js'}\n${opts.service}\n${opts.extra ?? ''}\n`,
     );
     await engine.up();
     return engine;
   }
 
+  /** The service's URL: https:// when the engine was started with a certificate. */
   get url(): string {
-    return `http://127.0.0.1:${this.listen}`;
+    return `${this.certificate ? 'https' : 'http'}://127.0.0.1:${this.listen}`;
   }
 
   /** Starts (or restarts) the controller and waits until its API answers. */
@@ -122,7 +132,7 @@ export class Engine {
     return runCli([...args, '-c', this.config], { cwd: this.dir, env: this.env });
   }
 
-  async status(): Promise<{ phase: string; stableRevision: { number: number; version: string } | null; canaryRevision: { number: number; version: string } | null; weight: number; stepIndex: number; revisions: Array<{ version: string; ready: number; desired: number; weight: number; role: string }> }> {
+  async status(): Promise<{ certificates?: Array<{ subject: string; names: string[]; notAfter: string; port: number }>; phase: string; stableRevision: { number: number; version: string } | null; canaryRevision: { number: number; version: string } | null; weight: number; stepIndex: number; revisions: Array<{ version: string; ready: number; desired: number; weight: number; role: string }> }> {
     const r = await this.cli('status', 'web', '--json');
     if (r.code !== 0) throw new Error(`status failed: ${r.stderr}`);
     return JSON.parse(r.stdout);
@@ -139,12 +149,7 @@ export class Engine {
   }
 
   async until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (await check().catch(() => false)) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`timed out waiting for ${what}\n--- cutover up output ---\n${this.output.slice(-4000)}`);
+    await waitFor(check, what, { timeoutMs, everyMs: 100, ignoreErrors: true, context: () => `--- cutover up output ---\n${this.output.slice(-4000)}` });
   }
 
   get log(): string {

@@ -4,7 +4,8 @@
  * that are in flight while instances drain, and optionally loops of POST /
  * (which the proxy never retries once sent: they pass only if no instance
  * dies under them). Every failure is kept with its reason, and every version
- * seen is counted.
+ * seen is counted. An https:// url is loaded over TLS with the same
+ * keep-alive connections (`tls` says which CA to trust).
  */
 import { Agent, request } from 'undici';
 
@@ -32,6 +33,10 @@ export interface LoadOptions {
   /** Loops sending POST / with a small body (not idempotent: never retried by the proxy once sent). */
   postClients?: number;
   headers?: Record<string, string>;
+  /** The path of each fast request (default "/"). */
+  path?: () => string;
+  /** For an https:// url: the CA to verify the proxy's certificate with, and the server name to ask for (SNI). */
+  tls?: { ca: string | Buffer; servername?: string };
   /** Reads the version (and pid, if the app reports one) from a 200 body; default: the example app's JSON. */
   parse?: (body: string) => { version: string; pid?: number };
 }
@@ -45,20 +50,25 @@ export class LoadGenerator {
   private generation = 0;
   private readonly loops: Promise<void>[] = [];
   // Bounded: a request that hangs fails the test instead of hanging it.
-  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 64, headersTimeout: 20_000, bodyTimeout: 20_000 });
+  private readonly agent: Agent;
 
   constructor(private readonly opts: LoadOptions) {
-    for (let i = 0; i < (opts.clients ?? 4); i++) this.loops.push(this.loop('/', false));
-    for (let i = 0; i < (opts.slowClients ?? 1); i++) this.loops.push(this.loop(`/slow?ms=${opts.slowMs ?? 2000}`, true));
-    for (let i = 0; i < (opts.postClients ?? 0); i++) this.loops.push(this.loop('/', false, 'POST'));
+    const fast = opts.path ?? (() => '/');
+    const slow = `/slow?ms=${opts.slowMs ?? 2000}`;
+    const tls = opts.tls ? { connect: { ca: opts.tls.ca, ...(opts.tls.servername ? { servername: opts.tls.servername } : {}) } } : {};
+    this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 64, headersTimeout: 20_000, bodyTimeout: 20_000, ...tls });
+    for (let i = 0; i < (opts.clients ?? 4); i++) this.loops.push(this.loop(fast, false));
+    for (let i = 0; i < (opts.slowClients ?? 1); i++) this.loops.push(this.loop(() => slow, true));
+    for (let i = 0; i < (opts.postClients ?? 0); i++) this.loops.push(this.loop(() => '/', false, 'POST'));
   }
 
-  private async loop(path: string, slow: boolean, method: 'GET' | 'POST' = 'GET'): Promise<void> {
+  private async loop(next: () => string, slow: boolean, method: 'GET' | 'POST' = 'GET'): Promise<void> {
     while (this.running) {
       this.report.sent++;
       if (slow) this.report.slowSent++;
       const t0 = performance.now();
       const gen = this.generation;
+      const path = next();
       try {
         const res = await request(this.opts.url + path, { dispatcher: this.agent, headers: this.opts.headers, method, ...(method === 'POST' ? { body: 'amount=100' } : {}) });
         const body = await res.body.text();

@@ -47,19 +47,14 @@ export async function get(url: string, headers: Record<string, string> = {}): Pr
   return { status: res.statusCode, body: await res.body.text(), headers: res.headers };
 }
 
-/** Polls until fn() is truthy or the time is up (then throws with the label). */
-export async function waitFor<T>(fn: () => T | Promise<T>, label: string, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${label}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** The body of a GET on a fresh connection (no keep-alive), for checks that must not reuse a socket. */
+export async function httpText(port: number, path = '/', host = '127.0.0.1'): Promise<string> {
+  const res = await fetch(`http://${host}:${port}${path}`, { headers: { connection: 'close' } });
+  return res.text();
 }
 
 /** A one-service, one-listener routes state on a free port. */
-export function oneService(revisions: Array<{ name: string; weight: number; ports: number[] }>, extra: Record<string, unknown> = {}) {
+export function oneService(revisions: Array<{ name: string; weightBp: number; ports: number[] }>, extra: Record<string, unknown> = {}) {
   return {
     listeners: [{ port: 0, host: '127.0.0.1', services: ['web'] }],
     services: [
@@ -67,7 +62,7 @@ export function oneService(revisions: Array<{ name: string; weight: number; port
         name: 'web',
         revisions: revisions.map((r) => ({
           name: r.name,
-          weight: r.weight,
+          weightBp: r.weightBp,
           instances: r.ports.map((p, i) => ({ id: `${r.name}-${i}`, host: '127.0.0.1', port: p })),
         })),
         ...extra,

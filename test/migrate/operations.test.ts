@@ -1,37 +1,13 @@
 /**
  * Every operation goes through start → rollback → start → complete on a real
  * PostgreSQL, with an old-version and a new-version client reading and writing
- * through their own schemas in between.
+ * through their own schemas in between; start → rollback must leave the
+ * catalogs exactly as they were (support.ts runs the cases).
  */
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type pg from 'pg';
-import { completeMigration, latestSchema, rollbackMigration, startMigration } from '../../src/migrate/index.ts';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
-import { MigrationDir, searchPathOptions, versionClient } from './support.ts';
+import { columnsOf, exists, rejects, rows, runCases, type Case } from './support.ts';
 
-interface Clients {
-  old: pg.Client;
-  neu: pg.Client;
-  admin: pg.Client;
-  schema: string;
-}
-
-interface Case {
-  name: string;
-  setup: string;
-  operations: unknown[];
-  /** Both versions running side by side (after each start). */
-  during: (c: Clients) => Promise<void>;
-  afterRollback: (c: Clients) => Promise<void>;
-  afterComplete: (c: Clients) => Promise<void>;
-}
-
-const rows = async (c: pg.Client, sql: string, params: unknown[] = []) => (await c.query(sql, params)).rows;
-const exists = async (c: pg.Client, rel: string) => (await rows(c, 'SELECT to_regclass($1) IS NOT NULL AS ok', [rel]))[0].ok as boolean;
-const columns = async (c: pg.Client, table: string) =>
-  (await rows(c, `SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position`, [table])).map((r) => r.column_name as string);
-const rejects = (p: Promise<unknown>, code: string) => assert.rejects(p, (e: { code?: string }) => e.code === code);
+const columns = columnsOf;
 
 let addColumnRuns = 0;
 
@@ -315,52 +291,4 @@ const cases: Case[] = [
   },
 ];
 
-describe('every operation: start → rollback → start → complete', () => {
-  let pgs: TestPostgres;
-  let admin: pg.Client;
-  const dir = new MigrationDir();
-
-  before(async () => {
-    pgs = await startPostgres();
-    admin = await versionClient(pgs.url);
-  });
-  after(async () => {
-    await admin?.end();
-    await pgs?.stop();
-    dir.remove();
-  });
-
-  for (const [i, c] of cases.entries()) {
-    test(c.name, async () => {
-      if (c.setup) await admin.query(c.setup);
-      const file = dir.write(`${i + 1}_${c.name}`, c.operations);
-      const before = await latestSchema({ databaseUrl: pgs.url });
-      const old = await versionClient(pgs.url, searchPathOptions(before.searchPath));
-      const opened: pg.Client[] = [old];
-      try {
-        const first = await startMigration({ databaseUrl: pgs.url, file });
-        const neu1 = await versionClient(pgs.url, first.pgOptions);
-        opened.push(neu1);
-        await c.during({ old, neu: neu1, admin, schema: first.schema });
-        await neu1.end();
-        opened.pop();
-        assert.equal((await rollbackMigration({ databaseUrl: pgs.url })).name, first.name);
-        assert.equal(await exists(admin, `${first.schema}.x`), false);
-        await c.afterRollback({ old, neu: old, admin, schema: first.schema });
-
-        const second = await startMigration({ databaseUrl: pgs.url, file });
-        const neu = await versionClient(pgs.url, second.pgOptions);
-        opened.push(neu);
-        await c.during({ old, neu, admin, schema: second.schema });
-        await completeMigration({ databaseUrl: pgs.url });
-        await c.afterComplete({ old, neu, admin, schema: second.schema });
-        const leftovers = await rows(admin, `SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE 'cutover%'`);
-        assert.deepEqual(leftovers, [], 'complete leaves no sync triggers');
-      } finally {
-        for (const cl of opened) await cl.end().catch(() => undefined);
-        // A failed case must not leave its migration in progress for the next one.
-        await rollbackMigration({ databaseUrl: pgs.url }).catch(() => undefined);
-      }
-    });
-  }
-});
+runCases('every operation: start → rollback → start → complete', cases);

@@ -133,6 +133,69 @@ describe('migration safety', () => {
     assert.equal(await count(`SELECT count(*) AS n FROM pg_namespace WHERE nspname LIKE 'cutover_4_%'`), 0);
   });
 
+  test('up/down are prepared against their row at start: a bad expression is refused before anything changes', async () => {
+    await admin.query(`CREATE TABLE exprs (id serial PRIMARY KEY, code text CONSTRAINT exprs_code_len CHECK (length(code) > 1), n integer NOT NULL DEFAULT 0);
+      CREATE TABLE parent_keys (id integer PRIMARY KEY, code integer UNIQUE); CREATE TABLE child_rows (id integer PRIMARY KEY, code integer REFERENCES parent_keys (code));`);
+    const cases: [unknown[], string, Record<string, unknown>, RegExp][] = [
+      [
+        [{ alter_column: { table: 'exprs', column: 'code', type: 'varchar(20)', up: 'code', down: 'event_name' } }],
+        'MIGRATION_EXPRESSION_INVALID',
+        { op: 'alter_column', index: 0, field: 'down', table: 'exprs' },
+        /operations\.0 \(alter_column\) down: column "event_name" does not exist; it computes the old "code" from a row written by the new version, and can use the new version's columns of "exprs": id, code, n/,
+      ],
+      [
+        [{ add_column: { table: 'exprs', column: { name: 'label', type: 'text' }, up: 'no_such_function(code)' } }],
+        'MIGRATION_EXPRESSION_INVALID',
+        { op: 'add_column', field: 'up' },
+        /function no_such_function\(text\) does not exist/,
+      ],
+      [
+        [{ create_constraint: { table: 'exprs', name: 'exprs_n_pos', type: 'check', columns: ['n'], check: 'n > 0', up: { n: 'greatest(n, 1, code)' } } }],
+        'MIGRATION_EXPRESSION_INVALID',
+        { field: 'up.n' },
+        /operations\.0 \(create_constraint\) up\.n:/,
+      ],
+      [
+        [{ alter_column: { table: 'exprs', column: 'code', type: 'integer', up: 'length(code)', down: 'code::text' } }],
+        'MIGRATION_EXPRESSION_INVALID',
+        { field: '(constraint "exprs_code_len" of the column)' },
+        /function length\(integer\) does not exist; it computes check constraint "exprs_code_len", which is copied to the new column/,
+      ],
+      [
+        [{ alter_column: { table: 'parent_keys', column: 'code', type: 'bigint' } }],
+        'MIGRATION_OPERATION_INVALID',
+        { op: 'alter_column' },
+        /column "code" of "parent_keys" is referenced by foreign key "child_rows_code_fkey" of "child_rows"/,
+      ],
+      [
+        [{ create_constraint: { table: 'exprs', name: 'exprs_x', type: 'unique', columns: ['n'], up: { code: 'code' } } }],
+        'MIGRATION_OPERATION_INVALID',
+        { op: 'create_constraint' },
+        /up names "code", which is not one of the constraint's columns \(n\)/,
+      ],
+      [
+        [{ drop_constraint: { table: 'exprs', name: 'exprs_code_len', column: 'n' } }],
+        'MIGRATION_OPERATION_INVALID',
+        { op: 'drop_constraint' },
+        /constraint "exprs_code_len" is on "code", not "n"/,
+      ],
+    ];
+    const before = await count(`SELECT count(*) AS n FROM pg_attribute WHERE attrelid = 'exprs'::regclass AND NOT attisdropped`);
+    for (const [i, [ops, code, fields, message]] of cases.entries()) {
+      const file = dir.write(`7_expr_${i}`, ops);
+      await assert.rejects(startMigration({ databaseUrl: pgs.url, file }), (e: { code?: string; message: string; fields?: Record<string, unknown> }) => {
+        assert.equal(e.code, code, `case ${i}: ${e.message}`);
+        assert.match(e.message, message, `case ${i}`);
+        for (const [k, v] of Object.entries(fields)) assert.equal(e.fields?.[k], v, `case ${i} field ${k}`);
+        return true;
+      });
+    }
+    assert.equal((await migrationStatus({ databaseUrl: pgs.url })).inProgress, null);
+    assert.equal(await count(`SELECT count(*) AS n FROM pg_namespace WHERE nspname LIKE 'cutover_7_%'`), 0);
+    assert.equal(await count(`SELECT count(*) AS n FROM pg_attribute WHERE attrelid = 'exprs'::regclass AND NOT attisdropped`), before);
+    assert.equal(await count(`SELECT count(*) AS n FROM pg_trigger WHERE tgrelid = 'exprs'::regclass AND NOT tgisinternal`), 0);
+  });
+
   test('an app that keeps its own search_path picks its version with cutover.version', async () => {
     await admin.query(`CREATE TABLE tagged (id serial PRIMARY KEY, score integer NOT NULL); INSERT INTO tagged (score) VALUES (1);`);
     const file = dir.write('6_tagged_points', [
@@ -156,7 +219,8 @@ describe('migration safety', () => {
     const log: string[] = [];
     const r = await startMigration({ databaseUrl: pgs.url, file, dryRun: true, log: (m) => log.push(m) });
     assert.equal(r.schema, 'cutover_5_dry');
-    assert.ok(log.some((l) => l.startsWith('[0.alter_column.add-shadow] ddl: ALTER TABLE "public"."busy" ADD COLUMN "_cutover_new_v" bigint')), log.join('\n'));
+    assert.ok(log.some((l) => l.startsWith('[0.alter_column.add-shadow.v] ddl: ALTER TABLE "public"."busy" ADD COLUMN "_cutover_new_v" bigint')), log.join('\n'));
+    assert.ok(log.some((l) => l.startsWith('warning TYPE_CHANGE_WITHOUT_UP_DOWN:')), 'deliberate differences from pgroll are reported');
     assert.ok(log.some((l) => l.includes('backfill')));
     assert.equal(await count(`SELECT count(*) AS n FROM information_schema.columns WHERE table_name = 'busy' AND column_name = '_cutover_new_v'`), 0);
     assert.equal((await migrationStatus({ databaseUrl: pgs.url })).inProgress, null);

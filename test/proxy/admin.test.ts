@@ -9,12 +9,13 @@ import { ProxyAdminClient } from '../../src/proxy/admin-client.ts';
 import { ProxyRejectedError, ProxyUnreachableError } from '../../src/proxy/errors.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { startUpstream, get, oneService } from '../helpers/upstream.ts';
+import { cleanupsAfter } from '../helpers/cleanups.ts';
+import { makeCertificate } from '../helpers/certs.ts';
 
 describe('admin API, client and process entry', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cutover-proxy-admin-'));
-  const cleanups: Array<() => Promise<void> | void> = [];
-  after(async () => {
-    for (const c of cleanups.reverse()) await c();
+  const cleanups = cleanupsAfter(after);
+  after(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -48,22 +49,22 @@ describe('admin API, client and process entry', () => {
     cleanups.push(() => up.close());
     const { p, files, client } = await start('routes');
     cleanups.push(() => client.close());
-    const state = oneService([{ name: 'v1', weight: 10000, ports: [up.port] }]);
-    await client.putRoutes(state);
-    assert.deepEqual(await client.getRoutes(), state);
+    const state = oneService([{ name: 'v1', weightBp: 10000, ports: [up.port] }]);
+    await client.apply(state);
+    assert.deepEqual(await client.routes(), state);
     assert.deepEqual(JSON.parse(readFileSync(files.tableFile, 'utf8')), state);
     const base = `http://127.0.0.1:${p.proxy.addresses()[0]!.port}`;
     assert.equal((await get(`${base}/`)).body, 'up');
 
     const broken = structuredClone(state);
-    (broken.services[0]!.revisions[0] as { weight: number }).weight = 20000;
-    await assert.rejects(client.putRoutes(broken), (e: unknown) => {
+    broken.services[0]!.revisions[0]!.weightBp = 20000;
+    await assert.rejects(client.apply(broken), (e: unknown) => {
       assert.ok(e instanceof ProxyRejectedError);
       assert.equal(e.status, 400);
-      assert.match(e.message, /services\.0\.revisions\.0\.weight/);
+      assert.match(e.message, /services\.0\.revisions\.0\.weightBp/);
       return true;
     });
-    assert.deepEqual(await client.getRoutes(), state, 'nothing changed');
+    assert.deepEqual(await client.routes(), state, 'nothing changed');
     assert.equal((await get(`${base}/`)).body, 'up');
 
     await client.setReady('v1-0', false);
@@ -85,7 +86,7 @@ describe('admin API, client and process entry', () => {
     cleanups.push(() => up.close());
     const { p, token, client } = await start('metrics');
     cleanups.push(() => client.close());
-    await client.putRoutes(oneService([{ name: 'v1', weight: 10000, ports: [up.port] }]));
+    await client.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [up.port] }]));
     const base = `http://127.0.0.1:${p.proxy.addresses()[0]!.port}`;
     for (let i = 0; i < 5; i++) await get(`${base}/`);
     for (let i = 0; i < 2; i++) await get(`${base}/missing`);
@@ -98,23 +99,63 @@ describe('admin API, client and process entry', () => {
     assert.ok(rev.p99 >= rev.p50 && rev.p50 > 0);
     const m = await request(`${p.admin!.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
     const text = await m.body.text();
-    assert.match(text, /cutover_proxy_requests_total\{service="web",revision="v1",instance="v1-0",class="2xx"\} 5/);
-    assert.match(text, /cutover_proxy_requests_total\{service="web",revision="v1",instance="v1-0",class="4xx"\} 2/);
-    assert.match(text, /cutover_proxy_instance_available\{service="web",revision="v1",instance="v1-0"\} 1/);
+    assert.match(text, /cutover_proxy_requests_total\{service="web",revision="v1",version="v1",instance="v1-0",class="2xx"\} 5/);
+    assert.match(text, /cutover_proxy_requests_total\{service="web",revision="v1",version="v1",instance="v1-0",class="4xx"\} 2/);
+    assert.match(text, /cutover_proxy_instance_available\{service="web",revision="v1",version="v1",instance="v1-0"\} 1/);
   });
 
   test('a restarted proxy serves the persisted table at once', async () => {
     const up = await startUpstream('persisted');
     cleanups.push(() => up.close());
     const first = await start('restart');
-    const state = oneService([{ name: 'v1', weight: 10000, ports: [up.port] }]);
-    await first.client.putRoutes(state);
+    const state = oneService([{ name: 'v1', weightBp: 10000, ports: [up.port] }]);
+    await first.client.apply(state);
     await first.client.close();
     await first.p.stop();
     assert.ok(existsSync(first.files.tableFile));
     const second = await runProxyProcess({ adminPort: 0, handleSignals: false, logger: silentLogger, ...first.files });
     cleanups.push(() => second.stop());
     assert.equal((await get(`http://127.0.0.1:${second.proxy.addresses()[0]!.port}/`)).body, 'persisted');
+  });
+
+  test('GET /certificates describes what HTTPS listeners serve; a table with an unusable pair is refused with PROXY_TLS_INVALID', async () => {
+    const up = await startUpstream('tls');
+    cleanups.push(() => up.close());
+    const { client } = await start('certificates');
+    cleanups.push(() => client.close());
+    const a = makeCertificate(dir, 'admin-a', { hosts: ['a.test'] });
+    const b = makeCertificate(dir, 'admin-b', { hosts: ['b.test'] });
+    const state = oneService([{ name: 'v1', weightBp: 10000, ports: [up.port] }]);
+    assert.deepEqual(await client.certificates(), []);
+    await client.apply({ ...state, listeners: [{ ...state.listeners[0]!, tls: { certFile: a.certFile, keyFile: a.keyFile } }] });
+    const [info] = await client.certificates();
+    assert.deepEqual([info!.certFile, info!.subject, info!.names, info!.hosts], [a.certFile, 'CN=a.test', ['a.test'], ['a.test']]);
+    assert.equal(Object.keys(info!).some((k) => /key/i.test(k)), false, 'nothing about the key');
+
+    await assert.rejects(client.apply({ ...state, listeners: [{ ...state.listeners[0]!, tls: { certFile: a.certFile, keyFile: b.keyFile } }] }), (e: unknown) => {
+      assert.ok(e instanceof ProxyRejectedError);
+      assert.equal(e.status, 400);
+      assert.equal(e.fields.remoteCode, 'PROXY_TLS_INVALID');
+      assert.match(e.message, /cannot serve .*admin-a\.crt with .*admin-b\.key: the key does not match the certificate/);
+      return true;
+    });
+    assert.equal((await client.certificates())[0]!.fingerprint256, info!.fingerprint256, 'the previous certificate serves');
+  });
+
+  test('a restarted proxy whose persisted table names a certificate it can no longer use serves every other listener', async () => {
+    const up = await startUpstream('still-here');
+    cleanups.push(() => up.close());
+    const first = await start('restart-tls');
+    const c = makeCertificate(dir, 'restart', { hosts: ['r.test'] });
+    const state = oneService([{ name: 'v1', weightBp: 10000, ports: [up.port] }]);
+    await first.client.apply({ ...state, listeners: [state.listeners[0]!, { port: 0, host: '127.0.0.2', services: ['web'], tls: { certFile: c.certFile, keyFile: c.keyFile } }] });
+    await first.client.close();
+    await first.p.stop();
+    rmSync(c.keyFile);
+    const second = await runProxyProcess({ adminPort: 0, handleSignals: false, logger: silentLogger, ...first.files });
+    cleanups.push(() => second.stop());
+    assert.deepEqual(second.proxy.addresses().map((a) => a.tls), [false]);
+    assert.equal((await get(`http://127.0.0.1:${second.proxy.addresses()[0]!.port}/`)).body, 'still-here');
   });
 
   test('the client reports an unreachable proxy with a typed error', async () => {

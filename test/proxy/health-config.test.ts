@@ -7,13 +7,14 @@ import { join } from 'node:path';
 import { createProxy } from '../../src/proxy/proxy.ts';
 import { loadStaticConfig } from '../../src/proxy/config.ts';
 import { ConfigError } from '../../src/errors.ts';
-import { startUpstream, get, oneService, waitFor } from '../helpers/upstream.ts';
+import { startUpstream, get, oneService } from '../helpers/upstream.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { cleanupsAfter } from '../helpers/cleanups.ts';
 
 describe('health checks, passive ejection, static config and CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cutover-proxy-cfg-'));
-  const cleanups: Array<() => Promise<void> | void> = [];
-  after(async () => {
-    for (const c of cleanups.reverse()) await c();
+  const cleanups = cleanupsAfter(after);
+  after(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -28,7 +29,7 @@ describe('health checks, passive ejection, static config and CLI', () => {
     cleanups.push(() => a.close(), () => b.close());
     const proxy = createProxy();
     cleanups.push(() => proxy.close());
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [a.port, b.port] }], {
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [a.port, b.port] }], {
       healthCheck: { path: '/health', intervalMs: 50, timeoutMs: 500, healthyThreshold: 2, unhealthyThreshold: 2 },
     }));
     const base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
@@ -53,13 +54,13 @@ describe('health checks, passive ejection, static config and CLI', () => {
     cleanups.push(() => bad.close(), () => good.close());
     const proxy = createProxy({ eject5xx: 3, ejectionMs: 60_000 });
     cleanups.push(() => proxy.close());
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [bad.port, good.port] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [bad.port, good.port] }]));
     const base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
     for (let i = 0; i < 12; i++) await get(`${base}/`);
     assert.equal(proxy.stats()[0]!.revisions.v1!.instances['v1-0']!.healthy, false);
     for (let i = 0; i < 10; i++) assert.equal((await get(`${base}/`)).body, 'good');
 
-    await proxy.apply(oneService([{ name: 'v2', weight: 10000, ports: [bad.port] }]));
+    await proxy.apply(oneService([{ name: 'v2', weightBp: 10000, ports: [bad.port] }]));
     for (let i = 0; i < 6; i++) assert.equal((await get(`${base}/`)).status, 503, 'the answer of the app, not an ejection 503');
   });
 
@@ -67,7 +68,7 @@ describe('health checks, passive ejection, static config and CLI', () => {
     const good = join(dir, 'good.yaml');
     writeFileSync(good, [
       'listeners:', '  - port: 8080', '    services: [web]',
-      'services:', '  - name: web', '    revisions:', '      - name: v1', '        weight: 10000', '        instances:', '          - { id: a, host: 127.0.0.1, port: 3000 }',
+      'services:', '  - name: web', '    revisions:', '      - name: v1', '        weightBp: 10000', '        instances:', '          - { id: a, host: 127.0.0.1, port: 3000 }',
       'limits:', '  queueTimeout: 2s', '  maxBodyBytes: 1024',
     ].join('\n'));
     const c = loadStaticConfig(good);
@@ -75,12 +76,12 @@ describe('health checks, passive ejection, static config and CLI', () => {
     assert.equal(c.options.maxBodyBytes, 1024);
     assert.equal(c.state.services[0]!.revisions[0]!.instances[0]!.port, 3000);
     const bad = join(dir, 'bad.yaml');
-    writeFileSync(bad, readFileSync(good, 'utf8').replace('weight: 10000', 'weight: lots').replace('services: [web]', 'services: [nope]'));
+    writeFileSync(bad, readFileSync(good, 'utf8').replace('weightBp: 10000', 'weightBp: lots').replace('services: [web]', 'services: [nope]'));
     assert.throws(() => loadStaticConfig(bad), (e: unknown) => {
       assert.ok(e instanceof ConfigError);
       const paths = e.issues.map((i) => i.path);
-      assert.ok(paths.includes('services.0.revisions.0.weight'), paths.join());
-      const w = e.issues.find((i) => i.path === 'services.0.revisions.0.weight')!;
+      assert.ok(paths.includes('services.0.revisions.0.weightBp'), paths.join());
+      const w = e.issues.find((i) => i.path === 'services.0.revisions.0.weightBp')!;
       assert.equal(w.value, 'lots');
       assert.equal(w.hint, 'expected number');
       return true;
@@ -91,7 +92,7 @@ describe('health checks, passive ejection, static config and CLI', () => {
     const up = await startUpstream('cli');
     cleanups.push(() => up.close());
     const cfg = join(dir, 'cli.yaml');
-    writeFileSync(cfg, `listeners:\n  - { port: 0, host: 127.0.0.1, services: [web] }\nservices:\n  - name: web\n    revisions:\n      - { name: v1, weight: 10000, instances: [{ id: a, host: 127.0.0.1, port: ${up.port} }] }\n`);
+    writeFileSync(cfg, `listeners:\n  - { port: 0, host: 127.0.0.1, services: [web] }\nservices:\n  - name: web\n    revisions:\n      - { name: v1, weightBp: 10000, instances: [{ id: a, host: 127.0.0.1, port: ${up.port} }] }\n`);
     const stateFile = join(dir, 'cli.state.json');
     const script = `import { Command } from 'commander'; import { registerProxyCommand } from './src/cli/commands/proxy.ts';
       const p = new Command('cutover'); registerProxyCommand(p); await p.parseAsync(process.argv);`;
@@ -115,11 +116,11 @@ describe('health checks, passive ejection, static config and CLI', () => {
     const up = await startUpstream('clustered');
     cleanups.push(() => up.close());
     const probe = createProxy();
-    await probe.apply(oneService([{ name: 'v1', weight: 10000, ports: [up.port] }]));
+    await probe.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [up.port] }]));
     const port = probe.addresses()[0]!.port; // a free port for the cluster to bind
     await probe.close();
     const cfg = join(dir, 'cluster.yaml');
-    writeFileSync(cfg, `workers: 2\nlisteners:\n  - { port: ${port}, host: 127.0.0.1, services: [web] }\nservices:\n  - name: web\n    revisions:\n      - { name: v1, weight: 10000, instances: [{ id: a, host: 127.0.0.1, port: ${up.port} }] }\n`);
+    writeFileSync(cfg, `workers: 2\nlisteners:\n  - { port: ${port}, host: 127.0.0.1, services: [web] }\nservices:\n  - name: web\n    revisions:\n      - { name: v1, weightBp: 10000, instances: [{ id: a, host: 127.0.0.1, port: ${up.port} }] }\n`);
     const run = (opts: object) => spawn(process.execPath, ['--import', 'tsx', 'src/proxy/main.ts', JSON.stringify(opts)], { stdio: ['ignore', 'ignore', 'pipe'] });
     const refused = run({ configFile: cfg, adminPort: 0, tokenFile: join(dir, 'c.token') });
     let err = '';

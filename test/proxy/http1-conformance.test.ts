@@ -7,8 +7,9 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import type { AddressInfo } from 'node:net';
 import type { ServerResponse } from 'node:http';
 import { createProxy, type Proxy } from '../../src/proxy/proxy.ts';
-import { startUpstream, waitFor, type TestUpstream } from '../helpers/upstream.ts';
+import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
 import { RawClient } from '../helpers/raw-http.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 const BIG = Buffer.alloc(1024 * 1024, 0);
@@ -32,8 +33,8 @@ describe('HTTP/1.1 conformance through the proxy', () => {
     await proxy.apply({
       listeners: [{ port: 0, host: '127.0.0.1', services: ['web', 'raw'] }],
       services: [
-        { name: 'web', revisions: [{ name: 'v1', weight: 10000, instances: [{ id: 'web-0', host: '127.0.0.1', port: web.port }] }] },
-        { name: 'raw', pathPrefix: '/raw', revisions: [{ name: 'r1', weight: 10000, instances: [{ id: 'raw-0', host: '127.0.0.1', port: raw.port }] }] },
+        { name: 'web', revisions: [{ name: 'v1', weightBp: 10000, instances: [{ id: 'web-0', host: '127.0.0.1', port: web.port }] }] },
+        { name: 'raw', pathPrefix: '/raw', revisions: [{ name: 'r1', weightBp: 10000, instances: [{ id: 'raw-0', host: '127.0.0.1', port: raw.port }] }] },
       ],
     });
     port = proxy.addresses()[0]!.port;

@@ -8,14 +8,13 @@ import assert from 'node:assert/strict';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createProxy, type CreateProxyOptions, type Proxy } from '../../src/proxy/proxy.ts';
-import { waitFor } from '../helpers/upstream.ts';
+
 import { RawClient } from '../helpers/raw-http.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { cleanupsAfter } from '../helpers/cleanups.ts';
 
 /** Everything a test started, closed by `after` even when the test failed half-way. */
-const cleanups: Array<() => Promise<void> | void> = [];
-after(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfter(after);
 
 /** `seen`: upstream request paths in order (node:http upstream only); upstreamConnections: TCP connections it accepted. */
 interface Setup { proxy: Proxy; port: number; seen: string[]; upstreamConnections(): number }
@@ -64,7 +63,7 @@ async function setup(upstream: { http: HttpHandler } | { raw: RawHandler } | { p
   cleanups.push(() => proxy.close(1_000));
   await proxy.apply({
     listeners: [{ port: 0, host: '127.0.0.1', services: ['web'] }],
-    services: [{ name: 'web', revisions: [{ name: 'v1', weight: 10000, instances: [{ id: 'web-0', host: '127.0.0.1', port: upPort }] }], ...svcExtra }],
+    services: [{ name: 'web', revisions: [{ name: 'v1', weightBp: 10000, instances: [{ id: 'web-0', host: '127.0.0.1', port: upPort }] }], ...svcExtra }],
   });
   return { proxy, port: proxy.addresses()[0]!.port, seen, upstreamConnections: () => accepted };
 }

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { Readable } from 'node:stream';
 import { createProxy, type Proxy } from '../../src/proxy/proxy.ts';
-import { startUpstream, get, oneService, waitFor, type TestUpstream } from '../helpers/upstream.ts';
+import { startUpstream, get, oneService, type TestUpstream } from '../helpers/upstream.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /** Sends raw bytes and collects everything until the proxy closes the connection. */
 function raw(port: number, bytes: string): Promise<string> {
@@ -32,7 +33,7 @@ describe('limits, malformed input and TLS', () => {
   before(async () => {
     up = await startUpstream('up');
     proxy = createProxy({ headersTimeoutMs: 500, requestTimeoutMs: 2000, maxBodyBytes: 1024, maxHeaderBytes: 4096 });
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [up.port] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [up.port] }]));
     port = proxy.addresses()[0]!.port;
   });
   after(async () => {
@@ -58,7 +59,7 @@ describe('limits, malformed input and TLS', () => {
     const silent = await startUpstream('silent', (req) => req.resume());
     const p = createProxy({ responseTimeoutMs: 200 });
     try {
-      await p.apply(oneService([{ name: 'v1', weight: 10000, ports: [silent.port] }]));
+      await p.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [silent.port] }]));
       const pport = p.addresses()[0]!.port;
       const r = await get(`http://127.0.0.1:${pport}/`);
       assert.equal(r.status, 504);
@@ -95,7 +96,7 @@ describe('limits, malformed input and TLS', () => {
     copyFileSync(join(dir, 'first.key'), join(dir, 'tls.key'));
     const tlsProxy = createProxy({ tlsWatchMs: 50 });
     try {
-      const state = oneService([{ name: 'v1', weight: 10000, ports: [up.port] }]);
+      const state = oneService([{ name: 'v1', weightBp: 10000, ports: [up.port] }]);
       state.listeners[0] = { ...state.listeners[0]!, tls: { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key') } } as never;
       await tlsProxy.apply(state);
       const tport = tlsProxy.addresses()[0]!.port;
@@ -123,7 +124,7 @@ describe('limits, malformed input and TLS', () => {
 
   test('closing a TLS listener does not wait for a client that never finishes its handshake', async () => {
     const tlsProxy = createProxy({ headersTimeoutMs: 60_000 });
-    const state = oneService([{ name: 'v1', weight: 10000, ports: [up.port] }]);
+    const state = oneService([{ name: 'v1', weightBp: 10000, ports: [up.port] }]);
     state.listeners[0] = { ...state.listeners[0]!, tls: { certFile: join(dir, 'first.crt'), keyFile: join(dir, 'first.key') } } as never;
     await tlsProxy.apply(state);
     const raw = netConnect(tlsProxy.addresses()[0]!.port, '127.0.0.1');

@@ -4,12 +4,11 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createProxy } from '../../src/proxy/proxy.ts';
-import { get, oneService, startUpstream, waitFor } from '../helpers/upstream.ts';
+import { get, oneService, startUpstream } from '../helpers/upstream.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { cleanupsAfter } from '../helpers/cleanups.ts';
 
-const cleanups: Array<() => Promise<void>> = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = cleanupsAfter(after);
 
 test('a drained instance re-added to the table gets traffic again, and the old drain cuts nothing', async () => {
   let release!: () => void;
@@ -22,8 +21,8 @@ test('a drained instance re-added to the table gets traffic again, and the old d
   cleanups.push(() => up.close());
   const proxy = createProxy({ queueTimeoutMs: 300 });
   cleanups.push(() => proxy.close());
-  const withX = oneService([{ name: 'v1', weight: 10000, ports: [up.port] }]);
-  const withoutX = oneService([{ name: 'v1', weight: 10000, ports: [] }]);
+  const withX = oneService([{ name: 'v1', weightBp: 10000, ports: [up.port] }]);
+  const withoutX = oneService([{ name: 'v1', weightBp: 10000, ports: [] }]);
   await proxy.apply(withX);
   const base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
   const id = withX.services[0]!.revisions[0]!.instances[0]!.id;

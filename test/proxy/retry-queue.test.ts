@@ -6,13 +6,12 @@ import { UpstreamPool } from '../../src/proxy/http1/upstream-pool.ts';
 import type { ResponseHandler, UpstreamRequest } from '../../src/proxy/http1/upstream-connection.ts';
 import type { UpstreamError } from '../../src/proxy/http1/upstream-error.ts';
 import { Sweeper } from '../../src/proxy/http1/sweeper.ts';
-import { startUpstream, spawnUpstream, get, oneService, waitFor } from '../helpers/upstream.ts';
+import { startUpstream, spawnUpstream, get, oneService } from '../helpers/upstream.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { cleanupsAfter } from '../helpers/cleanups.ts';
 
 describe('retries and the wait queue', () => {
-  const cleanups: Array<() => Promise<void>> = [];
-  after(async () => {
-    for (const c of cleanups.reverse()) await c();
-  });
+  const cleanups = cleanupsAfter(after);
   function track(p: Proxy): Proxy {
     cleanups.push(() => p.close());
     return p;
@@ -22,7 +21,7 @@ describe('retries and the wait queue', () => {
     const ups = await Promise.all(['a', 'b', 'c'].map((n) => spawnUpstream(n)));
     for (const u of ups) cleanups.push(() => u.kill());
     const proxy = track(createProxy({ eject5xx: 0 }));
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: ups.map((u) => u.port) }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: ups.map((u) => u.port) }]));
     const base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
     let stop = false;
     let ok = 0;
@@ -58,7 +57,7 @@ describe('retries and the wait queue', () => {
     const a = await startUpstream('a');
     cleanups.push(() => a.close());
     const proxy = track(createProxy({ queueTimeoutMs: 10_000 }));
-    const state = oneService([{ name: 'v1', weight: 10000, ports: [a.port] }]);
+    const state = oneService([{ name: 'v1', weightBp: 10000, ports: [a.port] }]);
     (state.services[0]!.revisions[0]!.instances[0] as { ready?: boolean }).ready = false;
     await proxy.apply(state);
     const base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
@@ -75,7 +74,7 @@ describe('retries and the wait queue', () => {
 
   test('503 with a clear body after queueTimeout when nothing becomes ready', async () => {
     const proxy = track(createProxy({ queueTimeoutMs: 300 }));
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [] }]));
     const r = await get(`http://127.0.0.1:${proxy.addresses()[0]!.port}/`);
     assert.equal(r.status, 503);
     assert.match(r.body, /no ready instance for service "web" within 300 ms/);
@@ -94,7 +93,7 @@ describe('retries and the wait queue', () => {
     // 0: streamed from its first byte; 1024: its first bytes are read before an instance is picked, the rest streamed.
     for (const retryBufferBytes of [0, 1024]) {
       const proxy = track(createProxy({ retryBufferBytes }));
-      await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [dead.port, good.port] }]));
+      await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [dead.port, good.port] }]));
       const base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
       for (let i = 0; i < 10; i++) {
         const r = await request(`${base}/`, { method: 'POST', body: 'x'.repeat(300_000) });
@@ -119,7 +118,7 @@ describe('retries and the wait queue', () => {
     });
     cleanups.push(() => flaky.close());
     const proxy = track(createProxy({ eject5xx: 0 }));
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [flaky.port] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [flaky.port] }]));
     const base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
     for (let i = 0; i < 5; i++) {
       const r = await request(`${base}/reset`, { method: 'PUT', body: 'small body' });
@@ -144,7 +143,7 @@ describe('retries and the wait queue', () => {
     const b = await startUpstream('b', dropper);
     cleanups.push(() => a.close(), () => b.close());
     const proxy = track(createProxy({ eject5xx: 0 }));
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [a.port, b.port] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [a.port, b.port] }]));
     const base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
     for (const method of ['POST', 'PATCH'] as const) {
       const r = await request(`${base}/transfer`, { method, body: 'amount=100' });
@@ -169,7 +168,7 @@ describe('retries and the wait queue', () => {
     });
     cleanups.push(() => flaky.close());
     const proxy = track(createProxy({ eject5xx: 0 }));
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [flaky.port] }], { retry: { nonIdempotent: true } }));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [flaky.port] }], { retry: { nonIdempotent: true } }));
     const r = await request(`http://127.0.0.1:${proxy.addresses()[0]!.port}/transfer`, { method: 'POST', body: 'amount=100' });
     assert.equal(r.statusCode, 200);
     assert.equal(await r.body.text(), 'done after 2', 'the instance got it twice: that is the risk the option takes');
@@ -182,7 +181,7 @@ describe('retries and the wait queue', () => {
     const dead = await spawnUpstream('dead');
     await dead.kill();
     const proxy = track(createProxy());
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [dead.port, good.port] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [dead.port, good.port] }]));
     for (let i = 0; i < 6; i++) {
       const r = await request(`http://127.0.0.1:${proxy.addresses()[0]!.port}/`, { method: 'POST', body: 'once' });
       assert.equal(r.statusCode, 200, await r.body.text());
@@ -226,7 +225,7 @@ describe('retries and the wait queue', () => {
 
   test('a full wait queue answers 503 at once', async () => {
     const proxy = track(createProxy({ queueTimeoutMs: 2000, maxQueue: 1 }));
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [] }]));
     const base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
     const first = get(`${base}/`);
     await new Promise((r) => setTimeout(r, 100)); // a head start, so the first usually takes the one place

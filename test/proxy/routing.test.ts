@@ -1,7 +1,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createProxy, type Proxy } from '../../src/proxy/proxy.ts';
-import { startUpstream, get, nodeGet, waitFor, oneService, type TestUpstream } from '../helpers/upstream.ts';
+import { startUpstream, get, nodeGet, oneService, type TestUpstream } from '../helpers/upstream.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 describe('routing', () => {
   let a: TestUpstream;
@@ -39,7 +40,7 @@ describe('routing', () => {
   }
 
   test('weighted split 80/20 holds within statistical tolerance over 3000 requests', async () => {
-    await apply(oneService([{ name: 'v1', weight: 8000, ports: [a.port] }, { name: 'v2', weight: 2000, ports: [b.port] }, { name: 'v3', weight: 0, ports: [c.port] }]));
+    await apply(oneService([{ name: 'v1', weightBp: 8000, ports: [a.port] }, { name: 'v2', weightBp: 2000, ports: [b.port] }, { name: 'v3', weightBp: 0, ports: [c.port] }]));
     const counts = await tally(3000);
     // 3000 draws at p=0.2: sd ≈ 22; ±110 is five standard deviations.
     assert.ok(Math.abs((counts.b ?? 0) - 600) < 110, `v2 got ${counts.b}`);
@@ -47,7 +48,7 @@ describe('routing', () => {
   });
 
   test('header rule and cookie rule pin a request to a revision, even one with weight 0', async () => {
-    await apply(oneService([{ name: 'blue', weight: 10000, ports: [a.port] }, { name: 'green', weight: 0, ports: [b.port] }], {
+    await apply(oneService([{ name: 'blue', weightBp: 10000, ports: [a.port] }, { name: 'green', weightBp: 0, ports: [b.port] }], {
       rules: [
         { revision: 'green', header: { name: 'x-cutover-preview', value: '1' } },
         { revision: 'green', cookie: { name: 'canary', value: 'yes' } },
@@ -60,7 +61,7 @@ describe('routing', () => {
   });
 
   test('sticky hash sends one user to one revision and splits users by weight', async () => {
-    await apply(oneService([{ name: 'v1', weight: 5000, ports: [a.port] }, { name: 'v2', weight: 5000, ports: [b.port] }], { stickyBy: { header: 'x-user' } }));
+    await apply(oneService([{ name: 'v1', weightBp: 5000, ports: [a.port] }, { name: 'v2', weightBp: 5000, ports: [b.port] }], { stickyBy: { header: 'x-user' } }));
     const perUser = new Map<string, Set<string>>();
     for (let u = 0; u < 200; u++) {
       const user = `user-${u}`;
@@ -77,9 +78,9 @@ describe('routing', () => {
     await proxy.apply({
       listeners: [{ port: 0, host: '127.0.0.1', services: ['root', 'api', 'admin'] }],
       services: [
-        { name: 'root', revisions: [{ name: 'r', weight: 10000, instances: [{ id: 'ra', host: '127.0.0.1', port: a.port }] }] },
-        { name: 'api', pathPrefix: '/api', revisions: [{ name: 'r', weight: 10000, instances: [{ id: 'rb', host: '127.0.0.1', port: b.port }] }] },
-        { name: 'admin', hosts: ['admin.test'], pathPrefix: '/api', revisions: [{ name: 'r', weight: 10000, instances: [{ id: 'rc', host: '127.0.0.1', port: c.port }] }] },
+        { name: 'root', revisions: [{ name: 'r', weightBp: 10000, instances: [{ id: 'ra', host: '127.0.0.1', port: a.port }] }] },
+        { name: 'api', pathPrefix: '/api', revisions: [{ name: 'r', weightBp: 10000, instances: [{ id: 'rb', host: '127.0.0.1', port: b.port }] }] },
+        { name: 'admin', hosts: ['admin.test'], pathPrefix: '/api', revisions: [{ name: 'r', weightBp: 10000, instances: [{ id: 'rc', host: '127.0.0.1', port: c.port }] }] },
       ],
     });
     base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
@@ -87,7 +88,7 @@ describe('routing', () => {
     assert.equal((await get(`${base}/apix`)).body, 'a');
     assert.equal((await get(`${base}/api/users?x=1`)).body, 'b');
     assert.equal((await get(`${base}/api`, { host: 'admin.test' })).body, 'c');
-    await proxy.apply({ listeners: [{ port: 0, host: '127.0.0.1', services: ['api'] }], services: [{ name: 'api', pathPrefix: '/api', revisions: [{ name: 'r', weight: 10000, instances: [] }] }] });
+    await proxy.apply({ listeners: [{ port: 0, host: '127.0.0.1', services: ['api'] }], services: [{ name: 'api', pathPrefix: '/api', revisions: [{ name: 'r', weightBp: 10000, instances: [] }] }] });
     base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
     const r = await get(`${base}/other`);
     assert.equal(r.status, 404);
@@ -95,7 +96,7 @@ describe('routing', () => {
   });
 
   test('forwarding headers are set, X-Request-Id kept or generated, hop-by-hop stripped, revision header on demand', async () => {
-    await apply(oneService([{ name: 'v7', weight: 10000, ports: [a.port] }], { revisionHeader: true }));
+    await apply(oneService([{ name: 'v7', weightBp: 10000, ports: [a.port] }], { revisionHeader: true }));
     a.seen.length = 0;
     const claimed = { 'x-forwarded-for': '10.0.0.1', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'bank.test' };
     const r = await nodeGet(`${base}/h`, { 'x-request-id': 'abc-123', ...claimed, 'keep-alive': 'timeout=1', connection: 'keep-alive, x-hop', 'x-hop': 'drop me', te: 'trailers', 'x-custom': 'kept' });
@@ -112,12 +113,12 @@ describe('routing', () => {
     assert.equal(seen['x-hop'], undefined, 'headers named in Connection are hop-by-hop');
     await get(`${base}/h`);
     assert.match(String(a.seen.at(-1)!.headers['x-request-id']), /^[0-9a-f-]{36}$/);
-    await apply(oneService([{ name: 'v7', weight: 10000, ports: [a.port] }]));
+    await apply(oneService([{ name: 'v7', weightBp: 10000, ports: [a.port] }]));
     assert.equal((await get(`${base}/h`)).headers['x-cutover-revision'], undefined, 'off by default');
   });
 
   test('a listener behind a trusted proxy keeps the X-Forwarded-* it is sent (For gets the peer appended); set on the open listener', async () => {
-    const st = oneService([{ name: 'v1', weight: 10000, ports: [a.port] }]);
+    const st = oneService([{ name: 'v1', weightBp: 10000, ports: [a.port] }]);
     await apply(st);
     const port = proxy.addresses()[0]!.port;
     await apply({ ...st, listeners: st.listeners.map((l) => ({ ...l, trustForwarded: true })) });
@@ -131,7 +132,7 @@ describe('routing', () => {
   });
 
   test('mirror copies requests to a shadow revision without affecting the client', async () => {
-    await apply(oneService([{ name: 'live', weight: 10000, ports: [a.port] }, { name: 'shadow', weight: 0, ports: [c.port] }], { mirror: { revision: 'shadow', percent: 100 } }));
+    await apply(oneService([{ name: 'live', weightBp: 10000, ports: [a.port] }, { name: 'shadow', weightBp: 0, ports: [c.port] }], { mirror: { revision: 'shadow', percent: 100 } }));
     c.seen.length = 0;
     const counts = await tally(20);
     assert.deepEqual(counts, { a: 20 });
@@ -139,8 +140,8 @@ describe('routing', () => {
   });
 
   test('a port that cannot be bound rejects the whole table and keeps the old one serving', async () => {
-    await apply(oneService([{ name: 'v1', weight: 10000, ports: [a.port] }]));
-    const blocked = oneService([{ name: 'v2', weight: 10000, ports: [b.port] }]);
+    await apply(oneService([{ name: 'v1', weightBp: 10000, ports: [a.port] }]));
+    const blocked = oneService([{ name: 'v2', weightBp: 10000, ports: [b.port] }]);
     blocked.listeners.push({ port: a.port, host: '127.0.0.1', services: ['web'] });
     await assert.rejects(proxy.apply(blocked), (e: unknown) => (e as { code?: string }).code === 'PROXY_LISTEN_FAILED');
     assert.equal((await get(`${base}/`)).body, 'a');

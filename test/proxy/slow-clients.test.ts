@@ -9,13 +9,12 @@ import { connect, type Socket } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createProxy, type CreateProxyOptions, type Proxy } from '../../src/proxy/proxy.ts';
-import { oneService, startUpstream, waitFor, type Handler, type TestUpstream } from '../helpers/upstream.ts';
+import { oneService, startUpstream, type Handler, type TestUpstream } from '../helpers/upstream.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { cleanupsAfter } from '../helpers/cleanups.ts';
 import { RawClient } from '../helpers/raw-http.ts';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-after(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfter(after);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -26,7 +25,7 @@ async function setup(handler: Handler, opts: CreateProxyOptions = {}): Promise<{
   up.server.on('connection', () => accepted++);
   const proxy = createProxy(opts);
   cleanups.push(() => up.close(), () => proxy.close(500));
-  await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [up.port] }]));
+  await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [up.port] }]));
   return { proxy, port: proxy.addresses()[0]!.port, up, upConnections: () => accepted };
 }
 
@@ -224,7 +223,7 @@ describe('slow and hostile clients (issue #10)', () => {
 
   test('a listener behind a trusted proxy (trustForwarded) applies no per-address limits: its peers are that proxy', async () => {
     const s = await setup(kb, { maxConnectionsPerClient: 1, maxRequestsPerClient: 1 });
-    const state = oneService([{ name: 'v1', weight: 10000, ports: [s.up.port] }]);
+    const state = oneService([{ name: 'v1', weightBp: 10000, ports: [s.up.port] }]);
     await s.proxy.apply({ ...state, listeners: [{ ...state.listeners[0]!, trustForwarded: true }] });
     const held = await Promise.all([0, 1, 2].map(() => RawClient.connect(s.port)));
     cleanups.push(() => { for (const c of held) c.destroy(); });

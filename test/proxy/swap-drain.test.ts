@@ -2,13 +2,12 @@ import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from 'undici';
 import { createProxy } from '../../src/proxy/proxy.ts';
-import { startUpstream, get, oneService, waitFor, type TestUpstream } from '../helpers/upstream.ts';
+import { startUpstream, get, oneService, type TestUpstream } from '../helpers/upstream.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { cleanupsAfter } from '../helpers/cleanups.ts';
 
 describe('atomic swap and drain', () => {
-  const cleanups: Array<() => Promise<void>> = [];
-  after(async () => {
-    for (const c of cleanups.reverse()) await c();
-  });
+  const cleanups = cleanupsAfter(after);
   async function upstream(name: string, handler?: Parameters<typeof startUpstream>[1]): Promise<TestUpstream> {
     const u = await startUpstream(name, handler);
     cleanups.push(() => u.close());
@@ -19,8 +18,8 @@ describe('atomic swap and drain', () => {
     const [a, b, c] = await Promise.all([upstream('a'), upstream('b'), upstream('c')]);
     const proxy = createProxy();
     cleanups.push(() => proxy.close());
-    const oldT = oneService([{ name: 'v1', weight: 10000, ports: [a.port] }]);
-    const newT = oneService([{ name: 'v2', weight: 10000, ports: [b.port, c.port] }]);
+    const oldT = oneService([{ name: 'v1', weightBp: 10000, ports: [a.port] }]);
+    const newT = oneService([{ name: 'v2', weightBp: 10000, ports: [b.port, c.port] }]);
     await proxy.apply(oldT);
     const base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
     let stop = false;
@@ -60,14 +59,14 @@ describe('atomic swap and drain', () => {
     const other = await upstream('other');
     const proxy = createProxy();
     cleanups.push(() => proxy.close());
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [slow.port] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [slow.port] }]));
     const port = proxy.addresses()[0]!.port;
     const client = new Client(`http://127.0.0.1:${port}`, { pipelining: 1 });
     cleanups.push(() => client.close());
 
     const long = client.request({ path: '/long', method: 'GET' }).then(async (r) => ({ status: r.statusCode, body: await r.body.text() }));
     await waitFor(() => slow.seen.some((r) => r.url === '/long'), 'long request at the upstream');
-    await proxy.apply(oneService([{ name: 'v2', weight: 10000, ports: [other.port] }]));
+    await proxy.apply(oneService([{ name: 'v2', weightBp: 10000, ports: [other.port] }]));
     let drainDone = false;
     const drain = proxy.drain('v1-0', 10_000).then((d) => ((drainDone = true), d));
     // New requests go to the new instance at once, while the old one still works on /long.
@@ -86,7 +85,7 @@ describe('atomic swap and drain', () => {
     const stuck = await upstream('stuck', (req) => req.resume()); // never answers
     const proxy = createProxy();
     cleanups.push(() => proxy.close());
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [stuck.port] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [stuck.port] }]));
     const base = `http://127.0.0.1:${proxy.addresses()[0]!.port}`;
     const pending = get(`${base}/`).catch((err: unknown) => ({ status: -1, body: String(err) }));
     await waitFor(() => stuck.seen.length === 1, 'request at the upstream');
@@ -100,8 +99,27 @@ describe('atomic swap and drain', () => {
     const a = await upstream('idle');
     const proxy = createProxy();
     cleanups.push(() => proxy.close());
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [a.port] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [a.port] }]));
     assert.deepEqual(await proxy.drain('nope', 1000), { drained: true, cut: 0 });
     assert.deepEqual(await proxy.drain('v1-0', 1000), { drained: true, cut: 0 });
   });
+
+  test('shutdown drains for the services\' drainTimeoutMs: a request within it completes, one past it is cut', async () => {
+    const slow = await upstream('slow', (req, res) => {
+      const ms = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('ms'));
+      setTimeout(() => res.end('done'), ms);
+    });
+    const outcome = async (drainTimeoutMs: number, requestMs: number): Promise<string> => {
+      const proxy = createProxy();
+      cleanups.push(() => proxy.close(0));
+      await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [slow.port] }], { drainTimeoutMs }));
+      const answer = get(`http://127.0.0.1:${proxy.addresses()[0]!.port}/?ms=${requestMs}`).then((r) => `${r.status} ${r.body}`, (err: Error) => `failed: ${err.message}`);
+      await waitFor(() => proxy.stats()[0]?.revisions.v1?.inflight === 1, 'the request in flight');
+      await proxy.close(); // no timeout given: the table's drainTimeoutMs decides
+      return answer;
+    };
+    assert.equal(await outcome(5_000, 300), '200 done', 'finished within the service\'s drainTimeout');
+    assert.notEqual(await outcome(100, 3_000), '200 done', 'cut once the service\'s drainTimeout passed');
+  });
 });
+

@@ -5,13 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { request } from 'undici';
 import { createProxy } from '../../src/proxy/proxy.ts';
-import { startUpstream, oneService, waitFor } from '../helpers/upstream.ts';
+import { startUpstream, oneService } from '../helpers/upstream.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { cleanupsAfter } from '../helpers/cleanups.ts';
 
 describe('WebSocket and streaming', () => {
-  const cleanups: Array<() => Promise<void> | void> = [];
-  after(async () => {
-    for (const c of cleanups.reverse()) await c();
-  });
+  const cleanups = cleanupsAfter(after);
 
   async function wsUpstream(): Promise<number> {
     const server = createServer();
@@ -29,7 +28,7 @@ describe('WebSocket and streaming', () => {
     const port = await wsUpstream();
     const proxy = createProxy();
     cleanups.push(() => proxy.close());
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [port] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [port] }]));
     const ws = new WebSocket(`ws://127.0.0.1:${proxy.addresses()[0]!.port}/socket`, ['chat']);
     cleanups.push(() => ws.terminate());
     const got: string[] = [];
@@ -45,7 +44,7 @@ describe('WebSocket and streaming', () => {
     const port = await wsUpstream();
     const proxy = createProxy();
     cleanups.push(() => proxy.close());
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [port] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [port] }]));
     const ws = new WebSocket(`ws://127.0.0.1:${proxy.addresses()[0]!.port}/`);
     cleanups.push(() => ws.terminate());
     const got: string[] = [];
@@ -72,7 +71,7 @@ describe('WebSocket and streaming', () => {
     cleanups.push(() => up.close());
     const proxy = createProxy();
     cleanups.push(() => proxy.close());
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [up.port] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [up.port] }]));
     const res = await request(`http://127.0.0.1:${proxy.addresses()[0]!.port}/events`);
     assert.equal(res.headers['content-type'], 'text/event-stream');
     const it = res.body[Symbol.asyncIterator]();
@@ -94,7 +93,7 @@ describe('WebSocket and streaming', () => {
     cleanups.push(() => up.close());
     const proxy = createProxy();
     cleanups.push(() => proxy.close());
-    await proxy.apply(oneService([{ name: 'v1', weight: 10000, ports: [up.port] }]));
+    await proxy.apply(oneService([{ name: 'v1', weightBp: 10000, ports: [up.port] }]));
     const ac = new AbortController();
     const res = await request(`http://127.0.0.1:${proxy.addresses()[0]!.port}/`, { signal: ac.signal });
     await res.body[Symbol.asyncIterator]().next();
@@ -109,7 +108,7 @@ describe('WebSocket and streaming', () => {
     cleanups.push(() => plain.close());
     const proxy = createProxy();
     cleanups.push(() => proxy.close());
-    const state = oneService([{ name: 'v1', weight: 10000, ports: [plain.port] }], { pathPrefix: '/ws' });
+    const state = oneService([{ name: 'v1', weightBp: 10000, ports: [plain.port] }], { pathPrefix: '/ws' });
     await proxy.apply(state);
     const port = proxy.addresses()[0]!.port;
     const status = (path: string): Promise<number> =>

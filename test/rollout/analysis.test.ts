@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AnalysisConfig } from '../../src/config/schema.ts';
-import type { TrafficStats } from '../../src/proxy/types.ts';
+import type { TrafficStats } from '../../src/proxy/contract.ts';
 import { evaluate, type Verdict } from '../../src/rollout/analysis.ts';
 
 function stats(requests: number, errorRate: number, p99: number): TrafficStats {

@@ -1,3 +1,4 @@
+import { httpText } from '../helpers/upstream.ts';
 // After a controller restart, an adopted instance the proxy routes to keeps its
 // place in the route table until its own probes say it is not ready: a first
 // probe that takes longer than settleMs must not cost capacity (with one
@@ -7,7 +8,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { shellQuote } from '../helpers/apps/paths.ts';
-import { httpText } from '../runtime/wait.ts';
 import { Harness } from './helpers/harness.ts';
 import { Load } from './helpers/load.ts';
 

@@ -25,7 +25,7 @@ test('canary analysis: a canary answering 5xx is aborted automatically, naming t
     await h.controller.deploy('web', { version: 'bad', run: failingApp });
     await h.until(() => h.status().phase === 'Degraded', 'analysis aborted the canary');
     assert.equal(h.status().weight, 0);
-    await h.until(() => h.pids('2').length === 0, 'canary removed');
+    await h.until(() => h.pids(2).length === 0, 'canary removed');
     await load.stop();
     const events = h.controller.events({ service: 'web' });
     const failed = events.filter((e) => e.type === 'AnalysisFailed');

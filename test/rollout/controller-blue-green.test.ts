@@ -21,13 +21,13 @@ test('blue-green: preview by header and port, promote switches all traffic, undo
     const promoted = await h.controller.promote('web');
     assert.equal(promoted.phase, 'Healthy');
     for (let i = 0; i < 5; i++) assert.equal(await getText(h.url), 'v2');
-    const v1Pids = h.pids('1');
+    const v1Pids = h.pids(1);
     assert.equal(v1Pids.length, 2, 'old set kept for the scale-down delay');
 
     const undone = await h.controller.undo('web');
     assert.equal(undone.stableRevision?.version, 'v1');
     for (let i = 0; i < 5; i++) assert.equal(await getText(h.url), 'v1');
-    assert.deepEqual(h.pids('1'), v1Pids, 'undo started no new instances');
+    assert.deepEqual(h.pids(1), v1Pids, 'undo started no new instances');
     await load.stop();
     assert.deepEqual(load.failures, []);
     assert.deepEqual(Object.keys(load.versions).sort(), ['v1', 'v2']);

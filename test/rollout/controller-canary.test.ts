@@ -49,7 +49,7 @@ test('canary abort: weight back to 0 at once, canary instances gone, retry resta
     assert.equal(aborted.weight, 0);
     // Routes were pushed without the canary before this call returned.
     for (let i = 0; i < 10; i++) assert.equal(await getText(h.url), 'v1');
-    await h.until(() => h.pids('2').length === 0, 'canary instances stopped');
+    await h.until(() => h.pids(2).length === 0, 'canary instances stopped');
     await load.stop();
     assert.deepEqual(load.failures, []);
     assert.deepEqual(h.status().revisions.map((r) => r.version), ['v1']);

@@ -11,15 +11,15 @@ for (const [name, env, type, deadline] of [
     const h = await new Harness({ service: { replicas: 2, progressDeadlineSeconds: deadline, strategy: { rolling: { maxSurge: 1, maxUnavailable: 0 } } } }).start();
     try {
       await h.until(() => h.status().phase === 'Healthy', 'v1 Healthy');
-      const v1 = h.pids('1');
+      const v1 = h.pids(1);
       const load = new Load(h.url);
       await h.controller.deploy('web', { version: 'bad', env });
       await h.until(() => h.status().phase === 'Degraded', 'rollout failed', 30_000);
-      await h.until(() => h.pids('2').length === 0, 'bad instances removed');
+      await h.until(() => h.pids(2).length === 0, 'bad instances removed');
       await load.stop();
       assert.deepEqual(load.failures, []);
       assert.deepEqual(Object.keys(load.versions), ['v1']);
-      assert.deepEqual(h.pids('1'), v1, 'stable instances untouched');
+      assert.deepEqual(h.pids(1), v1, 'stable instances untouched');
       const s = h.status();
       assert.equal(s.stableRevision?.version, 'v1');
       assert.equal(s.canaryRevision?.version, 'bad');

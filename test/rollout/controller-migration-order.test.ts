@@ -8,14 +8,14 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { postgresMigrationHooks } from '../../src/engine/migration-hooks.ts';
 import { migrationStatus } from '../../src/migrate/index.ts';
-import type { MigrationHooks } from '../../src/rollout/ports.ts';
+import type { MigrationHooks } from '../../src/rollout/interfaces.ts';
 import { ADD_PRICE, RENAME_NAME, startItemsDb, type ItemsDb } from '../helpers/items-db.ts';
 import { Harness } from './helpers/harness.ts';
 
 interface HookCall {
   step: 'complete' | 'rollback';
   /** Revisions of the instances the runtime still had when the hook ran. */
-  running: string[];
+  running: number[];
 }
 
 /** The real hooks, recording when complete / rollback ran and what was still running then. */
@@ -53,7 +53,8 @@ async function slowRequestsReaching(h: Harness, version: string): Promise<{ answ
 
 function inflight(h: Harness, version?: string): number {
   const revisions = h.proxy.stats().find((s) => s.service === 'web')?.revisions ?? {};
-  return Object.entries(revisions).reduce((n, [name, r]) => (version === undefined || name === version ? n + r.inflight : n), 0);
+  const label = new Map(h.proxy.routes().services.find((s) => s.name === 'web')?.revisions.map((r) => [r.name, r.version]));
+  return Object.entries(revisions).reduce((n, [name, r]) => (version === undefined || label.get(name) === version ? n + r.inflight : n), 0);
 }
 
 /** The stop events of `revision`'s instances and the hook's event, in the order they were recorded. */
@@ -93,7 +94,7 @@ test('canary: complete waits for the old instances to drain; rollback for the ab
     await migrationDone(h);
     let results = await reqs.answers;
     const complete = rec.calls.find((c) => c.step === 'complete')!;
-    assert.deepEqual(complete.running.filter((r) => r !== '2'), [], 'no v1 instance left when complete ran');
+    assert.deepEqual(complete.running.filter((r) => r !== 2), [], 'no v1 instance left when complete ran');
     assert.ok(results.every((r) => r.status === 200));
     const v1 = results.filter((r) => r.version === 'v1');
     assert.ok(v1.length > 0, 'some slow requests went to v1');
@@ -107,7 +108,7 @@ test('canary: complete waits for the old instances to drain; rollback for the ab
     await migrationDone(h);
     results = await reqs.answers;
     const rollback = rec.calls.find((c) => c.step === 'rollback')!;
-    assert.deepEqual(rollback.running.filter((r) => r !== '2'), [], 'no v3 instance left when rollback ran');
+    assert.deepEqual(rollback.running.filter((r) => r !== 2), [], 'no v3 instance left when rollback ran');
     const v3 = results.filter((r) => r.version === 'v3');
     assert.ok(v3.length > 0, 'some slow requests went to v3');
     assert.ok(results.every((r) => r.status === 200));
@@ -132,7 +133,7 @@ test('blue-green: complete waits for the old set to scale down; an instant undo 
     assert.equal(h.status().phase, 'Progressing', 'the rollout is not done until its migration is');
     await migrationDone(h);
     await h.until(() => h.status().phase === 'Healthy', 'Healthy once complete ran');
-    assert.deepEqual(rec.calls.map((c) => [c.step, c.running]), [['complete', ['2']]]);
+    assert.deepEqual(rec.calls.map((c) => [c.step, c.running]), [['complete', [2]]]);
     const types = h.controller.events({ service: 'web' }).map((e) => e.type);
     assert.ok(types.indexOf('ScaledDownOld') < types.indexOf('MigrationCompleted'), types.join(','));
 
@@ -142,7 +143,7 @@ test('blue-green: complete waits for the old set to scale down; an instant undo 
     assert.equal(undo.stableRevision?.version, 'v2', 'instant switch back to the old set');
     assert.equal(h.store.getRollout('web')?.migration?.step, 'rollingBack');
     await migrationDone(h);
-    assert.deepEqual(rec.calls.slice(1).map((c) => [c.step, c.running]), [['rollback', ['2']]], 'rolled back once v3 was gone, never completed');
+    assert.deepEqual(rec.calls.slice(1).map((c) => [c.step, c.running]), [['rollback', [2]]], 'rolled back once v3 was gone, never completed');
     const st = await migrationStatus({ databaseUrl: db.url });
     assert.deepEqual(st.migrations.map((m) => m.name).filter((n) => n !== '2_add_price'), ['4_add_note']);
     assert.equal(st.inProgress, null);

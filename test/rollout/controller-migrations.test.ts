@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { postgresMigrationHooks } from '../../src/engine/migration-hooks.ts';
 import { migrationStatus } from '../../src/migrate/index.ts';
-import type { MigrationHooks } from '../../src/rollout/ports.ts';
+import type { MigrationHooks } from '../../src/rollout/interfaces.ts';
 import { ADD_PRICE, RENAME_NAME, startItemsDb, type ItemsDb } from '../helpers/items-db.ts';
 import { Harness } from './helpers/harness.ts';
 
@@ -36,10 +36,10 @@ test('migrations: start before the new instances (env only for them), complete a
     await h.controller.deploy('web', { version: 'v2', migration: '2_add_price.yaml' });
     assert.equal((await status()).inProgress?.name, '2_add_price', 'started before the rollout');
     await h.until(() => h.status().phase === 'Paused', 'canary paused');
-    const newEnv = envOf(h.pids('2')[0]!);
+    const newEnv = envOf(h.pids(2)[0]!);
     assert.equal(newEnv.CUTOVER_PG_SCHEMA, 'cutover_2_add_price');
     assert.match(newEnv.PGOPTIONS ?? '', /search_path=cutover_2_add_price/);
-    assert.equal(envOf(h.pids('1')[0]!).CUTOVER_PG_SCHEMA, undefined, 'old instances keep their env');
+    assert.equal(envOf(h.pids(1)[0]!).CUTOVER_PG_SCHEMA, undefined, 'old instances keep their env');
     await assert.rejects(h.controller.deploy('web', { version: 'v3' }), { code: 'MIGRATION_IN_PROGRESS' });
 
     await h.controller.promote('web');

@@ -4,7 +4,7 @@
 // as own keys only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RoutesState } from '../../src/rollout/ports.ts';
+import type { RoutesState } from '../../src/rollout/interfaces.ts';
 import { Harness } from './helpers/harness.ts';
 
 const withoutInstances = (t: RoutesState): RoutesState => ({

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Harness } from './helpers/harness.ts';
 import { Load } from './helpers/load.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 test('a controller dropped mid-canary (as by kill -9): the same processes keep serving, a new one resumes at the step', async () => {
   const h = await new Harness({
@@ -26,7 +27,7 @@ test('a controller dropped mid-canary (as by kill -9): the same processes keep s
     assert.equal(readyEvents(), readyBefore, 'adopted instances are not reported ready again');
     await h.controller.promote('web');
     await h.until(() => h.status().phase === 'Healthy' && h.status().stableRevision?.version === 'v2', 'rollout completed after restart');
-    await h.until(() => h.pids('1').length === 0, 'v1 drained');
+    await h.until(() => h.pids(1).length === 0, 'v1 drained');
     await load.stop();
     assert.deepEqual(load.failures, []);
     assert.deepEqual(Object.keys(load.versions).sort(), ['v1', 'v2']);
@@ -59,13 +60,12 @@ test('an instance that died while no controller ran is replaced on start', async
 });
 
 async function waitGone(pid: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  await waitFor(() => {
     try {
       process.kill(pid, 0);
+      return false;
     } catch {
-      return;
+      return true;
     }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`process ${pid} did not exit`);
+  }, `process ${pid} to exit`, { timeoutMs: 5_000, everyMs: 25 });
 }

@@ -14,7 +14,7 @@ test('a deploy during a paused canary supersedes it: the canary drains, the new 
     assert.equal(h.status().message, 'paused; `cutover resume` continues');
     await h.controller.deploy('web', { version: 'v3', strategy: 'rolling' });
     await h.until(() => h.status().phase === 'Healthy' && h.status().stableRevision?.version === 'v3', 'v3 stable');
-    await h.until(() => h.pids('1').length === 0 && h.pids('2').length === 0, 'v1 and v2 drained');
+    await h.until(() => h.pids(1).length === 0 && h.pids(2).length === 0, 'v1 and v2 drained');
     await load.stop();
     assert.deepEqual(load.failures, []);
     for (const v of Object.keys(load.versions)) assert.ok(['v1', 'v2', 'v3'].includes(v), v);

@@ -2,13 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dryRun } from '../../src/rollout/dry-run.ts';
 import { initialState } from '../../src/rollout/state.ts';
-import { FULL_WEIGHT } from '../../src/rollout/strategies/replicas.ts';
+import { FULL_WEIGHT_BP } from '../../src/rollout/strategies/replicas.ts';
 import { spec, T0 } from './strategies/fixtures.ts';
 
 function stable(replicas: number) {
   const s = { ...initialState('web', T0), stable: 1, phase: 'Healthy' as const };
   s.desired.scale[1] = replicas;
-  s.desired.weights[1] = FULL_WEIGHT;
+  s.desired.weightsBp[1] = FULL_WEIGHT_BP;
   return s;
 }
 

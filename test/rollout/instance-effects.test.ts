@@ -27,7 +27,7 @@ test('a failed start of one revision does not block starting another', async () 
     const effects = new InstanceEffects('web', { store, runtime, router: proxy, logger: silentLogger, onDone: () => {}, drain: undefined });
     await effects.start(rev(2, join(dir, 'missing')), 1, cfg, {});
     await effects.start(rev(1, dir), 1, cfg, {});
-    assert.deepEqual(runtime.list({ service: 'web' }).map((i) => i.record.revision), ['1'], 'stable started right after the canary failed');
+    assert.deepEqual(runtime.list({ service: 'web' }).map((i) => i.record.revision), [1], 'stable started right after the canary failed');
     assert.deepEqual(store.listEvents({ service: 'web' }).map((e) => [e.type, e.revision]), [['InstanceStartFailed', 2], ['InstanceStarted', 1]]);
   } finally {
     await Promise.all(runtime.list().map((i) => runtime.stop(i.id, { signal: 'SIGKILL', killAfterMs: 500 })));

@@ -1,10 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ManagedInstance } from '../../src/rollout/ports.ts';
+import type { ManagedInstance } from '../../src/rollout/interfaces.ts';
 import { FAILED_REPLACE_MS, liveInstances, observeRevisions, pickRemovals, readyUpstreams, routedUpstreams, toStart, upstreamKey } from '../../src/rollout/instances.ts';
 
 const now = 1_000_000;
-function inst(id: string, revision: string, over: Partial<ManagedInstance> = {}, startedAt = 0): ManagedInstance {
+function inst(id: string, revision: number, over: Partial<ManagedInstance> = {}, startedAt = 0): ManagedInstance {
   const ready = over.state === undefined || over.state === 'ready';
   return {
     id,
@@ -19,32 +19,32 @@ function inst(id: string, revision: string, over: Partial<ManagedInstance> = {},
 
 describe('instance arithmetic', () => {
   test('observe counts running, ready and crash loops per revision, without leaving instances', () => {
-    const all = [inst('a', '1'), inst('b', '1', { state: 'starting', ready: false }), inst('c', '2', { state: 'failed', ready: false, crashLoop: true }), inst('d', '2', { state: 'stopping', ready: false })];
+    const all = [inst('a', 1), inst('b', 1, { state: 'starting', ready: false }), inst('c', 2, { state: 'failed', ready: false, crashLoop: true }), inst('d', 2, { state: 'stopping', ready: false })];
     const live = liveInstances(all, new Set(['a']));
     assert.deepEqual(observeRevisions(live), { 1: { running: 1, ready: 0, crashLoop: false }, 2: { running: 1, ready: 0, crashLoop: true } });
   });
 
   const rows: { name: string; live: ManagedInstance[]; scale: Record<number, number>; remove: string[]; start: [number, number][] }[] = [
-    { name: 'at scale: nothing to do', live: [inst('a', '1'), inst('b', '1')], scale: { 1: 2 }, remove: [], start: [] },
-    { name: 'scale up', live: [inst('a', '1')], scale: { 1: 3 }, remove: [], start: [[1, 2]] },
-    { name: 'a revision not wanted goes entirely', live: [inst('a', '1'), inst('b', '2')], scale: { 2: 1 }, remove: ['a'], start: [] },
+    { name: 'at scale: nothing to do', live: [inst('a', 1), inst('b', 1)], scale: { 1: 2 }, remove: [], start: [] },
+    { name: 'scale up', live: [inst('a', 1)], scale: { 1: 3 }, remove: [], start: [[1, 2]] },
+    { name: 'a revision not wanted goes entirely', live: [inst('a', 1), inst('b', 2)], scale: { 2: 1 }, remove: ['a'], start: [] },
     {
       name: 'scale down removes unready first, then the newest',
-      live: [inst('old', '1', {}, 1), inst('new', '1', {}, 9), inst('sick', '1', { state: 'unready', ready: false }, 5)],
+      live: [inst('old', 1, {}, 1), inst('new', 1, {}, 9), inst('sick', 1, { state: 'unready', ready: false }, 5)],
       scale: { 1: 1 },
       remove: ['sick', 'new'],
       start: [],
     },
     {
       name: 'a failed instance is replaced once it has been failed a while',
-      live: [inst('a', '1'), inst('f', '1', { state: 'failed', ready: false, lastFailure: { reason: 'exit', at: now - FAILED_REPLACE_MS - 1, message: 'x' } })],
+      live: [inst('a', 1), inst('f', 1, { state: 'failed', ready: false, lastFailure: { reason: 'exit', at: now - FAILED_REPLACE_MS - 1, message: 'x' } })],
       scale: { 1: 2 },
       remove: ['f'],
       start: [[1, 1]],
     },
     {
       name: 'a freshly failed instance is left alone',
-      live: [inst('a', '1'), inst('f', '1', { state: 'failed', ready: false, lastFailure: { reason: 'exit', at: now - 10, message: 'x' } })],
+      live: [inst('a', 1), inst('f', 1, { state: 'failed', ready: false, lastFailure: { reason: 'exit', at: now - 10, message: 'x' } })],
       scale: { 1: 2 },
       remove: [],
       start: [],
@@ -59,7 +59,7 @@ describe('instance arithmetic', () => {
   }
 
   test('only ready instances that are not leaving reach the proxy', () => {
-    const all = [inst('a', '1'), inst('b', '1', { state: 'starting', ready: false }), inst('c', '2'), inst('d', '2')];
+    const all = [inst('a', 1), inst('b', 1, { state: 'starting', ready: false }), inst('c', 2), inst('d', 2)];
     assert.deepEqual(readyUpstreams(all, new Set(['d'])), {
       1: [{ id: 'a', host: '127.0.0.1', port: 1001, ready: true }],
       2: [{ id: 'c', host: '127.0.0.1', port: 1001, ready: true }],
@@ -71,12 +71,12 @@ describe('instance arithmetic', () => {
     const routed = routedUpstreams({
       listeners: [{ port: 80, services: ['web'] }],
       services: [
-        { name: 'web', revisions: [{ name: 'v1', weight: 10_000, instances: [a, { id: 'b', host: '127.0.0.1', port: 1002, ready: false }] }] },
-        { name: 'web:preview', revisions: [{ name: 'v2', weight: 10_000, instances: [{ id: 'c', host: '127.0.0.1', port: 1003, ready: true }] }] },
+        { name: 'web', revisions: [{ name: 'v1', weightBp: 10_000, instances: [a, { id: 'b', host: '127.0.0.1', port: 1002, ready: false }] }] },
+        { name: 'web:preview', revisions: [{ name: 'v2', weightBp: 10_000, instances: [{ id: 'c', host: '127.0.0.1', port: 1003, ready: true }] }] },
       ],
     });
     assert.deepEqual([...routed].sort(), ['a@127.0.0.1:1001', 'c@127.0.0.1:1003']);
-    assert.ok(routed.has(upstreamKey(inst('a', '1').record)));
+    assert.ok(routed.has(upstreamKey(inst('a', 1).record)));
     assert.ok(!routed.has(upstreamKey({ ...a, port: 2001 })), 'the same id restarted on another port is not the routed process');
   });
 });

@@ -8,7 +8,7 @@ import type { Revision } from '../../src/rollout/types.ts';
 
 const now = 5_000_000;
 const healthy = (): RolloutState => ({ ...initialState('web', 1), stable: 1, phase: 'Healthy' });
-const rolling = (): RolloutState => ({ ...healthy(), canary: 2, phase: 'Progressing', strategy: 'canary', stepIndex: 2, weight: 30 });
+const rolling = (): RolloutState => ({ ...healthy(), canary: 2, phase: 'Progressing', strategy: 'canary', stepIndex: 2, weightPercent: 30 });
 const deploy = (revision: number): Intent => ({ type: 'deploy', revision, strategy: 'canary', migration: null, reason: 'deploy' });
 const cfg = parseConfig({ services: { web: { listen: 8080, run: 'x' } } }).services.web!;
 const revs = (...n: number[]) => n.map((number) => ({ number, version: `v${number}`, strategy: 'rolling' }) as Revision);
@@ -30,7 +30,7 @@ describe('intents', () => {
     const r = applyIntent(rolling(), deploy(3), now);
     assert.equal(r.state.canary, 3);
     assert.equal(r.state.stepIndex, 0);
-    assert.equal(r.state.weight, 0);
+    assert.equal(r.state.weightPercent, 0);
     assert.deepEqual(r.events.map((e) => e.type), ['RolloutSuperseded', 'RolloutStarted']);
   });
 

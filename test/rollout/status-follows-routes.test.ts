@@ -19,8 +19,8 @@ test('when status first reports the rollout complete, the proxy no longer routes
         routedAtCompletion = h.proxy
           .routes()
           .services.flatMap((svc) => svc.revisions)
-          .filter((r) => r.weight > 0 && r.instances.length > 0)
-          .map((r) => r.name);
+          .filter((r) => r.weightBp > 0 && r.instances.length > 0)
+          .map((r) => r.version ?? r.name);
         break;
       }
       await new Promise((r) => setImmediate(r));

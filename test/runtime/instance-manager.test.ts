@@ -1,3 +1,4 @@
+import { httpText } from '../helpers/upstream.ts';
 import { test, describe, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { LocalProvider } from '../../src/runtime/local/local-provider.ts';
 import { readStat } from '../../src/runtime/local/proc.ts';
 import type { InstanceSpec, Probe } from '../../src/runtime/provider.ts';
 import { serverCommand } from '../helpers/apps/paths.ts';
-import { httpText, waitUntil } from './wait.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const readiness: Probe = { path: '/healthz', intervalMs: 50, timeoutMs: 1000, failureThreshold: 2, successThreshold: 1 };
 const fastRestart = { initialDelayMs: 50, maxDelayMs: 400 };
@@ -20,7 +21,7 @@ function servingGroup(pid: string): number | undefined {
 }
 
 function appSpec(env: Record<string, string> = {}): InstanceSpec {
-  return { service: 'web', revision: '1', version: 'v1', command: serverCommand(), cwd: tmpdir(), env };
+  return { service: 'web', revision: 1, version: 'v1', command: serverCommand(), cwd: tmpdir(), env };
 }
 
 describe('InstanceManager', () => {
@@ -51,7 +52,7 @@ describe('InstanceManager', () => {
     assert.equal(ready.ready, true);
     assert.equal(await httpText(ready.record.port), 'v1');
     assert.equal(await m.waitFor(never.id, (i) => i.state === 'starting', WAIT).then((i) => i.ready), false);
-    await waitUntil(async () => (await fetch(`http://127.0.0.1:${never.record.port}/healthz`)).status === 503, 'never-ready app listening');
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${never.record.port}/healthz`)).status === 503, 'never-ready app listening');
     assert.equal(m.get(never.id)?.state, 'starting', 'answering 503 is not ready');
     assert.deepEqual(states.filter((s) => s !== 'starting'), ['ready']);
   });
@@ -171,8 +172,8 @@ describe('InstanceManager', () => {
     await fetch(`http://127.0.0.1:${back.record.port}/crash`).catch(() => {});
     const restarted = await second.m.waitFor(inst.id, (i) => i.restarts === 1 && isReady(i), WAIT);
     assert.notEqual(restarted.record.pid, inst.record.pid);
-    assert.deepEqual(second.m.list({ service: 'web', revision: '1' }).map((i) => i.id), [inst.id]);
-    assert.deepEqual(second.m.list({ revision: '2' }), []);
+    assert.deepEqual(second.m.list({ service: 'web', revision: 1 }).map((i) => i.id), [inst.id]);
+    assert.deepEqual(second.m.list({ revision: 2 }), []);
   });
 
   test('adopted with lastKnownReady it is ready at once, without a first probe, and failing probes still take that back', async () => {

@@ -1,3 +1,4 @@
+import { httpText } from '../helpers/upstream.ts';
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { providerConformance } from './provider-conformance.ts';
-import { httpText, waitUntil } from './wait.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /** The numbers of the "line N" lines of a log. */
 function numbered(log: string): number[] {
@@ -21,7 +22,7 @@ function numbered(log: string): number[] {
 }
 
 function appSpec(env: Record<string, string> = {}): InstanceSpec {
-  return { service: 'web', revision: '2', version: 'v2', command: serverCommand(), cwd: tmpdir(), env };
+  return { service: 'web', revision: 2, version: 'v2', command: serverCommand(), cwd: tmpdir(), env };
 }
 
 providerConformance('local', async () => {
@@ -51,7 +52,7 @@ describe('LocalProvider', () => {
   async function start(spec: InstanceSpec) {
     const r = await provider.start(spec);
     stopAll.push(() => provider.stop(r, { signal: 'SIGKILL', killAfterMs: 1000 }));
-    await waitUntil(() => provider.probe(r, { path: '/healthz', intervalMs: 50, timeoutMs: 1000, failureThreshold: 1, successThreshold: 1 }), 'ready');
+    await waitFor(() => provider.probe(r, { path: '/healthz', intervalMs: 50, timeoutMs: 1000, failureThreshold: 1, successThreshold: 1 }), 'ready');
     return r;
   }
 
@@ -88,7 +89,7 @@ describe('LocalProvider', () => {
     assert.equal(r.logFile, join(stateDir, 'logs', 'web', `2-${r.id}.log`));
     assert.equal(statSync(r.logFile).mode & 0o777, 0o600);
     // A SIGTERM before the app has set its handler would end it without the line this test looks for.
-    await waitUntil(() => readFileSync(r.logFile, 'utf8').includes('listening on'), 'app listening');
+    await waitFor(() => readFileSync(r.logFile, 'utf8').includes('listening on'), 'app listening');
     await provider.stop(r, { signal: 'SIGTERM', killAfterMs: 5000 });
     assert.match(readFileSync(r.logFile, 'utf8'), /SIGTERM: closing/);
   });
@@ -133,7 +134,7 @@ describe('LocalProvider', () => {
     const record = JSON.parse(line) as InstanceRecord;
     stopAll.push(() => provider.stop(record, { signal: 'SIGKILL', killAfterMs: 1000 }));
     const probe = { path: '/healthz', intervalMs: 50, timeoutMs: 1000, failureThreshold: 1, successThreshold: 1 };
-    await waitUntil(() => provider.probe(record, probe), 'instance ready');
+    await waitFor(() => provider.probe(record, probe), 'instance ready');
     ctl.kill('SIGKILL');
     await once(ctl, 'exit');
     assert.equal(await httpText(record.port), 'v1', 'still serving after the controller died');
@@ -148,7 +149,7 @@ describe('LocalProvider', () => {
     const rotating = new LocalProvider({ stateDir: dir, maxLogBytes: 1024, logCheckMs: 50 });
     const r = await rotating.start({ ...appSpec(), command: 'i=0; while true; do echo "line $i"; i=$((i+1)); sleep 0.002; done' });
     try {
-      await waitUntil(async () => existsSync(`${r.logFile}.1`) && numbered(readFileSync(r.logFile, 'utf8')).length > 3, 'rotated while running');
+      await waitFor(async () => existsSync(`${r.logFile}.1`) && numbered(readFileSync(r.logFile, 'utf8')).length > 3, 'rotated while running');
     } finally {
       await rotating.stop(r, { signal: 'SIGKILL', killAfterMs: 1000 });
       await rotating.detach();

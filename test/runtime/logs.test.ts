@@ -7,7 +7,7 @@ import { follow, logFiles, tailLines } from '../../src/runtime/logs.ts';
 import { InstanceManager } from '../../src/runtime/instance-manager.ts';
 import { LocalProvider } from '../../src/runtime/local/local-provider.ts';
 import { serverCommand } from '../helpers/apps/paths.ts';
-import { waitUntil } from './wait.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 describe('logs', () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'cutover-logs-'));
@@ -45,14 +45,14 @@ describe('logs', () => {
     const done = follow(files, (line, file) => seen.push(`${file === a ? 'a' : 'b'}:${line}`), ctl.signal, { pollMs: 20 });
     await new Promise((r) => setTimeout(r, 60));
     appendFileSync(a, 'one\ntw');
-    await waitUntil(() => seen.length >= 1, 'first line');
+    await waitFor(() => seen.length >= 1, 'first line');
     appendFileSync(a, 'o\n');
     writeFileSync(b, 'from b\n');
-    await waitUntil(() => seen.length >= 3, 'three lines');
+    await waitFor(() => seen.length >= 3, 'three lines');
     truncateSync(a, 0);
     await new Promise((r) => setTimeout(r, 60));
     appendFileSync(a, 'after truncate\n');
-    await waitUntil(() => seen.length >= 4, 'line after truncation');
+    await waitFor(() => seen.length >= 4, 'line after truncation');
     ctl.abort();
     await done;
     assert.deepEqual(seen.sort(), ['a:after truncate', 'a:one', 'a:two', 'b:from b'].sort());
@@ -61,7 +61,7 @@ describe('logs', () => {
   test('a real instance’s output lands in its file and can be tailed', async () => {
     const m = new InstanceManager({ provider: new LocalProvider({ stateDir }) });
     const probe = { path: '/healthz', intervalMs: 50, timeoutMs: 1000, failureThreshold: 1, successThreshold: 1 };
-    const inst = await m.start({ service: 'api', revision: '7', version: 'v7', command: serverCommand(), cwd: tmpdir(), env: {} }, { readiness: probe });
+    const inst = await m.start({ service: 'api', revision: 7, version: 'v7', command: serverCommand(), cwd: tmpdir(), env: {} }, { readiness: probe });
     try {
       await m.waitFor(inst.id, (i) => i.ready, 15_000);
       const [file] = logFiles(stateDir, 'api', '7');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { probeOnce } from '../../src/runtime/local/probe.ts';
-import { waitUntil } from './wait.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 describe('probeOnce', () => {
   let server: Server;
@@ -44,7 +44,7 @@ describe('probeOnce', () => {
     for (let i = 0; i < 10; i++) assert.equal(await probeOnce({ host: '127.0.0.1', port, timeoutMs: 2000 }), true);
     await probeOnce({ host: '127.0.0.1', port, path: '/hang', timeoutMs: 100 });
     const open = () => new Promise<number>((r) => server.getConnections((_, n) => r(n)));
-    await waitUntil(async () => (await open()) === 0, 'all probe connections closed', 5000);
+    await waitFor(async () => (await open()) === 0, 'all probe connections closed', 5000);
   });
 
   test('a closed port fails both kinds of probe', async () => {

@@ -5,7 +5,7 @@
 import { describe, test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import type { InstanceRecord, InstanceSpec, Probe, RuntimeProvider } from '../../src/runtime/provider.ts';
-import { waitUntil } from './wait.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 export interface ConformanceHarness {
   provider: RuntimeProvider;
@@ -29,7 +29,7 @@ export function providerConformance(name: string, factory: () => Promise<Conform
       started.push({ p, r });
       return r;
     }
-    const probeReady = (p: RuntimeProvider, r: InstanceRecord, pr = ready) => waitUntil(() => p.probe(r, pr), `${r.id} ready`);
+    const probeReady = (p: RuntimeProvider, r: InstanceRecord, pr = ready) => waitFor(() => p.probe(r, pr), `${r.id} ready`);
 
     afterEach(async () => {
       for (const { p, r } of started.splice(0)) await p.stop(r, { signal: 'SIGKILL', killAfterMs: 1000 }).catch(() => {});
@@ -56,7 +56,7 @@ export function providerConformance(name: string, factory: () => Promise<Conform
       const stopped = await start();
       await probeReady(h.provider, stopped);
       await h.provider.stop(stopped, { signal: 'SIGTERM', killAfterMs: 5000 });
-      await waitUntil(() => exits.length > 0, 'exit reported');
+      await waitFor(() => exits.length > 0, 'exit reported');
       assert.deepEqual(exits, [{ id: crashing.id, code: 1 }]);
       assert.equal(h.provider.isAlive(crashing), false);
     });
@@ -74,7 +74,7 @@ export function providerConformance(name: string, factory: () => Promise<Conform
       started.push({ p: again, r });
       assert.equal(await again.probe(r, ready), true);
       await fetch(`http://${r.host}:${r.port}/crash`).catch(() => {});
-      await waitUntil(() => exits.length > 0, 'adopted exit reported');
+      await waitFor(() => exits.length > 0, 'adopted exit reported');
       assert.deepEqual(exits, [r.id]);
       await again.detach();
     });

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../../src/store/sqlite-store.ts';
 import { MIGRATIONS } from '../../src/store/migrations.ts';
-import { storeConformance } from './store-conformance.ts';
+import { instance, storeConformance } from './store-conformance.ts';
+import { initialState, ROLLOUT_STATE_VERSION } from '../../src/rollout/state.ts';
 
 const dirs: string[] = [];
 let current = '';
@@ -74,6 +75,29 @@ describe('SqliteStore', () => {
       const events = store.listEvents({ limit: 2 });
       assert.deepEqual(events.map((e) => e.reason), [`step ${state.stepIndex}`, `step ${state.stepIndex}`]);
       assert.equal(store.listEvents({ limit: 1_000_000 }).length, state.stepIndex * 2);
+    } finally {
+      store.close();
+    }
+  });
+
+  test('records written by an older Cutover are read in the current shape (units in names, numeric revisions)', () => {
+    const dir = fresh();
+    new SqliteStore({ stateDir: dir }).close();
+    const db = new Database(join(dir, 'state.db'));
+    const v1 = { ...initialState('web', 1), v: 1, weight: 25, desired: { scale: { 1: 2 }, weights: { 1: 7500, 2: 2500 }, match: [], previewPort: null } } as Record<string, unknown>;
+    delete v1.weightPercent;
+    db.prepare('INSERT INTO rollouts (service, shape_version, generation, body, updated_at) VALUES (?, 1, 1, ?, 1)').run('web', JSON.stringify(v1));
+    db.prepare('INSERT INTO instances (id, service, revision, body) VALUES (?, ?, ?, ?)').run('a', 'web', '2', JSON.stringify({ ...instance('a'), revision: '2' }));
+    db.close();
+    const store = new SqliteStore({ stateDir: dir });
+    try {
+      const state = store.getRollout('web')!;
+      assert.equal(state.v, ROLLOUT_STATE_VERSION);
+      assert.equal(state.weightPercent, 25);
+      assert.deepEqual(state.desired.weightsBp, { 1: 7500, 2: 2500 });
+      assert.equal('weight' in state, false);
+      assert.equal('weights' in state.desired, false);
+      assert.deepEqual(store.listInstances({ revision: 2 }).map((r) => [r.id, r.revision]), [['a', 2]]);
     } finally {
       store.close();
     }

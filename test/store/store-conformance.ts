@@ -18,7 +18,7 @@ export function revision(service: string, version: string, createdAt = 1000): Ne
   return { service, version, command: 'node server.js', cwd: '/app', env: { A: '1' }, strategy: 'rolling', configHash: `hash-${version}`, createdAt };
 }
 
-export function instance(id: string, service = 'web', revision = '1'): InstanceRecord {
+export function instance(id: string, service = 'web', revision = 1): InstanceRecord {
   return { id, service, revision, version: 'v1', pid: 4242, host: '127.0.0.1', port: 40000, startedAt: 1, logFile: `/tmp/${id}.log`, restarts: 0 };
 }
 
@@ -65,12 +65,12 @@ export function storeConformance(name: string, h: StoreHarness): void {
 
     test('instance records are upserted by id and filtered by service and revision', withStore((s) => {
       s.putInstance(instance('a'));
-      s.putInstance(instance('b', 'web', '2'));
-      s.putInstance(instance('c', 'api', '1'));
+      s.putInstance(instance('b', 'web', 2));
+      s.putInstance(instance('c', 'api', 1));
       s.putInstance({ ...instance('a'), pid: 5555, port: 40001, restarts: 1 });
       assert.equal(s.listInstances().length, 3);
       assert.deepEqual(s.listInstances({ service: 'web' }).map((r) => r.id), ['a', 'b']);
-      assert.deepEqual(s.listInstances({ service: 'web', revision: '2' }).map((r) => r.id), ['b']);
+      assert.deepEqual(s.listInstances({ service: 'web', revision: 2 }).map((r) => r.id), ['b']);
       assert.equal(s.listInstances({ service: 'web' })[0]!.pid, 5555);
       s.deleteInstance('a');
       s.deleteInstance('missing');
@@ -106,6 +106,60 @@ export function storeConformance(name: string, h: StoreHarness): void {
       }
     });
 
+    const flag = (name: string, enabled = true) => ({ name, definition: { name, enabled, strategies: [{ name: 'default' }] }, updatedAt: 1 });
+    const flagEvent = (name: string, type: 'created' | 'updated' | 'deleted' = 'created') => ({
+      time: 1, kind: 'flag' as const, name, type, actor: 'admin', before: null, after: { name, enabled: true, strategies: [] },
+    });
+
+    test('flags and segments are written with their events in one change, and the revision moves', withStore((s) => {
+      assert.equal(s.flagRevision(), 0);
+      assert.deepEqual(s.listFlags(), []);
+      const stored = s.applyFlagChange(
+        { putFlags: [flag('b'), { ...flag('a'), configHash: 'h1' }], putSegments: [{ id: 7, name: 'beta', constraints: [] }] },
+        [flagEvent('a'), flagEvent('b')],
+      );
+      assert.equal(stored.length, 2);
+      assert.deepEqual(s.listFlags().map((f) => f.name), ['a', 'b']);
+      assert.equal(s.listFlags()[0]!.configHash, 'h1');
+      assert.equal(s.listFlags()[1]!.configHash, undefined);
+      assert.deepEqual(s.listFlags()[1]!.definition, flag('b').definition);
+      assert.deepEqual(s.listSegments(), [{ id: 7, name: 'beta', constraints: [] }]);
+      const rev = s.flagRevision();
+      assert.equal(rev, stored[1]!.id);
+      s.applyFlagChange({ putFlags: [flag('a', false)], deleteFlags: ['b'], deleteSegments: [7] }, [flagEvent('a', 'updated'), flagEvent('b', 'deleted')]);
+      assert.ok(s.flagRevision() > rev);
+      assert.deepEqual(s.listFlags().map((f) => [f.name, f.definition.enabled]), [['a', false]]);
+      assert.deepEqual(s.listSegments(), []);
+      const events = s.listFlagEvents();
+      assert.deepEqual(events.map((e) => [e.name, e.type, e.actor]), [['a', 'created', 'admin'], ['b', 'created', 'admin'], ['a', 'updated', 'admin'], ['b', 'deleted', 'admin']]);
+      assert.deepEqual(events[0]!.after, { name: 'a', enabled: true, strategies: [] });
+      assert.equal(events[0]!.before, null);
+      assert.deepEqual(s.listFlagEvents({ name: 'a' }).map((e) => e.type), ['created', 'updated']);
+      assert.deepEqual(s.listFlagEvents({ sinceId: events[1]!.id, limit: 1 }).map((e) => e.name), ['a']);
+      assert.deepEqual(s.listFlagEvents({ limit: 1 }).map((e) => e.name), ['b']);
+    }));
+
+    test('each flag keeps its newest eventsPerService events; the revision never goes back', () => {
+      const s = h.open({ eventsPerService: 2 });
+      try {
+        for (let i = 0; i < 4; i++) s.applyFlagChange({ putFlags: [flag('a')] }, [{ ...flagEvent('a', 'updated'), reason: `r${i}` }]);
+        s.applyFlagChange({ putFlags: [flag('b')] }, [flagEvent('b')]);
+        assert.deepEqual(s.listFlagEvents({ name: 'a' }).map((e) => e.reason), ['r2', 'r3']);
+        assert.equal(s.listFlagEvents({ name: 'b' }).length, 1);
+        assert.equal(s.flagRevision(), 5);
+      } finally {
+        s.close();
+        h.cleanup?.();
+      }
+    });
+
+    test('flag metrics add up per flag and variant', withStore((s) => {
+      s.addFlagMetrics([{ name: 'a', yes: 3, no: 1, variants: { blue: 2 } }], 10);
+      s.addFlagMetrics([{ name: 'a', yes: 1, no: 0, variants: { blue: 1, red: 4 } }, { name: 'b', yes: 0, no: 2, variants: {} }], 20);
+      assert.deepEqual(s.listFlagMetrics('a'), [{ name: 'a', yes: 4, no: 1, variants: { blue: 3, red: 4 }, lastSeen: 20 }]);
+      assert.deepEqual(s.listFlagMetrics().map((m) => m.name), ['a', 'b']);
+    }));
+
     if (h.reopen) {
       const reopen = h.reopen;
       test('everything survives closing and reopening', () => {
@@ -114,6 +168,8 @@ export function storeConformance(name: string, h: StoreHarness): void {
           s.createRevision(revision('web', 'v1'));
           s.saveRollout({ ...initialState('web', 1), stable: 1 }, [{ service: 'web', time: 1, type: 'X', reason: 'x' }]);
           s.putInstance(instance('a'));
+          s.applyFlagChange({ putFlags: [flag('f')], putSegments: [{ id: 1, constraints: [] }] }, [flagEvent('f')]);
+          s.addFlagMetrics([{ name: 'f', yes: 1, no: 2, variants: {} }], 5);
           s.close();
           const again = reopen();
           assert.equal(again.getRevision('web', 1)?.version, 'v1');
@@ -121,6 +177,11 @@ export function storeConformance(name: string, h: StoreHarness): void {
           assert.equal(again.listInstances().length, 1);
           assert.equal(again.listEvents().length, 1);
           assert.equal(again.createRevision(revision('web', 'v2')).number, 2);
+          assert.deepEqual(again.listFlags().map((f) => f.name), ['f']);
+          assert.equal(again.listSegments().length, 1);
+          assert.equal(again.listFlagEvents().length, 1);
+          assert.equal(again.flagRevision(), 1);
+          assert.equal(again.listFlagMetrics('f')[0]!.no, 2);
           again.close();
         } finally {
           h.cleanup?.();

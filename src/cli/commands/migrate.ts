@@ -6,8 +6,12 @@ import {
   DatabaseUrlMissingError,
   completeMigration,
   latestSchema,
+  lintMigration,
+  listMigrationFiles,
+  loadMigrationFile,
   migrationStatus,
   rollbackMigration,
+  schemaNamingOf,
   scrubDatabaseError,
   startMigration,
 } from '../../migrate/index.ts';
@@ -30,7 +34,8 @@ export function registerMigrateCommand(program: Command): void {
     .option('--batch-size <n>', 'rows per backfill batch', '5000')
     .option('--batch-delay <ms>', 'pause between backfill batches, in ms', '0')
     .option('--dry-run', 'print the plan without changing anything')
-    .action(async (file: string | undefined, flags: CommonFlags & { dir: string; batchSize: string; batchDelay: string; dryRun?: boolean }) => {
+    .option('--schema-naming <naming>', "version schema names: cutover (cutover_<name>) or pgroll (public_<name>); default $CUTOVER_SCHEMA_NAMING or cutover")
+    .action(async (file: string | undefined, flags: CommonFlags & { dir: string; batchSize: string; batchDelay: string; dryRun?: boolean; schemaNaming?: string }) => {
       const databaseUrl = urlOf(flags);
       const target = file ?? flags.dir;
       if (!statSync(target, { throwIfNoEntry: false })) throw new BadRequestError(`${target} does not exist`, 'pass a migration file or --dir <directory>');
@@ -42,6 +47,7 @@ export function registerMigrateCommand(program: Command): void {
           batchDelayMs: positive(flags.batchDelay, '--batch-delay', true),
           lockTimeoutMs: positive(flags.lockTimeout ?? '500', '--lock-timeout'),
           dryRun: flags.dryRun ?? false,
+          schemaNaming: schemaNamingOf(flags.schemaNaming ?? process.env.CUTOVER_SCHEMA_NAMING),
           log: (m) => console.error(m),
         }),
       );
@@ -64,6 +70,34 @@ export function registerMigrateCommand(program: Command): void {
       const databaseUrl = urlOf(flags);
       const r = await guard(databaseUrl, () => rollbackMigration({ databaseUrl, lockTimeoutMs: positive(flags.lockTimeout ?? '500', '--lock-timeout'), log: (m) => console.error(m) }));
       console.log(`rolled back ${r.name}`);
+    });
+
+  migrate
+    .command('validate [file]')
+    .description("check migration files (format, and each place Cutover deliberately differs from pgroll); with a database, also the first pending one against the live schema")
+    .option('--dir <dir>', 'migrations directory (every file in it is checked)', 'migrations')
+    .option('--database-url <url>', 'also plan the migration against this database and prepare its up/down expressions (changes nothing)')
+    .option('--schema-naming <naming>', 'cutover or pgroll (see start)')
+    .action(async (file: string | undefined, flags: { dir: string; databaseUrl?: string; schemaNaming?: string }) => {
+      const target = file ?? flags.dir;
+      const stat = statSync(target, { throwIfNoEntry: false });
+      if (!stat) throw new BadRequestError(`${target} does not exist`, 'pass a migration file or --dir <directory>');
+      const naming = schemaNamingOf(flags.schemaNaming ?? process.env.CUTOVER_SCHEMA_NAMING);
+      const files = stat.isDirectory() ? listMigrationFiles(target) : [target];
+      let warnings = 0;
+      for (const f of files) {
+        const m = loadMigrationFile(f);
+        const found = lintMigration(m, naming);
+        warnings += found.length;
+        console.log(`${f}: valid (${m.operations.length} operation${m.operations.length === 1 ? '' : 's'})`);
+        for (const w of found) console.log(`  warning ${w.code}: ${w.message}`);
+      }
+      const databaseUrl = flags.databaseUrl;
+      if (databaseUrl) {
+        const r = await guard(databaseUrl, () => startMigration({ databaseUrl, file: target, dryRun: true, schemaNaming: naming, log: () => {} }));
+        console.log(`${r.name}: planned against the database; every up/down expression prepared (nothing was changed)`);
+      }
+      if (warnings) console.log(`${warnings} warning(s): see "Differences from pgroll" in docs/migrations.md`);
     });
 
   migrate

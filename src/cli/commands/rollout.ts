@@ -53,7 +53,7 @@ export function registerRolloutCommands(program: Command): void {
         .option('--run <command>', 'command for one instance (default: the current one)')
         .option('--cwd <dir>', 'working directory (default: the current one)')
         .option('--env <KEY=VALUE>', 'environment variable for the new revision (repeatable)', collectEnv, {})
-        .option('--strategy <name>', 'rolling, blueGreen or canary (default: from config)')
+        .option('--strategy <name>', 'rolling, blueGreen, canary, shadow or experiment (default: from config)')
         .option('--migration <file>', 'PostgreSQL migration to start before, complete after the rollout')
         .option('--dry-run', 'print the transitions the rollout would go through, and change nothing')
         .option('--show-secrets', 'with --dry-run --json: env values as they are, not masked (keys and a short hash)'),
@@ -81,9 +81,11 @@ export function registerRolloutCommands(program: Command): void {
 
   withWait(withClientFlags(program.command('promote <service>').description('skip the current pause (--full: all remaining steps)')))
     .option('--full', 'skip every remaining step and analysis')
-    .action(async (service: string, flags: CommonFlags & { full?: boolean }) => {
+    .option('--variant <name>', 'experiment: the variant that becomes stable (the other is removed)')
+    .action(async (service: string, flags: CommonFlags & { full?: boolean; variant?: string }) => {
       const client = ApiClient.fromOptions(flags);
-      const status = await client.call<RolloutStatus>('POST', `/api/v1/services/${encodeURIComponent(service)}/promote`, { full: !!flags.full });
+      const body = { full: !!flags.full, ...(flags.variant ? { variant: flags.variant } : {}) };
+      const status = await client.call<RolloutStatus>('POST', `/api/v1/services/${encodeURIComponent(service)}/promote`, body);
       await finish(client, service, status, flags);
     });
 

@@ -7,9 +7,12 @@ import { isSameProcess } from '../../runtime/local/proc.ts';
 import { createLogger } from '../../shared/log.ts';
 import { reportError } from '../report-error.ts';
 
-function banner(configArg: string, engine: Engine, services: Record<string, { listen: number }>): string {
+function banner(configArg: string, engine: Engine, services: Record<string, { listen: number; tls?: { redirectHttp?: number } }>): string {
   const lines = ['', 'Cutover is up.'];
-  for (const [name, svc] of Object.entries(services)) lines.push(`  ${name.padEnd(14)} http://127.0.0.1:${svc.listen}`);
+  for (const [name, svc] of Object.entries(services)) {
+    const redirect = svc.tls?.redirectHttp === undefined ? '' : `  (http://…:${svc.tls.redirectHttp} redirects here)`;
+    lines.push(`  ${name.padEnd(14)} ${svc.tls ? 'https' : 'http'}://127.0.0.1:${svc.listen}${redirect}`);
+  }
   lines.push(`  control API    ${engine.parts.apiUrl}  (token in the state dir)`);
   const first = Object.keys(services)[0];
   if (first) {

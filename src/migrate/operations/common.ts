@@ -1,9 +1,9 @@
 /** Lookups and SQL fragments shared by operations. */
-import type { ColumnSpec } from '../file-schema.ts';
-import { ColumnAlreadyExistsError, ColumnDoesNotExistError, InvalidOperationError, TableDoesNotExistError } from '../errors.ts';
+import type { ColumnSpec, ReferencesSpec } from '../file-schema.ts';
+import { ColumnAlreadyExistsError, ColumnDoesNotExistError, ConstraintAlreadyExistsError, InvalidOperationError, TableDoesNotExistError } from '../errors.ts';
 import { findColumn, findTable, type ColumnModel, type TableModel } from '../model.ts';
 import type { Action } from '../actions.ts';
-import { ident, qualified } from '../sql.ts';
+import { ident, literal, qualified } from '../sql.ts';
 import { dropTrigger, triggerName, type SyncTrigger } from '../triggers.ts';
 import type { OpContext } from './types.ts';
 
@@ -21,6 +21,13 @@ export function requireColumn(ctx: OpContext, table: TableModel, name: string): 
 
 export function requireNoColumn(ctx: OpContext, table: TableModel, name: string): void {
   if (findColumn(table, name)) throw new ColumnAlreadyExistsError(ctx.kind, table.name, name);
+}
+
+/** Constraint names are unique per table; index-backed ones also take a relation name. */
+export function requireNoConstraint(ctx: OpContext, table: TableModel, name: string, indexBacked = false): void {
+  if (table.constraints.includes(name) || (indexBacked && ctx.model.relations.includes(name))) {
+    throw new ConstraintAlreadyExistsError(ctx.kind, table.name, name);
+  }
 }
 
 /** Two structural changes to one column in one migration cannot be contracted in a safe order. */
@@ -43,34 +50,73 @@ export function actionId(ctx: OpContext, step: string): string {
 }
 
 /** Column definition for CREATE TABLE (the table is new and empty, so constraints go inline). */
-export function columnDefinition(ctx: OpContext, c: ColumnSpec): string {
+export function columnDefinition(ctx: OpContext, c: ColumnSpec, tableName: string): string {
   const parts = [ident(c.name), c.type];
+  if (c.generated?.expression) parts.push(`GENERATED ALWAYS AS (${c.generated.expression}) STORED`);
+  if (c.generated?.identity) {
+    const how = c.generated.identity.user_specified_values ?? 'ALWAYS';
+    const opts = c.generated.identity.sequence_options?.trim();
+    parts.push(`GENERATED ${how} AS IDENTITY${opts ? ` (${opts})` : ''}`);
+  }
   if (!c.nullable && !c.pk) parts.push('NOT NULL');
-  if (c.default !== undefined) parts.push(`DEFAULT ${c.default}`);
+  if (c.default !== undefined && c.default !== null) parts.push(`DEFAULT ${c.default}`);
   if (c.unique) parts.push('UNIQUE');
-  if (c.check) parts.push(`CONSTRAINT ${ident(c.check.name)} CHECK (${c.check.constraint})`);
-  if (c.references) parts.push(`CONSTRAINT ${ident(c.references.name)} ${referencesClause(ctx, c.references)}`);
+  if (c.check) parts.push(`CONSTRAINT ${ident(c.check.name)} CHECK (${c.check.constraint})${c.check.no_inherit ? ' NO INHERIT' : ''}`);
+  if (c.references) parts.push(`CONSTRAINT ${ident(c.references.name)} ${referencesClause(ctx, c.references, tableName)}`);
   return parts.join(' ');
 }
 
-export function referencesClause(
-  ctx: OpContext,
-  r: { table: string; column: string; on_delete?: string | undefined },
-): string {
-  const target = requireTable(ctx, r.table);
-  const col = requireColumn(ctx, target, r.column);
-  const onDelete = r.on_delete ? ` ON DELETE ${r.on_delete}` : '';
-  return `REFERENCES ${tableRef(ctx, target)} (${ident(col.physical)})${onDelete}`;
+/** `REFERENCES t (c) ON DELETE ... ON UPDATE ... MATCH ... DEFERRABLE ...`; `self` names a table being created. */
+export function referencesClause(ctx: OpContext, r: ReferencesSpec | { table: string; column: string; on_delete?: string | undefined }, self?: string): string {
+  const cols = foreignColumns(ctx, r.table, [r.column], self);
+  return `REFERENCES ${cols.table} (${cols.columns.join(', ')})${fkActions(r as ForeignKeyOptions)}`;
 }
 
-/** Rewrites a column name inside a constraint expression to the shadow column's name. */
-export function renameInExpression(expr: string, from: string, to: string): string {
-  const escaped = from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return expr.replace(new RegExp(`(^|[^A-Za-z0-9_$".])"?${escaped}"?(?=$|[^A-Za-z0-9_$"])`, 'g'), `$1${ident(to)}`);
+export interface ForeignKeyOptions {
+  on_delete?: string | undefined;
+  on_update?: string | undefined;
+  match_type?: string | undefined;
+  on_delete_set_columns?: string[] | undefined;
+  deferrable?: boolean | undefined;
+  initially_deferred?: boolean | undefined;
 }
 
-export function shadowName(column: string): string {
-  return `_cutover_new_${column}`.slice(0, 63);
+export function fkActions(o: ForeignKeyOptions): string {
+  let sql = '';
+  if (o.match_type && o.match_type !== 'SIMPLE') sql += ` MATCH ${o.match_type}`;
+  if (o.on_delete) {
+    sql += ` ON DELETE ${o.on_delete}`;
+    if (o.on_delete_set_columns?.length && /^SET /.test(o.on_delete)) sql += ` (${o.on_delete_set_columns.map(ident).join(', ')})`;
+  }
+  if (o.on_update) sql += ` ON UPDATE ${o.on_update}`;
+  sql += deferrable(o);
+  return sql;
+}
+
+export function deferrable(o: { deferrable?: boolean | undefined; initially_deferred?: boolean | undefined }): string {
+  if (o.initially_deferred) return ' DEFERRABLE INITIALLY DEFERRED';
+  return o.deferrable ? ' DEFERRABLE' : '';
+}
+
+/** The referenced table and physical columns; `self` is a table created by this same operation. */
+export function foreignColumns(ctx: OpContext, table: string, columns: string[], self?: string): { table: string; columns: string[] } {
+  if (self !== undefined && table === self) return { table: qualified(ctx.model.schema, self), columns: columns.map(ident) };
+  const target = requireTable(ctx, table);
+  return { table: tableRef(ctx, target), columns: columns.map((c) => ident(requireColumn(ctx, target, c).physical)) };
+}
+
+/** Validates a referenced table and its columns exist (or are being created as `self`). */
+export function requireReferenced(ctx: OpContext, table: string, columns: string[], self?: { name: string; columns: string[] }): void {
+  if (self && table === self.name) {
+    for (const c of columns) if (!self.columns.includes(c)) throw new ColumnDoesNotExistError(ctx.kind, table, c);
+    return;
+  }
+  const target = requireTable(ctx, table);
+  for (const c of columns) requireColumn(ctx, target, c);
+}
+
+export function commentSql(ref: string, comment: string | null): string {
+  return `COMMENT ON ${ref} IS ${comment === null ? 'NULL' : literal(comment)}`;
 }
 
 /** The sync trigger of one operation on one table; the caller gives the two conversion bodies. */

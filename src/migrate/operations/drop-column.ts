@@ -1,7 +1,8 @@
 /**
  * drop_column: the new version's view leaves the column out; complete drops
- * it. With `down`, a trigger fills it for rows the new version inserts, so the
- * old version keeps seeing valid values.
+ * it. With `down`, a trigger fills it for every row the new version writes
+ * (as pgroll: inserts and updates), so the old version keeps seeing values
+ * derived from the new version's columns.
  */
 import { STAGE, ddl, type Action } from '../actions.ts';
 import { InvalidOperationError } from '../errors.ts';
@@ -9,7 +10,7 @@ import { withTable } from '../model.ts';
 import { ident } from '../sql.ts';
 import { createTrigger, withShape } from '../triggers.ts';
 import { actionId, dropSyncTrigger, syncTrigger, requireColumn, requireTable, requireUnchanged, tableRef } from './common.ts';
-import type { Operation } from './types.ts';
+import type { ExpressionCheck, Operation } from './types.ts';
 
 export const dropColumn: Operation<'drop_column'> = {
   validate(spec, ctx) {
@@ -38,12 +39,7 @@ export const dropColumn: Operation<'drop_column'> = {
     const column = requireColumn(ctx, table, spec.column);
     const newShape = table.columns.filter((c) => c.name !== spec.column);
     const fill = withShape(newShape, `NEW.${ident(column.physical)} := (${spec.down});`);
-    return createTrigger(
-      syncTrigger(ctx, table, {
-        fromOld: '',
-        fromNew: `IF TG_OP = 'INSERT' THEN\n${fill}\nEND IF;`,
-      }),
-    );
+    return createTrigger(syncTrigger(ctx, table, { fromOld: '', fromNew: fill }));
   },
 
   complete(spec, ctx) {
@@ -54,6 +50,13 @@ export const dropColumn: Operation<'drop_column'> = {
 
   rollback(spec, ctx) {
     return dropSync(spec, ctx);
+  },
+
+  expressions(spec, ctx): ExpressionCheck[] {
+    if (spec.down === undefined) return [];
+    const table = requireTable(ctx, spec.table);
+    const shape = table.columns.filter((c) => c.name !== spec.column).map((c) => ({ name: c.name, type: c.type }));
+    return [{ field: 'down', sql: spec.down, table: table.name, columns: shape, shape: 'new', purpose: `"${spec.column}" for rows written by the new version` }];
   },
 };
 

@@ -6,12 +6,14 @@ import { createConstraint } from './create-constraint.ts';
 import { createIndex } from './create-index.ts';
 import { createTable } from './create-table.ts';
 import { dropColumn } from './drop-column.ts';
-import { dropConstraint } from './drop-constraint.ts';
+import { dropConstraint, dropMulticolumnConstraint } from './drop-constraint.ts';
 import { dropIndex } from './drop-index.ts';
 import { dropTable } from './drop-table.ts';
 import { rawSql } from './raw-sql.ts';
 import { renameColumn } from './rename-column.ts';
+import { renameConstraint } from './rename-constraint.ts';
 import { renameTable } from './rename-table.ts';
+import { setReplicaIdentity } from './set-replica-identity.ts';
 import type { Operation } from './types.ts';
 
 export const OPERATIONS: { [K in OpKind]: Operation<K> } = {
@@ -26,5 +28,8 @@ export const OPERATIONS: { [K in OpKind]: Operation<K> } = {
   drop_table: dropTable,
   create_constraint: createConstraint,
   drop_constraint: dropConstraint,
+  drop_multicolumn_constraint: dropMulticolumnConstraint,
+  rename_constraint: renameConstraint,
+  set_replica_identity: setReplicaIdentity,
   sql: rawSql,
 };

@@ -14,6 +14,23 @@ export interface OpContext {
   model: SchemaModel;
 }
 
+/**
+ * An SQL expression from the file, checked at start before anything changes:
+ * it is prepared against a row of `columns` (named as the version sees them).
+ */
+export interface ExpressionCheck {
+  /** The field it came from: `up`, `down`, `up.sellers_zip`, `column.default`, ... */
+  field: string;
+  sql: string;
+  /** The table the row belongs to (visible name, for messages). */
+  table: string;
+  columns: { name: string; type: string }[];
+  /** Whose columns these are, for messages: the old or the new version's. */
+  shape: 'old' | 'new';
+  /** What the expression computes, for messages. */
+  purpose: string;
+}
+
 export interface Operation<K extends OpKind> {
   /** Throws a typed error naming the problem; checked against the live schema before anything runs. */
   validate(spec: OpSpec<K>, ctx: OpContext): void;
@@ -25,4 +42,6 @@ export interface Operation<K extends OpKind> {
   complete(spec: OpSpec<K>, ctx: OpContext): Action[];
   /** Undo start; every step is idempotent so a half-done start can be undone too. */
   rollback(spec: OpSpec<K>, ctx: OpContext): Action[];
+  /** The file's SQL expressions this operation evaluates per row, to prepare at start. */
+  expressions?(spec: OpSpec<K>, ctx: OpContext): ExpressionCheck[];
 }

@@ -15,7 +15,7 @@ import type { BlueGreenConfig } from '../../config/schema.ts';
 import type { Plan, PlanInput, PlannedEvent, RolloutState } from '../state.ts';
 import { emptyDesired } from '../state.ts';
 import { checkFailure, completeRollout, readyOf, trackProgress } from './lifecycle.ts';
-import { FULL_WEIGHT } from './replicas.ts';
+import { FULL_WEIGHT_BP } from './replicas.ts';
 
 export const BLUE_GREEN_DEFAULTS: BlueGreenConfig = {
   autoPromotionEnabled: true,
@@ -60,7 +60,7 @@ function previewDesired(state: RolloutState, R: number, cfg: BlueGreenConfig) {
   desired.scale[preview] = R;
   if (state.stable !== null) {
     desired.scale[state.stable] = R;
-    desired.weights[state.stable] = FULL_WEIGHT;
+    desired.weightsBp[state.stable] = FULL_WEIGHT_BP;
   }
   desired.match.push({ revision: preview, header: cfg.previewHeader });
   if (cfg.previewPort !== undefined) desired.previewPort = { revision: preview, port: cfg.previewPort };
@@ -77,7 +77,7 @@ function promote(state: RolloutState, input: PlanInput, cfg: BlueGreenConfig, ev
   const next: RolloutState = { ...done.state, old: previous, scaleDownAt: previous === null ? null : observed.now + cfg.scaleDownDelaySeconds * 1000 };
   next.desired = emptyDesired();
   next.desired.scale[preview] = spec.replicas;
-  next.desired.weights[preview] = FULL_WEIGHT;
+  next.desired.weightsBp[preview] = FULL_WEIGHT_BP;
   if (previous !== null) next.desired.scale[previous] = spec.replicas;
   return { state: next, events: [...events, done.event] };
 }

@@ -82,13 +82,13 @@ function runStep(step: CanaryStep, state: RolloutState, input: PlanInput): StepR
   if ('setWeight' in step) {
     const want = canaryCount(state, spec.replicas, step.setWeight);
     if (ready < want) return { state: { ...state, message: `waiting for ${want} canary instance(s) (${ready} ready)` }, events: [], done: false, scale: want };
-    return { state: { ...state, weight: step.setWeight }, events: [], done: true };
+    return { state: { ...state, weightPercent: step.setWeight }, events: [], done: true };
   }
   if ('setCanaryScale' in step) {
     const c = step.setCanaryScale;
     const canaryScale = c.matchTrafficWeight ? null : { ...(c.replicas !== undefined ? { replicas: c.replicas } : {}), ...(c.weight !== undefined ? { weight: c.weight } : {}) };
     const next = { ...state, canaryScale };
-    const want = canaryCount(next, spec.replicas, state.weight);
+    const want = canaryCount(next, spec.replicas, state.weightPercent);
     return { state: { ...next, message: `scaling canary to ${want}` }, events: [], done: ready >= want, scale: want };
   }
   if (state.promote === 'step') {
@@ -108,8 +108,8 @@ function canaryDesired(state: RolloutState, input: PlanInput, pending: number): 
   const canary = state.canary!;
   const desired = emptyDesired();
   if (state.stable !== null) desired.scale[state.stable] = spec.replicas;
-  desired.scale[canary] = Math.max(pending, canaryCount(state, spec.replicas, state.weight));
-  desired.weights = splitWeights(state.stable, canary, state.weight);
+  desired.scale[canary] = Math.max(pending, canaryCount(state, spec.replicas, state.weightPercent));
+  desired.weightsBp = splitWeights(state.stable, canary, state.weightPercent);
   const header = spec.strategy.canary?.header;
   if (header) desired.match.push({ revision: canary, header });
   return desired;
@@ -121,8 +121,8 @@ function finish(state: RolloutState, input: PlanInput, events: PlannedEvent[]): 
   const canary = state.canary!;
   const ready = readyOf(observed, canary);
   if (ready >= spec.replicas) {
-    const done = completeRollout({ ...state, weight: 100 }, observed.now);
-    done.state.desired = { ...emptyDesired(), scale: { [canary]: spec.replicas }, weights: splitWeights(null, canary, 100) };
+    const done = completeRollout({ ...state, weightPercent: 100 }, observed.now);
+    done.state.desired = { ...emptyDesired(), scale: { [canary]: spec.replicas }, weightsBp: splitWeights(null, canary, 100) };
     return { state: done.state, events: [...events, done.event] };
   }
   const next = { ...state, message: `promoting: ${ready}/${spec.replicas} canary instances ready` };

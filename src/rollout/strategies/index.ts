@@ -9,10 +9,14 @@ import { planBlueGreen } from './blue-green.ts';
 import { planCanary } from './canary.ts';
 import { planSteady } from './lifecycle.ts';
 import { planRolling } from './rolling.ts';
+import { planShadow } from './shadow.ts';
+import { planExperiment } from './experiment.ts';
 
 export { planBlueGreen } from './blue-green.ts';
 export { planCanary } from './canary.ts';
 export { planRolling } from './rolling.ts';
+export { planShadow } from './shadow.ts';
+export { planExperiment } from './experiment.ts';
 export { planSteady, failRollout } from './lifecycle.ts';
 
 /**
@@ -36,6 +40,10 @@ function dispatch(input: PlanInput): Plan {
       return planCanary(input);
     case 'blueGreen':
       return planBlueGreen(input);
+    case 'shadow':
+      return planShadow(input);
+    case 'experiment':
+      return planExperiment(input);
     default:
       return planRolling(input);
   }

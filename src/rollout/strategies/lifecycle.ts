@@ -5,7 +5,7 @@
  */
 import type { Observed, Plan, PlanInput, PlannedEvent, RolloutState } from '../state.ts';
 import { emptyDesired } from '../state.ts';
-import { FULL_WEIGHT, proportionalWeights } from './replicas.ts';
+import { FULL_WEIGHT_BP, proportionalWeights } from './replicas.ts';
 
 /**
  * No rollout in progress (none started, finished, or aborted): the stable
@@ -13,15 +13,15 @@ import { FULL_WEIGHT, proportionalWeights } from './replicas.ts';
  * none; a blue-green old set stays until its scale-down time.
  *
  * @example planSteady({ spec: { replicas: 2, ... }, state: { stable: 1, canary: null, ... }, observed })
- * // desired.scale = { 1: 2 }, desired.weights = { 1: 10000 }, phase Healthy
+ * // desired.scale = { 1: 2 }, desired.weightsBp = { 1: 10000 }, phase Healthy
  */
 export function planSteady(input: PlanInput): Plan {
   const { spec, observed } = input;
-  const state: RolloutState = { ...input.state, desired: emptyDesired(), weight: 0 };
+  const state: RolloutState = { ...input.state, desired: emptyDesired(), weightPercent: 0 };
   const events: PlannedEvent[] = [];
   if (state.stable !== null) {
     state.desired.scale[state.stable] = spec.replicas;
-    state.desired.weights[state.stable] = FULL_WEIGHT;
+    state.desired.weightsBp[state.stable] = FULL_WEIGHT_BP;
   }
   if (state.old !== null) {
     if (state.scaleDownAt !== null && observed.now >= state.scaleDownAt) {
@@ -55,7 +55,7 @@ function keepServingUntilStableReady(state: RolloutState, input: PlanInput): voi
   const keep = Math.min(readyOf(input.observed, canary), R - stableReady);
   if (keep <= 0) return;
   state.desired.scale[canary] = keep;
-  state.desired.weights = proportionalWeights({ [stable]: stableReady, [canary]: keep });
+  state.desired.weightsBp = proportionalWeights({ [stable]: stableReady, [canary]: keep });
 }
 
 /**
@@ -83,7 +83,7 @@ export function completeRollout(state: RolloutState, now: number): { state: Roll
     canary: null,
     phase: 'Healthy',
     message: `revision ${revision} serves all traffic`,
-    weight: 0,
+    weightPercent: 0,
     promote: 'none',
     pauseStartedAt: null,
     progressAt: now,

@@ -5,7 +5,7 @@
  */
 
 /** Basis points for 100% of traffic. */
-export const FULL_WEIGHT = 10_000;
+export const FULL_WEIGHT_BP = 10_000;
 
 /**
  * Resolves `1` or `"25%"` against `replicas`.
@@ -63,12 +63,12 @@ export function proportionalWeights(counts: Record<number, number>): Record<numb
   let given = 0;
   let largest = entries[0]![0];
   for (const [rev, n] of entries) {
-    const share = Math.floor((n * FULL_WEIGHT) / total);
+    const share = Math.floor((n * FULL_WEIGHT_BP) / total);
     out[Number(rev)] = share;
     given += share;
     if (n > counts[Number(largest)]!) largest = rev;
   }
-  out[Number(largest)] = (out[Number(largest)] ?? 0) + FULL_WEIGHT - given;
+  out[Number(largest)] = (out[Number(largest)] ?? 0) + FULL_WEIGHT_BP - given;
   return out;
 }
 
@@ -79,8 +79,8 @@ export function proportionalWeights(counts: Record<number, number>): Record<numb
  */
 export function splitWeights(stable: number | null, canary: number, percent: number): Record<number, number> {
   const canaryBp = Math.round(percent * 100);
-  if (stable === null || stable === canary) return { [canary]: FULL_WEIGHT };
-  if (canaryBp >= FULL_WEIGHT) return { [canary]: FULL_WEIGHT };
-  if (canaryBp <= 0) return { [stable]: FULL_WEIGHT };
-  return { [stable]: FULL_WEIGHT - canaryBp, [canary]: canaryBp };
+  if (stable === null || stable === canary) return { [canary]: FULL_WEIGHT_BP };
+  if (canaryBp >= FULL_WEIGHT_BP) return { [canary]: FULL_WEIGHT_BP };
+  if (canaryBp <= 0) return { [stable]: FULL_WEIGHT_BP };
+  return { [stable]: FULL_WEIGHT_BP - canaryBp, [canary]: canaryBp };
 }

@@ -50,7 +50,7 @@ export function planRolling(input: PlanInput): Plan {
     if (o.n > 0) state.desired.scale[o.rev] = o.n;
     readyCounts[o.rev] = ready(o.rev, o.n);
   }
-  state.desired.weights = proportionalWeights(readyCounts);
+  state.desired.weightsBp = proportionalWeights(readyCounts);
 
   const events: PlannedEvent[] = [];
   const oldLeft = oldTotal;

@@ -17,11 +17,11 @@ export interface SpawnedInstance {
 }
 
 /** `<stateDir>/logs/<service>/<revision>-<id>.log` */
-export function instanceLogFile(stateDir: string, service: string, revision: string, id: string): string {
+export function instanceLogFile(stateDir: string, service: string, revision: number, id: string): string {
   return join(stateDir, 'logs', service, `${revision}-${id}.log`);
 }
 
-export function newInstanceId(service: string, revision: string): string {
+export function newInstanceId(service: string, revision: number): string {
   return `${service}-${revision}-${randomBytes(3).toString('hex')}`;
 }
 
@@ -48,7 +48,7 @@ export function instanceEnv(spec: InstanceSpec, id: string, port: number): NodeJ
     ...spec.env,
     PORT: String(port),
     CUTOVER_SERVICE: spec.service,
-    CUTOVER_REVISION: spec.revision,
+    CUTOVER_REVISION: String(spec.revision),
     CUTOVER_VERSION: spec.version,
     CUTOVER_INSTANCE: id,
   };

@@ -12,7 +12,7 @@ import { parseConfig } from '../../../src/config/load.ts';
 import type { CutoverConfig } from '../../../src/config/schema.ts';
 import { createProxy, type Proxy } from '../../../src/proxy/proxy.ts';
 import { Controller } from '../../../src/rollout/controller.ts';
-import { adminClientRouter, type MigrationHooks, type TrafficRouter } from '../../../src/rollout/ports.ts';
+import type { MigrationHooks, TrafficRouter } from '../../../src/rollout/interfaces.ts';
 import { startAdminServer, type AdminServer } from '../../../src/proxy/admin-server.ts';
 import { ProxyAdminClient } from '../../../src/proxy/admin-client.ts';
 import type { RolloutStatus } from '../../../src/rollout/types.ts';
@@ -21,6 +21,7 @@ import { LocalProvider } from '../../../src/runtime/local/local-provider.ts';
 import { SqliteStore } from '../../../src/store/sqlite-store.ts';
 import { serverCommand } from '../../helpers/apps/paths.ts';
 import { freePort } from '../../helpers/engine.ts';
+import { waitFor } from '../../helpers/wait.ts';
 
 export { freePort };
 
@@ -68,7 +69,7 @@ export class Harness {
       const server = await startAdminServer(this.proxy, { token: 'test-token' });
       const client = new ProxyAdminClient({ url: server.url, token: 'test-token' });
       this.admin = { server, client };
-      this.router = adminClientRouter(client);
+      this.router = client;
     }
     await this.startController();
     return this;
@@ -102,16 +103,12 @@ export class Harness {
     await this.startController();
   }
 
-  pids(revision?: string): number[] {
-    return this.runtime.list({ service: 'web', ...(revision ? { revision } : {}) }).map((i) => i.record.pid).sort((a, b) => a - b);
+  pids(revision?: number): number[] {
+    return this.runtime.list({ service: 'web', ...(revision !== undefined ? { revision } : {}) }).map((i) => i.record.pid).sort((a, b) => a - b);
   }
 
   async until(cond: () => boolean, label: string, timeoutMs = 20_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!cond()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}; status: ${JSON.stringify(this.status())}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(cond, label, { timeoutMs, everyMs: 50, context: () => `status: ${JSON.stringify(this.status())}` });
   }
 
   async destroy(): Promise<void> {

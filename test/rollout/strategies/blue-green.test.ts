@@ -13,7 +13,7 @@ describe('blue-green planner', () => {
     const s = bg({ previewPort: 9090 });
     const plan = planBlueGreen({ spec: s, state: rollingOut(s), observed: obs(T0, { 1: { ready: 2 } }) });
     assert.deepEqual(plan.state.desired.scale, { 1: 2, 2: 2 });
-    assert.deepEqual(plan.state.desired.weights, { 1: 10000 });
+    assert.deepEqual(plan.state.desired.weightsBp, { 1: 10000 });
     assert.deepEqual(plan.state.desired.match, [{ revision: 2, header: 'x-cutover-preview' }]);
     assert.deepEqual(plan.state.desired.previewPort, { revision: 2, port: 9090 });
     assert.equal(plan.state.phase, 'Progressing');
@@ -23,9 +23,9 @@ describe('blue-green planner', () => {
     const s = bg();
     const waiting = simulate(s, rollingOut(s), 5).state;
     assert.equal(waiting.phase, 'Paused');
-    assert.deepEqual(waiting.desired.weights, { 1: 10000 });
+    assert.deepEqual(waiting.desired.weightsBp, { 1: 10000 });
     const promoted = planRollout({ spec: s, state: { ...waiting, promote: 'step' }, observed: obs(T0 + 10_000, { 1: { ready: 2 }, 2: { ready: 2 } }) });
-    assert.deepEqual(promoted.state.desired.weights, { 2: 10000 });
+    assert.deepEqual(promoted.state.desired.weightsBp, { 2: 10000 });
     assert.deepEqual(promoted.state.desired.scale, { 1: 2, 2: 2 }, 'old set kept for undo');
     assert.equal(promoted.state.stable, 2);
     assert.equal(promoted.state.old, 1);
@@ -62,7 +62,7 @@ describe('blue-green planner', () => {
     const plan = planBlueGreen({ spec: s, state: rollingOut(s), observed: obs(T0 + 6000, { 1: { ready: 2 }, 2: { ready: 1, running: 2 } }) });
     assert.equal(plan.state.phase, 'Degraded');
     assert.deepEqual(plan.state.desired.scale, { 1: 2 });
-    assert.deepEqual(plan.state.desired.weights, { 1: 10000 });
+    assert.deepEqual(plan.state.desired.weightsBp, { 1: 10000 });
     assert.deepEqual(plan.state.desired.match, []);
   });
 });

@@ -12,10 +12,10 @@ describe('canary planner', () => {
     const state = rollingOut(s);
     const waiting = planCanary({ spec: s, state, observed: obs(T0 + 100, { 1: { ready: 4 }, 2: { ready: 0 } }) });
     assert.deepEqual(waiting.state.desired.scale, { 1: 4, 2: 1 });
-    assert.deepEqual(waiting.state.desired.weights, { 1: 10000 });
+    assert.deepEqual(waiting.state.desired.weightsBp, { 1: 10000 });
     assert.equal(waiting.state.stepIndex, 0);
     const ready = planCanary({ spec: s, state: waiting.state, observed: obs(T0 + 200, { 1: { ready: 4 }, 2: { ready: 1 } }) });
-    assert.deepEqual(ready.state.desired.weights, { 1: 7500, 2: 2500 });
+    assert.deepEqual(ready.state.desired.weightsBp, { 1: 7500, 2: 2500 });
     assert.equal(ready.state.stepIndex, 1);
     assert.equal(ready.state.phase, 'Paused');
     assert.deepEqual(eventTypes([ready]), ['StepCompleted', 'Paused']);
@@ -44,8 +44,8 @@ describe('canary planner', () => {
     const s = steps([{ setWeight: 20 }, { pause: { duration: 5000 } }, { setWeight: 60 }, { pause: {} }]);
     const { plans, state } = simulate(s, rollingOut(s), 12);
     assert.equal(state.stepIndex, 3);
-    assert.equal(state.weight, 60);
-    assert.deepEqual(state.desired.weights, { 1: 4000, 2: 6000 });
+    assert.equal(state.weightPercent, 60);
+    assert.deepEqual(state.desired.weightsBp, { 1: 4000, 2: 6000 });
     const pausedTicks = plans.filter((p) => p.state.stepIndex === 1).length;
     assert.ok(pausedTicks >= 5, `paused for ${pausedTicks} ticks of 1s`);
   });
@@ -56,25 +56,25 @@ describe('canary planner', () => {
     assert.equal(paused.stepIndex, 1);
     const once = simulate(s, { ...paused, promote: 'step' }, 3).state;
     assert.equal(once.stepIndex, 3);
-    assert.equal(once.weight, 50);
+    assert.equal(once.weightPercent, 50);
     const full = simulate(s, { ...paused, promote: 'full' }, 4);
     assert.equal(full.state.phase, 'Healthy');
     assert.equal(full.state.stable, 2);
     assert.deepEqual(full.state.desired.scale, { 2: 4 });
-    assert.deepEqual(full.state.desired.weights, { 2: 10000 });
-    assert.ok(!full.plans.some((p) => p.state.weight === 50), 'never stopped at the skipped setWeight 50');
+    assert.deepEqual(full.state.desired.weightsBp, { 2: 10000 });
+    assert.ok(!full.plans.some((p) => p.state.weightPercent === 50), 'never stopped at the skipped setWeight 50');
   });
 
   test('after the last step the canary reaches full scale before it takes all traffic', () => {
     const s = steps([{ setWeight: 50 }]);
-    const state = { ...rollingOut(s), stepIndex: 1, weight: 50 };
+    const state = { ...rollingOut(s), stepIndex: 1, weightPercent: 50 };
     state.desired.scale = { 1: 4, 2: 2 };
     const waiting = planCanary({ spec: s, state, observed: obs(T0, { 1: { ready: 4 }, 2: { ready: 2 } }) });
     assert.deepEqual(waiting.state.desired.scale, { 1: 4, 2: 4 });
-    assert.deepEqual(waiting.state.desired.weights, { 1: 5000, 2: 5000 });
+    assert.deepEqual(waiting.state.desired.weightsBp, { 1: 5000, 2: 5000 });
     const done = planCanary({ spec: s, state: waiting.state, observed: obs(T0 + 1, { 1: { ready: 4 }, 2: { ready: 4 } }) });
     assert.deepEqual(done.state.desired.scale, { 2: 4 });
-    assert.deepEqual(done.state.desired.weights, { 2: 10000 });
+    assert.deepEqual(done.state.desired.weightsBp, { 2: 10000 });
     assert.equal(done.state.stable, 2);
     assert.deepEqual(eventTypes([done]), ['RolloutCompleted']);
   });
@@ -97,13 +97,13 @@ describe('canary planner', () => {
   for (const r of rows) {
     test(`analysis: ${r.name}`, () => {
       const s = steps([{ setWeight: 25 }, { pause: {} }], { analysis: { ...analysis, failureLimit: r.failureLimit } });
-      const state = { ...rollingOut(s), stepIndex: 1, weight: 25, analysisFailures: r.before };
+      const state = { ...rollingOut(s), stepIndex: 1, weightPercent: 25, analysisFailures: r.before };
       const m = r.verdict === 'Failed' ? failedM : { verdict: r.verdict, requests: 50, reason: 'x' };
       const plan = planCanary({ spec: s, state, observed: obs(T0, { 1: { ready: 4 }, 2: { ready: 1 } }, { analysis: m }) });
       assert.equal(plan.state.aborted, r.aborted);
       if (r.aborted) {
         assert.equal(plan.state.phase, 'Degraded');
-        assert.deepEqual(plan.state.desired.weights, { 1: 10000 });
+        assert.deepEqual(plan.state.desired.weightsBp, { 1: 10000 });
         assert.equal(plan.state.desired.scale[2], undefined);
         assert.match(plan.events.find((e) => e.type === 'RolloutAborted')!.reason, /errorRate 0.5 > 0.05/);
       } else {
@@ -115,9 +115,9 @@ describe('canary planner', () => {
   test('abort (set by the intent) sends weight to 0 and scales the canary to 0 at once', () => {
     const s = steps([{ setWeight: 50 }, { pause: {} }]);
     const paused = simulate(s, rollingOut(s), 3).state;
-    assert.deepEqual(paused.desired.weights, { 1: 5000, 2: 5000 });
+    assert.deepEqual(paused.desired.weightsBp, { 1: 5000, 2: 5000 });
     const { state } = simulate(s, { ...paused, aborted: true, phase: 'Degraded' }, 1);
-    assert.deepEqual(state.desired.weights, { 1: 10000 });
+    assert.deepEqual(state.desired.weightsBp, { 1: 10000 });
     assert.deepEqual(state.desired.scale, { 1: 4 });
     assert.equal(state.phase, 'Degraded');
     assert.equal(state.canary, 2, 'kept so retry can restart it');

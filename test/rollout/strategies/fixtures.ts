@@ -1,9 +1,10 @@
 /** Builders and a tiny simulated world for the planner table tests. */
-import type { StrategyConfig } from '../../../src/config/schema.ts';
+import { strategyName, type StrategyConfig } from '../../../src/config/schema.ts';
 import type { Observed, ObservedRevision, Plan, PlanSpec, RolloutState } from '../../../src/rollout/state.ts';
 import { initialState, startRollout } from '../../../src/rollout/state.ts';
 import { planRollout } from '../../../src/rollout/strategies/index.ts';
-import { FULL_WEIGHT } from '../../../src/rollout/strategies/replicas.ts';
+import { instantWorld } from '../../../src/rollout/dry-run.ts';
+import { FULL_WEIGHT_BP } from '../../../src/rollout/strategies/replicas.ts';
 
 export const T0 = 1_000_000;
 
@@ -15,21 +16,13 @@ export function spec(strategy: StrategyConfig, replicas = 3, progressDeadlineSec
 export function rollingOut(s: PlanSpec, overrides: Partial<RolloutState> = {}): RolloutState {
   const base = { ...initialState('web', T0), stable: 1, phase: 'Healthy' as const };
   base.desired.scale[1] = s.replicas;
-  base.desired.weights[1] = FULL_WEIGHT;
-  const name = s.strategy.canary ? 'canary' : s.strategy.blueGreen ? 'blueGreen' : 'rolling';
-  return { ...startRollout(base, 2, name, T0), ...overrides };
+  base.desired.weightsBp[1] = FULL_WEIGHT_BP;
+  return { ...startRollout(base, 2, strategyName(s.strategy), T0), ...overrides };
 }
 
 export function obs(now: number, revisions: Record<number, Partial<ObservedRevision> & { ready: number }>, extra: Partial<Observed> = {}): Observed {
   const out: Observed = { now, revisions: {}, ...extra };
   for (const [rev, o] of Object.entries(revisions)) out.revisions[Number(rev)] = { running: o.ready, crashLoop: false, ...o };
-  return out;
-}
-
-/** The world converges at once: every desired instance runs and is ready. */
-export function instantWorld(state: RolloutState): Observed['revisions'] {
-  const out: Observed['revisions'] = {};
-  for (const [rev, n] of Object.entries(state.desired.scale)) out[Number(rev)] = { running: n, ready: n, crashLoop: false };
   return out;
 }
 
@@ -39,16 +32,16 @@ export function instantWorld(state: RolloutState): Observed['revisions'] {
  */
 export function simulate(s: PlanSpec, state: RolloutState, ticks: number, onTick?: (p: Plan, i: number) => void): { plans: Plan[]; state: RolloutState } {
   const plans: Plan[] = [];
-  let world = instantWorld(state);
   for (let i = 0; i < ticks; i++) {
-    const plan = planRollout({ spec: s, state, observed: { now: T0 + i * 1000, revisions: world } });
-    for (const [rev, bp] of Object.entries(plan.state.desired.weights)) {
+    const observed = instantWorld(state, T0 + i * 1000);
+    const world = observed.revisions;
+    const plan = planRollout({ spec: s, state, observed });
+    for (const [rev, bp] of Object.entries(plan.state.desired.weightsBp)) {
       if (bp > 0 && (world[Number(rev)]?.ready ?? 0) === 0) throw new Error(`tick ${i}: weight ${bp} on revision ${rev} with no ready instance`);
     }
     plans.push(plan);
     onTick?.(plan, i);
     state = plan.state;
-    world = instantWorld(state);
   }
   return { plans, state };
 }

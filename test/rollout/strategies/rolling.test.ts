@@ -34,7 +34,7 @@ describe('rolling planner', () => {
     state.desired.scale = { 1: 3, 2: 1 };
     const plan = planRolling({ spec: s, state, observed: obs(T0 + 1000, { 1: { ready: 3 }, 2: { ready: 1 } }) });
     // One old drains this tick, so 2 old + 1 new ready remain.
-    assert.deepEqual(plan.state.desired.weights, { 1: 6667, 2: 3333 });
+    assert.deepEqual(plan.state.desired.weightsBp, { 1: 6667, 2: 3333 });
   });
 
   test('converges: every replica replaced, availability never below replicas - maxUnavailable', () => {
@@ -48,7 +48,7 @@ describe('rolling planner', () => {
     assert.equal(state.stable, 2);
     assert.equal(state.canary, null);
     assert.deepEqual(state.desired.scale, { 2: 5 });
-    assert.deepEqual(state.desired.weights, { 2: 10000 });
+    assert.deepEqual(state.desired.weightsBp, { 2: 10000 });
     assert.equal(eventTypes(plans).filter((t) => t === 'RolloutCompleted').length, 1);
   });
 
@@ -58,7 +58,7 @@ describe('rolling planner', () => {
     state.desired.scale = {};
     const plan = planRollout({ spec: s, state, observed: obs(T0, {}) });
     assert.deepEqual(plan.state.desired.scale, { 2: 3 });
-    assert.deepEqual(plan.state.desired.weights, {});
+    assert.deepEqual(plan.state.desired.weightsBp, {});
   });
 
   test('progress deadline: a revision that never gets ready fails and stable keeps full scale and traffic', () => {
@@ -70,7 +70,7 @@ describe('rolling planner', () => {
     const late = planRolling({ spec: s, state, observed: obs(T0 + 10_001, { 1: { ready: 3 }, 2: { ready: 0, running: 1 } }) });
     assert.equal(late.state.phase, 'Degraded');
     assert.deepEqual(late.state.desired.scale, { 1: 3 });
-    assert.deepEqual(late.state.desired.weights, { 1: 10000 });
+    assert.deepEqual(late.state.desired.weightsBp, { 1: 10000 });
     assert.deepEqual(late.events.map((e) => e.type), ['ProgressDeadlineExceeded', 'RolloutAborted']);
   });
 
@@ -101,13 +101,13 @@ describe('rolling abort', () => {
     state.desired.scale = { 1: 0, 2: 3 };
     const first = planRollout({ spec: s, state, observed: obs(T0, { 1: { ready: 0 }, 2: { ready: 2, running: 3 } }) });
     assert.deepEqual(first.state.desired.scale, { 1: 3, 2: 2 });
-    assert.deepEqual(first.state.desired.weights, { 2: 10000 });
+    assert.deepEqual(first.state.desired.weightsBp, { 2: 10000 });
     const half = planRollout({ spec: s, state: first.state, observed: obs(T0 + 1, { 1: { ready: 2 }, 2: { ready: 2 } }) });
     assert.deepEqual(half.state.desired.scale, { 1: 3, 2: 1 });
-    assert.deepEqual(half.state.desired.weights, { 1: 6667, 2: 3333 });
+    assert.deepEqual(half.state.desired.weightsBp, { 1: 6667, 2: 3333 });
     const done = planRollout({ spec: s, state: half.state, observed: obs(T0 + 2, { 1: { ready: 3 }, 2: { ready: 1 } }) });
     assert.deepEqual(done.state.desired.scale, { 1: 3 });
-    assert.deepEqual(done.state.desired.weights, { 1: 10000 });
+    assert.deepEqual(done.state.desired.weightsBp, { 1: 10000 });
     assert.equal(done.state.phase, 'Degraded');
   });
 });

@@ -1,28 +1,26 @@
 /**
  * The narrow interfaces the controller drives. The real implementations
- * satisfy them structurally: the in-process proxy (`createProxy`) and
- * `adminClientRouter(new ProxyAdminClient(...))` are TrafficRouters;
- * `InstanceManager` is an InstanceRuntime; src/migrate provides MigrationHooks.
+ * satisfy them structurally: the in-process proxy (`createProxy`), the admin
+ * client of a proxy process (`ProxyAdminClient`) and the engine's
+ * `ProxySupervisor` are TrafficRouters; `InstanceManager` is an
+ * InstanceRuntime; src/migrate provides MigrationHooks.
  */
-import type { DrainResult, ListenerSpec, ServiceRoute, ServiceStats } from '../proxy/types.ts';
+import type { CertificateInfo, DrainResult, RoutesState, ServiceStats } from '../proxy/contract.ts';
 import type { InstanceRecord, InstanceSpec, StopOptions } from '../runtime/provider.ts';
 import type { ManagedInstance, ManageOptions } from '../runtime/managed-instance.ts';
 
-export type { ManagedInstance, ManageOptions };
-
-/** The full desired proxy state; the router swaps it atomically. */
-export interface RoutesState {
-  listeners: ListenerSpec[];
-  services: ServiceRoute[];
-}
+export type { ManagedInstance, ManageOptions, RoutesState };
 
 export interface TrafficRouter {
+  /** The full desired state; the proxy swaps it atomically. */
   apply(state: RoutesState): Promise<void>;
   /** Stops new requests to the instance; resolves when in-flight work ends or is cut at the timeout. */
   drain(id: string, timeoutMs: number): Promise<DrainResult>;
   stats(): Promise<ServiceStats[]> | ServiceStats[];
   /** The table the proxy serves now (it outlives a controller restart: what it routes to was ready when last seen). */
   routes(): Promise<RoutesState> | RoutesState;
+  /** The certificates its HTTPS listeners serve now; routers without HTTPS need not have it. */
+  certificates?(): Promise<CertificateInfo[]> | CertificateInfo[];
 }
 
 export interface InstanceRuntime {
@@ -30,7 +28,7 @@ export interface InstanceRuntime {
   /** Null when the instance's process is gone. */
   adopt(record: InstanceRecord, opts: ManageOptions): ManagedInstance | null;
   stop(id: string, opts: StopOptions): Promise<void>;
-  list(filter?: { service?: string; revision?: string }): ManagedInstance[];
+  list(filter?: { service?: string; revision?: number }): ManagedInstance[];
   on(event: 'change', listener: (inst: ManagedInstance) => void): unknown;
   off(event: 'change', listener: (inst: ManagedInstance) => void): unknown;
 }
@@ -43,22 +41,4 @@ export interface MigrationHooks {
   complete(file: string): Promise<void>;
   /** After the rollout was aborted or failed. */
   rollback(file: string): Promise<void>;
-}
-
-/** The ProxyAdminClient's shape, declared here so the controller does not depend on its module. */
-export interface ProxyAdminLike {
-  putRoutes(state: RoutesState): Promise<void>;
-  drain(id: string, timeoutMs: number): Promise<DrainResult>;
-  stats(): Promise<ServiceStats[]>;
-  getRoutes(): Promise<RoutesState>;
-}
-
-/** A TrafficRouter over a proxy running in its own process (`cutover up`). */
-export function adminClientRouter(client: ProxyAdminLike): TrafficRouter {
-  return {
-    apply: (state) => client.putRoutes(state),
-    drain: (id, timeoutMs) => client.drain(id, timeoutMs),
-    stats: () => client.stats(),
-    routes: () => client.getRoutes(),
-  };
 }

@@ -8,12 +8,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { spawn } from 'node:child_process';
 import { WebSocket, WebSocketServer, type ServerOptions } from 'ws';
 import { createProxy, type CreateProxyOptions, type Proxy } from '../../src/proxy/proxy.ts';
-import { waitFor } from '../helpers/upstream.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { cleanupsAfter } from '../helpers/cleanups.ts';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-after(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+
+const cleanups = cleanupsAfter(after);
 
 interface Setup { proxy: Proxy; port: number; upstream: Server; upPort: number }
 
@@ -27,7 +26,7 @@ async function setup(handler: (req: IncomingMessage, res: ServerResponse) => voi
   cleanups.push(() => withTimeout(proxy.close(500), 3_000).then(() => undefined, () => undefined));
   await proxy.apply({
     listeners: [{ port: 0, host: '127.0.0.1', services: ['web'] }],
-    services: [{ name: 'web', revisions: [{ name: 'v1', weight: 10000, instances: [{ id: 'web-0', host: '127.0.0.1', port: upPort }] }] }],
+    services: [{ name: 'web', revisions: [{ name: 'v1', weightBp: 10000, instances: [{ id: 'web-0', host: '127.0.0.1', port: upPort }] }] }],
   });
   return { proxy, port: proxy.addresses()[0]!.port, upstream, upPort };
 }
@@ -43,7 +42,7 @@ async function webSocketThroughProxy(wssOpts: ServerOptions, onConnection: (upst
   cleanups.push(() => withTimeout(proxy.close(300), 3_000).then(() => undefined));
   await proxy.apply({
     listeners: [{ port: 0, host: '127.0.0.1', services: ['web'] }],
-    services: [{ name: 'web', revisions: [{ name: 'v1', weight: 10000, instances: [{ id: 'ws-0', host: '127.0.0.1', port: (upstream.address() as AddressInfo).port }] }] }],
+    services: [{ name: 'web', revisions: [{ name: 'v1', weightBp: 10000, instances: [{ id: 'ws-0', host: '127.0.0.1', port: (upstream.address() as AddressInfo).port }] }] }],
   });
   const ws = new WebSocket(`ws://127.0.0.1:${proxy.addresses()[0]!.port}/ws`);
   cleanups.push(() => ws.terminate());
@@ -221,7 +220,7 @@ describe('HTTP/1.1 path: upstream pool review findings', () => {
       services: [{
         name: 'web',
         healthCheck: { path: '/health', intervalMs: 100, timeoutMs: 200, healthyThreshold: 1, unhealthyThreshold: 2 },
-        revisions: [{ name: 'v1', weight: 10000, instances: [{ id: 'web-0', host: '127.0.0.1', port: (upstream.address() as AddressInfo).port }] }],
+        revisions: [{ name: 'v1', weightBp: 10000, instances: [{ id: 'web-0', host: '127.0.0.1', port: (upstream.address() as AddressInfo).port }] }],
       }],
     });
     const healthy = (): boolean => proxy.stats()[0]!.revisions.v1!.instances['web-0']!.healthy;
@@ -255,7 +254,7 @@ describe('HTTP/1.1 path: upstream pool review findings', () => {
     cleanups.push(() => withTimeout(proxy.close(300), 3_000).then(() => undefined));
     await proxy.apply({
       listeners: [{ port: 0, host: '127.0.0.1', services: ['web'] }],
-      services: [{ name: 'web', revisions: [{ name: 'v1', weight: 10000, instances: [{ id: 'web-0', host: '127.0.0.1', port: upPort }] }] }],
+      services: [{ name: 'web', revisions: [{ name: 'v1', weightBp: 10000, instances: [{ id: 'web-0', host: '127.0.0.1', port: upPort }] }] }],
     });
     const c = await rawClient(proxy.addresses()[0]!.port);
     c.socket.write('POST /cut-me HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx');
@@ -283,8 +282,8 @@ describe('HTTP/1.1 path: upstream pool review findings', () => {
         name: 'web',
         mirror: { revision: 'shadow', percent: 100 },
         revisions: [
-          { name: 'v1', weight: 10000, instances: [{ id: 'live-0', host: '127.0.0.1', port: live.upPort }] },
-          { name: 'shadow', weight: 0, instances: [{ id: 'shadow-0', host: '127.0.0.1', port: (shadow.address() as AddressInfo).port }] },
+          { name: 'v1', weightBp: 10000, instances: [{ id: 'live-0', host: '127.0.0.1', port: live.upPort }] },
+          { name: 'shadow', weightBp: 0, instances: [{ id: 'shadow-0', host: '127.0.0.1', port: (shadow.address() as AddressInfo).port }] },
         ],
       }],
     });
@@ -349,8 +348,9 @@ describe('HTTP/1.1 path: upstream pool review findings', () => {
         req.on('data', (c: Buffer) => { n += c.length; });
         req.on('end', () => res.end(String(n)));
         req.resume();
-      }, 1_000);
-    }, { requestTimeoutMs: 300, headersTimeoutMs: 300, maxBodyBytes: 64 * 1024 * 1024 });
+      }, 4_000);
+      // requestTimeout well below the instance's hold-back but far above a loaded machine's scheduling stalls.
+    }, { requestTimeoutMs: 1_500, headersTimeoutMs: 1_500, maxBodyBytes: 64 * 1024 * 1024 });
     const c = await rawClient(s.port);
     c.socket.write(`POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: ${size}\r\n\r\n`);
     const chunk = Buffer.alloc(64 * 1024, 120);

@@ -1,6 +1,8 @@
 /**
- * Runs the data plane in its own process, so the controller can crash, be
- * killed or be upgraded without touching traffic. `ensure()` re-attaches to a
+ * Supervises the data plane running in its own process, so the controller can
+ * crash, be killed or be upgraded without touching traffic. It is the
+ * controller's TrafficRouter: every call goes to the proxy that runs now,
+ * across respawns. `ensure()` re-attaches to a
  * proxy left running by an earlier controller, or spawns one (detached, in its
  * own process group). `watch()` respawns it if it dies; the new one reloads
  * the last routes from its table file (written before every route change is
@@ -13,6 +15,8 @@ import { join } from 'node:path';
 import { CutoverError } from '../errors.ts';
 import type { Logger } from '../shared/log.ts';
 import { ProxyAdminClient } from '../proxy/admin-client.ts';
+import type { CertificateInfo, DrainResult, RoutesState, ServiceStats } from '../proxy/contract.ts';
+import type { TrafficRouter } from '../rollout/interfaces.ts';
 import { isSameProcess } from '../runtime/local/proc.ts';
 import { readJson } from './state-dir.ts';
 
@@ -29,14 +33,14 @@ interface ProxyState {
   adminUrl: string;
 }
 
-export interface ProxyProcessOptions {
+export interface ProxySupervisorOptions {
   stateDir: string;
   token: string;
   tokenFile: string;
   logger: Logger;
 }
 
-export class ProxyProcess {
+export class ProxySupervisor implements TrafficRouter {
   private state: ProxyState | undefined;
   private current: ProxyAdminClient | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -46,7 +50,7 @@ export class ProxyProcess {
   private readonly stateFile: string;
   private readonly logFile: string;
 
-  constructor(private readonly opts: ProxyProcessOptions) {
+  constructor(private readonly opts: ProxySupervisorOptions) {
     this.stateFile = join(opts.stateDir, 'proxy.json');
     this.logFile = join(opts.stateDir, 'logs', 'proxy.log');
   }
@@ -59,6 +63,30 @@ export class ProxyProcess {
 
   get pid(): number | undefined {
     return this.state?.pid;
+  }
+
+  apply(state: RoutesState): Promise<void> {
+    return this.client.apply(state);
+  }
+
+  drain(id: string, timeoutMs: number): Promise<DrainResult> {
+    return this.client.drain(id, timeoutMs);
+  }
+
+  stats(): Promise<ServiceStats[]> {
+    return this.client.stats();
+  }
+
+  routes(): Promise<RoutesState> {
+    return this.client.routes();
+  }
+
+  metricsText(): Promise<string> {
+    return this.client.metricsText();
+  }
+
+  certificates(): Promise<CertificateInfo[]> {
+    return this.client.certificates();
   }
 
   /** Attaches to the running proxy, or starts one. Returns true when it had to start one. */
@@ -102,8 +130,11 @@ export class ProxyProcess {
     await this.current?.close();
   }
 
-  /** Stops the proxy (the attached one, or the one its state file names): it drains its listeners and exits. */
-  async stop(timeoutMs = 15_000): Promise<void> {
+  /**
+   * Stops the proxy (the attached one, or the one its state file names): it drains its listeners for the longest
+   * drainTimeoutMs of its services and exits; SIGKILL only if it is still there `timeoutMs` later.
+   */
+  async stop(timeoutMs: number): Promise<void> {
     await this.detach();
     const pid = (this.state ?? readJson<ProxyState>(this.stateFile))?.pid;
     if (!pid || !this.isOurProxy(pid)) return;
