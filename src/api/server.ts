@@ -20,6 +20,7 @@ import { authorize, callerOf, type AccessOptions } from './access.ts';
 import { registerDashboardRoutes } from './dashboard-routes.ts';
 import { registerInstanceRoutes } from './instance-routes.ts';
 import { parseBody } from '../shared/parse-body.ts';
+import { maskEnv } from './secrets.ts';
 import { ControllerMetrics } from './controller-metrics.ts';
 import { registerObservability, type ObservabilitySources } from './observability-routes.ts';
 import { Sessions } from './session.ts';
@@ -115,10 +116,13 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
   app.get('/api/v1/services', async () => withCertificates(control.status()));
   app.get<{ Params: { service: string } }>('/api/v1/services/:service', async (req) => (await withCertificates(control.status(req.params.service), req.params.service))[0]);
   app.get('/api/v1/certificates', async (req) => control.certificates(parseBody(certificatesQuerySchema, req.query).service));
-  app.get<{ Params: { service: string } }>('/api/v1/services/:service/revisions', async (req) => {
+  // Env values may be secrets: a viewer sees their names only; others get them masked (see secrets.ts: this output
+  // ends up in CI logs) unless they ask for them.
+  const showSecrets = (q: { showSecrets?: string }): boolean => q.showSecrets === 'true';
+  app.get<{ Params: { service: string }; Querystring: { showSecrets?: string } }>('/api/v1/services/:service/revisions', async (req) => {
     const revisions = control.history(req.params.service);
-    // Env values may be secrets: a viewer sees their names only.
-    return callerOf(req)?.role === 'viewer' ? revisions.map((r) => ({ ...r, env: Object.fromEntries(Object.keys(r.env).map((k) => [k, '[redacted]'])) })) : revisions;
+    if (callerOf(req)?.role === 'viewer') return revisions.map((r) => ({ ...r, env: Object.fromEntries(Object.keys(r.env).map((k) => [k, '[redacted]'])) }));
+    return showSecrets(req.query) ? revisions : revisions.map((r) => maskEnv(r, opts.token));
   });
   app.get<{ Params: { service: string } }>('/api/v1/services/:service/shadow', async (req) => control.shadowReport(req.params.service));
   app.get<{ Params: { service: string } }>('/api/v1/services/:service/experiment', async (req) => control.experimentReport(req.params.service));
@@ -127,9 +131,12 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
     return control.events({ service: q.service, sinceId: q.since, limit: q.limit });
   });
 
-  app.post<{ Params: { service: string }; Querystring: { dryRun?: string } }>('/api/v1/services/:service/deploy', async (req, reply) => {
+  app.post<{ Params: { service: string }; Querystring: { dryRun?: string; showSecrets?: string } }>('/api/v1/services/:service/deploy', async (req, reply) => {
     const body = parseBody(deployBodySchema, req.body);
-    if (req.query.dryRun === 'true') return control.dryRun(req.params.service, body);
+    if (req.query.dryRun === 'true') {
+      const plan = control.dryRun(req.params.service, body);
+      return showSecrets(req.query) ? plan : { ...plan, revision: maskEnv(plan.revision, opts.token) };
+    }
     return reply.status(202).send(await control.deploy(req.params.service, body));
   });
   app.post<{ Params: { service: string } }>('/api/v1/services/:service/promote', async (req) =>

@@ -14,6 +14,8 @@ import { experimentSchema } from './experiment-schema.ts';
 import { notificationsSchema, unknownWebhookServices } from './notifications-schema.ts';
 
 const port = z.number().int().min(1).max(65535);
+/** A service name: it appears in instance ids, log file names, metrics labels and URLs. */
+export const SERVICE_NAME = /^[a-z0-9][a-z0-9-]*$/;
 const envMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
 
 export const probeSchema = z
@@ -179,6 +181,15 @@ export const serviceSchema = z
       .boolean()
       .default(false)
       .describe('Keep the X-Forwarded-For/-Proto/-Host clients send (only behind a proxy you trust); by default the proxy replaces them. Services sharing a port trust them only if all of them do'),
+    retry: z
+      .object({
+        nonIdempotent: z
+          .boolean()
+          .default(false)
+          .describe('Also retry POST, PATCH and other non-idempotent requests on another instance after the one they were sent to failed before answering. Risk: the first instance may have acted on the request, which then runs twice (a payment charged twice). Without it they are retried only when nothing reached the instance'),
+      })
+      .strict()
+      .default({ nonIdempotent: false }),
   })
   .strict()
   .superRefine((svc, ctx) => {
@@ -216,7 +227,7 @@ export const cutoverConfigSchema = z
       .strict()
       .default({})
       .describe('Where instances run'),
-    services: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lowercase letters, digits and dashes'), serviceSchema),
+    services: z.record(z.string().regex(SERVICE_NAME, 'use lowercase letters, digits and dashes'), serviceSchema),
     flags: z
       .record(flagName, featureBodySchema)
       .default({})

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { duration } from '../shared/duration.ts';
+import { readConfigText } from '../shared/config-file.ts';
 import { zodIssues } from '../shared/zod-issues.ts';
 import { listenerSchema, parseRoutesState, serviceRouteSchema, type RoutesState } from './contract.ts';
 import type { ProxyOptions } from './options.ts';
@@ -18,6 +18,10 @@ const optionsSchema = z
     headersTimeout: duration,
     requestTimeout: duration,
     keepAliveTimeout: duration,
+    sendTimeout: duration,
+    minBodyRate: z.number().int().min(0),
+    maxConnectionsPerClient: z.number().int().min(0),
+    maxRequestsPerClient: z.number().int().min(0),
     connectTimeout: duration,
     responseTimeout: duration,
     queueTimeout: duration,
@@ -45,8 +49,9 @@ export interface StaticConfig {
 export function loadStaticConfig(file: string): StaticConfig {
   let doc: unknown;
   try {
-    doc = parseYaml(readFileSync(file, 'utf8'));
+    doc = parseYaml(readConfigText(file), { maxAliasCount: 100 });
   } catch (err) {
+    if (err instanceof ConfigError) throw err; // too large, or not UTF-8: already says where
     throw new ConfigError(file, [{ path: '', message: `cannot read or parse: ${(err as Error).message}`, hint: 'check the file exists and is valid YAML' }]);
   }
   const r = staticConfigSchema.safeParse(doc);
@@ -64,6 +69,10 @@ export function loadStaticConfig(file: string): StaticConfig {
       headersTimeoutMs: l.headersTimeout,
       requestTimeoutMs: l.requestTimeout,
       keepAliveTimeoutMs: l.keepAliveTimeout,
+      sendTimeoutMs: l.sendTimeout,
+      minBodyRate: l.minBodyRate,
+      maxConnectionsPerClient: l.maxConnectionsPerClient,
+      maxRequestsPerClient: l.maxRequestsPerClient,
       connectTimeoutMs: l.connectTimeout,
       responseTimeoutMs: l.responseTimeout,
       queueTimeoutMs: l.queueTimeout,

@@ -121,6 +121,12 @@ export const serviceRouteSchema = z
      * it). An instance's own header is left as it is.
      */
     hsts: z.strictObject({ maxAgeSeconds: z.number().int().min(0), includeSubDomains: z.boolean().optional() }).optional(),
+    /**
+     * `nonIdempotent: true`: a request of any method (POST, PATCH, ...) whose whole body is kept is also retried when
+     * its instance fails after it was sent, at the risk of running it twice. By default only GET, HEAD, OPTIONS, TRACE,
+     * PUT and DELETE are; others only when nothing reached the instance.
+     */
+    retry: z.strictObject({ nonIdempotent: z.boolean().optional() }).optional(),
   })
   .superRefine((s, ctx) => {
     const names = new Set(s.revisions.map((r) => r.name));

@@ -4,7 +4,7 @@ import type { Cuttable, Upstream } from './upstream.ts';
 import { upstreamHead, type ForwardedHead } from './headers.ts';
 import { chooseRevision, chooseUpstream, weightedRevision } from './load-balancer.ts';
 import { bucketOf, ERROR_CLASS, SERVER_ERROR_CLASS, statusClass, type StatusClassIndex } from './traffic-window.ts';
-import type { BodySink, ClientConnection, ClientExchange } from './http1/client-connection.ts';
+import type { BodyCollector, BodySink, ClientConnection, ClientExchange } from './http1/client-connection.ts';
 import type { RequestHead } from './http1/head-parser.ts';
 import type { ResponseHead } from './http1/response-head.ts';
 import type { Framing, RequestControl, ResponseHandler, UpstreamRequest } from './http1/upstream-connection.ts';
@@ -33,14 +33,14 @@ export interface ExchangeHost {
 
 /**
  * One client request on its way through the proxy. The object is its own
- * upstream response handler, body sink and client-side hook, so a proxied
- * request costs one allocation here.
+ * upstream response handler, body sink, body collector and client-side hook,
+ * so a proxied request costs one allocation here.
  */
-export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExchange {
+export class Exchange implements Cuttable, ResponseHandler, BodySink, BodyCollector, ClientExchange {
   readonly started = performance.now();
   inFlightIndex = -1;
   svc: CompiledService;
-  /** A buffered request body (kept for retries and the mirror), or null. */
+  /** The request body read before an instance was picked: all of it (`replayable`), or its first bytes (`streamed`), or null. */
   private body: Buffer | null = null;
   /** The request as it goes upstream: built at the first dispatch, reused by retries and the mirror. */
   private out: UpstreamRequest | null = null;
@@ -49,8 +49,12 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
   private pinned: CompiledRevision | undefined;
   private upstream: Upstream | undefined;
   private tried: Upstream[] | null = null;
+  /** The body goes on after `body` as it arrives from the client. */
   private streamed = false;
-  private retryable = false;
+  /** The whole request is here (no body, or all of it in `body`): it can be sent again as it is. */
+  private replayable = false;
+  /** Counted in the client address's requests in progress (released by finish). */
+  private admitted = false;
   private responded = false;
   private done = false;
   private wasCut = false;
@@ -78,23 +82,31 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
     conn.exchange = this;
   }
 
-  /** Decides how to carry the body (none, buffered for retries, or streamed), then routes. */
+  /**
+   * Reads the body first when there is one: whole if it fits in
+   * retryBufferBytes, else that many of its first bytes. Only then is an
+   * instance picked, so a client slow to send its body holds no connection to
+   * an instance.
+   */
   start(): void {
     const { contentLength, chunked } = this.req;
     const o = this.host.opts;
     if (contentLength > o.maxBodyBytes) return this.reply(413, `request body larger than ${o.maxBodyBytes} bytes`);
     if (!chunked && contentLength <= 0) {
-      this.retryable = true;
+      this.replayable = true;
       return this.route();
     }
-    if (!chunked && contentLength <= o.retryBufferBytes) {
-      return this.conn.collectBody((body) => {
-        this.body = body;
-        this.retryable = true;
-        this.route();
-      });
-    }
+    if (o.retryBufferBytes > 0) return this.conn.collectBody(o.retryBufferBytes, this);
     this.streamed = true;
+    this.route();
+  }
+
+  /** BodyCollector: the body is here, whole or its first bytes (the rest is streamed once connected). */
+  bodyCollected(body: Buffer, complete: boolean): void {
+    if (this.done) return;
+    this.body = body;
+    if (complete) this.replayable = true;
+    else this.streamed = true;
     this.route();
   }
 
@@ -102,6 +114,14 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
   route(): void {
     if (this.done) return;
     const svc = this.svc;
+    if (!this.admitted) {
+      // One client address may have only so many requests on instances (or waiting for one) at once.
+      const c = this.conn.client;
+      const max = this.host.opts.maxRequestsPerClient;
+      if (max > 0 && c.requests >= max && !c.unlimited) return this.reply(429, `more than ${max} requests in progress from this address`);
+      c.requests++;
+      this.admitted = true;
+    }
     if (this.tried === null) {
       if (svc.experiment !== null && this.user === undefined) {
         const u = userKey(svc.experiment, this.req.headers);
@@ -121,7 +141,7 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
     // The copy goes out after the user's request, once: never on a retry, and only if its body can be replayed.
     if (!this.mirrorDecided) {
       this.mirrorDecided = true;
-      if (svc.spec.mirror !== undefined && this.retryable) this.tap = this.host.mirror(svc, this);
+      if (svc.spec.mirror !== undefined && this.replayable) this.tap = this.host.mirror(svc, this);
     }
   }
 
@@ -260,11 +280,13 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
       return this.finish(ERROR_CLASS);
     }
     if (this.wasCut) return this.reply(502, 'request cut: its instance was drained');
-    const connectFailed = err.connectFailure;
-    if (connectFailed) this.host.eject(u, this.rev!, 'connect');
-    // A streamed body can be replayed only if nothing of it was read yet (connect failures happen before sending).
-    const replayable = this.retryable || (connectFailed && this.streamed && !this.conn.bodyTouched);
-    if (replayable && err.retryableBeforeResponse && this.attempts() < this.host.opts.maxAttempts) {
+    if (err.connectFailure) this.host.eject(u, this.rev!, 'connect');
+    // Nothing reached the instance (connect failed, or a pooled connection had closed before the write): any request
+    // may go elsewhere, a streamed one too while no more of its body than the kept first bytes was read. Otherwise
+    // the instance may have acted on it: only a whole request of an idempotent method is sent again (or any method,
+    // if the service opts in with retry.nonIdempotent).
+    const again = err.notSent ? this.replayable || !this.conn.bodyTouched : this.replayable && this.mayRepeat();
+    if (again && err.retryableBeforeResponse && this.attempts() < this.host.opts.maxAttempts) {
       this.leave(u, ERROR_CLASS);
       (this.tried ??= []).push(u);
       return this.route();
@@ -314,6 +336,16 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
     return (this.tried?.length ?? 0) + 1;
   }
 
+  /** RFC 9110 §9.2.2: repeating an idempotent request has the effect of sending it once; others only if the service says so. */
+  private mayRepeat(): boolean {
+    switch (this.req.method) {
+      case 'GET': case 'HEAD': case 'OPTIONS': case 'TRACE': case 'PUT': case 'DELETE':
+        return true;
+      default:
+        return this.svc.spec.retry?.nonIdempotent === true;
+    }
+  }
+
   /** Answers in place of a response the instance started: the exchange ends first, so the abort is not an upstream failure. */
   private refuse(status: number, message: string): void {
     const ctl = this.ctl;
@@ -331,6 +363,10 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, ClientExch
   private finish(cls: StatusClassIndex): void {
     if (this.done) return;
     this.done = true;
+    if (this.admitted) {
+      this.admitted = false;
+      this.conn.client.requestDone();
+    }
     if (this.tap !== null) {
       this.tap.primaryFailed();
       this.tap = null;

@@ -23,6 +23,7 @@ export function forwardHead(req: RequestHead, remote: string, proto: string, tru
   let xfproto = '';
   let xfhost = '';
   let connection = '';
+  let length = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
@@ -38,7 +39,11 @@ export function forwardHead(req: RequestHead, remote: string, proto: string, tru
       case XFPROTO: xfproto = value; break;
       case XFHOST: xfhost = value; break;
       case CONNECTION: connection = connection ? `${connection},${value}` : value; break;
-      case CONTENT_LENGTH: out.push(name, value); break;
+      case CONTENT_LENGTH:
+        // One line, whatever the client repeated (equal values only: the parser refused others), without leading zeros.
+        if (!length) out.push(name, value.length > 1 && value.charCodeAt(0) === 48 ? String(req.contentLength) : value);
+        length = true;
+        break;
       default: break; // hop-by-hop, Transfer-Encoding (the upstream head sets its own) or Expect: dropped
     }
   }
@@ -53,7 +58,7 @@ export function forwardHead(req: RequestHead, remote: string, proto: string, tru
   return { headers: out, hostname: stripPort(host), requestId };
 }
 
-/** The upstream request head on the wire: request line, forwarded headers, framing (the client's Transfer-Encoding, if any), blank line. */
+/** The upstream request head on the wire: request line, forwarded headers, framing (`chunked`, the only request coding accepted, or none), blank line. */
 export function upstreamHead(method: string, target: string, headers: string[], transferEncoding: string): string {
   let s = `${method} ${target} HTTP/1.1\r\n`;
   for (let i = 0; i < headers.length; i += 2) s += `${headers[i]}: ${headers[i + 1]}\r\n`;

@@ -5,6 +5,7 @@ import type { Logger } from '../shared/log.ts';
 import { Listener, type ListenerHandlers } from './listener.ts';
 import { listenerKey } from './route-table.ts';
 import { ListenFailedError } from './errors.ts';
+import { ClientTable } from './http1/client-limits.ts';
 
 export interface ListenerAddress {
   /** The port asked for (0 = any). */
@@ -18,13 +19,17 @@ export interface ListenerAddress {
 /** The open listeners, kept in line with the desired list; removed ones close gracefully. */
 export class ListenerSet {
   private readonly open = new Map<string, Listener>();
+  /** Per client address, across every listener. */
+  readonly clients: ClientTable;
 
   constructor(
     private readonly opts: ProxyOptions,
     private readonly log: Logger,
     private readonly drainMs: number,
     private readonly handlers: ListenerHandlers,
-  ) {}
+  ) {
+    this.clients = new ClientTable(opts.maxConnectionsPerClient);
+  }
 
   /**
    * Binds listeners that are new (or that switch between HTTP and HTTPS), and gives open HTTPS listeners their new
@@ -47,7 +52,7 @@ export class ListenerSet {
         const cur = this.open.get(key);
         if (cur && !cur.spec.tls === !spec.tls) continue;
         // Certificates are loaded (or refused) here, before the listener it replaces, if any, is closed.
-        const l = new Listener(spec, this.opts, this.handlers, this.log);
+        const l = new Listener(spec, this.opts, this.handlers, this.log, this.clients);
         if (cur) {
           this.open.delete(key);
           await cur.close(this.drainMs);

@@ -10,6 +10,7 @@ import { listenerKey } from './route-table.ts';
 import { ClientConnection, type ClientConnectionOwner, type ClientLimits } from './http1/client-connection.ts';
 import type { RequestHead } from './http1/head-parser.ts';
 import type { Sweeper } from './http1/sweeper.ts';
+import type { ClientTable } from './http1/client-limits.ts';
 
 export type ListenerState = 'starting' | 'listening' | 'closing' | 'closed';
 
@@ -48,6 +49,8 @@ export class Listener implements ClientConnectionOwner {
     opts: ProxyOptions,
     private readonly handlers: ListenerHandlers,
     private readonly log: Logger,
+    /** Connections and requests per client address, shared by every listener of the proxy. */
+    private readonly clients: ClientTable,
   ) {
     this.key = listenerKey(spec);
     this.limits = {
@@ -56,6 +59,8 @@ export class Listener implements ClientConnectionOwner {
       headersTimeoutMs: opts.headersTimeoutMs,
       requestTimeoutMs: Math.max(opts.requestTimeoutMs, opts.headersTimeoutMs),
       keepAliveTimeoutMs: opts.keepAliveTimeoutMs,
+      sendTimeoutMs: opts.sendTimeoutMs,
+      minBodyRate: opts.minBodyRate,
     };
     this.sweeper = handlers.sweeper;
     if (spec.tls) {
@@ -121,7 +126,11 @@ export class Listener implements ClientConnectionOwner {
   }
 
   private accept(socket: Socket, proto: 'http' | 'https'): void {
-    const conn = new ClientConnection(socket, proto, this);
+    // Behind a trusted proxy every peer is that proxy: limits per address would throttle all its clients as one.
+    const client = this.clients.open(socket.remoteAddress ?? '', this.trustForwarded);
+    if (client === null) return refuse(socket);
+    socket.once('close', () => this.clients.close(client));
+    const conn = new ClientConnection(socket, proto, this, client);
     this.connections.add(conn);
     if (this.state === 'closing') conn.shutdown();
   }
@@ -176,4 +185,12 @@ export class Listener implements ClientConnectionOwner {
   certificateInfo(): CertificateInfo[] {
     return this.certificates?.info(this.spec) ?? [];
   }
+}
+
+/** A client address over its connection limit: told so, and closed before anything is read. */
+function refuse(socket: Socket): void {
+  socket.on('error', () => socket.destroy());
+  socket.end(plainAnswer(429, 'too many connections from this address', 'connection: close\r\n'), 'latin1');
+  socket.once('finish', () => socket.destroy());
+  socket.setTimeout(1_000, () => socket.destroy());
 }

@@ -6,7 +6,10 @@ export interface ProxyOptions {
   maxHeaderBytes: number;
   /** Largest request body accepted; bigger gets 413. */
   maxBodyBytes: number;
-  /** Bodies up to this size are buffered so the request can be retried on another instance. */
+  /**
+   * Request bodies are read before an instance is picked: whole up to this size (so the request can be retried on
+   * another instance), else this many of their first bytes, the rest streamed. 0: streamed from the first byte.
+   */
   retryBufferBytes: number;
   /** Time a client has to send the full request head (slowloris guard). */
   headersTimeoutMs: number;
@@ -14,6 +17,14 @@ export interface ProxyOptions {
   requestTimeoutMs: number;
   /** Idle client keep-alive connections are closed after this. */
   keepAliveTimeoutMs: number;
+  /** A client that takes no response bytes for this long while some wait for it is disconnected. */
+  sendTimeoutMs: number;
+  /** Bytes/s a request body must average once it has taken longer than headersTimeoutMs (+1 s per minBodyRate bytes); slower: 408. 0 = off. */
+  minBodyRate: number;
+  /** Open connections per client address; more are answered 429 and closed. 0 = no limit. */
+  maxConnectionsPerClient: number;
+  /** Requests per client address on instances (or waiting for one) at once; more get 429. 0 = no limit. */
+  maxRequestsPerClient: number;
   /** Upstream TCP connect timeout; a timeout counts as a connect failure (retried, then 502). */
   connectTimeoutMs: number;
   /** Time the upstream has to send response headers; then 504. */
@@ -44,6 +55,10 @@ export const DEFAULT_PROXY_OPTIONS: Readonly<ProxyOptions> = Object.freeze({
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 60_000,
   keepAliveTimeoutMs: 5_000,
+  sendTimeoutMs: 60_000,
+  minBodyRate: 1024,
+  maxConnectionsPerClient: 1024,
+  maxRequestsPerClient: 128,
   connectTimeoutMs: 2_000,
   responseTimeoutMs: 60_000,
   bodyIdleTimeoutMs: 300_000,

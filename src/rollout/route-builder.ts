@@ -132,10 +132,11 @@ function revisionRoute(input: ServiceRouteInput, revision: number, weightBp: num
   return { name: revisionKey(revision), version: input.versions[revision] ?? `r${revision}`, weightBp, instances: input.ready[revision] ?? [] };
 }
 
-function serviceExtras(cfg: ServiceConfig): Pick<ServiceRoute, 'revisionHeader' | 'drainTimeoutMs' | 'hsts'> {
+function serviceExtras(cfg: ServiceConfig): Pick<ServiceRoute, 'revisionHeader' | 'drainTimeoutMs' | 'hsts' | 'retry'> {
   const hsts = cfg.tls?.hsts;
   return {
     ...(cfg.revisionHeader ? { revisionHeader: true } : {}),
+    ...(cfg.retry.nonIdempotent ? { retry: { nonIdempotent: true } } : {}),
     drainTimeoutMs: cfg.shutdown.drainTimeout,
     ...(hsts ? { hsts: { maxAgeSeconds: hsts.maxAge, ...(hsts.includeSubDomains ? { includeSubDomains: true } : {}) } } : {}),
   };

@@ -104,4 +104,27 @@ describe('control API', () => {
     const none = (await api.inject({ url: `/api/v1/events?service=web&since=${since}`, headers: auth })).json() as unknown[];
     assert.deepEqual(none, []);
   });
+
+  test('env values are masked in history and dry runs (keys and a short keyed hash), unless showSecrets=true', async () => {
+    const secret = 'postgres://app:hunter2@db.internal/app';
+    const dry = await api.inject({ method: 'POST', url: '/api/v1/services/web/deploy?dryRun=true', headers: auth, payload: { version: 'v3', env: { DATABASE_URL: secret, APP_VERSION: 'v3' } } });
+    assert.equal(dry.statusCode, 200, dry.body);
+    assert.doesNotMatch(dry.body, /hunter2/);
+    const masked = (dry.json() as { revision: { env: Record<string, string> } }).revision.env;
+    assert.deepEqual(Object.keys(masked).sort(), ['APP_VERSION', 'DATABASE_URL']);
+    assert.match(masked.DATABASE_URL!, /^masked:[0-9a-f]{12}$/);
+    const clear = await api.inject({ method: 'POST', url: '/api/v1/services/web/deploy?dryRun=true&showSecrets=true', headers: auth, payload: { version: 'v3', env: { DATABASE_URL: secret } } });
+    assert.equal((clear.json() as { revision: { env: Record<string, string> } }).revision.env.DATABASE_URL, secret);
+
+    const res = await api.inject({ url: '/api/v1/services/web/revisions', headers: auth });
+    const history = res.json() as Array<{ version: string; env: Record<string, string> }>;
+    assert.doesNotMatch(res.body, /"APP_VERSION":"v2"/);
+    const v2 = history.find((r) => r.version === 'v2')!.env.APP_VERSION!;
+    assert.match(v2, /^masked:[0-9a-f]{12}$/);
+    const again = (await api.inject({ url: '/api/v1/services/web/revisions', headers: auth })).json() as typeof history;
+    assert.equal(again.find((r) => r.version === 'v2')!.env.APP_VERSION, v2, 'the same value shows the same hash');
+    assert.notEqual(masked.APP_VERSION, v2, 'a changed value shows a changed hash');
+    const shown = (await api.inject({ url: '/api/v1/services/web/revisions?showSecrets=true', headers: auth })).json() as typeof history;
+    assert.equal(shown.find((r) => r.version === 'v2')!.env.APP_VERSION, 'v2');
+  });
 });

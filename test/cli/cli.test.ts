@@ -41,6 +41,28 @@ test('validate warns when a shadow copies writes (each runs twice), and not for 
   assert.doesNotMatch(safe.stderr, /warning/);
 });
 
+test('validate on a hostile file (alias bomb, 50 MB, not UTF-8, __proto__ service) exits 2 with the problem and no stack trace, at once', async () => {
+  const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+  for (let i = 1; i < 10; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+  const files: Array<[string, string | Buffer, RegExp]> = [
+    ['bomb.yaml', `${lines.join('\n')}\nservices:\n  web: { listen: 8080, run: x }\n`, /Excessive alias count/],
+    ['huge.yaml', `# ${'x'.repeat(50 * 1024 * 1024)}\n`, /at most 1048576 bytes/],
+    ['latin1.yaml', Buffer.from('services:\n  web: { listen: 8080, run: "caf\xe9" }\n', 'latin1'), /line 2, column 33: byte 0xe9 is not UTF-8/],
+    ['proto.yaml', 'services:\n  __proto__: { listen: 8080, run: x }\n', /services\.__proto__: "__proto__" is not a service name/],
+  ];
+  for (const [name, text, want] of files) {
+    writeFileSync(join(dir, name), text);
+    const t0 = performance.now();
+    const r = await runCli(['validate', '-c', join(dir, name)]);
+    const ms = performance.now() - t0;
+    assert.equal(r.code, 2, `${name}: ${r.stderr}`);
+    assert.match(r.stderr, want, name);
+    assert.doesNotMatch(r.stderr, /^\s+at /m, `${name} printed a stack trace:\n${r.stderr}`);
+    assert.ok(r.stderr.trim().split('\n').length <= 3, `${name}:\n${r.stderr}`);
+    assert.ok(ms < 10_000, `${name} took ${ms.toFixed(0)} ms`);
+  }
+});
+
 test('validate checks the certificate files: missing, mismatched, not covering a host (exit 2); expiring soon is a warning (exit 0)', async () => {
   mkdirSync(join(dir, 'certs'));
   makeCertificate(join(dir, 'certs'), 'web', { hosts: ['web.test'] });
@@ -85,6 +107,35 @@ test('schema prints a JSON Schema', async () => {
   const schema = JSON.parse(r.stdout) as { $schema: string; properties: Record<string, unknown> };
   assert.match(schema.$schema, /json-schema/);
   assert.ok(schema.properties.services);
+});
+
+test('history --json and deploy --dry-run --json print env values masked; --show-secrets prints them', async () => {
+  const { buildApi } = await import('../../src/api/server.ts');
+  const revision = { service: 'web', number: 1, version: 'v1', command: 'node s.js', cwd: '/app', env: { DATABASE_URL: 'postgres://u:hunter2@db/x', LOG_LEVEL: 'info' }, strategy: 'rolling', configHash: 'h', createdAt: 0 };
+  const control = {
+    history: () => [revision],
+    dryRun: (_s: string, req: { version: string; env?: Record<string, string> }) => ({ revision: { ...revision, number: 2, version: req.version, env: req.env ?? {} }, steps: [] }),
+  };
+  const api = buildApi({ control: control as never, token: 'cli-token' });
+  await api.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const flags = ['--api', `http://127.0.0.1:${(api.server.address() as { port: number }).port}`, '--token', 'cli-token'];
+    const masked = await runCli(['history', 'web', '--json', ...flags]);
+    assert.equal(masked.code, 0, masked.stderr);
+    assert.doesNotMatch(masked.stdout, /hunter2|"info"/);
+    const env = (JSON.parse(masked.stdout) as Array<{ env: Record<string, string> }>)[0]!.env;
+    assert.deepEqual(Object.keys(env), ['DATABASE_URL', 'LOG_LEVEL']);
+    assert.match(env.DATABASE_URL!, /^masked:[0-9a-f]{12}$/);
+    const shown = await runCli(['history', 'web', '--json', '--show-secrets', ...flags]);
+    assert.equal((JSON.parse(shown.stdout) as Array<{ env: Record<string, string> }>)[0]!.env.DATABASE_URL, 'postgres://u:hunter2@db/x');
+    const dry = await runCli(['deploy', 'web', '--version', 'v2', '--env', 'API_KEY=sk-live-123', '--dry-run', '--json', ...flags]);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.doesNotMatch(dry.stdout, /sk-live-123/);
+    const dryShown = await runCli(['deploy', 'web', '--version', 'v2', '--env', 'API_KEY=sk-live-123', '--dry-run', '--json', '--show-secrets', ...flags]);
+    assert.match(dryShown.stdout, /sk-live-123/);
+  } finally {
+    await api.close();
+  }
 });
 
 test('a command without a running controller exits 3 with a hint', async () => {

@@ -153,6 +153,74 @@ services:
   assert.deepEqual(shared, [], 'services that name their hosts may share a port');
 });
 
+// ---- hostile or careless files (issue #10): refused with a ConfigError naming the problem, in bounded time ----
+
+/** An alias bomb: ten levels of ten aliases each, 10^10 nodes once expanded. */
+const aliasBomb = (): string => {
+  const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+  for (let i = 1; i < 10; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+  return `${lines.join('\n')}\nservices:\n  web: { listen: 8080, run: x }\n`;
+};
+
+test('a YAML alias bomb is a ConfigError (not an uncaught ReferenceError), found at once', () => {
+  const t0 = performance.now();
+  assert.throws(() => parseConfigText(aliasBomb()), (e: unknown) => {
+    assert.ok(e instanceof ConfigError, String(e));
+    assert.match(e.issues[0]!.message, /cannot be expanded: Excessive alias count/);
+    assert.match(e.issues[0]!.hint!, /aliases/);
+    return true;
+  });
+  assert.ok(performance.now() - t0 < 1_000);
+  // A few ordinary aliases still work.
+  const cfg = parseConfigText('services:\n  web: { listen: 8080, run: &cmd "node server.js" }\n  api: { listen: 8081, run: *cmd }\n');
+  assert.equal(cfg.services.api!.run, 'node server.js');
+});
+
+test('service names must be [a-z0-9][a-z0-9-]*: __proto__ (which used to vanish silently) and others are refused with their path', () => {
+  for (const name of ['__proto__', 'Web', '-web', 'web_1', 'constructor!', '"a b"']) {
+    assert.throws(() => parseConfigText(`services:\n  ${name}: { listen: 8080, run: x }\n  ok: { listen: 8081, run: y }\n`), (e: unknown) => {
+      assert.ok(e instanceof ConfigError, name);
+      const unquoted = name.replace(/"/g, '');
+      assert.deepEqual(e.issues.map((i) => i.path), [`services.${unquoted}`], name);
+      assert.match(e.issues[0]!.message, /is not a service name/);
+      return true;
+    });
+  }
+  assert.deepEqual(Object.keys(parseConfigText('services:\n  web-2: { listen: 8080, run: x }\n  3d: { listen: 8081, run: y }\n').services), ['web-2', '3d']);
+});
+
+test('a file with bytes that are not UTF-8 is refused with the line and column, not read with U+FFFD in it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cutover-cfg-'));
+  try {
+    const file = join(dir, 'cutover.yaml');
+    writeFileSync(file, Buffer.concat([Buffer.from('services:\n  web:\n    listen: 8080\n    run: echo caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
+    assert.throws(() => loadConfigFile(file), (e: unknown) => e instanceof ConfigError && /line 4, column 18: byte 0xe9 is not UTF-8/.test(e.message));
+    // overlong, surrogate and truncated sequences too; real UTF-8 (é, emoji) is fine
+    for (const bad of [[0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf0, 0x9f, 0x98]]) {
+      writeFileSync(file, Buffer.concat([Buffer.from('services:\n  web: { listen: 8080, run: "'), Buffer.from(bad)]));
+      assert.throws(() => loadConfigFile(file), (e: unknown) => e instanceof ConfigError && /line 2, column 30/.test(e.message), String(bad));
+    }
+    writeFileSync(file, 'services:\n  web: { listen: 8080, run: "echo café 🎉" }\n');
+    assert.equal(loadConfigFile(file).config.services.web!.run, 'echo café 🎉');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a config over 1 MiB is refused before it is parsed', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cutover-cfg-'));
+  try {
+    const file = join(dir, 'cutover.yaml');
+    writeFileSync(file, `${minimal}# ${'x'.repeat(50 * 1024 * 1024)}\n`);
+    const t0 = performance.now();
+    assert.throws(() => loadConfigFile(file), (e: unknown) => e instanceof ConfigError && /is 52428\d+ bytes; a config file may be at most 1048576 bytes/.test(e.message));
+    assert.ok(performance.now() - t0 < 1_000, `took ${performance.now() - t0} ms`);
+    assert.throws(() => parseConfigText(`${minimal}# ${'x'.repeat(1024 * 1024)}\n`), (e: unknown) => e instanceof ConfigError && /at most 1048576 bytes/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('tls: paths resolve against the config file; a port is HTTPS or not for all its services; one HTTP port redirects to one HTTPS port', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cutover-cfg-'));
   try {

@@ -15,7 +15,7 @@ test('kill -9 of the controller mid-canary: zero failed requests, same PIDs, rol
   });
   try {
     await engine.until(async () => (await engine.status()).phase === 'Healthy', 'v1 to be Healthy');
-    const load = new LoadGenerator({ url: engine.url, clients: 4, slowClients: 1, slowMs: 2000 });
+    const load = new LoadGenerator({ url: engine.url, clients: 4, slowClients: 1, slowMs: 2000, postClients: 1 });
     const started = await engine.cli('deploy', 'web', '--version', 'v2', '--env', 'APP_VERSION=v2');
     assert.equal(started.code, 0, started.stderr);
     await engine.until(async () => (await engine.status()).phase === 'Paused', 'the canary to pause');

@@ -170,7 +170,7 @@ describe('dashboard', () => {
     assert.match((await dialog.textContent()) ?? '', /labelled v5 .*1 env value/);
     await dialog.getByRole('button', { name: /^Confirm/ }).click();
     await page.getByRole('status').filter({ hasText: /Deploy v5: done/ }).waitFor();
-    const history = await engine.cli('history', 'web', '--json');
+    const history = await engine.cli('history', 'web', '--json', '--show-secrets');
     const v5 = (JSON.parse(history.stdout) as Array<{ version: string; env: Record<string, string> }>).find((r) => r.version === 'v5');
     assert.equal(v5?.env.GREETING, 'hi');
     await page.locator('[data-phase="Paused"]').waitFor({ timeout: ROLLOUT_MS });

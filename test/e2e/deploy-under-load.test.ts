@@ -38,7 +38,7 @@ test('rolling deploy under load: zero failed requests', async () => {
   const engine = await Engine.start({ service: `${base}\n    strategy: { rolling: { maxSurge: 1, maxUnavailable: 0 } }` });
   try {
     await healthy(engine, 'v1');
-    const load = new LoadGenerator({ url: engine.url, clients: 4, slowClients: 1, slowMs: 2000 });
+    const load = new LoadGenerator({ url: engine.url, clients: 4, slowClients: 1, slowMs: 2000, postClients: 1 });
     await deployWait(engine, 'v2');
     load.resetCounts();
     await new Promise((r) => setTimeout(r, 500));
@@ -60,7 +60,7 @@ test('blue-green deploy then undo inside the scale-down window, under load', asy
   });
   try {
     await healthy(engine, 'v1');
-    const load = new LoadGenerator({ url: engine.url, clients: 4, slowClients: 1, slowMs: 2000 });
+    const load = new LoadGenerator({ url: engine.url, clients: 4, slowClients: 1, slowMs: 2000, postClients: 1 });
     await deployWait(engine, 'v2');
     await healthy(engine, 'v2');
     const undo = await engine.cli('undo', 'web', '--wait');
@@ -80,7 +80,7 @@ test('canary deploy and abort under load: traffic returns to stable at once', as
   });
   try {
     await healthy(engine, 'v1');
-    const load = new LoadGenerator({ url: engine.url, clients: 4, slowClients: 1, slowMs: 2000 });
+    const load = new LoadGenerator({ url: engine.url, clients: 4, slowClients: 1, slowMs: 2000, postClients: 1 });
     const started = await engine.cli('deploy', 'web', '--version', 'v2', '--env', 'APP_VERSION=v2');
     assert.equal(started.code, 0, started.stderr);
     await engine.until(async () => {

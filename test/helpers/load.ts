@@ -1,9 +1,11 @@
 /**
  * A steady load for deploy-under-load tests: `clients` keep-alive loops each
  * sending GET / back to back, plus a loop of long requests (GET /slow?ms=...)
- * that are in flight while instances drain. Every failure is kept with its
- * reason, and every version seen is counted. An https:// url is loaded over
- * TLS with the same keep-alive connections (`tls` says which CA to trust).
+ * that are in flight while instances drain, and optionally loops of POST /
+ * (which the proxy never retries once sent: they pass only if no instance
+ * dies under them). Every failure is kept with its reason, and every version
+ * seen is counted. An https:// url is loaded over TLS with the same
+ * keep-alive connections (`tls` says which CA to trust).
  */
 import { Agent, request } from 'undici';
 
@@ -28,6 +30,8 @@ export interface LoadOptions {
   slowMs?: number;
   /** Pause between requests of one client, to keep the machine responsive. */
   gapMs?: number;
+  /** Loops sending POST / with a small body (not idempotent: never retried by the proxy once sent). */
+  postClients?: number;
   headers?: Record<string, string>;
   /** The path of each fast request (default "/"). */
   path?: () => string;
@@ -55,9 +59,10 @@ export class LoadGenerator {
     this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 64, headersTimeout: 20_000, bodyTimeout: 20_000, ...tls });
     for (let i = 0; i < (opts.clients ?? 4); i++) this.loops.push(this.loop(fast, false));
     for (let i = 0; i < (opts.slowClients ?? 1); i++) this.loops.push(this.loop(() => slow, true));
+    for (let i = 0; i < (opts.postClients ?? 0); i++) this.loops.push(this.loop(() => '/', false, 'POST'));
   }
 
-  private async loop(next: () => string, slow: boolean): Promise<void> {
+  private async loop(next: () => string, slow: boolean, method: 'GET' | 'POST' = 'GET'): Promise<void> {
     while (this.running) {
       this.report.sent++;
       if (slow) this.report.slowSent++;
@@ -65,7 +70,7 @@ export class LoadGenerator {
       const gen = this.generation;
       const path = next();
       try {
-        const res = await request(this.opts.url + path, { dispatcher: this.agent, headers: this.opts.headers });
+        const res = await request(this.opts.url + path, { dispatcher: this.agent, headers: this.opts.headers, method, ...(method === 'POST' ? { body: 'amount=100' } : {}) });
         const body = await res.body.text();
         if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}: ${body.slice(0, 200)}`);
         const { version, pid } = (this.opts.parse ?? parseJson)(body);
@@ -76,7 +81,7 @@ export class LoadGenerator {
         else this.report.latencies.push(performance.now() - t0);
       } catch (err) {
         this.report.failed++;
-        if (this.report.failures.length < 20) this.report.failures.push(`${path}: ${(err as Error).message}`);
+        if (this.report.failures.length < 20) this.report.failures.push(`${method} ${path}: ${(err as Error).message}`);
       }
       if (this.opts.gapMs) await new Promise((r) => setTimeout(r, this.opts.gapMs));
     }

@@ -23,9 +23,10 @@ export class RawClient {
     socket.on('error', () => undefined); // writes after the proxy closed (EPIPE/ECONNRESET) are expected in some tests
   }
 
-  static connect(port: number): Promise<RawClient> {
+  /** `localAddress`: another loopback address (127.0.0.2, ...) to look like a second client. */
+  static connect(port: number, localAddress?: string): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const s = connect(port, '127.0.0.1', () => resolve(new RawClient(s)));
+      const s = connect({ port, host: '127.0.0.1', localAddress }, () => resolve(new RawClient(s)));
       s.once('error', reject);
     });
   }

@@ -20,7 +20,8 @@ describe('experiments in the proxy', () => {
   });
 
   async function proxyWith(stickyBy: { cookie?: string; header?: string }, splitBp = 5000): Promise<{ proxy: Proxy; base: string }> {
-    const proxy = createProxy();
+    // Batches of 200 requests at once from one address: more than maxRequestsPerClient (128) allows.
+    const proxy = createProxy({ maxRequestsPerClient: 0 });
     cleanups.push(() => proxy.close(0));
     const goals = [{ name: 'checkout', method: 'POST', path: '/api/checkout', status: '2xx' as const }, { name: 'browse', path: '/shop/*', status: 200 }];
     await proxy.apply(oneService([{ name: '1', weightBp: 10000 - splitBp, ports: [a.port] }, { name: '2', weightBp: splitBp, ports: [b.port] }], { experiment: { variants: { '1': 'a', '2': 'b' }, stickyBy, goals } }));

@@ -22,12 +22,17 @@ interface Setup { proxy: Proxy; port: number; seen: string[]; upstreamConnection
 type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
 type RawHandler = (socket: Socket, head: string) => void;
 
-/** A proxy with one service "web" in front of a node:http handler or a raw TCP upstream answering each head. */
-async function setup(upstream: { http: HttpHandler } | { raw: RawHandler }, opts: CreateProxyOptions = {}, svcExtra: Record<string, unknown> = {}): Promise<Setup> {
+/**
+ * A proxy with one service "web" in front of a node:http handler, a raw TCP upstream answering each head, or an
+ * upstream already listening on `port` (wireUpstream).
+ */
+async function setup(upstream: { http: HttpHandler } | { raw: RawHandler } | { port: number }, opts: CreateProxyOptions = {}, svcExtra: Record<string, unknown> = {}): Promise<Setup> {
   const seen: string[] = [];
   let accepted = 0;
-  let server: Server | NetServer;
-  if ('http' in upstream) {
+  let server: Server | NetServer | undefined;
+  if ('port' in upstream) {
+    // started by the caller
+  } else if ('http' in upstream) {
     const s = createServer((req, res) => { seen.push(req.url!); upstream.http(req, res); });
     s.on('connection', () => accepted++);
     server = s;
@@ -52,8 +57,8 @@ async function setup(upstream: { http: HttpHandler } | { raw: RawHandler }, opts
     server = s;
     cleanups.push(() => new Promise<void>((r) => { for (const x of sockets) x.destroy(); s.close(() => r()); }));
   }
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const upPort = (server.address() as AddressInfo).port;
+  if (server) await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const upPort = server ? (server.address() as AddressInfo).port : (upstream as { port: number }).port;
   const proxy = createProxy(opts);
   cleanups.push(() => proxy.close(1_000));
   await proxy.apply({
@@ -62,6 +67,102 @@ async function setup(upstream: { http: HttpHandler } | { raw: RawHandler }, opts
   });
   return { proxy, port: proxy.addresses()[0]!.port, seen, upstreamConnections: () => accepted };
 }
+
+describe('request framing as the instance sees it (normalised, issue #10)', () => {
+  test('equal repeated Content-Length lines go upstream as one, without leading zeros', async () => {
+    const up = await wireUpstream();
+    const s = await setup({ port: up.port });
+    const c = await RawClient.connect(s.port);
+    try {
+      c.send('POST /cl HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\nhelloPOST /zero HTTP/1.1\r\nHost: a\r\nContent-Length: 003\r\n\r\nabc');
+      assert.equal((await c.read()).status, 200);
+      assert.equal((await c.read()).status, 200);
+      assert.deepEqual(up.messages.map(framing), [
+        { lines: ['content-length: 5'], body: 'hello' },
+        { lines: ['content-length: 3'], body: 'abc' },
+      ]);
+    } finally { c.destroy(); }
+  });
+
+  test('chunk extensions are dropped and trailer fields never reach the instance (a request line hidden in a trailer included)', async () => {
+    const up = await wireUpstream();
+    const s = await setup({ port: up.port });
+    const c = await RawClient.connect(s.port);
+    try {
+      // whole (collected before an instance is picked), then split across writes (extension and trailers straddle them)
+      const wire = '5;name=value\r\nhello\r\n7;a;b="q;\\"x"\r\n, world\r\n0;last=1\r\nGET /smuggled HTTP/1.1\r\nX-Checksum: 1\r\n\r\n';
+      c.send(`POST /one HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n${wire}`);
+      assert.equal((await c.read()).status, 200);
+      c.send('POST /two HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n');
+      for (let i = 0; i < wire.length; i += 4) {
+        c.send(wire.slice(i, i + 4));
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      assert.equal((await c.read()).status, 200);
+      for (const m of up.messages) {
+        assert.deepEqual(framing(m), { lines: ['transfer-encoding: chunked'], body: '5\r\nhello\r\n7\r\n, world\r\n0\r\n\r\n' }, JSON.stringify(m));
+      }
+      assert.equal(up.messages.length, 2);
+    } finally { c.destroy(); }
+  });
+
+  test('a request coding other than chunked alone gets 501 (before chunked) or 400 (malformed), and nothing goes upstream', async () => {
+    const up = await wireUpstream();
+    const s = await setup({ port: up.port });
+    for (const [te, status] of [['gzip, chunked', 501], ['identity, chunked', 501], [',chunked', 400], ['chunked, chunked', 400], ['chunked, gzip', 400]] as const) {
+      const c = await RawClient.connect(s.port);
+      try {
+        c.send(`POST /te HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ${te}\r\n\r\n2\r\nhi\r\n0\r\n\r\n`);
+        assert.equal((await c.read()).status, status, te);
+        await c.waitClosed();
+      } finally { c.destroy(); }
+    }
+    assert.deepEqual(up.messages, []);
+  });
+
+  test('a declared chunk size past maxBodyBytes (FFFFFFFFFFFF) gets 413 at once, before any of its data and without reaching the instance', async () => {
+    const up = await wireUpstream();
+    const s = await setup({ port: up.port });
+    const c = await RawClient.connect(s.port);
+    try {
+      const t0 = performance.now();
+      c.send('POST /huge HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFF\r\nsome data');
+      const r = await c.read();
+      assert.equal(r.status, 413);
+      assert.ok(performance.now() - t0 < 1_000, `answered after ${performance.now() - t0} ms`);
+      await c.waitClosed();
+      assert.deepEqual(up.messages, []);
+    } finally { c.destroy(); }
+  });
+
+  test('HTTP/1.1 without Host, or with a Host that is not host[:port], gets 400; HTTP/1.0 with Transfer-Encoding gets 400 and the connection closes', async () => {
+    const up = await wireUpstream();
+    const s = await setup({ port: up.port });
+    for (const req of [
+      'GET /nohost HTTP/1.1\r\nX-A: 1\r\n\r\n',
+      'GET /badhost HTTP/1.1\r\nHost: a b\r\n\r\n',
+      'GET /badhost HTTP/1.1\r\nHost: evil.test/x\r\n\r\n',
+      'GET /badhost HTTP/1.1\r\nHost: user@evil.test\r\n\r\n',
+      'GET /badhost HTTP/1.1\r\nHost: \r\n\r\n',
+      'POST /te10 HTTP/1.0\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n',
+    ]) {
+      const c = await RawClient.connect(s.port);
+      try {
+        c.send(req);
+        assert.equal((await c.read()).status, 400, req);
+        await c.waitClosed();
+      } finally { c.destroy(); }
+    }
+    for (const req of ['GET /fine HTTP/1.0\r\n\r\n', 'GET /port HTTP/1.1\r\nHost: a.test:8080\r\n\r\n']) {
+      const ok = await RawClient.connect(s.port);
+      try {
+        ok.send(req);
+        assert.equal((await ok.read()).status, 200, req);
+      } finally { ok.destroy(); }
+    }
+    assert.deepEqual(up.messages.map((m) => m.split(' ', 2)[1]), ['/fine', '/port'], 'only the valid requests (HTTP/1.0 may omit Host) reached the instance');
+  });
+});
 
 describe('HTTP/1.1 edges through the proxy', () => {
   test('Expect: 100-continue gets 100 Continue before the body is sent, then the final response; the body arrives intact', async () => {
@@ -113,11 +214,11 @@ describe('HTTP/1.1 edges through the proxy', () => {
   });
 
   test('a 413 for an over-long streamed chunked body counts as 4xx, not as a proxy error', async () => {
-    const s = await setup({ http: echoBody }, { maxBodyBytes: 1024 });
+    const s = await setup({ http: echoBody }, { maxBodyBytes: 1024, retryBufferBytes: 16 });
     const c = await RawClient.connect(s.port);
     try {
-      c.send('POST /big HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n');
-      // The body is streamed: wait until the request is upstream before the limit is crossed.
+      c.send(`POST /big HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n20\r\n${'y'.repeat(0x20)}\r\n`);
+      // The body is streamed past its first 16 bytes: wait until the request is upstream before the limit is crossed.
       await waitFor(() => s.seen.length === 1, 'upstream to get the request');
       c.send(`800\r\n${'z'.repeat(0x800)}\r\n0\r\n\r\n`);
       assert.equal((await c.read()).status, 413);
@@ -312,10 +413,11 @@ describe('HTTP/1.1 edges through the proxy', () => {
     const s = await setup({ raw: (sock) => void sock.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok') }, {}, { hosts: ['a.test'] });
     const c = await RawClient.connect(s.port);
     try {
-      c.send(Buffer.from('GET /\xe9 HTTP/1.1\r\nHost: b\xe9.test\r\n\r\nGET / HTTP/1.1\r\nHost: a.test\r\n\r\n', 'latin1'));
+      // (A Host with such bytes is refused on its own now: 400. The path carries them.)
+      c.send(Buffer.from('GET /\xe9 HTTP/1.1\r\nHost: b.test\r\n\r\nGET / HTTP/1.1\r\nHost: a.test\r\n\r\n', 'latin1'));
       const notFound = await c.read();
       assert.equal(notFound.status, 404);
-      assert.match(notFound.body.toString('latin1'), /host "b\\xe9\.test" and path "\/\\xe9"/, 'request bytes are escaped, not echoed');
+      assert.match(notFound.body.toString('latin1'), /host "b\.test" and path "\/\\xe9"/, 'request bytes are escaped, not echoed');
       const ok = await c.read();
       assert.deepEqual([ok.status, ok.body.toString()], [200, 'ok']);
     } finally {
@@ -350,6 +452,52 @@ describe('HTTP/1.1 edges through the proxy', () => {
     }
   });
 });
+
+/**
+ * An upstream that keeps every request exactly as it arrived (head and body bytes, latin1), framed by its
+ * Content-Length or chunked encoding (read the simple way: enough for what the proxy sends), and answers each "ok".
+ */
+async function wireUpstream(): Promise<{ port: number; messages: string[] }> {
+  const messages: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = createNetServer((sock) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+    sock.on('error', () => sock.destroy());
+    let buf = '';
+    sock.on('data', (d: Buffer) => {
+      buf += d.toString('latin1');
+      for (;;) {
+        const headEnd = buf.indexOf('\r\n\r\n');
+        if (headEnd < 0) return;
+        const head = buf.slice(0, headEnd + 4);
+        const cl = /\r\ncontent-length: *(\d+)/i.exec(head);
+        let end = head.length;
+        if (/\r\ntransfer-encoding:/i.test(head)) {
+          const last = buf.indexOf('\r\n0\r\n\r\n', headEnd) >= 0 ? buf.indexOf('\r\n0\r\n\r\n', headEnd) + 7 : buf.startsWith('0\r\n\r\n', end) ? end + 5 : -1;
+          if (last < 0) return;
+          end = last;
+        } else if (cl) {
+          if (buf.length < end + Number(cl[1])) return;
+          end += Number(cl[1]);
+        }
+        messages.push(buf.slice(0, end));
+        buf = buf.slice(end);
+        sock.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanups.push(() => new Promise<void>((r) => { for (const x of sockets) x.destroy(); server.close(() => r()); }));
+  return { port: (server.address() as AddressInfo).port, messages };
+}
+
+/** The framing lines of an upstream request head (Content-Length, Transfer-Encoding, Trailer), lower-cased, and what follows the head. */
+function framing(message: string): { lines: string[]; body: string } {
+  const end = message.indexOf('\r\n\r\n');
+  const lines = message.slice(0, end).split('\r\n').filter((l) => /^(content-length|transfer-encoding|trailer|te):/i.test(l)).map((l) => l.toLowerCase());
+  return { lines, body: message.slice(end + 4) };
+}
 
 /** Echoes "<length>:<body>|expect=<Expect header as seen upstream>". */
 function echoBody(req: IncomingMessage, res: ServerResponse): void {

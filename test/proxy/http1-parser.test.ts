@@ -25,7 +25,7 @@ function res(text: string): ResponseHead {
 }
 
 /** Asserts that fn throws a HeadError with the given problem. */
-function refuses(fn: () => unknown, problem: 'bad-request' | 'too-large' = 'bad-request'): void {
+function refuses(fn: () => unknown, problem: 'bad-request' | 'too-large' | 'not-implemented' = 'bad-request'): void {
   assert.throws(fn, (err: unknown) => err instanceof HeadError && err.problem === problem);
 }
 
@@ -97,15 +97,31 @@ describe('parseRequestHead: headers', () => {
     refuses(() => req(h('Content-Length: 0\r\ncontent-length: 1\r\n')));
   });
 
-  test('Transfer-Encoding ending in chunked sets chunked; any other last coding is refused', () => {
+  test('a request Transfer-Encoding is chunked alone (any case); other codings before it are 501, anything else 400', () => {
     assert.equal(req(h('Transfer-Encoding: chunked\r\n')).chunked, true);
-    assert.equal(req(h('transfer-encoding: CHUNKED\r\n')).chunked, true);
-    assert.equal(req(h('Transfer-Encoding: gzip, chunked\r\n')).chunked, true);
-    for (const v of ['gzip', 'chunked, gzip', 'identity', 'chunked,', 'xchunked', 'chunked;q=1', '']) {
+    const upper = req(h('transfer-encoding: CHUNKED\r\n'));
+    assert.deepEqual([upper.chunked, upper.transferEncoding], [true, 'chunked'], 'what goes upstream is plain "chunked"');
+    for (const v of ['gzip, chunked', 'identity, chunked', 'GZIP ,chunked', 'x-custom;a=1, chunked']) {
+      refuses(() => req(h(`Transfer-Encoding: ${v}\r\n`)), 'not-implemented');
+    }
+    for (const v of ['gzip', 'chunked, gzip', 'identity', 'chunked,', ',chunked', 'gzip,,chunked', 'xchunked', 'chunked;q=1', 'chunked, chunked', 'g(z), chunked', '']) {
       refuses(() => req(h(`Transfer-Encoding: ${v}\r\n`)));
     }
     // chunked applied twice would make the end of the body ambiguous
     refuses(() => req(h('Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n')));
+    // HTTP/1.0 has no Transfer-Encoding (RFC 9112 §6.1)
+    refuses(() => req('POST / HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n'));
+  });
+
+  test('Host: required in HTTP/1.1, and a valid host[:port] when present (RFC 9112 §3.2)', () => {
+    for (const v of ['a', 'app.test', 'app.test:8080', 'app.test:', '127.0.0.1:1', '[::1]', '[::1]:443', '[v1.fe80::a+en1]', 'xn--bcher-kva.example', 'a_b~c!$&\'()*+,;=d', '%41pp.test']) {
+      assert.equal(req(`GET / HTTP/1.1\r\nHost: ${v}\r\n\r\n`).method, 'GET', v);
+    }
+    assert.equal(req('GET / HTTP/1.0\r\n\r\n').minor, 0, 'HTTP/1.0 may omit Host');
+    refuses(() => req('GET / HTTP/1.1\r\nX-A: 1\r\n\r\n'));
+    for (const v of ['', ' ', 'a b', 'a/b', 'a@b', 'user@host', 'a:b', 'a:123456', ':80', '[::1', '[]', '[::1]x', 'a%4', 'a%zz', 'h\xe9.test', 'a\tb', 'a"b', 'a:80:80']) {
+      refuses(() => req(`GET / HTTP/1.1\r\nHost: ${v}\r\n\r\n`));
+    }
   });
 
   test('Content-Length together with Transfer-Encoding on a request is refused (smuggling)', () => {
@@ -419,6 +435,30 @@ describe('ChunkedScanner', () => {
     const s = new ChunkedScanner();
     assert.equal(s.push(Buffer.from('ffffff')), -1);
     assert.throws(() => s.push(Buffer.from('fffffff\r\n')), HeadError);
+  });
+
+  test('with a keeper, the framing is handed on without extensions and trailer fields, wherever the reads split it', () => {
+    const stripped = `5\r\nhello\r\n9\r\n, world! \r\n${(300).toString(16)}\r\n${'x'.repeat(300)}\r\n0\r\n\r\n`;
+    const buf = Buffer.from(CHUNKED, 'latin1');
+    for (let step = 1; step <= buf.length; step = step < 8 ? step + 1 : step * 2) {
+      const kept: string[] = [];
+      const s = new ChunkedScanner(undefined, Infinity, { kept: (b, from, to) => kept.push(b.toString('latin1', from, to)) });
+      let end = -1;
+      for (let i = 0; i < buf.length && end < 0; i += step) {
+        const e = s.push(buf.subarray(i, i + step));
+        if (e >= 0) end = i + e;
+      }
+      assert.equal(end, buf.length, `step ${step}`);
+      assert.equal(kept.join(''), stripped, `step ${step}`);
+    }
+  });
+
+  test('a declared chunk size past maxData is too-large before its data; overlong extensions and trailer sections are refused', () => {
+    const s = new ChunkedScanner(undefined, 100);
+    assert.equal(s.push(Buffer.from('32\r\n' + 'a'.repeat(50) + '\r\n')), -1);
+    assert.throws(() => s.push(Buffer.from('33\r\n')), (e: unknown) => e instanceof HeadError && e.problem === 'too-large');
+    assert.throws(() => new ChunkedScanner().push(Buffer.from(`1;${'e'.repeat(5000)}\r\n`)), HeadError);
+    assert.throws(() => new ChunkedScanner().push(Buffer.from(`0\r\n${'X-T: 1\r\n'.repeat(3000)}\r\n`)), HeadError);
   });
 
   test('onData receives exactly the data bytes of a binary body, none of the framing', () => {

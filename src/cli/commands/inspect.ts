@@ -30,13 +30,13 @@ export function registerInspectCommands(program: Command): void {
       } while (flags.watch);
     });
 
-  withClientFlags(program.command('history <service>').description('revisions of a service, newest last')).action(
-    async (service: string, flags: ClientOptions & { json?: boolean }) => {
+  withClientFlags(program.command('history <service>').description('revisions of a service, newest last'))
+    .option('--show-secrets', 'with --json: env values as they are, not masked (keys and a short hash)')
+    .action(async (service: string, flags: ClientOptions & { json?: boolean; showSecrets?: boolean }) => {
       const client = await ApiClient.fromOptions(flags);
-      const revisions = await client.call<Revision[]>('GET', `/api/v1/services/${encodeURIComponent(service)}/revisions`);
+      const revisions = await client.call<Revision[]>('GET', `/api/v1/services/${encodeURIComponent(service)}/revisions${flags.showSecrets ? '?showSecrets=true' : ''}`);
       console.log(flags.json ? JSON.stringify(revisions, null, 2) : formatHistory(revisions));
-    },
-  );
+    });
 
   withClientFlags(program.command('events [service]').description('rollout events with time and reason'))
     .option('-f, --follow', 'keep printing new events')

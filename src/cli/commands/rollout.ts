@@ -56,7 +56,8 @@ export function registerRolloutCommands(program: Command): void {
         .option('--strategy <name>', 'rolling, blueGreen, canary, shadow or experiment (default: from config)')
         .option('--migration <file>', 'PostgreSQL migration to start before, complete after the rollout')
         .option('--image <ref>', 'image of the new revision (docker runtime), e.g. shop/web:1.4.3; pulled if missing, recorded by digest')
-        .option('--dry-run', 'print the transitions the rollout would go through, and change nothing'),
+        .option('--dry-run', 'print the transitions the rollout would go through, and change nothing')
+        .option('--show-secrets', 'with --dry-run --json: env values as they are, not masked (keys and a short hash)'),
     ),
   ).action(async (service: string, flags: CommonFlags & Record<string, unknown>) => {
     const client = await ApiClient.fromOptions(flags);
@@ -72,7 +73,7 @@ export function registerRolloutCommands(program: Command): void {
     };
     const path = `/api/v1/services/${encodeURIComponent(service)}/deploy`;
     if (flags.dryRun) {
-      const plan = await client.call<{ revision: { number: number; version: string }; steps: PlannedTransition[] }>('POST', `${path}?dryRun=true`, body);
+      const plan = await client.call<{ revision: { number: number; version: string }; steps: PlannedTransition[] }>('POST', `${path}?dryRun=true${flags.showSecrets ? '&showSecrets=true' : ''}`, body);
       console.log(flags.json ? JSON.stringify(plan, null, 2) : formatPlan(plan.revision, plan.steps));
       return;
     }

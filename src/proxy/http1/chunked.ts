@@ -1,10 +1,25 @@
 import { HeadError } from './head-parser.ts';
 
+/** Where a scanner in stripping mode hands the bytes it keeps: `buf[from, to)`, in order. */
+export interface ChunkedKeeper {
+  kept(buf: Buffer, from: number, to: number): void;
+}
+
+/** Longest chunk extension accepted (they are never needed to find the end of a message). */
+const MAX_EXTENSION = 4096;
+/** Largest trailer section accepted. */
+const MAX_TRAILERS = 16 * 1024;
+
 /**
  * Follows chunked framing (RFC 9112 §7.1) over raw bytes without copying
  * them, so a chunked body can be forwarded as it came and the proxy still
  * knows where the message ends. With `onData` it also hands out the data
- * bytes alone (for a client that cannot read chunked framing).
+ * bytes alone (for a client that cannot read chunked framing). With a
+ * `keeper` (request bodies) it hands out the framing without chunk
+ * extensions and trailer fields, as runs of the input: `5;x=y\r\n` goes on
+ * as `5\r\n` and a trailer section as the bare `\r\n`, so an instance never
+ * sees either unvalidated. `maxData` refuses a chunk whose declared size
+ * would take the data past it (too-large) before any of its bytes arrive.
  */
 export class ChunkedScanner {
   /** Data bytes seen so far (framing not counted). */
@@ -15,8 +30,14 @@ export class ChunkedScanner {
   private left = 0;
   /** Length of the current trailer line, to tell the blank line that ends the message. */
   private lineLen = 0;
+  /** Bytes of the current chunk extension, or of the trailer section so far. */
+  private skipped = 0;
 
-  constructor(private readonly onData?: (chunk: Buffer) => void) {}
+  constructor(
+    private readonly onData?: (chunk: Buffer) => void,
+    private readonly maxData = Infinity,
+    private readonly keeper: ChunkedKeeper | null = null,
+  ) {}
 
   /**
    * Consumes `buf` from `start`; returns the offset just after the end of
@@ -25,6 +46,9 @@ export class ChunkedScanner {
   push(buf: Buffer, start = 0): number {
     let i = start;
     const n = buf.length;
+    // Stripping: where the run of bytes kept so far starts (-1 inside an extension or the trailer fields).
+    const st = this.state;
+    let keepFrom = st === EXT || ((st === TRAILER || st === TRAILER_LF) && this.lineLen > 0) ? -1 : start;
     while (i < n) {
       switch (this.state) {
         case SIZE: {
@@ -33,15 +57,24 @@ export class ChunkedScanner {
           if (d >= 0) {
             if (++this.sizeDigits > 12) throw bad('chunk size too long');
             this.size = this.size * 16 + d;
-          } else if (c === 0x3b /* ; */ && this.sizeDigits > 0) this.state = EXT;
-          else if (c === 0x0d && this.sizeDigits > 0) this.state = SIZE_LF;
+          } else if (c === 0x3b /* ; */ && this.sizeDigits > 0) {
+            this.state = EXT;
+            this.skipped = 0;
+            if (this.keeper !== null && keepFrom >= 0) {
+              if (i > keepFrom) this.keeper.kept(buf, keepFrom, i);
+              keepFrom = -1;
+            }
+          } else if (c === 0x0d && this.sizeDigits > 0) this.state = SIZE_LF;
           else throw bad('invalid chunk size');
           i++;
           break;
         }
         case EXT:
-          if (buf[i] === 0x0d) this.state = SIZE_LF;
-          else if (buf[i] === 0x0a) throw bad('bare LF in chunk extension');
+          if (buf[i] === 0x0d) {
+            this.state = SIZE_LF;
+            if (keepFrom < 0) keepFrom = i;
+          } else if (buf[i] === 0x0a) throw bad('bare LF in chunk extension');
+          else if (++this.skipped > MAX_EXTENSION) throw bad('chunk extension too long');
           i++;
           break;
         case SIZE_LF:
@@ -49,7 +82,9 @@ export class ChunkedScanner {
           if (this.size === 0) {
             this.state = TRAILER;
             this.lineLen = 0;
+            this.skipped = 0;
           } else {
+            if (this.dataBytes + this.size > this.maxData) throw new HeadError('too-large', `request body larger than ${this.maxData} bytes`);
             this.left = this.size;
             this.state = DATA;
           }
@@ -74,16 +109,28 @@ export class ChunkedScanner {
           this.state = SIZE;
           break;
         case TRAILER: {
-          const c = buf[i++]!;
-          if (c === 0x0d) this.state = TRAILER_LF;
-          else if (c === 0x0a) throw bad('bare LF in trailer');
-          else this.lineLen++;
+          const c = buf[i]!;
+          if (c === 0x0d) {
+            this.state = TRAILER_LF;
+            // The blank line that ends the message is kept; trailer field lines before it are not.
+            if (this.lineLen === 0 && keepFrom < 0) keepFrom = i;
+          } else if (c === 0x0a) throw bad('bare LF in trailer');
+          else {
+            if (this.lineLen === 0 && this.keeper !== null && keepFrom >= 0) {
+              if (i > keepFrom) this.keeper.kept(buf, keepFrom, i);
+              keepFrom = -1;
+            }
+            this.lineLen++;
+          }
+          if (++this.skipped > MAX_TRAILERS) throw bad('trailer section too large');
+          i++;
           break;
         }
         case TRAILER_LF:
           if (buf[i++] !== 0x0a) throw bad('trailer line without LF');
           if (this.lineLen === 0) {
             this.state = DONE;
+            if (this.keeper !== null && keepFrom >= 0 && i > keepFrom) this.keeper.kept(buf, keepFrom, i);
             return i;
           }
           this.lineLen = 0;
@@ -93,6 +140,7 @@ export class ChunkedScanner {
           return i;
       }
     }
+    if (this.keeper !== null && keepFrom >= 0 && n > keepFrom) this.keeper.kept(buf, keepFrom, n);
     return -1;
   }
 }

@@ -1,11 +1,12 @@
 import type { Socket } from 'node:net';
 import { plainAnswer } from './plain-answer.ts';
 import { findHeadEnd, hasToken, HeadError, parseRequestHead, type RequestHead } from './head-parser.ts';
-import { RequestBody, type BodySink } from './request-body.ts';
+import { RequestBody, type BodyCollector, type BodySink } from './request-body.ts';
 import { ResponseWriter } from './response-writer.ts';
 import type { Sweepable, Sweeper } from './sweeper.ts';
+import { ClientCounter } from './client-limits.ts';
 
-export type { BodySink };
+export type { BodyCollector, BodySink };
 
 /** What the connection needs from the exchange that owns the current request. */
 export interface ClientExchange {
@@ -22,6 +23,13 @@ export interface ClientLimits {
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
+  /** A client that takes no response bytes for this long while some wait for it is disconnected. */
+  readonly sendTimeoutMs: number;
+  /**
+   * Bytes per second a request body must average (0 = no minimum): it is cut (408) once it has taken longer than
+   * headersTimeoutMs plus one second per `minBodyRate` bytes received. Time the proxy itself holds it back does not count.
+   */
+  readonly minBodyRate: number;
 }
 
 export interface ClientConnectionOwner {
@@ -36,7 +44,8 @@ export interface ClientConnectionOwner {
   closed(conn: ClientConnection): void;
 }
 
-type State = 'idle' | 'head' | 'active' | 'upgraded' | 'closed';
+/** `flushing`: a response ended but the client has not taken it yet; the next pipelined request waits for 'drain'. */
+type State = 'idle' | 'head' | 'active' | 'flushing' | 'upgraded' | 'closed';
 
 /** Bytes of pipelined requests held while one is in progress, before reading pauses. */
 const MAX_PIPELINED = 64 * 1024;
@@ -44,10 +53,13 @@ const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
 /**
  * One client connection speaking HTTP/1.1: reads request heads, hands each
- * request to the proxy one at a time (pipelined ones wait in the buffer),
- * carries the request body as raw bytes and writes the response as it comes.
- * Timeouts are deadlines checked by the sweeper: slow heads get 408, slow
- * bodies 408, idle keep-alive connections are closed.
+ * request to the proxy one at a time (pipelined ones wait in the buffer, and
+ * once answers fill the socket past its high-water mark the next waits until
+ * the client has read them, so what a connection holds stays bounded both
+ * ways), carries the request body as raw bytes and writes the response as it
+ * comes. Timeouts are deadlines checked by the sweeper: slow heads get 408,
+ * slow bodies 408, idle keep-alive connections are closed, a client that
+ * stops reading its answer is disconnected.
  */
 export class ClientConnection implements Sweepable {
   state: State = 'idle';
@@ -59,8 +71,10 @@ export class ClientConnection implements Sweepable {
   /** Bytes of `buf` already searched for the end of a head: a head arriving in pieces is not searched from 0 each time. */
   private scanned = 0;
   private since = performance.now();
-  /** When reading the body was paused because the instance could not take more, else -1. */
+  /** When reading the body was paused by the proxy (routing, connecting, an instance that cannot take more), else -1. */
   private heldSince = -1;
+  /** When a write to the client was refused (its buffer is above the high-water mark) and no 'drain' came yet, else -1. */
+  private blockedSince = -1;
   private keepAlive = true;
   private closeAfter = false;
   private readonly out: ResponseWriter;
@@ -68,7 +82,7 @@ export class ClientConnection implements Sweepable {
   /** The client waits for "100 Continue" before it sends the body: sent once the body is wanted. */
   private expectContinue = false;
   private readonly onDataFn = (chunk: Buffer): void => this.onData(chunk);
-  private readonly onDrainFn = (): void => this.exchange?.onWritable();
+  private readonly onDrainFn = (): void => this.onDrain();
   private readonly onCloseFn = (): void => this.onClose();
   private readonly onEndFn = (): void => this.onEnd();
   private inParse = false;
@@ -78,6 +92,8 @@ export class ClientConnection implements Sweepable {
     readonly socket: Socket,
     readonly proto: 'http' | 'https',
     private readonly owner: ClientConnectionOwner,
+    /** This client address's connections and requests (per-client limits). */
+    readonly client: ClientCounter = new ClientCounter(socket.remoteAddress ?? '', null),
   ) {
     this.out = new ResponseWriter(socket);
     socket.setNoDelay(true);
@@ -109,13 +125,18 @@ export class ClientConnection implements Sweepable {
     return this.body.touched;
   }
 
-  /** Reads the whole body, then calls back with it (bodies small enough to keep for a retry). */
-  collectBody(cb: (body: Buffer) => void): void {
-    this.body.collect(cb);
+  /**
+   * Reads the body until it ends or `limit` bytes are kept, then hands them
+   * over (`complete` false: the rest follows once streamBody is called). So an
+   * instance's connection is taken only for a body that is whole or already
+   * flowing, never for one a client is slow to start.
+   */
+  collectBody(limit: number, collector: BodyCollector): void {
+    this.body.collect(limit, collector);
     this.startBody();
   }
 
-  /** Forwards the body as it arrives, in its wire framing (chunked stays chunked). */
+  /** Forwards the (rest of the) body as it arrives, in its wire framing (chunked stays chunked, without extensions or trailers). */
   streamBody(sink: BodySink): void {
     this.body.stream(sink);
     this.startBody();
@@ -124,11 +145,7 @@ export class ClientConnection implements Sweepable {
   /** The sink can take more after a false write. */
   resumeBody(): void {
     if (this.state !== 'active' || this.body.done) return;
-    // Time the proxy itself held the body back does not count against the client's requestTimeout.
-    if (this.heldSince >= 0) {
-      this.since += performance.now() - this.heldSince;
-      this.heldSince = -1;
-    }
+    this.unhold();
     this.socket.resume();
   }
 
@@ -154,7 +171,9 @@ export class ClientConnection implements Sweepable {
   }
 
   write(chunk: Buffer): boolean {
-    return this.out.write(chunk);
+    if (this.out.write(chunk)) return true;
+    if (this.blockedSince < 0) this.blockedSince = performance.now();
+    return false;
   }
 
   /** Sends what was written in this turn in one go. */
@@ -162,7 +181,7 @@ export class ClientConnection implements Sweepable {
     this.out.flush();
   }
 
-  /** The response is complete: the next pipelined request goes, or the connection closes. */
+  /** The response is complete: the next pipelined request goes (once the client has taken this one), or the connection closes. */
   end(): void {
     this.flush();
     this.exchange = null;
@@ -171,11 +190,15 @@ export class ClientConnection implements Sweepable {
       this.close();
       return;
     }
-    this.state = 'idle';
     this.since = performance.now();
     this.headSent = false;
-    this.parseNext();
-    if (this.socket.isPaused() && this.wantsInput()) this.socket.resume();
+    if (this.socket.writableNeedDrain) {
+      // The client has not read the answer yet: starting the next request now would pile answers up in memory.
+      this.state = 'flushing';
+      if (this.blockedSince < 0) this.blockedSince = this.since;
+      return;
+    }
+    this.next();
   }
 
   /** A short plain-text answer from the proxy itself, ending the exchange (the connection stays if it can). */
@@ -206,25 +229,31 @@ export class ClientConnection implements Sweepable {
   /** Listener shutdown: idle connections close now, busy ones after their response. */
   shutdown(): void {
     this.closeAfter = true;
-    if (this.state === 'idle') this.close();
+    if (this.state === 'idle' || this.state === 'flushing') this.close();
   }
 
   sweep(now: number): void {
     const o = this.owner.limits;
-    if (this.state === 'idle') {
+    if (this.blockedSince >= 0 && now - this.blockedSince > o.sendTimeoutMs) {
+      this.destroy(); // the client reads nothing: what is in flight for it ends (clientGone)
+    } else if (this.state === 'idle') {
       if (now - this.since > o.keepAliveTimeoutMs) this.close();
     } else if (this.state === 'head') {
       if (now - this.since > o.headersTimeoutMs) this.fail(408, `request head not received within ${o.headersTimeoutMs} ms`);
-    } else if (this.state === 'active' && !this.bodyDone && this.heldSince < 0 && now - this.since > o.requestTimeoutMs) {
-      this.fail(408, `request body not received within ${o.requestTimeoutMs} ms`);
+    } else if (this.state === 'active' && !this.bodyDone && this.heldSince < 0) {
+      const t = now - this.since;
+      if (t > o.requestTimeoutMs) this.fail(408, `request body not received within ${o.requestTimeoutMs} ms`);
+      else if (o.minBodyRate > 0 && t > o.headersTimeoutMs + (this.body.received * 1000) / o.minBodyRate) {
+        this.fail(408, `request body slower than ${o.minBodyRate} bytes/s`);
+      }
     }
   }
 
   // ---- internals ----
 
   private onData(chunk: Buffer): void {
-    if (this.state === 'active') {
-      if (!this.body.done && this.body.claimed) return this.feedBody(chunk);
+    if (this.state === 'active' || this.state === 'flushing') {
+      if (this.state === 'active' && !this.body.done && this.body.claimed) return this.feedBody(chunk);
       this.buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
       if (this.buf.length > MAX_PIPELINED) this.socket.pause();
       return;
@@ -262,12 +291,37 @@ export class ClientConnection implements Sweepable {
   /** Reading goes on between requests and while pipelined bytes stay under the limit; a body waits for its exchange. */
   private wantsInput(): boolean {
     if (this.state === 'idle' || this.state === 'head') return true;
-    return this.state === 'active' && this.bodyDone && (this.buf === null || this.buf.length <= MAX_PIPELINED);
+    return (this.state === 'flushing' || (this.state === 'active' && this.bodyDone)) && (this.buf === null || this.buf.length <= MAX_PIPELINED);
+  }
+
+  /** Between requests: the next pipelined one starts, or reading resumes. */
+  private next(): void {
+    this.state = 'idle';
+    this.parseNext();
+    if (this.socket.isPaused() && this.wantsInput()) this.socket.resume();
+  }
+
+  /** The client took what was waiting for it. */
+  private onDrain(): void {
+    this.blockedSince = -1;
+    if (this.state !== 'flushing') return this.exchange?.onWritable();
+    if (this.closeAfter) return this.close();
+    this.since = performance.now();
+    this.next();
+  }
+
+  /** Time the proxy itself held the body back does not count against the client's requestTimeout or body rate. */
+  private unhold(): void {
+    if (this.heldSince >= 0) {
+      this.since += performance.now() - this.heldSince;
+      this.heldSince = -1;
+    }
   }
 
   /** The client will send nothing more (half-close): requests already read are still answered, then the connection closes. */
   private onEnd(): void {
     this.closeAfter = true;
+    // (In 'flushing' it closes once the client has taken the last answer.)
     if (this.state === 'idle' || (this.state === 'head' && this.buf === null)) this.close();
     else if (this.state === 'head') this.fail(400, 'connection ended inside a request head');
     else if (this.state === 'active' && !this.bodyDone) this.fail(400, 'connection ended inside a request body');
@@ -299,7 +353,7 @@ export class ClientConnection implements Sweepable {
       }
       head = parseRequestHead(buf, end);
     } catch (err) {
-      if (err instanceof HeadError) return this.fail(err.problem === 'too-large' ? 431 : 400, err.message);
+      if (err instanceof HeadError) return this.fail(err.status(431), err.message);
       throw err;
     }
     this.buf = head.headEnd < buf.length ? buf.subarray(head.headEnd) : null;
@@ -311,12 +365,16 @@ export class ClientConnection implements Sweepable {
     this.heldSince = -1;
     if (head.upgrade !== '' && hasToken(head.connection, 'upgrade')) return this.handOver(head);
     this.expectContinue = head.expectContinue && !this.bodyDone;
-    if (!this.bodyDone) this.socket.pause(); // until the exchange says where the body goes
+    if (!this.bodyDone) {
+      this.socket.pause(); // until the exchange says where the body goes
+      this.heldSince = this.since;
+    }
     this.owner.request(this, head);
   }
 
   /** The exchange decided where the body goes: invite it if the client waits for that, then read. */
   private startBody(): void {
+    this.unhold();
     // Only now: a request refused on its head alone (413) must not invite the upload.
     if (this.expectContinue) {
       this.expectContinue = false;
@@ -336,13 +394,15 @@ export class ClientConnection implements Sweepable {
     try {
       end = this.body.push(part);
     } catch (err) {
-      if (err instanceof HeadError) return this.fail(err.problem === 'too-large' ? 413 : 400, err.message);
+      if (err instanceof HeadError) return this.fail(err.status(413), err.message);
       throw err;
     }
     if (end < 0) {
       if (this.body.full) {
         this.socket.pause();
         this.heldSince = performance.now();
+        // The first bytes of a large body are in: now the exchange picks an instance and streams the rest.
+        if (this.body.prefixReady) this.body.handOver();
       }
       return;
     }

@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { ChunkedScanner } from './chunked.ts';
 import { findHeadEnd, hasToken, HeadError } from './head-parser.ts';
 import { parseResponseHead, type ResponseHead } from './response-head.ts';
-import { UpstreamError } from './upstream-error.ts';
+import { STALE, UpstreamError } from './upstream-error.ts';
 import type { Sweepable } from './sweeper.ts';
 
 /** One request as it goes to an instance: the head already serialised, the body buffered or streamed after. */
@@ -108,6 +108,11 @@ export class UpstreamConnection implements RequestControl, Sweepable {
     this.req = req;
     this.handler = handler;
     if (this.state === 'connecting') return;
+    // Closed by the instance since it went idle (its FIN not yet seen as 'end'): nothing is written, any request may go elsewhere.
+    if (!this.socket.writable) {
+      this.gotBytes = false; // (of the previous response)
+      return this.fail(new UpstreamError(STALE, 'the kept-alive connection had closed before the request was written'));
+    }
     this.send();
   }
 
@@ -299,7 +304,7 @@ export class UpstreamConnection implements RequestControl, Sweepable {
     if (h !== null && this.state === 'busy' && this.phase === UNTIL_CLOSE) {
       this.keepAlive = false;
       this.complete(h);
-    }
+    } else if (this.state === 'idle') this.destroy(); // the instance closed it: out of the pool now, not at 'close'
   }
 
   /** The response is complete: the connection goes back to the pool first, so a follow-up request can reuse it. */
