@@ -79,6 +79,19 @@ export const canaryStepSchema = z.union([
     })
     .strict(),
   z.object({ analysis: analysisRefSchema.describe('Run these analysis templates; the step completes when they succeed') }).strict(),
+  z
+    .object({
+      setFlag: z
+        .object({
+          name: flagName.describe('A flag Cutover serves (cutover flags list)'),
+          enabled: z.boolean().optional().describe('Turn the flag on or off'),
+          rollout: z.number().min(0).max(100).optional().describe('On for this percent of users (its flexibleRollout; turns the flag on)'),
+        })
+        .strict()
+        .refine((f) => (f.enabled === undefined) !== (f.rollout === undefined), 'set exactly one of enabled or rollout')
+        .describe('Change a flag with the code; an abort, failure or undo of the rollout puts it back as it was'),
+    })
+    .strict(),
 ]);
 
 /** The short form (limits on the canary alone) or background analysis templates. */

@@ -13,6 +13,7 @@ import type { CutoverConfig } from '../config/schema.ts';
 import { checkTlsFiles } from '../config/tls-check.ts';
 import { ConfigError } from '../errors.ts';
 import { FlagService } from '../flags/service.ts';
+import { rolloutFlags } from './rollout-flags.ts';
 import { Dispatcher } from '../notify/dispatcher.ts';
 import { resolveWebhooks } from '../notify/webhook.ts';
 import { Controller } from '../rollout/controller.ts';
@@ -62,6 +63,10 @@ export class Engine {
       const runtime = (started.runtime = new InstanceManager({ provider, logger }));
       const databaseUrl = process.env.DATABASE_URL;
       let metrics: ControllerMetrics | undefined;
+      // Flags before the controller: a resumed rollout's setFlag step may change them on its first tick.
+      const flags = (started.flags = new FlagService({ store }));
+      const applied = flags.syncConfig(config.flags);
+      if (applied.length) logger.info({ flags: applied.map((e) => e.name) }, 'applied the flags cutover.yaml changed');
       const controller = (started.controller = new Controller({
         config,
         store,
@@ -70,6 +75,7 @@ export class Engine {
         logger,
         baseDir: loaded.baseDir,
         onMeasurement: (service, verdict) => metrics?.recordMeasurement(service, verdict),
+        flags: rolloutFlags(flags),
         ...(images ? { images } : {}),
         ...(databaseUrl ? { migrations: postgresMigrationHooks(databaseUrl, loaded.baseDir) } : {}),
       }));
@@ -78,9 +84,6 @@ export class Engine {
       if (strays?.length) logger.warn({ instances: strays }, 'removed containers no instance record names (started or exited while no controller ran)');
       warnOnConfigDrift(config, controller, logger);
       proxy.watch(() => logger.info('proxy restarted; it reloaded the last routes from its table file'));
-      const flags = (started.flags = new FlagService({ store }));
-      const applied = flags.syncConfig(config.flags);
-      if (applied.length) logger.info({ flags: applied.map((e) => e.name) }, 'applied the flags cutover.yaml changed');
       const notifier = (started.notifier = new Dispatcher({ store, webhooks, logger }));
       notifier.start();
       const clientToken = ensureToken(config.stateDir, 'client-token');

@@ -14,7 +14,7 @@ import { ControllerNotStartedError, ImagesNotSupportedError, InstanceNotFoundErr
 import type { Intent } from './intents.ts';
 import type { Verdict } from '../store/records.ts';
 import { checkIntent } from './intents.ts';
-import type { ImageResolver, InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './interfaces.ts';
+import type { ImageResolver, InstanceRuntime, ManagedInstance, MigrationHooks, RolloutFlags, TrafficRouter } from './interfaces.ts';
 import { routedUpstreams } from './instances.ts';
 import { buildRevision, wantedImage, type PinnedImage } from './revision.ts';
 import { RoutePublisher } from './route-publisher.ts';
@@ -43,6 +43,8 @@ export interface ControllerOptions {
   onMeasurement?: (service: string, verdict: Verdict) => void;
   /** Pulls and pins images (docker runtime); without it, a revision with an image cannot be created. */
   images?: ImageResolver;
+  /** The flags canary setFlag steps change (cutover up passes its FlagService's); without it such a step aborts. */
+  flags?: RolloutFlags;
 }
 
 export class Controller implements ControlPlane {
@@ -75,6 +77,7 @@ export class Controller implements ControlPlane {
         logger: this.logger,
         settleMs: this.opts.settleMs ?? 5_000,
         onMeasurement: this.opts.onMeasurement,
+        flags: this.opts.flags,
       });
       this.loops.set(name, loop);
     }

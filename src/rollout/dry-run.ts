@@ -12,6 +12,7 @@ import type { Observed, ObservedMeasurement, PlanSpec, RolloutState } from './st
 import { runMetrics } from './strategies/analysis-runs.ts';
 import { inProgress, startRollout } from './state.ts';
 import { planRollout } from './strategies/index.ts';
+import { describeSet } from './rollout-flags.ts';
 
 export interface DryRunStep {
   type: string;
@@ -33,6 +34,8 @@ export function dryRun(spec: PlanSpec, state: RolloutState, revision: number, st
     const plan = planRollout({ spec, state: s, observed: { ...instantWorld(s, t), measurements: passingMeasurements(s, spec, t) } });
     s = plan.state;
     for (const e of plan.events) steps.push({ type: e.type, reason: e.reason, ...snapshot(s) });
+    // Flag changes are made by the controller with the transition; the plan names them, the dry run shows them.
+    for (const f of plan.flags ?? []) steps.push({ type: 'FlagSet', reason: `setFlag: ${describeSet(f)} (put back if the rollout is aborted, fails or is undone)`, ...snapshot(s) });
     // Nobody will press promote in a simulation: do it for indefinite pauses, and let time pass for timed ones.
     const step = spec.strategy.canary?.steps[s.stepIndex];
     const timed = step !== undefined && 'pause' in step && step.pause.duration !== undefined;

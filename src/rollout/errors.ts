@@ -123,3 +123,13 @@ export class ImagesNotSupportedError extends CutoverError {
     });
   }
 }
+
+export class FlagsNotServedError extends CutoverError {
+  constructor(service: string) {
+    super('FLAGS_NOT_SERVED', `"${service}" has a setFlag step, but this controller serves no flags`, {
+      status: 500,
+      hint: 'run it with `cutover up` (which serves flags), or give the embedded Controller a `flags` option',
+      fields: { service },
+    });
+  }
+}

@@ -8,6 +8,8 @@
 import type { CertificateInfo, DrainResult, RoutesState, ServiceStats } from '../proxy/contract.ts';
 import type { InstanceRecord, InstanceSpec, StopOptions } from '../runtime/provider.ts';
 import type { ManagedInstance, ManageOptions } from '../runtime/managed-instance.ts';
+import type { FlagWrite } from '../store/store.ts';
+import type { FlagSet } from './state.ts';
 
 export type { ManagedInstance, ManageOptions, RoutesState };
 
@@ -46,4 +48,20 @@ export interface MigrationHooks {
   complete(file: string): Promise<void>;
   /** After the rollout was aborted or failed. */
   rollback(file: string): Promise<void>;
+}
+
+/** A flag change a rollout makes: a setFlag step, or putting a flag back as it was (`restore`; null deletes it). */
+export type RolloutFlagChange = FlagSet | { name: string; restore: unknown };
+
+/** Prepared flag changes: what to write (with the transition) and each changed flag's definition from before. */
+export interface PreparedFlags extends FlagWrite {
+  before: Record<string, unknown>;
+}
+
+/** The flags a rollout may change (canary setFlag steps); src/flags provides it. */
+export interface RolloutFlags {
+  /** Validates the changes against the current flags and writes nothing; throws a CutoverError when one cannot apply. */
+  prepare(changes: RolloutFlagChange[], actor: string, reason: string): PreparedFlags;
+  /** After the store committed a prepared change with a transition: publish it to SDKs and providers. */
+  adopt(): void;
 }

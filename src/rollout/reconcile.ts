@@ -9,18 +9,20 @@
 import type { ServiceConfig } from '../config/schema.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Verdict } from '../store/records.ts';
-import type { Store } from '../store/store.ts';
+import type { FlagWrite, Store } from '../store/store.ts';
+import { CutoverError } from '../errors.ts';
 import { InstanceEffects } from './instance-effects.ts';
 import { Measurer } from './measurer.ts';
 import { liveInstances, observeRevisions, pickRemovals, readyUpstreams, toStart, upstreamKey } from './instances.ts';
-import { ControllerNotStartedError } from './errors.ts';
+import { ControllerNotStartedError, FlagsNotServedError } from './errors.ts';
 import { applyIntent, checkIntent, rolloutRevision, type Intent } from './intents.ts';
-import type { InstanceRuntime, ManagedInstance, MigrationHooks, TrafficRouter } from './interfaces.ts';
+import type { InstanceRuntime, ManagedInstance, MigrationHooks, RolloutFlags, TrafficRouter } from './interfaces.ts';
 import { observeMirror } from './mirror-observation.ts';
+import { flagEvents, flagTransition, recordSets } from './rollout-flags.ts';
 import type { RoutePublisher } from './route-publisher.ts';
 import { SerialRunner } from './serial-runner.ts';
 import { instanceSpec, manageOptions, planSpec } from './spec.ts';
-import { envFor, inProgress, type Observed, type PlannedEvent, type RolloutState } from './state.ts';
+import { envFor, inProgress, type Observed, type Plan, type PlannedEvent, type PlanSpec, type RolloutState } from './state.ts';
 import { computeStatus, pauseEndsAt } from './status.ts';
 import { planRollout } from './strategies/index.ts';
 import type { RolloutStatus } from './types.ts';
@@ -36,6 +38,8 @@ export interface LoopDeps {
   /** How long to wait for the first probe of adopted instances the proxy did not route to, before acting anyway. */
   settleMs: number;
   onMeasurement?: ((service: string, verdict: Verdict) => void) | undefined;
+  /** The flags setFlag steps change; without it a setFlag step aborts its rollout. */
+  flags?: RolloutFlags | undefined;
 }
 
 const HOOK_RETRY_MS = 5_000;
@@ -162,8 +166,9 @@ export class ServiceReconciler {
         events.push(...r.events);
       }
       const spec = planSpec(cfg, state.strategy);
-      const plan = planRollout({ spec, state, observed });
-      this.persist(plan.state, [...events, ...plan.events], observed);
+      const plan = this.withFlags(this.state, planRollout({ spec, state, observed }), spec, observed);
+      this.persist(plan.state, [...events, ...plan.events], observed, plan.write);
+      if (plan.write) this.deps.flags?.adopt();
       this.measurer.schedule(this.state, spec, now);
     } catch (err) {
       // Nothing was persisted: the intents are dropped and their callers get the error.
@@ -201,10 +206,44 @@ export class ServiceReconciler {
     else this.effects.unmark(removals);
   }
 
-  private persist(next: RolloutState, events: PlannedEvent[], observed: Observed): void {
+  /**
+   * The flag changes of a transition (rollout-flags.ts): setFlag steps it passed, flags put back when the revision
+   * that set them stopped serving. Prepared here, written by persist() with the state. A setFlag the flags refuse
+   * (no such flag, an ambiguous rollout) aborts the rollout, which puts back what it set before.
+   */
+  private withFlags(prev: RolloutState, plan: Plan, spec: PlanSpec, observed: Observed): Plan & { write?: FlagWrite } {
+    const t = flagTransition(prev, plan.state, plan.flags ?? []);
+    const state: RolloutState = { ...plan.state };
+    if (t.kept) state.flagChanges = t.kept;
+    else delete state.flagChanges;
+    if (!t.restore && t.sets.length === 0) return { state, events: plan.events };
+    const changes = [...Object.entries(t.restore ?? {}).map(([name, restore]) => ({ name, restore })), ...t.sets];
+    const actor = `rollout:${this.service}`;
+    try {
+      if (!this.deps.flags) throw new FlagsNotServedError(this.service);
+      const prepared = this.deps.flags.prepare(changes, actor, `revision ${plan.state.canary ?? plan.state.stable}`);
+      const rec = recordSets(plan.state, t.kept, t.sets, prepared.before, t.restore);
+      if (rec) state.flagChanges = rec;
+      return { state, events: [...plan.events, ...flagEvents(t, plan.state.canary ?? undefined)], write: { change: prepared.change, events: prepared.events } };
+    } catch (err) {
+      if (!(err instanceof CutoverError)) throw err;
+      if (t.sets.length === 0) {
+        // Putting flags back failed (a definition no longer valid): say so, and do not try again every tick.
+        this.deps.logger.error({ err, service: this.service }, 'could not put the flags back');
+        return { state, events: [...plan.events, { type: 'FlagRestoreFailed', reason: `${Object.keys(t.restore!).join(', ')}: ${err.message}; set them by hand (cutover flags)` }] };
+      }
+      const failed = applyIntent(plan.state, { type: 'abort' }, observed.now);
+      const reason = `setFlag ${t.sets.map((x) => x.name).join(', ')} failed: ${err.message}`;
+      const aborted = planRollout({ spec, state: { ...failed.state, message: reason }, observed });
+      const events = [...plan.events, { type: 'RolloutAborted', reason, ...(plan.state.canary !== null ? { revision: plan.state.canary } : {}) }, ...aborted.events];
+      return this.withFlags(prev, { state: aborted.state, events }, spec, observed);
+    }
+  }
+
+  private persist(next: RolloutState, events: PlannedEvent[], observed: Observed, flags?: FlagWrite): void {
     const key = (s: RolloutState) => JSON.stringify({ ...s, updatedAt: 0 });
     if (events.length > 0 || key(next) !== key(this.state)) {
-      this.deps.store.saveRollout(next, events.map((e) => ({ ...e, service: this.service, time: observed.now })));
+      this.deps.store.saveRollout(next, events.map((e) => ({ ...e, service: this.service, time: observed.now })), flags);
       for (const e of events) this.deps.logger.info({ service: this.service, revision: e.revision, event: e.type }, e.reason);
     }
     this.state = next;

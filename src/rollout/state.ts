@@ -69,6 +69,15 @@ export interface PlannedEvent {
 export interface Plan {
   state: RolloutState;
   events: PlannedEvent[];
+  /** Flag changes the transition makes (canary setFlag steps); the controller writes them with the state. */
+  flags?: FlagSet[];
+}
+
+/** One setFlag step: turn a flag on or off, or on for a percent of users. */
+export interface FlagSet {
+  name: string;
+  enabled?: boolean;
+  rollout?: number;
 }
 
 export function emptyDesired(): Desired {

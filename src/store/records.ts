@@ -138,6 +138,12 @@ export interface AnalysisRunState {
 
 export const MEASUREMENTS_KEPT = 5;
 
+/** What a rollout's setFlag steps changed; definitions are opaque here (Unleash JSON, see src/flags). */
+export interface FlagChanges {
+  revision: number;
+  before: Record<string, unknown>;
+}
+
 export interface RolloutState {
   v: number;
   service: string;
@@ -181,6 +187,11 @@ export interface RolloutState {
    * states written before it existed.
    */
   revisionEnv?: Record<number, Record<string, string>>;
+  /**
+   * Flags the rollout of `revision` changed (canary setFlag steps), each with its definition from before (null: it
+   * did not exist), so an abort, failure or undo puts them back. Kept while that revision is rolled out or stable.
+   */
+  flagChanges?: FlagChanges;
   startedAt: number;
   updatedAt: number;
   desired: Desired;

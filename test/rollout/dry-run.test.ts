@@ -33,3 +33,11 @@ test('dry run of a canary with an analysis step shows the run starting and passi
   const types = dryRun(s, stable(4), 2, 'canary', T0).map((x) => x.type);
   assert.deepEqual(types, ['RolloutStarted', 'StepCompleted', 'AnalysisStarted', 'AnalysisSucceeded', 'StepCompleted', 'StepCompleted', 'RolloutCompleted']);
 });
+
+test('dry run of a canary with setFlag steps shows each flag change where it happens', () => {
+  const steps = dryRun(spec({ canary: { steps: [{ setWeight: 20 }, { setFlag: { name: 'checkout', rollout: 25 } }, { setWeight: 60 }, { setFlag: { name: 'old-banner', enabled: false } }] } }, 4), stable(4), 2, 'canary', T0);
+  const flags = steps.filter((s) => s.type === 'FlagSet');
+  assert.deepEqual(flags.map((s) => s.reason.split(' (')[0]), ['setFlag: checkout on for 25 % of users', 'setFlag: old-banner off']);
+  assert.deepEqual(flags[0]!.weights, { 1: 80, 2: 20 }, 'the first flag changes once 20 % of traffic is on the canary');
+  assert.equal(steps.at(-1)!.type, 'RolloutCompleted');
+});

@@ -1,5 +1,5 @@
 /**
- * Canary: walk `steps` (setWeight, pause, setCanaryScale) with the stable
+ * Canary: walk `steps` (setWeight, pause, setCanaryScale, analysis, setFlag) with the stable
  * revision at full scale throughout. A setWeight step first scales the canary
  * (ceil(replicas × weight / 100), at least 1) and moves traffic only once those
  * instances are ready. After the last step the canary goes to full scale, takes
@@ -12,7 +12,7 @@
  * // promote, then 4 ready:  scale { 2: 4 }, weights { 2: 10000 }, RolloutCompleted
  */
 import type { CanaryConfig, CanaryStep } from '../../config/schema.ts';
-import type { Desired, Plan, PlanInput, PlannedEvent, RolloutState } from '../state.ts';
+import type { Desired, FlagSet, Plan, PlanInput, PlannedEvent, RolloutState } from '../state.ts';
 import { emptyDesired } from '../state.ts';
 import { acceptInconclusive, backgroundRef, countMeasurements, ensureRun, holdForPerson, inconclusiveRun } from './analysis-runs.ts';
 import { abortOnFailedAnalysis, checkFailure, completeRollout, readyOf, trackProgress } from './lifecycle.ts';
@@ -41,6 +41,7 @@ export function planCanary(input: PlanInput): Plan {
 
   // Walk as many steps as can complete in this tick; stop at the first that must wait.
   let pending = 0;
+  const flags: FlagSet[] = [];
   for (;;) {
     const bg = startBackground(state, input, cfg);
     state = bg.state;
@@ -50,6 +51,7 @@ export function planCanary(input: PlanInput): Plan {
     const result = runStep(step, state, input);
     state = result.state;
     events.push(...result.events);
+    if (result.flag) flags.push(result.flag);
     pending = result.scale ?? 0;
     if (!result.done) break;
     events.push({ type: 'StepCompleted', reason: `step ${state.stepIndex + 1}/${cfg.steps.length}: ${describeStep(step)}`, revision: canary });
@@ -57,11 +59,13 @@ export function planCanary(input: PlanInput): Plan {
   }
 
   const held = inconclusiveRun(state);
-  if (state.stepIndex >= cfg.steps.length && !state.userPaused && !held) return finish(state, input, events);
+  // setFlag steps passed in this tick go out with the transition that passed them, whatever it is.
+  const withFlags = (plan: Plan): Plan => (flags.length > 0 ? { ...plan, flags } : plan);
+  if (state.stepIndex >= cfg.steps.length && !state.userPaused && !held) return withFlags(finish(state, input, events));
   if (state.userPaused) state = { ...state, phase: 'Paused', message: 'paused; `cutover resume` continues' };
   else if (held) state = holdForPerson(state, held);
   state.desired = canaryDesired(state, input, pending);
-  return { state, events };
+  return withFlags({ state, events });
 }
 
 /** Human form of a step for events: "setWeight 20", "pause 30s", "pause (until promote)". */
@@ -69,6 +73,7 @@ export function describeStep(step: CanaryStep): string {
   if ('setWeight' in step) return `setWeight ${step.setWeight}`;
   if ('pause' in step) return step.pause.duration === undefined ? 'pause (until promote)' : `pause ${step.pause.duration}ms`;
   if ('analysis' in step) return `analysis ${step.analysis.templates.join(', ')}`;
+  if ('setFlag' in step) return `setFlag ${step.setFlag.name} ${step.setFlag.rollout !== undefined ? `rollout ${step.setFlag.rollout}` : step.setFlag.enabled ? 'on' : 'off'}`;
   return `setCanaryScale ${JSON.stringify(step.setCanaryScale)}`;
 }
 
@@ -86,6 +91,8 @@ interface StepResult {
   done: boolean;
   /** Canary instances the step needs before it can complete. */
   scale?: number;
+  /** The flag change a setFlag step makes. */
+  flag?: FlagSet;
 }
 
 function runStep(step: CanaryStep, state: RolloutState, input: PlanInput): StepResult {
@@ -103,6 +110,7 @@ function runStep(step: CanaryStep, state: RolloutState, input: PlanInput): StepR
     const want = canaryCount(next, spec.replicas, state.weightPercent);
     return { state: { ...next, message: `scaling canary to ${want}` }, events: [], done: ready >= want, scale: want };
   }
+  if ('setFlag' in step) return { state, events: [], done: true, flag: step.setFlag };
   if ('analysis' in step) {
     const started = ensureRun(state, spec, `step-${state.stepIndex}`, step.analysis, state.canary!, observed.now);
     // Failed and Error runs abort before the steps are walked; Inconclusive ones stop the walk.

@@ -21,6 +21,8 @@ import { InstanceManager } from '../../../src/runtime/instance-manager.ts';
 import { LocalProvider } from '../../../src/runtime/local/local-provider.ts';
 import { SqliteStore } from '../../../src/store/sqlite-store.ts';
 import { openRuntimeProvider } from '../../../src/engine/runtime-provider.ts';
+import { rolloutFlags } from '../../../src/engine/rollout-flags.ts';
+import { FlagService } from '../../../src/flags/service.ts';
 import { serverCommand } from '../../helpers/apps/paths.ts';
 import { freePort } from '../../helpers/engine.ts';
 import { waitFor } from '../../helpers/wait.ts';
@@ -39,6 +41,8 @@ export interface HarnessOptions {
   docker?: { host: string; network?: string; image: string; port: number };
   /** The controller's hook for every analysis verdict. */
   onMeasurement?: (service: string, verdict: Verdict) => void;
+  /** Serve flags from the harness's store (a FlagService, as `cutover up` does), for setFlag steps. */
+  flags?: boolean;
 }
 
 export class Harness {
@@ -49,6 +53,8 @@ export class Harness {
   store!: SqliteStore;
   runtime!: InstanceManager;
   controller!: Controller;
+  /** With `flags`: the flag service over the same store (replaced on a controller restart, as after kill -9). */
+  flags!: FlagService;
   private readonly managers: InstanceManager[] = [];
   private admin: { server: AdminServer; client: ProxyAdminClient } | undefined;
   router: TrafficRouter = this.proxy;
@@ -95,7 +101,8 @@ export class Harness {
     const { provider, images } = this.opts.docker ? await openRuntimeProvider(this.config) : { provider: new LocalProvider({ stateDir: this.dir, adoptPollMs: 100 }), images: undefined };
     this.runtime = new InstanceManager({ provider });
     this.managers.push(this.runtime);
-    this.controller = new Controller({ config: this.config, store: this.store, router: this.router, runtime: this.runtime, intervalMs: 100, settleMs: this.opts.settleMs ?? 3000, ...(this.opts.migrations ? { migrations: this.opts.migrations } : {}), ...(images ? { images } : {}), ...(this.opts.onMeasurement ? { onMeasurement: this.opts.onMeasurement } : {}) });
+    if (this.opts.flags) this.flags = new FlagService({ store: this.store });
+    this.controller = new Controller({ config: this.config, store: this.store, router: this.router, runtime: this.runtime, intervalMs: 100, settleMs: this.opts.settleMs ?? 3000, ...(this.opts.migrations ? { migrations: this.opts.migrations } : {}), ...(images ? { images } : {}), ...(this.opts.onMeasurement ? { onMeasurement: this.opts.onMeasurement } : {}), ...(this.opts.flags ? { flags: rolloutFlags(this.flags) } : {}) });
     await this.controller.start();
   }
 

@@ -42,6 +42,19 @@ describe('canary planner', () => {
     });
   }
 
+  test('a setFlag step passes at once and hands its flag change to the controller, only in the tick that passes it', () => {
+    const s = steps([{ setFlag: { name: 'checkout', rollout: 25 } }, { setWeight: 50 }, { setFlag: { name: 'banner', enabled: false } }, { pause: {} }]);
+    const first = planCanary({ spec: s, state: rollingOut(s), observed: obs(T0 + 100, { 1: { ready: 4 }, 2: { ready: 0 } }) });
+    assert.deepEqual(first.flags, [{ name: 'checkout', rollout: 25 }]);
+    assert.equal(first.state.stepIndex, 1, 'waits at setWeight for the canary');
+    const again = planCanary({ spec: s, state: first.state, observed: obs(T0 + 200, { 1: { ready: 4 }, 2: { ready: 0 } }) });
+    assert.equal(again.flags, undefined, 'a passed step is not replayed');
+    const ready = planCanary({ spec: s, state: again.state, observed: obs(T0 + 300, { 1: { ready: 4 }, 2: { ready: 2 } }) });
+    assert.deepEqual(ready.flags, [{ name: 'banner', enabled: false }]);
+    assert.equal(ready.state.stepIndex, 3);
+    assert.deepEqual(ready.events.filter((e) => e.type === 'StepCompleted').map((e) => e.reason), ['step 2/4: setWeight 50', 'step 3/4: setFlag banner off']);
+  });
+
   test('a timed pause ends by itself', () => {
     const s = steps([{ setWeight: 20 }, { pause: { duration: 5000 } }, { setWeight: 60 }, { pause: {} }]);
     const { plans, state } = simulate(s, rollingOut(s), 12);

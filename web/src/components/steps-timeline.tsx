@@ -9,6 +9,7 @@ function describe(step: Step): string {
   if ('setWeight' in step) return `set weight ${step.setWeight}%`;
   if ('pause' in step) return step.pause.duration !== undefined ? `pause ${duration(step.pause.duration)}` : 'pause until promoted';
   if ('analysis' in step) return `analysis ${step.analysis.templates.join(', ')}`;
+  if ('setFlag' in step) return `flag ${step.setFlag.name} ${step.setFlag.rollout !== undefined ? `on for ${step.setFlag.rollout}%` : step.setFlag.enabled ? 'on' : 'off'}`;
   const c = step.setCanaryScale;
   return `canary scale ${c.replicas !== undefined ? `${c.replicas} instances` : c.weight !== undefined ? `${c.weight}%` : 'matches weight'}`;
 }
