@@ -11,6 +11,7 @@ import { analysisRefs, analysisRefSchema, backgroundAnalysisSchema, checkAnalysi
 import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_STATE_DIR } from './defaults.ts';
 import { shadowSchema } from './shadow-schema.ts';
 import { experimentSchema } from './experiment-schema.ts';
+import { proxyLimitsSchema } from './proxy-limits-schema.ts';
 import { notificationsSchema, unknownWebhookServices } from './notifications-schema.ts';
 
 const port = z.number().int().min(1).max(65535);
@@ -224,6 +225,14 @@ export const cutoverConfigSchema = z
       })
       .strict()
       .default({ maxSize: 100 * 1024 * 1024 }),
+    proxy: z
+      .object({
+        limits: proxyLimitsSchema
+          .default({})
+          .describe('Limits and timeouts of the proxy process (per client address, bodies, timeouts); unset ones keep their defaults (docs/proxy.md#limits). Applied when the proxy process starts'),
+      })
+      .strict()
+      .default({ limits: {} }),
     runtime: z
       .object({
         docker: z

@@ -10,6 +10,7 @@ import { buildApi } from '../api/server.ts';
 import { ControllerMetrics } from '../api/controller-metrics.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { CutoverConfig } from '../config/schema.ts';
+import type { ProxyLimits } from '../config/proxy-limits-schema.ts';
 import { checkTlsFiles } from '../config/tls-check.ts';
 import { ConfigError } from '../errors.ts';
 import { FlagService } from '../flags/service.ts';
@@ -55,7 +56,7 @@ export class Engine {
     const started: Partial<EngineParts> = {};
     try {
       const token = ensureToken(config.stateDir);
-      const proxy = (started.proxy = proxyProcess(config.stateDir, logger));
+      const proxy = (started.proxy = proxyProcess(config.stateDir, logger, config.proxy.limits));
       const attached = !(await proxy.ensure());
       logger.info({ proxyPid: proxy.pid, attached }, attached ? 'attached to the running proxy' : 'started the proxy');
       const store = (started.store = new SqliteStore({ stateDir: config.stateDir }));
@@ -163,9 +164,9 @@ function checkCertificates(loaded: LoadedConfig, logger: Logger): void {
 }
 
 /** The proxy process of a state dir, driven with its own admin token (not the control API's). */
-function proxyProcess(stateDir: string, logger: Logger): ProxySupervisor {
+function proxyProcess(stateDir: string, logger: Logger, limits?: ProxyLimits): ProxySupervisor {
   const token = ensureToken(stateDir, 'proxy-token');
-  return new ProxySupervisor({ stateDir, token, tokenFile: tokenPath(stateDir, 'proxy-token'), logger });
+  return new ProxySupervisor({ stateDir, token, tokenFile: tokenPath(stateDir, 'proxy-token'), logger, ...(limits ? { limits } : {}) });
 }
 
 /** Writes the runtime's current record of every live instance to the store (pids change on restart). */

@@ -9,6 +9,7 @@
  * acknowledged) and keeps the same admin port.
  */
 import { spawn } from 'node:child_process';
+import type { ProxyLimits } from '../config/proxy-limits-schema.ts';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -31,6 +32,8 @@ export class ProxyStartError extends CutoverError {
 interface ProxyState {
   pid: number;
   adminUrl: string;
+  /** The limits the proxy process started with (cutover.yaml proxy.limits), as JSON. */
+  limits?: string;
 }
 
 export interface ProxySupervisorOptions {
@@ -38,6 +41,8 @@ export interface ProxySupervisorOptions {
   token: string;
   tokenFile: string;
   logger: Logger;
+  /** cutover.yaml `proxy.limits`: given to a proxy process this starts. */
+  limits?: ProxyLimits;
 }
 
 export class ProxySupervisor implements TrafficRouter {
@@ -92,7 +97,13 @@ export class ProxySupervisor implements TrafficRouter {
   /** Attaches to the running proxy, or starts one. Returns true when it had to start one. */
   async ensure(): Promise<boolean> {
     const known = readJson<ProxyState>(this.stateFile);
-    if (known && this.isOurProxy(known.pid) && (await this.attach(known))) return false;
+    if (known && this.isOurProxy(known.pid) && (await this.attach(known))) {
+      // A proxy left running keeps the limits it started with: say so rather than pretend they apply.
+      if ((known.limits ?? '{}') !== this.limitsJson()) {
+        this.opts.logger.warn({ running: JSON.parse(known.limits ?? '{}'), configured: this.opts.limits ?? {} }, 'the running proxy started with other limits than cutover.yaml proxy.limits; `cutover down` then `cutover up` applies them');
+      }
+      return false;
+    }
     const port = known ? Number(new URL(known.adminUrl).port) : 0;
     await this.spawn(port);
     return true;
@@ -166,11 +177,15 @@ export class ProxySupervisor implements TrafficRouter {
     return true;
   }
 
+  private limitsJson(): string {
+    return JSON.stringify(this.opts.limits ?? {});
+  }
+
   private async spawn(adminPort: number): Promise<void> {
     const before = readJson<ProxyState>(this.stateFile);
     const out = openSync(this.logFile, 'a', 0o600);
     const args = [BIN, 'proxy', '--admin-host', '127.0.0.1', '--admin-port', String(adminPort), '--token-file', this.opts.tokenFile,
-      '--state-file', this.stateFile, '--table-file', join(this.opts.stateDir, 'routes.json')];
+      '--state-file', this.stateFile, '--table-file', join(this.opts.stateDir, 'routes.json'), '--limits', this.limitsJson()];
     const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env, CUTOVER_LOG_LEVEL: process.env.CUTOVER_LOG_LEVEL ?? 'info' } });
     closeSync(out);
     child.unref();

@@ -18,6 +18,8 @@ export interface RunProxyOptions {
   tokenFile?: string;
   stateFile?: string;
   tableFile?: string;
+  /** Limits over the config file's (`--limits`); `yaml` is recorded in the state file so a controller can compare. */
+  limits?: { yaml: unknown; options: Partial<ProxyOptions> };
   /** Install SIGTERM/SIGINT handlers that drain and exit (default true; tests pass false). */
   handleSignals?: boolean;
   /** How long shutdown waits for in-flight requests (default: the longest drainTimeoutMs of the services, else 10 s). */
@@ -40,7 +42,7 @@ export interface RunningProxy {
 export async function runProxyProcess(opts: RunProxyOptions): Promise<RunningProxy> {
   const log = opts.logger ?? createLogger('proxy');
   const config = opts.configFile ? loadStaticConfig(opts.configFile) : undefined;
-  const proxy = createProxy({ ...(config?.options ?? {}), logger: log } as Partial<ProxyOptions>);
+  const proxy = createProxy({ ...(config?.options ?? {}), ...(opts.limits?.options ?? {}), logger: log } as Partial<ProxyOptions>);
   const initial = config?.state ?? readTable(opts.tableFile);
   // A static config is the operator's own start: a certificate it cannot use stops it. A persisted table is a respawn
   // that must serve what it can at once (see applyPersisted).
@@ -54,7 +56,7 @@ export async function runProxyProcess(opts: RunProxyOptions): Promise<RunningPro
     admin = await startAdminServer(proxy, { host: opts.adminHost ?? '127.0.0.1', port: opts.adminPort, token, afterApply: persist });
     log.info({ adminUrl: admin.url }, 'admin API listening');
   }
-  if (opts.stateFile) await writeFileAtomic(opts.stateFile, JSON.stringify({ pid: process.pid, adminUrl: admin?.url ?? null }), 0o600);
+  if (opts.stateFile) await writeFileAtomic(opts.stateFile, JSON.stringify({ pid: process.pid, adminUrl: admin?.url ?? null, ...(opts.limits ? { limits: JSON.stringify(opts.limits.yaml) } : {}) }), 0o600);
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {

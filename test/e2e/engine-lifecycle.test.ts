@@ -105,3 +105,18 @@ test('up exits non-zero when it cannot start (API port taken), and a later up on
     await engine.destroy();
   }
 });
+
+test('cutover.yaml proxy.limits reach the proxy process cutover up starts: a client over maxRequestsPerClient gets 429', async () => {
+  const engine = await Engine.start({ service, extra: 'proxy:\n  limits: { maxRequestsPerClient: 2 }' });
+  try {
+    await engine.until(async () => (await engine.get('/')) === 200, 'the service to answer');
+    const statuses = await Promise.all(
+      Array.from({ length: 4 }, () => fetch(`http://127.0.0.1:${engine.listen}/slow?ms=1500`).then(async (r) => (await r.arrayBuffer(), r.status))),
+    );
+    assert.deepEqual([...statuses].sort(), [200, 200, 429, 429], 'two in flight from this address, the rest refused');
+    const state = JSON.parse(readFileSync(join(engine.dir, '.cutover', 'proxy.json'), 'utf8')) as { limits?: string };
+    assert.deepEqual(JSON.parse(state.limits!), { maxRequestsPerClient: 2 });
+  } finally {
+    await engine.destroy();
+  }
+});

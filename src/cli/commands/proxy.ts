@@ -11,9 +11,11 @@ export function registerProxyCommand(program: Command): void {
     .option('--token-file <f>', 'admin bearer token file (created with a random token, mode 0600, if missing)')
     .option('--state-file <f>', 'write {pid, adminUrl} here once listening')
     .option('--table-file <f>', 'persist the last applied route table here and reload it at start')
-    .action(async (o: { config?: string; adminPort?: number; adminHost?: string; tokenFile?: string; stateFile?: string; tableFile?: string }) => {
-      const { runStandaloneProxy } = await import('../../proxy/cluster.ts');
+    .option('--limits <json>', 'limits and timeouts as JSON, over the config file\'s (what `cutover up` passes from cutover.yaml proxy.limits)')
+    .action(async (o: { config?: string; adminPort?: number; adminHost?: string; tokenFile?: string; stateFile?: string; tableFile?: string; limits?: string }) => {
+      const [{ runStandaloneProxy }, { parseLimitsArg }] = await Promise.all([import('../../proxy/cluster.ts'), import('../../proxy/config.ts')]);
       await runStandaloneProxy({
+        ...(o.limits !== undefined ? { limits: parseLimitsArg(o.limits) } : {}),
         configFile: o.config,
         adminPort: o.adminPort,
         adminHost: o.adminHost,
