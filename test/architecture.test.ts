@@ -66,3 +66,8 @@ test('the analysis modules the planners use are pure: config, shared helpers, st
   const ok = (i: string) => PURE_ANALYSIS.includes(i) || under('config', 'shared')(i) || i === 'store/records.ts';
   assert.deepEqual(violations((f) => PURE_ANALYSIS.includes(f), (i) => !ok(i)), []);
 });
+
+test('the proxy evaluates flags with the pure evaluator only: never the flag service, its store or its API', () => {
+  assert.deepEqual(violations(under('proxy'), (i) => under('flags')(i) && i !== 'flags/evaluator.ts'), []);
+  assert.deepEqual(violations((f) => f === 'flags/evaluator.ts', (i) => ['flags/service.ts', 'flags/sse.ts', 'flags/admin-api.ts', 'flags/client-api.ts'].includes(i) || under('store', 'api', 'rollout')(i)), []);
+});

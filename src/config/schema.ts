@@ -103,6 +103,20 @@ export const canarySchema = z
     steps: z.array(canaryStepSchema).default([]),
     analysis: z.union([backgroundAnalysisSchema, legacyAnalysisSchema]).optional().describe('Background analysis: { templates, startingStep } or the short form { maxErrorRate, maxP99Ms, ... }'),
     header: z.string().optional().describe('Requests with this header set to 1 always reach the canary'),
+    flag: z
+      .object({
+        name: flagName.describe('A flag Cutover serves'),
+        variant: z.string().min(1).optional().describe('Users who get this variant; without it, users for whom the flag is on'),
+        userKey: z
+          .object({ header: z.string().min(1).optional(), cookie: z.string().min(1).optional() })
+          .strict()
+          .refine((k) => (k.header === undefined) !== (k.cookie === undefined), 'set exactly one of header or cookie')
+          .default({ header: 'x-user-id' })
+          .describe("Where the proxy reads the user's id (the flag's userId), as the app's SDK would"),
+      })
+      .strict()
+      .optional()
+      .describe("Requests of users who get this flag on (or its variant) always reach the canary: A/B by flag, bucketed as Unleash's SDKs do"),
   })
   .strict();
 

@@ -13,6 +13,22 @@ export function rolloutFlags(flags: FlagService): RolloutFlags {
       return { change: prepared.change, events: prepared.events, before };
     },
     adopt: () => flags.adopt(),
+    document(name: string) {
+      // As SDKs see it (disabled strategies left out), with the flags it depends on, so the proxy answers as they do.
+      const doc = flags.snapshot().document;
+      const byName = new Map(doc.features.map((f) => [f.name, f]));
+      if (!byName.has(name)) return undefined;
+      const wanted = new Set<string>();
+      const visit = (n: string): void => {
+        const f = byName.get(n);
+        if (!f || wanted.has(n)) return;
+        wanted.add(n);
+        for (const d of f.dependencies ?? []) visit(d.feature);
+      };
+      visit(name);
+      const features = doc.features.filter((f) => wanted.has(f.name));
+      return { features: features as unknown as Record<string, unknown>[], segments: doc.segments as unknown as Record<string, unknown>[] };
+    },
   };
 }
 

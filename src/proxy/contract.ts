@@ -44,8 +44,23 @@ export const matchRuleSchema = z
     revision: name,
     header: z.strictObject({ name: z.string().min(1), value: z.string() }).optional(),
     cookie: z.strictObject({ name: z.string().min(1), value: z.string() }).optional(),
+    /**
+     * Requests of users who get the flag on (or, with `variant`, that variant) match. The user is the value of
+     * `userKey`'s header or cookie (the flag's userId, bucketed as Unleash's SDKs do); requests without one do not
+     * match. `features` holds the flag's definition and the segments, in Unleash's client-API format.
+     */
+    flag: z
+      .strictObject({
+        name: z.string().min(1),
+        variant: z.string().min(1).optional(),
+        userKey: z
+          .strictObject({ header: z.string().min(1).optional(), cookie: z.string().min(1).optional() })
+          .refine((k) => (k.header === undefined) !== (k.cookie === undefined), 'set exactly one of header or cookie'),
+        features: z.strictObject({ features: z.array(z.record(z.string(), z.unknown())), segments: z.array(z.record(z.string(), z.unknown())).optional() }),
+      })
+      .optional(),
   })
-  .refine((r) => r.header !== undefined || r.cookie !== undefined, 'a rule needs a header or a cookie to match');
+  .refine((r) => r.header !== undefined || r.cookie !== undefined || r.flag !== undefined, 'a rule needs a header, a cookie or a flag to match');
 
 export const healthCheckSchema = z.strictObject({
   path: z.string().startsWith('/'),

@@ -1,4 +1,4 @@
-import type { CompiledRevision, CompiledService } from './route-table.ts';
+import type { CompiledFlagRule, CompiledRevision, CompiledService } from './route-table.ts';
 import type { Upstream } from './upstream.ts';
 import { cookieValue, headerValue } from './headers.ts';
 import { userPoint } from './experiment/experiment-routing.ts';
@@ -8,9 +8,19 @@ export function ruleRevision(svc: CompiledService, headers: string[]): CompiledR
   for (const rule of svc.rules) {
     if (rule.header && headerValue(headers, rule.header.name) !== rule.header.value) continue;
     if (rule.cookie && cookieValue(headerValue(headers, 'cookie'), rule.cookie.name) !== rule.cookie.value) continue;
+    if (rule.flag && !flagMatches(rule.flag, headers)) continue;
     return rule.revision;
   }
   return undefined;
+}
+
+/** The user (header or cookie) gets the flag on, or the rule's variant: evaluated as Unleash's SDKs would. */
+function flagMatches(f: CompiledFlagRule, headers: string[]): boolean {
+  const userId = f.header ? headerValue(headers, f.header) : cookieValue(headerValue(headers, 'cookie'), f.cookie!);
+  if (!userId) return false;
+  if (f.variant === undefined) return f.evaluator.isEnabled(f.name, { userId });
+  const v = f.evaluator.getVariant(f.name, { userId });
+  return v.enabled && v.name === f.variant;
 }
 
 /**

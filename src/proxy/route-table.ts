@@ -1,5 +1,6 @@
 import type { ListenerSpec, MatchRule, ServiceRoute } from './contract.ts';
 import type { Upstream } from './upstream.ts';
+import { FlagEvaluator } from '../flags/evaluator.ts';
 import type { TrafficWindow } from './traffic-window.ts';
 import { compileExperiment, type CompiledExperiment } from './experiment/experiment-routing.ts';
 
@@ -42,7 +43,18 @@ export interface CompiledService {
 export interface CompiledRule {
   readonly header: { readonly name: string; readonly value: string } | undefined;
   readonly cookie: MatchRule['cookie'];
+  readonly flag: CompiledFlagRule | undefined;
   readonly revision: CompiledRevision;
+}
+
+/** A flag rule with its definition compiled once per table. */
+export interface CompiledFlagRule {
+  readonly name: string;
+  readonly variant: string | undefined;
+  /** The user key's header (lower case) or cookie. */
+  readonly header: string | undefined;
+  readonly cookie: string | undefined;
+  readonly evaluator: FlagEvaluator;
 }
 
 /** An immutable snapshot of routing: swapped with one assignment. */
@@ -124,7 +136,14 @@ function compileService(
   const rules: CompiledRule[] = (svc.rules ?? []).flatMap((r) => {
     const revision = byName.get(r.revision);
     if (!revision) return [];
-    return [{ header: r.header && { name: r.header.name.toLowerCase(), value: r.header.value }, cookie: r.cookie, revision }];
+    const flag: CompiledFlagRule | undefined = r.flag && {
+      name: r.flag.name,
+      variant: r.flag.variant,
+      header: r.flag.userKey.header?.toLowerCase(),
+      cookie: r.flag.userKey.cookie,
+      evaluator: new FlagEvaluator(r.flag.features as unknown as ConstructorParameters<typeof FlagEvaluator>[0]),
+    };
+    return [{ header: r.header && { name: r.header.name.toLowerCase(), value: r.header.value }, cookie: r.cookie, flag, revision }];
   });
   return {
     name: svc.name,

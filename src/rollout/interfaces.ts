@@ -10,6 +10,7 @@ import type { InstanceRecord, InstanceSpec, StopOptions } from '../runtime/provi
 import type { ManagedInstance, ManageOptions } from '../runtime/managed-instance.ts';
 import type { FlagWrite } from '../store/store.ts';
 import type { FlagSet } from './state.ts';
+import type { FlagDocument } from './route-builder.ts';
 
 export type { ManagedInstance, ManageOptions, RoutesState };
 
@@ -64,4 +65,6 @@ export interface RolloutFlags {
   prepare(changes: RolloutFlagChange[], actor: string, reason: string): PreparedFlags;
   /** After the store committed a prepared change with a transition: publish it to SDKs and providers. */
   adopt(): void;
+  /** A flag as a flag match rule carries it to the proxy; undefined when there is no such flag. */
+  document(name: string): FlagDocument | undefined;
 }

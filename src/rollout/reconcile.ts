@@ -201,7 +201,10 @@ export class ServiceReconciler {
     }
     this.effects.mark(removals);
     const afterStarts = this.deps.runtime.list({ service: this.service });
-    const published = await this.deps.publisher.publish({ name: this.service, cfg, desired, versions: this.versions(), ready: readyUpstreams(afterStarts, this.effects.removing) });
+    const flags = this.deps.flags;
+    // Flag rules carry the flag's current definition: a flag change reaches the proxy with the next tick's push.
+    const flagDocument = flags && desired.match.some((m) => 'flag' in m) ? (name: string) => flags.document(name) : undefined;
+    const published = await this.deps.publisher.publish({ name: this.service, cfg, desired, versions: this.versions(), ready: readyUpstreams(afterStarts, this.effects.removing), ...(flagDocument ? { flagDocument } : {}) });
     if (published) this.effects.remove(removals, cfg);
     else this.effects.unmark(removals);
   }

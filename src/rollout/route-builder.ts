@@ -11,7 +11,7 @@
  * only redirects to it.
  */
 import { experimentSchema, shadowSchema, type ServiceConfig } from '../config/schema.ts';
-import type { CertificateSpec, ListenerSpec, RevisionRoute, ServiceRoute, UpstreamInstance } from '../proxy/contract.ts';
+import type { CertificateSpec, MatchRule, ListenerSpec, RevisionRoute, ServiceRoute, UpstreamInstance } from '../proxy/contract.ts';
 import type { RoutesState } from '../proxy/contract.ts';
 import type { Desired } from './state.ts';
 import { FULL_WEIGHT_BP, proportionalWeights } from './strategies/replicas.ts';
@@ -24,6 +24,14 @@ export interface ServiceRouteInput {
   versions: Record<number, string>;
   /** Ready instances per revision (not those being removed). */
   ready: Record<number, UpstreamInstance[]>;
+  /** A flag's definition and the segments, for flag match rules (the controller's flags); undefined: no such flag. */
+  flagDocument?: (name: string) => FlagDocument | undefined;
+}
+
+/** One flag in Unleash's client-API format, as a flag rule carries it. */
+export interface FlagDocument {
+  features: Record<string, unknown>[];
+  segments?: Record<string, unknown>[];
 }
 
 /** The proxy's name for a revision of a service: its number, so stats and rules map back without a lookup table. */
@@ -91,7 +99,13 @@ function serviceRoute(input: ServiceRouteInput): ServiceRoute | null {
   const revisions = revs.map((r) => revisionRoute(input, r, weightsBp[r] ?? 0));
   const rules = input.desired.match
     .filter((m) => (input.ready[m.revision]?.length ?? 0) > 0)
-    .map((m) => ({ revision: revisionKey(m.revision), header: { name: m.header, value: '1' } }));
+    .flatMap((m): MatchRule[] => {
+      if ('header' in m) return [{ revision: revisionKey(m.revision), header: { name: m.header, value: '1' } }];
+      // The flag's definition goes with the rule: the proxy evaluates it per request. An unknown flag matches no one.
+      const features = input.flagDocument?.(m.flag.name);
+      if (!features) return [];
+      return [{ revision: revisionKey(m.revision), flag: { name: m.flag.name, ...(m.flag.variant ? { variant: m.flag.variant } : {}), userKey: m.flag.userKey, features } }];
+    });
   return {
     name: input.name,
     ...(input.cfg.hosts?.length ? { hosts: input.cfg.hosts } : {}),

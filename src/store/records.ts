@@ -63,14 +63,26 @@ export interface Desired {
   scale: Record<number, number>;
   /** Revision number → basis points of traffic (0..10000). Only revisions with ready instances get any. */
   weightsBp: Record<number, number>;
-  /** Requests whose header `name` equals "1" go to `revision` (blue-green preview, header canary). */
-  match: { revision: number; header: string }[];
+  /**
+   * Requests whose header `name` equals "1" go to `revision` (blue-green preview, header canary), or, with `flag`,
+   * requests of users who get the flag on (or its `variant`).
+   */
+  match: MatchTarget[];
   /** Extra listener that serves only this revision (blue-green previewPort). */
   previewPort: { revision: number; port: number } | null;
   /** Shadow: copies of `percent` of live requests go to `revision`, whose answers are compared, never served. */
   mirror?: { revision: number; percent: number } | null;
   /** Experiment: variant name → revision; users are split sticky by the configured key. */
   experiment?: { variants: Record<string, number> } | null;
+}
+
+export type MatchTarget = { revision: number; header: string } | { revision: number; flag: FlagMatch };
+
+/** A canary reached by flag: users (by header or cookie) who get the flag on, or `variant`. */
+export interface FlagMatch {
+  name: string;
+  variant?: string;
+  userKey: { header?: string; cookie?: string };
 }
 
 /** Set by setCanaryScale; null means "match the traffic weight". */

@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Harness } from './helpers/harness.ts';
-import { Load } from './helpers/load.ts';
+import { getText, Load } from './helpers/load.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const steps = (flag: string) => ({ replicas: 2, strategy: { canary: { steps: [{ setFlag: { name: flag, rollout: 25 } }, { setWeight: 50 }, { pause: {} }] } } });
 const checkout = { name: 'checkout', enabled: false, strategies: [{ name: 'default', parameters: {}, constraints: [] }], variants: [] };
@@ -57,6 +58,27 @@ test('setFlag on a flag that does not exist aborts the rollout with the reason; 
     assert.match(ev!.reason, /setFlag no-such-flag failed: .*no-such-flag/);
     assert.equal(h.status().stableRevision?.version, 'v1');
     assert.equal(h.flags.get('no-such-flag'), undefined);
+  } finally {
+    await h.destroy();
+  }
+});
+
+test('canary by flag: users who get the flag on reach the canary, and a flag change moves them within a tick', async () => {
+  const service = { replicas: 2, strategy: { canary: { flag: { name: 'new-ui', userKey: { header: 'x-user-id' } }, steps: [{ setCanaryScale: { replicas: 1 } }, { pause: {} }] } } };
+  const h = await new Harness({ service, flags: true }).start();
+  try {
+    h.flags.set('new-ui', { name: 'new-ui', enabled: true, strategies: [{ name: 'userWithId', parameters: { userIds: 'alice,carol' }, constraints: [] }] }, { actor: 'admin' });
+    await h.until(() => h.status().phase === 'Healthy', 'v1 Healthy');
+    await h.controller.deploy('web', { version: 'v2' });
+    await h.until(() => h.status().phase === 'Paused' && h.status().revisions.some((r) => r.role === 'canary' && r.ready === 1), 'canary ready, 0 % by weight');
+    const who = async () => Object.fromEntries(await Promise.all(['alice', 'bob', 'carol'].map(async (u) => [u, await getText(h.url, { 'x-user-id': u })])));
+    // Routes go out with the tick that made the canary ready; poll rather than assume which request sees them.
+    await waitFor(async () => (await who()).alice === 'v2', 'alice on the canary', { timeoutMs: 5000, everyMs: 50 });
+    assert.deepEqual(await who(), { alice: 'v2', bob: 'v1', carol: 'v2' });
+    assert.equal(await getText(h.url), 'v1', 'no user: the weights (all on stable)');
+    h.flags.apply([{ op: 'disable', name: 'new-ui' }], { actor: 'admin' });
+    await waitFor(async () => (await who()).alice === 'v1', 'the flag turned off reaches the proxy', { timeoutMs: 5000, everyMs: 50 });
+    assert.deepEqual(await who(), { alice: 'v1', bob: 'v1', carol: 'v1' });
   } finally {
     await h.destroy();
   }

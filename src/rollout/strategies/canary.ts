@@ -138,6 +138,8 @@ function canaryDesired(state: RolloutState, input: PlanInput, pending: number): 
   desired.weightsBp = splitWeights(state.stable, canary, state.weightPercent);
   const header = spec.strategy.canary?.header;
   if (header) desired.match.push({ revision: canary, header });
+  const flag = spec.strategy.canary?.flag;
+  if (flag) desired.match.push({ revision: canary, flag });
   return desired;
 }
 
