@@ -21,6 +21,8 @@ export interface PrometheusOptions {
   token: string;
   /** Scrape and discovery refresh interval; default 1000 ms. */
   scrapeIntervalMs?: number;
+  /** Listen on this port (e.g. one a config written earlier already names); default a free one. */
+  port?: number;
 }
 
 export interface TestPrometheus {
@@ -49,7 +51,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<TestProm
   };
   // JSON is YAML: no YAML writer needed.
   writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify(config, null, 2));
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const child = spawn(
     'prometheus',
     [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
