@@ -7,9 +7,11 @@ import type { PreparedFlags, RolloutFlagChange, RolloutFlags } from '../rollout/
 export function rolloutFlags(flags: FlagService): RolloutFlags {
   return {
     prepare(changes: RolloutFlagChange[], actor: string, reason: string): PreparedFlags {
-      const prepared = flags.prepare(changes.map(toEdit), { actor, reason });
+      // Before, read from the flags as they are (a change that changes nothing makes no event, but must be
+      // put back to the same definition, not deleted).
       const before: Record<string, unknown> = {};
-      for (const e of prepared.events) if (e.kind === 'flag' && !Object.hasOwn(before, e.name)) before[e.name] = e.before;
+      for (const c of changes) if (!Object.hasOwn(before, c.name)) before[c.name] = flags.get(c.name)?.definition ?? null;
+      const prepared = flags.prepare(changes.map(toEdit), { actor, reason });
       return { change: prepared.change, events: prepared.events, before };
     },
     adopt: () => flags.adopt(),

@@ -166,7 +166,7 @@ export class ServiceReconciler {
         events.push(...r.events);
       }
       const spec = planSpec(cfg, state.strategy);
-      const plan = this.withFlags(this.state, planRollout({ spec, state, observed }), spec, observed);
+      const plan = this.withFlags(this.state, state, planRollout({ spec, state, observed }), spec, observed);
       this.persist(plan.state, [...events, ...plan.events], observed, plan.write);
       if (plan.write) this.deps.flags?.adopt();
       this.measurer.schedule(this.state, spec, now);
@@ -212,22 +212,22 @@ export class ServiceReconciler {
   /**
    * The flag changes of a transition (rollout-flags.ts): setFlag steps it passed, flags put back when the revision
    * that set them stopped serving. Prepared here, written by persist() with the state. A setFlag the flags refuse
-   * (no such flag, an ambiguous rollout) aborts the rollout, which puts back what it set before.
+   * (no such flag, an ambiguous rollout) aborts the rollout instead of the transition that passed it, which puts back
+   * what the rollout set before. `input` is the state the planner started from.
    */
-  private withFlags(prev: RolloutState, plan: Plan, spec: PlanSpec, observed: Observed): Plan & { write?: FlagWrite } {
+  private withFlags(prev: RolloutState, input: RolloutState, plan: Plan, spec: PlanSpec, observed: Observed): Plan & { write?: FlagWrite } {
     const t = flagTransition(prev, plan.state, plan.flags ?? []);
-    const state: RolloutState = { ...plan.state };
-    if (t.kept) state.flagChanges = t.kept;
-    else delete state.flagChanges;
+    const state: RolloutState = { ...plan.state, flagChanges: t.kept };
+    if (t.kept.length === 0) delete state.flagChanges;
     if (!t.restore && t.sets.length === 0) return { state, events: plan.events };
     const changes = [...Object.entries(t.restore ?? {}).map(([name, restore]) => ({ name, restore })), ...t.sets];
-    const actor = `rollout:${this.service}`;
+    // The rollout that passed the steps (after its last step the plan has already made it stable).
+    const revision = input.canary ?? plan.state.stable ?? undefined;
     try {
       if (!this.deps.flags) throw new FlagsNotServedError(this.service);
-      const prepared = this.deps.flags.prepare(changes, actor, `revision ${plan.state.canary ?? plan.state.stable}`);
-      const rec = recordSets(plan.state, t.kept, t.sets, prepared.before, t.restore);
-      if (rec) state.flagChanges = rec;
-      return { state, events: [...plan.events, ...flagEvents(t, plan.state.canary ?? undefined)], write: { change: prepared.change, events: prepared.events } };
+      const prepared = this.deps.flags.prepare(changes, `rollout:${this.service}`, `revision ${revision}`);
+      if (t.sets.length > 0 && revision !== undefined) state.flagChanges = recordSets(t.kept, revision, t.sets, prepared.before, t.restore);
+      return { state, events: [...plan.events, ...flagEvents(t, revision)], write: { change: prepared.change, events: prepared.events } };
     } catch (err) {
       if (!(err instanceof CutoverError)) throw err;
       if (t.sets.length === 0) {
@@ -235,11 +235,17 @@ export class ServiceReconciler {
         this.deps.logger.error({ err, service: this.service }, 'could not put the flags back');
         return { state, events: [...plan.events, { type: 'FlagRestoreFailed', reason: `${Object.keys(t.restore!).join(', ')}: ${err.message}; set them by hand (cutover flags)` }] };
       }
-      const failed = applyIntent(plan.state, { type: 'abort' }, observed.now);
       const reason = `setFlag ${t.sets.map((x) => x.name).join(', ')} failed: ${err.message}`;
+      const rev = input.canary !== null ? { revision: input.canary } : {};
+      if (!inProgress(input) || input.stable === null) {
+        // Nothing to abort to: hold the rollout where it was for a person (fix the flag, then resume; or abort).
+        const held: RolloutState = { ...input, userPaused: true, phase: 'Paused', message: `${reason}; fix the flag and \`cutover resume\`` };
+        return { state: held, events: [{ type: 'FlagStepFailed', reason, ...rev }] };
+      }
+      const failed = applyIntent(input, { type: 'abort' }, observed.now);
       const aborted = planRollout({ spec, state: { ...failed.state, message: reason }, observed });
-      const events = [...plan.events, { type: 'RolloutAborted', reason, ...(plan.state.canary !== null ? { revision: plan.state.canary } : {}) }, ...aborted.events];
-      return this.withFlags(prev, { state: aborted.state, events }, spec, observed);
+      const events = [{ type: 'RolloutAborted', reason, ...rev }, ...aborted.events];
+      return this.withFlags(prev, input, { state: aborted.state, events }, spec, observed);
     }
   }
 

@@ -200,10 +200,10 @@ export interface RolloutState {
    */
   revisionEnv?: Record<number, Record<string, string>>;
   /**
-   * Flags the rollout of `revision` changed (canary setFlag steps), each with its definition from before (null: it
-   * did not exist), so an abort, failure or undo puts them back. Kept while that revision is rolled out or stable.
+   * Per revision, the flags its rollout changed (canary setFlag steps), each with its definition from before (null:
+   * it did not exist), so an abort, failure or undo puts them back. Kept while that revision is rolled out or stable.
    */
-  flagChanges?: FlagChanges;
+  flagChanges?: FlagChanges[];
   startedAt: number;
   updatedAt: number;
   desired: Desired;

@@ -83,3 +83,23 @@ test('canary by flag: users who get the flag on reach the canary, and a flag cha
     await h.destroy();
   }
 });
+
+test('a setFlag that changes nothing is put back as it was, not deleted; a refused setFlag on the last step aborts rather than completes', async () => {
+  const service = { replicas: 2, strategy: { canary: { steps: [{ setFlag: { name: 'checkout', enabled: true } }, { setWeight: 50 }, { setFlag: { name: 'missing', enabled: true } }] } } };
+  const h = await new Harness({ service, flags: true }).start();
+  try {
+    h.flags.set('checkout', { ...checkout, enabled: true }, { actor: 'admin' });
+    const original = structuredClone(h.flags.get('checkout')!.definition);
+    await h.until(() => h.status().phase === 'Healthy', 'v1 Healthy');
+    await h.controller.deploy('web', { version: 'v2' });
+    await h.until(() => h.status().phase === 'Degraded', 'aborted at the refused last step');
+    assert.equal(h.status().stableRevision?.version, 'v1', 'the rollout did not complete');
+    assert.deepEqual(h.flags.get('checkout')?.definition, original, 'checkout is still there, as it was');
+    const ev = h.controller.events({ service: 'web' });
+    assert.ok(ev.some((e) => e.type === 'RolloutAborted' && /setFlag missing failed: flag "missing" does not exist/.test(e.reason)), ev.map((e) => `${e.type}: ${e.reason}`).join('\n'));
+    assert.equal(ev.filter((e) => e.type === 'RolloutCompleted').length, 1, 'only v1 ever completed');
+    assert.ok(ev.some((e) => e.type === 'FlagSet') && ev.some((e) => e.type === 'FlagsRestored'), 'checkout was set (to what it was) and put back');
+  } finally {
+    await h.destroy();
+  }
+});

@@ -34,14 +34,16 @@ export function planCanary(input: PlanInput): Plan {
     state = { ...acceptInconclusive(state), promote: state.promote === 'full' ? 'full' : 'none' };
     events.push({ type: 'Promoted', reason: 'inconclusive analysis accepted by promote', revision: canary });
   }
+  const flags: FlagSet[] = [];
   if (state.promote === 'full' && state.stepIndex < cfg.steps.length) {
-    events.push({ type: 'Promoted', reason: `full promotion: skipped steps ${state.stepIndex + 1}..${cfg.steps.length}`, revision: canary });
+    // Skipped steps move no traffic, but the flags they set go with the code: they are applied now.
+    for (const step of cfg.steps.slice(state.stepIndex)) if ('setFlag' in step) flags.push(step.setFlag);
+    events.push({ type: 'Promoted', reason: `full promotion: skipped steps ${state.stepIndex + 1}..${cfg.steps.length}${flags.length ? ` (their flags set: ${flags.map((f) => f.name).join(', ')})` : ''}`, revision: canary });
     state = { ...state, stepIndex: cfg.steps.length, promote: 'none', pauseStartedAt: null, progressAt: observed.now };
   }
 
   // Walk as many steps as can complete in this tick; stop at the first that must wait.
   let pending = 0;
-  const flags: FlagSet[] = [];
   for (;;) {
     const bg = startBackground(state, input, cfg);
     state = bg.state;

@@ -55,6 +55,15 @@ describe('canary planner', () => {
     assert.deepEqual(ready.events.filter((e) => e.type === 'StepCompleted').map((e) => e.reason), ['step 2/4: setWeight 50', 'step 3/4: setFlag banner off']);
   });
 
+  test('promote --full still sets the flags of the steps it skips', () => {
+    const s = steps([{ setWeight: 20 }, { pause: {} }, { setFlag: { name: 'checkout', rollout: 50 } }, { setWeight: 60 }]);
+    const paused = planCanary({ spec: s, state: rollingOut(s), observed: obs(T0 + 100, { 1: { ready: 4 }, 2: { ready: 1 } }) });
+    assert.equal(paused.state.phase, 'Paused');
+    const full = planCanary({ spec: s, state: { ...paused.state, promote: 'full' }, observed: obs(T0 + 200, { 1: { ready: 4 }, 2: { ready: 1 } }) });
+    assert.deepEqual(full.flags, [{ name: 'checkout', rollout: 50 }]);
+    assert.match(full.events.find((e) => e.type === 'Promoted')!.reason, /their flags set: checkout/);
+  });
+
   test('a timed pause ends by itself', () => {
     const s = steps([{ setWeight: 20 }, { pause: { duration: 5000 } }, { setWeight: 60 }, { pause: {} }]);
     const { plans, state } = simulate(s, rollingOut(s), 12);
