@@ -18,7 +18,8 @@ export interface NotificationsSource {
 }
 
 export function registerNotificationRoutes(app: FastifyInstance, source: NotificationsSource): void {
-  app.get('/api/v1/notifications', async (req) => {
+  // Admin only: hook names, target origins and delivery errors describe the operator's outside systems.
+  app.get('/api/v1/notifications', { config: { access: 'admin' } }, async (req) => {
     const q = parseBody(notificationsQuerySchema, req.query);
     return source.report({ ...(q.hook ? { hook: q.hook } : {}), ...(q.state ? { state: q.state } : {}), limit: q.limit ?? 50 });
   });

@@ -11,6 +11,8 @@ import type { InstanceStatus } from '../../src/rollout/types.ts';
 import { cleanupsAfter } from '../helpers/cleanups.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { Harness } from '../rollout/helpers/harness.ts';
+import { Dispatcher } from '../../src/notify/dispatcher.ts';
+import { silentLogger } from '../../src/shared/log.ts';
 
 const TOKEN = 'admin-token-0123456789';
 const VIEWER = 'viewer-token-0123456789';
@@ -36,7 +38,7 @@ describe('dashboard API', () => {
     mkdirSync(join(dir, 'assets'));
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Cutover</title>');
     writeFileSync(join(dir, 'assets', 'app-1.js'), 'console.log(1)');
-    api = buildApi({ control: h.controller, token: TOKEN, viewerToken: VIEWER, dashboardDir: dir });
+    api = buildApi({ control: h.controller, token: TOKEN, viewerToken: VIEWER, dashboardDir: dir, notifications: new Dispatcher({ store: h.store, webhooks: [], logger: silentLogger }) });
     cleanups.push(() => api.close());
   });
 
@@ -110,6 +112,9 @@ describe('dashboard API', () => {
     assert.ok(Object.keys(adminView[0]!.env).length > 0, 'the test revision has env to hide');
     assert.deepEqual(Object.keys(revisions[0]!.env), Object.keys(adminView[0]!.env));
     assert.ok(Object.values(revisions[0]!.env).every((v) => v === '[redacted]'), 'a viewer sees env names, not values');
+    const hooks = await api.inject({ url: '/api/v1/notifications', headers: bearer });
+    assert.equal(hooks.statusCode, 403, 'webhook targets and delivery errors are for the admin');
+    assert.equal((await api.inject({ url: '/api/v1/notifications', headers: { authorization: `Bearer ${TOKEN}` } })).statusCode, 200);
     const link = await api.inject({ method: 'POST', url: '/api/v1/login-links', headers: bearer, payload: { role: 'admin' } });
     assert.equal(link.statusCode, 403, 'a viewer cannot mint an admin link');
     assert.equal(h.status().phase, 'Healthy');
