@@ -101,13 +101,16 @@ export class Engine {
     } catch (err) {
       // Let go of what started, but leave traffic alone: the proxy and instances may predate this run.
       await started.api?.close().catch(() => {});
-      await started.notifier?.stop();
+      await Promise.resolve(started.notifier?.stop()).catch(() => {});
       await started.controller?.stop().catch(() => {});
       await started.runtime?.close().catch(() => {});
-      if (started.runtime && started.store) persistRuntime(started.runtime, started.store);
-      await started.proxy?.detach().catch(() => {});
-      started.store?.close();
-      unlock();
+      try {
+        if (started.runtime && started.store) persistRuntime(started.runtime, started.store);
+        await started.proxy?.detach().catch(() => {});
+      } finally {
+        started.store?.close();
+        unlock();
+      }
       throw err;
     }
   }
@@ -119,17 +122,21 @@ export class Engine {
    */
   async stop(opts: { leaveRunning: boolean }): Promise<void> {
     const { controller, runtime, store, proxy, api, notifier } = this.parts;
-    await api.close();
-    await controller.stop();
-    // Before the store closes; events of the stop itself are delivered by the next `up`.
-    await notifier.stop();
-    await runtime.close();
-    // close() lets a restart already under way finish, after the controller stopped listening: record final pids.
-    persistRuntime(runtime, store);
-    if (opts.leaveRunning) await proxy.detach();
-    else await stopDataPlane(this.config, store, proxy);
-    store.close();
-    this.unlock();
+    try {
+      await api.close();
+      await controller.stop();
+      // Before the store closes; events of the stop itself are delivered by the next `up`.
+      await notifier.stop();
+      await runtime.close();
+      // close() lets a restart already under way finish, after the controller stopped listening: record final pids.
+      persistRuntime(runtime, store);
+      if (opts.leaveRunning) await proxy.detach();
+      else await stopDataPlane(this.config, store, proxy);
+    } finally {
+      // Whatever failed above, the state dir is released: a later `up` must not find it locked by a dead process.
+      store.close();
+      this.unlock();
+    }
     this.logger.info(opts.leaveRunning ? 'controller stopped; proxy and instances left running' : 'stopped');
   }
 }

@@ -14,7 +14,7 @@ import { writeFileAtomic } from '../shared/atomic-file.ts';
 export async function runStandaloneProxy(opts: RunProxyOptions): Promise<void> {
   const workers = opts.configFile ? loadStaticConfig(opts.configFile).workers : 1;
   if (workers <= 1 || cluster.isWorker) {
-    await runProxyProcess(cluster.isWorker ? { configFile: opts.configFile } : opts);
+    await runProxyProcess(cluster.isWorker ? { configFile: opts.configFile, ...(opts.limits ? { limits: opts.limits } : {}) } : opts);
     return;
   }
   if (opts.adminPort !== undefined || opts.tableFile) {

@@ -129,6 +129,9 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, BodyCollec
         this.newUser = u?.generated === true;
       }
       ({ pinned: this.pinned, rev: this.rev } = chooseRevision(svc, this.req.headers, this.user));
+      // An experiment's user stays in their variant: no fallback to the other one (it would be served, and counted,
+      // as the other variant); without an instance the request waits in the queue like a pinned one.
+      if (svc.experiment !== null && this.user !== undefined) this.pinned ??= this.rev;
     }
     let u = this.pick(svc, this.tried);
     // A reset on a keep-alive connection may hit the only instance: it is still available, so try it again.
@@ -139,7 +142,7 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, BodyCollec
     }
     this.dispatch(this.rev!, u);
     // The copy goes out after the user's request, once: never on a retry, and only if its body can be replayed.
-    if (!this.mirrorDecided) {
+    if (!this.mirrorDecided && !this.done) {
       this.mirrorDecided = true;
       if (svc.spec.mirror !== undefined && this.replayable) this.tap = this.host.mirror(svc, this);
     }
@@ -230,7 +233,7 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, BodyCollec
     let out = head.relayed;
     if (framing === 'chunked' && this.dechunk === null) out += `transfer-encoding: ${head.transferEncoding}\r\n`;
     if (this.svc.revisionHeader) out += `x-cutover-revision: ${this.rev!.version}\r\n`;
-    if (this.newUser) out += setCookieLine(this.svc.experiment!, this.user!);
+    if (this.newUser) out += setCookieLine(this.svc.experiment!, this.user!, conn.proto === 'https');
     this.tap?.primaryHead(head, framing);
     if (this.svc.hsts !== '' && conn.proto === 'https' && !HAS_HSTS.test(out)) out += this.svc.hsts;
     out += `${conn.connectionHeader(framing === 'close' || this.dechunk !== null)}\r\n`;

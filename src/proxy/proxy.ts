@@ -8,6 +8,7 @@ import { forwardHead } from './headers.ts';
 import { RequestQueue } from './request-queue.ts';
 import { ListenerSet, type ListenerAddress } from './listener-set.ts';
 import { WebSocketRelay, rawReply } from './websocket.ts';
+import { userKey } from './experiment/experiment-routing.ts';
 import { chooseRevision, chooseUpstream, pickUpstream } from './load-balancer.ts';
 import { collectStats, PrometheusMetrics } from './metrics.ts';
 import type { Upstream } from './upstream.ts';
@@ -260,8 +261,10 @@ class ProxyServer implements Proxy, ExchangeHost {
     const routes = this.current.listeners.get(key);
     const svc = routes && matchRoute(routes, fwd.hostname, req.target);
     if (!svc) return rawReply(socket, 404, `no service for host "${fwd.hostname}" and path "${req.target}"`);
-    const { pinned, rev } = chooseRevision(svc, req.headers);
-    const chosen = chooseUpstream(svc, rev, pinned !== undefined, null);
+    // An experiment's user keeps their variant on a WebSocket too (a user without a key follows the weights).
+    const user = svc.experiment !== null ? userKey(svc.experiment, req.headers) : undefined;
+    const { pinned, rev } = chooseRevision(svc, req.headers, user && !user.generated ? user.key : undefined);
+    const chosen = chooseUpstream(svc, rev, pinned !== undefined || (user !== undefined && !user.generated), null);
     if (!chosen) return rawReply(socket, 503, `no ready instance for service "${svc.name}"`);
     this.relay.handle(req, socket, rest, chosen.u, fwd.headers);
   }

@@ -5,6 +5,7 @@ import { request } from 'undici';
 import { createProxy, type Proxy } from '../../src/proxy/proxy.ts';
 import { startUpstream, oneService, type TestUpstream } from '../helpers/upstream.ts';
 import { cleanupsAfter } from '../helpers/cleanups.ts';
+import { freePort } from '../helpers/engine.ts';
 
 describe('experiments in the proxy', () => {
   const cleanups = cleanupsAfter(after);
@@ -88,4 +89,25 @@ describe('experiments in the proxy', () => {
     assert.equal(c.a!.errors, 1);
     assert.equal(c.a!.requests + c.b!.requests, 40 + 6 + 3, 'a request without a user key is not counted');
   });
+
+  test('a user whose variant has no instance that answers is not served by the other variant', async () => {
+    const { base: up } = await proxyWith({ header: 'x-user' });
+    const down = createProxy({ maxRequestsPerClient: 0, queueTimeoutMs: 300 });
+    cleanups.push(() => down.close(0));
+    const closed = await freePort();
+    await down.apply(oneService([{ name: '1', weightBp: 5000, ports: [a.port] }, { name: '2', weightBp: 5000, ports: [closed] }], { experiment: { variants: { '1': 'a', '2': 'b' }, stickyBy: { header: 'x-user' }, goals: [] } }));
+    const downBase = `http://127.0.0.1:${down.addresses()[0]!.port}`;
+    const users = Array.from({ length: 40 }, (_, i) => `pin-${i}`);
+    const assigned = await Promise.all(users.map(async (u) => (await send(up, '/', { 'x-user': u })).body));
+    const got = await Promise.all(users.map(async (u) => {
+      const r = await request(`${downBase}/`, { headers: { 'x-user': u } });
+      return r.statusCode === 200 ? await r.body.text() : (await r.body.dump(), `status ${r.statusCode}`);
+    }));
+    assert.ok(assigned.includes('a') && assigned.includes('b'));
+    users.forEach((u, i) => {
+      if (assigned[i] === 'a') assert.equal(got[i], 'a', u);
+      else assert.match(got[i]!, /^status 5\d\d$/, `${u} (variant b) must not get variant a's answer`);
+    });
+  });
 });
+

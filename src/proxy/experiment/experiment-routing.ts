@@ -61,8 +61,8 @@ export function userPoint(service: string, key: string, totalBp: number): number
   return murmur3(`${service}:${key}`, 0) % totalBp;
 }
 
-export function setCookieLine(e: CompiledExperiment, key: string): string {
-  return `set-cookie: ${e.cookie}=${key}; Path=/; Max-Age=${COOKIE_MAX_AGE_S}; SameSite=Lax\r\n`;
+export function setCookieLine(e: CompiledExperiment, key: string, secure = false): string {
+  return `set-cookie: ${e.cookie}=${key}; Path=/; Max-Age=${COOKIE_MAX_AGE_S}; SameSite=Lax${secure ? '; Secure' : ''}\r\n`;
 }
 
 export function goalMatches(g: CompiledGoal, method: string, target: string, status: number): boolean {
