@@ -80,7 +80,7 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   const { control } = opts;
 
-  const access: AccessOptions = { token: opts.token, viewerToken: opts.viewerToken, clientToken: opts.clientToken, sessions: new Sessions(opts.token) };
+  const access: AccessOptions = { token: opts.token, viewerToken: opts.viewerToken, clientToken: opts.clientToken, sessions: new Sessions(opts.token, Date.now, opts.viewerToken) };
   app.addHook('onRequest', async (req) => authorize(req, access));
 
   app.setErrorHandler((err, _req, reply) => {

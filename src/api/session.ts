@@ -24,6 +24,7 @@ export interface Session {
 
 export class Sessions {
   private readonly key: Buffer;
+  private readonly viewerKey: Buffer;
   private readonly codes = new Map<string, { role: Role; expiresAt: number }>();
   /** Logged-out session ids until they expire (in memory: a restart forgets them, the cookie is gone from the browser anyway). */
   private readonly revoked = new Map<string, number>();
@@ -31,8 +32,11 @@ export class Sessions {
   constructor(
     adminToken: string,
     private readonly now: () => number = Date.now,
+    viewerToken?: string,
   ) {
+    // Viewer sessions are signed with a key that also depends on the viewer token: rotating either token ends them.
     this.key = createHmac('sha256', adminToken).update('cutover dashboard session v1').digest();
+    this.viewerKey = viewerToken === undefined ? this.key : createHmac('sha256', adminToken).update(`cutover dashboard viewer session v1\0${viewerToken}`).digest();
   }
 
   /** A new session and the cookie value that carries it. */
@@ -85,7 +89,9 @@ export class Sessions {
   }
 
   private sign(text: string): string {
-    return createHmac('sha256', this.key).update(text).digest('base64url');
+    // The role is the first field of what is signed: a viewer's cookie or CSRF token is signed with the viewer key.
+    const key = text.startsWith('viewer.') ? this.viewerKey : this.key;
+    return createHmac('sha256', key).update(text).digest('base64url');
   }
 }
 

@@ -56,3 +56,13 @@ test('cookieValue finds one cookie among others', () => {
   assert.equal(cookieValue('xcutover_session=1', 'cutover_session'), undefined);
   assert.equal(cookieValue(undefined, 'cutover_session'), undefined);
 });
+
+test('rotating the viewer token ends viewer sessions; admin sessions go on', () => {
+  const before = new Sessions('admin-token', Date.now, 'viewer-1');
+  const viewer = before.issue('viewer').cookie;
+  const admin = before.issue('admin').cookie;
+  assert.equal(before.verify(viewer)?.role, 'viewer');
+  const after = new Sessions('admin-token', Date.now, 'viewer-2');
+  assert.equal(after.verify(viewer), undefined, 'a viewer session of the old viewer token');
+  assert.equal(after.verify(admin)?.role, 'admin');
+});
