@@ -15,8 +15,8 @@ import type { BlueGreenConfig } from '../../config/schema.ts';
 import type { AnalysisRunState } from '../../store/records.ts';
 import type { Plan, PlanInput, PlannedEvent, RolloutState } from '../state.ts';
 import { emptyDesired } from '../state.ts';
-import { acceptInconclusive, countMeasurements, ensureRun, holdForPerson, inconclusiveRun } from './analysis-runs.ts';
-import { abortOnFailedAnalysis, checkFailure, completeRollout, readyOf, trackProgress } from './lifecycle.ts';
+import { acceptInconclusive, ensureRun, holdForPerson, inconclusiveRun } from './analysis-runs.ts';
+import { completeRollout, readyOf, beginTick } from './lifecycle.ts';
 import { FULL_WEIGHT_BP } from './replicas.ts';
 
 export const BLUE_GREEN_DEFAULTS: BlueGreenConfig = {
@@ -32,11 +32,10 @@ export function planBlueGreen(input: PlanInput): Plan {
   const preview = input.state.canary!;
   const R = spec.replicas;
 
-  const counted = countMeasurements(input.state, spec, observed);
-  const failed = checkFailure(input, R) ?? abortOnFailedAnalysis({ ...input, state: counted.state }, counted.events);
-  if (failed) return failed;
-  let state: RolloutState = { ...trackProgress(counted.state, observed), desired: emptyDesired(), phase: 'Progressing' };
-  const events: PlannedEvent[] = [...counted.events];
+  const begun = beginTick(input, R);
+  if (begun.failed) return begun.failed;
+  let state: RolloutState = begun.state;
+  const events: PlannedEvent[] = begun.events;
   if (state.promote !== 'none' && inconclusiveRun(state)) {
     state = { ...acceptInconclusive(state), promote: 'none' };
     events.push({ type: 'Promoted', reason: 'inconclusive analysis accepted by promote', revision: preview });

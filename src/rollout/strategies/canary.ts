@@ -14,8 +14,8 @@
 import type { CanaryConfig, CanaryStep } from '../../config/schema.ts';
 import type { Desired, FlagSet, Plan, PlanInput, PlannedEvent, RolloutState } from '../state.ts';
 import { emptyDesired } from '../state.ts';
-import { acceptInconclusive, backgroundRef, countMeasurements, ensureRun, holdForPerson, inconclusiveRun } from './analysis-runs.ts';
-import { abortOnFailedAnalysis, checkFailure, completeRollout, readyOf, trackProgress } from './lifecycle.ts';
+import { acceptInconclusive, backgroundRef, ensureRun, holdForPerson, inconclusiveRun } from './analysis-runs.ts';
+import { completeRollout, readyOf, beginTick } from './lifecycle.ts';
 import { canaryReplicas, splitWeights } from './replicas.ts';
 
 export function planCanary(input: PlanInput): Plan {
@@ -24,11 +24,10 @@ export function planCanary(input: PlanInput): Plan {
   const canary = input.state.canary!;
   const R = spec.replicas;
 
-  const counted = countMeasurements(input.state, spec, observed);
-  const failed = checkFailure(input, Math.min(R, input.state.desired.scale[canary] ?? 0)) ?? abortOnFailedAnalysis({ ...input, state: counted.state }, counted.events);
-  if (failed) return failed;
-  let state: RolloutState = { ...trackProgress(counted.state, observed), desired: emptyDesired(), phase: 'Progressing' };
-  const events: PlannedEvent[] = [...counted.events];
+  const begun = beginTick(input, Math.min(R, input.state.desired.scale[canary] ?? 0));
+  if (begun.failed) return begun.failed;
+  let state: RolloutState = begun.state;
+  const events: PlannedEvent[] = begun.events;
   if (state.promote !== 'none' && inconclusiveRun(state)) {
     // A person looked at the inconclusive analysis and promoted: accepted, and that promote is used up.
     state = { ...acceptInconclusive(state), promote: state.promote === 'full' ? 'full' : 'none' };

@@ -13,19 +13,18 @@
 import type { ExperimentConfig } from '../../config/schema.ts';
 import type { Plan, PlanInput, PlannedEvent, RolloutState } from '../state.ts';
 import { emptyDesired } from '../state.ts';
-import { countMeasurements, endRuns, ensureRun, inconclusiveRun } from './analysis-runs.ts';
-import { abortOnFailedAnalysis, checkFailure, completeRollout, planSteady, readyOf, trackProgress } from './lifecycle.ts';
+import { endRuns, ensureRun, inconclusiveRun } from './analysis-runs.ts';
+import { completeRollout, planSteady, readyOf, beginTick } from './lifecycle.ts';
 import { FULL_WEIGHT_BP, splitWeights } from './replicas.ts';
 
 export function planExperiment(input: PlanInput): Plan {
   const { spec, observed } = input;
   const cfg = spec.strategy.experiment!;
   const R = spec.replicas;
-  const counted = countMeasurements(input.state, spec, observed);
-  const failed = checkFailure(input, R) ?? abortOnFailedAnalysis({ ...input, state: counted.state }, counted.events);
-  if (failed) return failed;
-  let state: RolloutState = { ...trackProgress(counted.state, observed), desired: emptyDesired(), phase: 'Progressing' };
-  const events: PlannedEvent[] = [...counted.events];
+  const begun = beginTick(input, R);
+  if (begun.failed) return begun.failed;
+  let state: RolloutState = begun.state;
+  const events: PlannedEvent[] = begun.events;
   const newRev = state.canary!;
   const ready = readyOf(observed, newRev);
   const variants = variantRevisions(cfg, state);

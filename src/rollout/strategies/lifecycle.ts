@@ -6,7 +6,7 @@
 import type { Observed, Plan, PlanInput, PlannedEvent, RolloutState } from '../state.ts';
 import { emptyDesired } from '../state.ts';
 import { FULL_WEIGHT_BP, proportionalWeights } from './replicas.ts';
-import { endRuns, failedRun } from './analysis-runs.ts';
+import { countMeasurements, endRuns, failedRun } from './analysis-runs.ts';
 
 /**
  * No rollout in progress (none started, finished, or aborted): the stable
@@ -139,4 +139,16 @@ export function trackProgress(state: RolloutState, observed: Observed): RolloutS
 /** Ready instances of a revision as observed. */
 export function readyOf(observed: Observed, revision: number | null): number {
   return revision === null ? 0 : (observed.revisions[revision]?.ready ?? 0);
+}
+
+/**
+ * How every rollout planner begins a tick: count the analysis measurements that came in, fail the rollout on a crash
+ * loop, a missed deadline (while waiting for `waitingFor` new instances) or a failed analysis, and otherwise start
+ * the next state (desired rebuilt by the planner) with the measurements' events.
+ */
+export function beginTick(input: PlanInput, waitingFor: number): { failed: Plan } | { failed: null; state: RolloutState; events: PlannedEvent[] } {
+  const counted = countMeasurements(input.state, input.spec, input.observed);
+  const failed = checkFailure(input, waitingFor) ?? abortOnFailedAnalysis({ ...input, state: counted.state }, counted.events);
+  if (failed) return { failed };
+  return { failed: null, state: { ...trackProgress(counted.state, input.observed), desired: emptyDesired(), phase: 'Progressing' }, events: [...counted.events] };
 }

@@ -10,9 +10,8 @@
  */
 import type { RollingConfig } from '../../config/schema.ts';
 import type { Plan, PlanInput, PlannedEvent, RolloutState } from '../state.ts';
-import { emptyDesired } from '../state.ts';
-import { acceptInconclusive, countMeasurements, ensureRun, holdForPerson, inconclusiveRun } from './analysis-runs.ts';
-import { abortOnFailedAnalysis, checkFailure, completeRollout, trackProgress } from './lifecycle.ts';
+import { acceptInconclusive, ensureRun, holdForPerson, inconclusiveRun } from './analysis-runs.ts';
+import { completeRollout, beginTick } from './lifecycle.ts';
 import { proportionalWeights, resolveRolling } from './replicas.ts';
 
 const DEFAULTS: RollingConfig = { maxSurge: 1, maxUnavailable: 0 };
@@ -25,11 +24,10 @@ export function planRolling(input: PlanInput): Plan {
   const prev = input.state.desired.scale;
   const olds = Object.keys(prev).map(Number).filter((r) => r !== next && (prev[r] ?? 0) > 0).sort((a, b) => a - b);
 
-  const counted = countMeasurements(input.state, spec, observed);
-  const failed = checkFailure(input, Math.min(R, prev[next] ?? 0)) ?? abortOnFailedAnalysis({ ...input, state: counted.state }, counted.events);
-  if (failed) return failed;
-  let state: RolloutState = { ...trackProgress(counted.state, observed), desired: emptyDesired() };
-  const events: PlannedEvent[] = [...counted.events];
+  const begun = beginTick(input, Math.min(R, prev[next] ?? 0));
+  if (begun.failed) return begun.failed;
+  let state: RolloutState = { ...begun.state, phase: input.state.phase };
+  const events: PlannedEvent[] = begun.events;
   if (state.promote !== 'none' && inconclusiveRun(state)) state = { ...acceptInconclusive(state), promote: 'none' };
   // Background analysis of the new revision while the batches roll (never for the first revision: nothing to go back to).
   const ref = spec.strategy.rolling?.analysis;

@@ -15,8 +15,8 @@
 import type { ShadowConfig } from '../../config/schema.ts';
 import type { MirrorObservation, Plan, PlanInput, PlannedEvent, RolloutState } from '../state.ts';
 import { emptyDesired } from '../state.ts';
-import { acceptInconclusive, countMeasurements, endRuns, ensureRun, holdForPerson, inconclusiveRun } from './analysis-runs.ts';
-import { abortOnFailedAnalysis, checkFailure, completeRollout, failRollout, readyOf, trackProgress } from './lifecycle.ts';
+import { acceptInconclusive, endRuns, ensureRun, holdForPerson, inconclusiveRun } from './analysis-runs.ts';
+import { completeRollout, failRollout, readyOf, beginTick } from './lifecycle.ts';
 import { FULL_WEIGHT_BP } from './replicas.ts';
 
 export function planShadow(input: PlanInput): Plan {
@@ -25,11 +25,10 @@ export function planShadow(input: PlanInput): Plan {
   const shadow = input.state.canary!;
   const R = spec.replicas;
 
-  const counted = countMeasurements(input.state, spec, observed);
-  const failed = checkFailure(input, R) ?? abortOnFailedAnalysis({ ...input, state: counted.state }, counted.events);
-  if (failed) return failed;
-  let state: RolloutState = { ...trackProgress(counted.state, observed), desired: emptyDesired(), phase: 'Progressing' };
-  const events: PlannedEvent[] = [...counted.events];
+  const begun = beginTick(input, R);
+  if (begun.failed) return begun.failed;
+  let state: RolloutState = begun.state;
+  const events: PlannedEvent[] = begun.events;
   const ready = readyOf(observed, shadow);
   if (ready >= R && state.previewReadyAt === null) {
     state.previewReadyAt = observed.now;
