@@ -149,7 +149,7 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
     app.post<{ Params: { service: string } }>(`/api/v1/services/:service/${verb}`, async (req) => control[verb](req.params.service));
   }
   registerInstanceRoutes(app, control);
-  registerStream(app, control, access, opts.logger);
+  registerStream(app, control, access, { logger: opts.logger, ...(opts.flags ? { flags: opts.flags } : {}) });
   registerDashboardRoutes(app, access, opts.dashboardDir);
   if (opts.flags) {
     registerFlagAdminRoutes(app, opts.flags, { clientToken: opts.clientToken });

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { parseBody } from '../shared/parse-body.ts';
 import { FlagNotFoundError } from './errors.ts';
 import type { FlagEdit } from './edits.ts';
+import type { FlagView, StoredFlag } from './records.ts';
 import type { FlagService } from './service.ts';
 
 const rolloutBody = z.object({ percent: z.number().min(0).max(100), reason: z.string().max(500).optional() }).strict();
@@ -23,6 +24,11 @@ export function actorOf(req: FastifyRequest): string {
   return req.tokenName ?? 'admin';
 }
 
+/** A stored flag as the API lists it. */
+export function flagView(f: StoredFlag): FlagView {
+  return { ...f.definition, ...(f.configHash ? { managedBy: 'cutover.yaml' as const } : {}), updatedAt: f.updatedAt };
+}
+
 export function registerFlagAdminRoutes(app: FastifyInstance, flags: FlagService, opts: { clientToken?: string }): void {
   app.get<{ Querystring: { format?: string } }>('/api/v1/flags', async (req) => {
     if (req.query.format === 'unleash') return flags.export();
@@ -30,7 +36,7 @@ export function registerFlagAdminRoutes(app: FastifyInstance, flags: FlagService
     const metrics = Object.fromEntries(flags.metrics().map((m) => [m.name, m]));
     return {
       revision: snap.revision,
-      flags: flags.list().map((f) => ({ ...f.definition, ...(f.configHash ? { managedBy: 'cutover.yaml' } : {}), updatedAt: f.updatedAt, metrics: metrics[f.name] ?? null })),
+      flags: flags.list().map((f) => ({ ...flagView(f), metrics: metrics[f.name] ?? null })),
       segments: flags.listSegments(),
     };
   });

@@ -25,6 +25,16 @@ export interface FlagEvent {
 }
 export type NewFlagEvent = Omit<FlagEvent, 'id'>;
 
+/** A flag as the control API lists it (`GET /api/v1/flags`, the dashboard stream): its definition, who manages it, when it last changed. */
+export type FlagView = FeatureDefinition & { managedBy?: 'cutover.yaml'; updatedAt: number };
+
+/** The flags part of the dashboard stream (`GET /api/v1/stream`): every flag and the change events since the last message. */
+export interface FlagsUpdate {
+  revision: number;
+  flags: FlagView[];
+  events: FlagEvent[];
+}
+
 /** One transaction's worth of flag changes. */
 export interface FlagChange {
   putFlags?: StoredFlag[];

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/server.ts';
+import { FlagService } from '../../src/flags/service.ts';
+import type { FlagsUpdate } from '../../src/flags/records.ts';
 import type { InstanceStatus } from '../../src/rollout/types.ts';
 import { cleanupsAfter } from '../helpers/cleanups.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -187,6 +189,7 @@ describe('dashboard API', () => {
         { timeoutMs: 5000 },
       );
       assert.match(text, /^retry: \d+\n\nevent: snapshot\ndata: \{/);
+      assert.equal((JSON.parse(/event: snapshot\ndata: (.*)\n/.exec(text)![1]!) as { flags: unknown }).flags, null, 'an API without flags says so');
       const tick = JSON.parse(/event: tick\ndata: (.*)\n/.exec(text)![1]!) as { status: Array<{ service: string }>; samples: Record<string, { revisions: Record<string, { rate: number }> }> };
       assert.equal(tick.status[0]!.service, 'web');
       assert.ok(tick.samples.web?.revisions['1'], 'the second sample of revision 1');
@@ -206,6 +209,58 @@ describe('dashboard API', () => {
       const sessionReader = viaSession.body!.getReader();
       await waitFor(async () => (await sessionReader.read()).done, 'the stream of a logged-out session to end', { timeoutMs: 5000 });
     } finally {
+      await served.close();
+      stop.abort();
+    }
+  });
+
+  test('with flags, the stream carries them: every flag in the snapshot, then a flags message after each change', async () => {
+    const flags = new FlagService({ store: h.store });
+    flags.set('stream-beta', { enabled: false, strategies: [{ name: 'default' }] }, { actor: 'config', reason: 'cutover.yaml' });
+    const served = buildApi({ control: h.controller, token: TOKEN, viewerToken: VIEWER, dashboardDir: dir, flags });
+    const url = await served.listen({ host: '127.0.0.1', port: 0 });
+    const stop = new AbortController();
+    try {
+      // A viewer reads flags, so a viewer's stream carries them too.
+      const res = await fetch(`${url}/api/v1/stream`, { headers: { authorization: `Bearer ${VIEWER}` }, signal: stop.signal });
+      assert.equal(res.status, 200);
+      const reader = res.body!.getReader();
+      let text = '';
+      const until = (re: RegExp, what: string) =>
+        waitFor(
+          async () => {
+            text += new TextDecoder().decode((await reader.read()).value);
+            return re.test(text);
+          },
+          what,
+          { timeoutMs: 5000 },
+        );
+      await until(/event: snapshot\ndata: .*\n/, 'the snapshot');
+      const snap = (JSON.parse(/event: snapshot\ndata: (.*)\n/.exec(text)![1]!) as { flags: FlagsUpdate }).flags;
+      assert.equal(snap.revision, flags.snapshot().revision);
+      const beta = snap.flags.find((f) => f.name === 'stream-beta');
+      assert.equal(beta?.enabled, false);
+      assert.equal(typeof beta?.updatedAt, 'number');
+      assert.ok(snap.events.some((e) => e.name === 'stream-beta' && e.type === 'created' && e.actor === 'config'));
+      assert.doesNotMatch(text, /event: flags\n/, 'no flags message while nothing changed');
+
+      const before = snap.events.at(-1)!.id;
+      const enabled = await fetch(`${url}/api/v1/flags/stream-beta/enable`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: '{"reason":"ship it"}' });
+      assert.equal(enabled.status, 200);
+      await until(/event: flags\ndata: .*\n/, 'a flags message after the change');
+      const update = JSON.parse(/event: flags\ndata: (.*)\n/.exec(text)![1]!) as FlagsUpdate;
+      assert.equal(update.revision, flags.snapshot().revision);
+      assert.equal(update.flags.find((f) => f.name === 'stream-beta')?.enabled, true);
+      assert.deepEqual(
+        update.events.map((e) => [e.id > before, e.name, e.type, e.actor, e.reason]),
+        [[true, 'stream-beta', 'updated', 'admin', 'ship it']],
+        'only the events since the last message',
+      );
+      // One message per change, not one per tick.
+      await until(/event: flags\n[^]*event: tick[^]*event: tick/, 'two more ticks');
+      assert.equal(text.match(/event: flags\n/g)?.length, 1);
+    } finally {
+      flags.apply([{ op: 'delete', name: 'stream-beta' }], { actor: 'test' });
       await served.close();
       stop.abort();
     }

@@ -21,6 +21,24 @@ const service = `    replicas: 1
           - setWeight: 25
           - pause: {}`;
 
+/** Two flags in cutover.yaml: one with a single percentage rollout, one whose strategies leave no rollout to set. */
+const flagsYaml = `flags:
+  new-checkout:
+    enabled: false
+    description: The new checkout page
+    strategies: [{ name: flexibleRollout, parameters: { rollout: 10 } }]
+  beta-banner:
+    enabled: true
+    strategies:
+      - { name: userWithId, parameters: { userIds: "alice,bob" } }
+      - { name: default, constraints: [{ contextName: country, operator: IN, values: [de, fr] }] }
+`;
+
+interface FlagDetail {
+  flag: { enabled: boolean; strategies: Array<{ name: string; parameters?: Record<string, string> }> };
+  events: Array<{ actor: string; type: string }>;
+}
+
 describe('dashboard', () => {
   const cleanups = cleanupsAfter(after);
   let engine: Engine;
@@ -32,7 +50,7 @@ describe('dashboard', () => {
 
   before(async () => {
     ensureDashboardBuilt(ROOT);
-    engine = await Engine.start({ service });
+    engine = await Engine.start({ service, extra: flagsYaml });
     cleanups.push(() => engine.destroy());
     browser = await launchBrowser();
     cleanups.push(() => browser.close());
@@ -50,6 +68,12 @@ describe('dashboard', () => {
     await page.getByRole('button', { name: 'Log in' }).click();
   };
   const card = () => page.locator('li.card[data-service="web"]');
+  const flagCard = (name: string) => page.locator(`li.card[data-flag="${name}"]`);
+  const flagDetail = async (name: string): Promise<FlagDetail> => {
+    const r = await engine.cli('flags', 'get', name, '--json');
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as FlagDetail;
+  };
   const act = async (label: string | RegExp) => {
     await page.getByRole('button', { name: label, exact: typeof label === 'string' }).first().click();
     await page.getByRole('dialog').getByRole('button', { name: /^Confirm/ }).click();
@@ -225,6 +249,86 @@ describe('dashboard', () => {
     await page.getByRole('alert').filter({ hasText: 'expired or was already used' }).waitFor();
   });
 
+  test('the flags page lists the flags of cutover.yaml: state, rollout, strategies in words', async () => {
+    await login(token('token'));
+    await card().waitFor();
+    await page.getByRole('link', { name: 'Feature flags' }).waitFor();
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Flags', exact: true }).click();
+    await page.getByRole('heading', { name: 'Feature flags' }).waitFor();
+    const checkout = flagCard('new-checkout');
+    await checkout.waitFor();
+    assert.equal(await checkout.locator('.flag-state').textContent(), 'Off');
+    assert.equal(await checkout.locator('[data-testid="rollout"]').textContent(), '10%');
+    assert.match((await checkout.locator('.strategies').textContent()) ?? '', /10% of users/);
+    assert.match((await checkout.textContent()) ?? '', /from cutover\.yaml.*The new checkout page/);
+    const banner = flagCard('beta-banner');
+    assert.equal(await banner.locator('.flag-state').textContent(), 'On');
+    assert.equal(await banner.locator('[data-testid="rollout"]').textContent(), '—');
+    const words = (await banner.locator('.strategies li').allTextContents()).join(' | ');
+    assert.equal(words, 'users alice, bob | everyone; when country is one of de, fr');
+    assert.deepEqual(await seriousAxeViolations(page), []);
+  });
+
+  test("Enable in the browser turns the flag on; its history names the session's actor; a CLI change shows live", async () => {
+    const checkout = flagCard('new-checkout');
+    await checkout.getByRole('button', { name: 'Enable', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    assert.match((await dialog.textContent()) ?? '', /Turn new-checkout on: its strategies decide who gets it \(10% of users\)/);
+    await dialog.getByRole('button', { name: /^Confirm/ }).click();
+    await page.getByRole('status').filter({ hasText: 'Enable new-checkout: done — new-checkout is on, for 10% of users.' }).waitFor();
+    assert.equal((await flagDetail('new-checkout')).flag.enabled, true);
+    await checkout.locator('.flag-state', { hasText: 'On' }).waitFor();
+
+    await checkout.getByText('Change history').click();
+    const rows = checkout.locator('.flag-history tbody tr');
+    await rows.filter({ hasText: 'turned on' }).waitFor();
+    assert.deepEqual(
+      (await rows.allTextContents()).map((t) => t.replace(/^.*\d(admin|config)/, '$1')),
+      ['adminturned on', 'configcreated, offcutover.yaml'],
+      'newest first: who, what, why',
+    );
+
+    // A change made elsewhere (the CLI) reaches the page by the stream, without a reload.
+    assert.equal((await engine.cli('flags', 'disable', 'new-checkout', '--reason', 'from the CLI')).code, 0);
+    await checkout.locator('.flag-state', { hasText: 'Off' }).waitFor({ timeout: 3000 });
+    await rows.filter({ hasText: 'from the CLI' }).waitFor({ timeout: 3000 });
+  });
+
+  test("a rollout percentage set in the browser changes the flag; an ambiguous one shows the API's error", async () => {
+    const checkout = flagCard('new-checkout');
+    const percent = checkout.getByLabel('Percentage of users');
+    await percent.fill('150');
+    await checkout.getByRole('button', { name: 'Set rollout…' }).click();
+    await checkout.getByText('a percentage from 0 to 100').waitFor();
+    assert.equal(await page.getByRole('dialog').isVisible(), false);
+
+    await percent.fill('35');
+    await checkout.getByRole('button', { name: 'Set rollout…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: /^Confirm/ }).click();
+    await page.getByRole('status').filter({ hasText: 'new-checkout is on, for 35% of users.' }).waitFor();
+    const detail = await flagDetail('new-checkout');
+    assert.equal(detail.flag.enabled, true, 'a rollout turns the flag on');
+    assert.deepEqual(detail.flag.strategies.map((s) => [s.name, s.parameters?.rollout]), [['flexibleRollout', '35']]);
+    assert.equal(detail.events.at(-1)?.actor, 'admin', 'the newest change (the list is oldest first)');
+    await checkout.locator('[data-testid="rollout"]', { hasText: '35%' }).waitFor();
+    await checkout.locator('.flag-history tbody tr', { hasText: 'turned on, rollout 10% → 35%' }).locator('[data-actor="admin"]').waitFor();
+
+    const banner = flagCard('beta-banner');
+    assert.match((await banner.locator('.rollout-form').textContent()) ?? '', /no single percentage rollout/);
+    await banner.getByLabel('Percentage of users').fill('50');
+    await banner.getByRole('button', { name: 'Set rollout…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: /^Confirm/ }).click();
+    await page.getByRole('status').filter({ hasText: /Set the rollout of beta-banner to 50% failed: cannot set the rollout of "beta-banner".*\[FLAG_ROLLOUT_AMBIGUOUS\]/ }).waitFor();
+    assert.deepEqual((await flagDetail('beta-banner')).flag.strategies.map((s) => s.name), ['userWithId', 'default'], 'nothing changed');
+
+    await banner.getByText('Change history').click();
+    await banner.locator('.flag-history tbody tr').first().waitFor();
+    assert.deepEqual(await seriousAxeViolations(page), [], 'the flags page with histories open and a result shown');
+    assert.deepEqual(cspViolations, []);
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByLabel('API token').waitFor();
+  });
+
   test('a viewer token sees everything but cannot act', async () => {
     await login(token('viewer-token'));
     await page.getByText('viewer (read-only)').waitFor();
@@ -240,6 +344,26 @@ describe('dashboard', () => {
     // At a phone's width the page still has no serious accessibility problem.
     await page.setViewportSize({ width: 390, height: 844 });
     assert.deepEqual(await seriousAxeViolations(page), []);
+
+    // The flags too: every flag, no control that works, and the API refuses a change anyway.
+    await page.goto(base + '/#/flags');
+    const checkout = flagCard('new-checkout');
+    await checkout.locator('.flag-state', { hasText: 'On' }).waitFor();
+    assert.equal(await checkout.locator('[data-testid="rollout"]').textContent(), '35%');
+    await page.getByText('Read-only session: you can see the flags, not change them.').waitFor();
+    assert.equal(await checkout.getByRole('button', { name: 'Disable', exact: true }).isDisabled(), true);
+    assert.equal(await checkout.getByRole('button', { name: 'Set rollout…' }).isDisabled(), true);
+    assert.equal(await checkout.getByLabel('Percentage of users').isDisabled(), true);
+    await checkout.getByText('Change history').click();
+    await checkout.locator('.flag-history tbody tr', { hasText: 'rollout 10% → 35%' }).waitFor();
+    const refused = (await page.evaluate(`fetch('/api/v1/session').then((r) => r.json()).then((s) =>
+      fetch('/api/v1/flags/new-checkout/disable', { method: 'POST', headers: { 'x-cutover-csrf': s.csrf, 'content-type': 'application/json' }, body: '{}' }).then(async (r) => ({ status: r.status, body: await r.json() })))`)) as { status: number; body: { code: string } };
+    assert.deepEqual([refused.status, refused.body.code], [403, 'FORBIDDEN']);
+    assert.equal((await flagDetail('new-checkout')).flag.enabled, true);
+    assert.deepEqual(await seriousAxeViolations(page), [], 'the flags page at a phone width');
+    const tooWide = await page.evaluate(`[...document.querySelectorAll('main *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-wrap')).slice(0, 5).map((e) => e.tagName + '.' + e.className)`);
+    assert.deepEqual(tooWide, [], 'nothing wider than the phone (tables scroll inside their box)');
+    assert.equal(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), true, 'no sideways scrolling of the page');
   });
 
   test('a session that ends on the server brings the page back to the login', async () => {

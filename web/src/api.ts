@@ -4,8 +4,17 @@
  */
 import type { InstanceStatus, Revision, RolloutEvent, RolloutStatus } from '../../src/rollout/types.ts';
 import type { TrafficSample } from '../../src/api/traffic-history.ts';
+import type { FlagEvent, FlagsUpdate, FlagView } from '../../src/flags/records.ts';
+import type { Constraint, FeatureDefinition, StrategyDefinition, VariantDefinition } from '../../src/flags/model.ts';
 
 export type { InstanceStatus, Revision, RolloutEvent, RolloutStatus, TrafficSample };
+export type { Constraint, FeatureDefinition, FlagEvent, FlagsUpdate, FlagView, StrategyDefinition, VariantDefinition };
+
+/** What a flag change answers (POST /api/v1/flags/:name/enable|disable|rollout). */
+export interface FlagChangeAnswer {
+  flag: FeatureDefinition | null;
+  events: FlagEvent[];
+}
 
 export type Role = 'admin' | 'viewer';
 
@@ -57,6 +66,7 @@ export async function call<T>(method: 'GET' | 'POST', path: string, body?: unkno
 }
 
 export const svcPath = (service: string) => `/api/v1/services/${encodeURIComponent(service)}`;
+export const flagPath = (flag: string) => `/api/v1/flags/${encodeURIComponent(flag)}`;
 
 export function describeError(err: unknown): string {
   if (err instanceof ApiError) return `${err.message}${err.hint ? ` (${err.hint})` : ''} [${err.code}]`;

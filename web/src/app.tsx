@@ -1,24 +1,28 @@
-/** Session check, then the overview or one service page (hash routes: #/ and #/services/<name>). */
+/** Session check, then the overview, one service page or the flags (hash routes: #/, #/services/<name>, #/flags). */
 import { useEffect, useState } from 'preact/hooks';
 import { call, setCsrf, type SessionInfo } from './api.ts';
 import { Login } from './components/login.tsx';
+import { FlagsPage } from './components/flags-page.tsx';
 import { Overview } from './components/overview.tsx';
 import { ServicePage } from './components/service-page.tsx';
 import { closeLive, onSessionEnded, useLive } from './live.ts';
 import { clock } from './format.ts';
 
-function useRoute(): string | null {
-  const read = () => {
+type Route = { page: 'overview' } | { page: 'service'; service: string } | { page: 'flags' };
+
+function useRoute(): Route {
+  const read = (): Route => {
+    if (location.hash === '#/flags') return { page: 'flags' };
     const m = /^#\/services\/([^/]+)$/.exec(location.hash);
-    return m ? decodeURIComponent(m[1]!) : null;
+    return m ? { page: 'service', service: decodeURIComponent(m[1]!) } : { page: 'overview' };
   };
-  const [service, setService] = useState(read);
+  const [route, setRoute] = useState(read);
   useEffect(() => {
-    const on = () => setService(read());
+    const on = () => setRoute(read());
     addEventListener('hashchange', on);
     return () => removeEventListener('hashchange', on);
   }, []);
-  return service;
+  return route;
 }
 
 export function App() {
@@ -52,7 +56,7 @@ export function App() {
 
 function Dashboard({ session, onLogout }: { session: SessionInfo; onLogout: () => void }) {
   const live = useLive();
-  const service = useRoute();
+  const route = useRoute();
   return (
     <>
       <a class="skip" href="#main">
@@ -62,6 +66,14 @@ function Dashboard({ session, onLogout }: { session: SessionInfo; onLogout: () =
         <a href="#/" class="brand">
           Cutover
         </a>
+        <nav aria-label="Pages" class="pages">
+          <a href="#/" aria-current={route.page === 'flags' ? undefined : 'page'}>
+            Services
+          </a>
+          <a href="#/flags" aria-current={route.page === 'flags' ? 'page' : undefined}>
+            Flags
+          </a>
+        </nav>
         <span class={`conn ${live.stale ? 'stale' : 'live'}`} role="status" data-stale={live.stale ? 'true' : 'false'}>
           {live.stale ? (live.lastMessageAt ? `Stale: no data since ${clock(live.lastMessageAt)}, reconnecting…` : 'Connecting…') : 'Live'}
         </span>
@@ -71,7 +83,13 @@ function Dashboard({ session, onLogout }: { session: SessionInfo; onLogout: () =
         </button>
       </header>
       <main id="main" class={live.stale ? 'is-stale' : ''}>
-        {service ? <ServicePage service={service} live={live} role={session.role} /> : <Overview live={live} />}
+        {route.page === 'service' ? (
+          <ServicePage service={route.service} live={live} role={session.role} />
+        ) : route.page === 'flags' ? (
+          <FlagsPage live={live} role={session.role} />
+        ) : (
+          <Overview live={live} />
+        )}
       </main>
     </>
   );

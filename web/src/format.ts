@@ -29,6 +29,11 @@ export function clock(ms: number): string {
   return new Date(ms).toLocaleTimeString([], { hour12: false });
 }
 
+/** Date and time, for what may be days old (flag changes). */
+export function dateTime(ms: number): string {
+  return new Date(ms).toLocaleString([], { hour12: false, year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
 /** The stable palette of revision colours (by revision number), readable on white. */
 const COLOURS = ['#1f6feb', '#c2410c', '#7c3aed', '#0f766e', '#b91c1c', '#a16207'];
 export function revisionColour(n: number): string {

@@ -3,10 +3,11 @@
  * connect, a tick each second, one message per rollout event. EventSource
  * reconnects by itself; when the stream ends for good (the controller was
  * down long enough, or answered an error) it is opened again every 2 s. Data
- * older than 3 s is flagged stale.
+ * older than 3 s is flagged stale. Flags come the same way: in the snapshot,
+ * then a `flags` message after each change.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, call, type InstanceStatus, type RolloutEvent, type RolloutStatus, type TrafficSample } from './api.ts';
+import { ApiError, call, type FlagChangeAnswer, type FlagEvent, type FlagsUpdate, type InstanceStatus, type RolloutEvent, type RolloutStatus, type TrafficSample } from './api.ts';
 
 export interface LiveState {
   status: RolloutStatus[];
@@ -14,6 +15,8 @@ export interface LiveState {
   events: RolloutEvent[];
   /** Per service, oldest first, at most 15 minutes. */
   samples: Record<string, TrafficSample[]>;
+  /** Every flag and the flag changes seen (oldest first); null: the API serves no flags; undefined: no snapshot yet. */
+  flags: FlagsUpdate | null | undefined;
   /** When the last message arrived (ms); 0 before the first. */
   lastMessageAt: number;
   stale: boolean;
@@ -22,8 +25,9 @@ export interface LiveState {
 export const STALE_AFTER_MS = 3000;
 const MAX_SAMPLES = 900;
 const MAX_EVENTS = 200;
+const MAX_FLAG_EVENTS = 500;
 
-let state: LiveState = { status: [], instances: [], events: [], samples: {}, lastMessageAt: 0, stale: true };
+let state: LiveState = { status: [], instances: [], events: [], samples: {}, flags: undefined, lastMessageAt: 0, stale: true };
 const listeners = new Set<(s: LiveState) => void>();
 let source: EventSource | undefined;
 let staleTimer: number | undefined;
@@ -38,6 +42,25 @@ interface Snapshot {
   status: RolloutStatus[];
   instances: InstanceStatus[];
   events: RolloutEvent[];
+  /** Absent from an older controller: treated as "no flags". */
+  flags?: FlagsUpdate | null;
+}
+
+/** Known flag events plus new ones: each once, oldest first, the newest MAX_FLAG_EVENTS. */
+function mergeFlagEvents(known: FlagEvent[], added: FlagEvent[]): FlagEvent[] {
+  const ids = new Set(known.map((e) => e.id));
+  return [...known, ...added.filter((e) => !ids.has(e.id))].sort((a, b) => a.id - b.id).slice(-MAX_FLAG_EVENTS);
+}
+
+/** A change this page made: shown at once, before the stream's next flags message confirms it. */
+export function noteFlagChange(answer: FlagChangeAnswer): void {
+  const current = state.flags;
+  if (!current) return;
+  const changed = answer.flag;
+  const flags = changed
+    ? current.flags.map((f) => (f.name === changed.name ? { ...changed, ...(f.managedBy ? { managedBy: f.managedBy } : {}), updatedAt: answer.events.at(-1)?.time ?? f.updatedAt } : f))
+    : current.flags;
+  set({ flags: { ...current, flags, events: mergeFlagEvents(current.events, answer.events) } });
 }
 
 interface Tick {
@@ -66,7 +89,7 @@ function open(): void {
   source = es;
   es.addEventListener('snapshot', (m) => {
     const snap = JSON.parse((m as MessageEvent<string>).data) as Snapshot;
-    set({ status: snap.status, instances: snap.instances, events: snap.events.slice(-MAX_EVENTS), lastMessageAt: Date.now(), stale: false });
+    set({ status: snap.status, instances: snap.instances, events: snap.events.slice(-MAX_EVENTS), flags: snap.flags ?? null, lastMessageAt: Date.now(), stale: false });
     void loadHistory(snap.status.map((s) => s.service));
   });
   es.addEventListener('tick', (m) => {
@@ -79,6 +102,10 @@ function open(): void {
     const ev = JSON.parse((m as MessageEvent<string>).data) as RolloutEvent;
     if (state.events.some((e) => e.id === ev.id)) return;
     set({ events: [...state.events, ev].slice(-MAX_EVENTS) });
+  });
+  es.addEventListener('flags', (m) => {
+    const update = JSON.parse((m as MessageEvent<string>).data) as FlagsUpdate;
+    set({ flags: { revision: update.revision, flags: update.flags, events: mergeFlagEvents(state.flags?.events ?? [], update.events) } });
   });
   es.addEventListener('error', () => {
     if (es.readyState !== EventSource.CLOSED || source !== es) return;

@@ -12,7 +12,8 @@ export interface ActionRequest {
   /** What will happen, in one or two sentences. */
   what: string;
   danger?: boolean;
-  run: () => Promise<RolloutStatus>;
+  /** The API call; a rollout's status is summarised here, anything else says what it did in `text`. */
+  run: () => Promise<RolloutStatus | { text: string }>;
 }
 
 export type RequestAction = (req: ActionRequest) => void;
@@ -40,8 +41,12 @@ export function useActionRunner(): { request: RequestAction; ui: ComponentChildr
     setBusy(true);
     try {
       const s = await pending.run();
-      const step = s.steps > 0 && s.canaryRevision ? `, step ${Math.min(s.stepIndex + 1, s.steps)}/${s.steps}, weight ${s.weight}%` : '';
-      setResult({ ok: true, text: `${pending.verb}: done — ${s.service} is ${s.phase}${step}. ${s.message}` });
+      if ('text' in s) {
+        setResult({ ok: true, text: `${pending.verb}: done — ${s.text}` });
+      } else {
+        const step = s.steps > 0 && s.canaryRevision ? `, step ${Math.min(s.stepIndex + 1, s.steps)}/${s.steps}, weight ${s.weight}%` : '';
+        setResult({ ok: true, text: `${pending.verb}: done — ${s.service} is ${s.phase}${step}. ${s.message}` });
+      }
     } catch (err) {
       setResult({ ok: false, text: `${pending.verb} failed: ${describeError(err)}` });
     } finally {

@@ -34,6 +34,11 @@ export function Overview({ live }: { live: LiveState }) {
           <ServiceCard key={s.service} status={s} samples={live.samples[s.service] ?? []} />
         ))}
       </ul>
+      {live.flags && (
+        <p class="flags-summary">
+          <a href="#/flags">Feature flags</a>: {live.flags.flags.length}, {live.flags.flags.filter((f) => f.enabled).length} on.
+        </p>
+      )}
     </section>
   );
 }
