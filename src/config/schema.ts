@@ -59,6 +59,16 @@ export const blueGreenSchema = z
   })
   .strict();
 
+/** A deploy hook: a shell command with a timeout, run in the config file's directory unless `cwd` says otherwise. */
+export const deployHookSchema = z
+  .object({
+    run: z.string().min(1).describe('Shell command (sh -c); exit 0 succeeds'),
+    timeout: duration.default(60_000).describe('Killed (with what it started) after this long, which counts as a failure'),
+    cwd: z.string().optional().describe('Working directory, relative to the config file'),
+    env: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+
 export const canaryStepSchema = z.union([
   z.object({ setWeight: z.number().min(0).max(100).describe('Percent of traffic to the canary') }).strict(),
   z
@@ -201,6 +211,14 @@ export const serviceSchema = z
       .strict()
       .optional()
       .describe('Where Prometheus scrapes the instances it finds through GET /api/v1/prometheus/targets (docs/observability.md)'),
+    hooks: z
+      .object({
+        preDeploy: deployHookSchema.optional().describe('Runs before a deploy changes anything; a failure (non-zero exit, timeout) refuses the deploy'),
+        postDeploy: deployHookSchema.optional().describe('Runs after a rollout completes; its outcome is an event (it cannot undo the rollout)'),
+      })
+      .strict()
+      .optional()
+      .describe('Commands around each deploy (as Kamal\'s pre-deploy and post-deploy hooks), with CUTOVER_SERVICE, CUTOVER_REVISION, CUTOVER_VERSION in their env'),
     revisionHeader: z.boolean().default(false).describe('Add x-cutover-revision to responses (debugging)'),
     tls: tlsSchema
       .optional()
@@ -326,6 +344,7 @@ export type ServiceConfig = z.output<typeof serviceSchema>;
 export type ProbeConfig = z.output<typeof probeSchema>;
 export type StrategyConfig = z.output<typeof strategySchema>;
 export type CanaryStep = z.output<typeof canaryStepSchema>;
+export type DeployHook = z.output<typeof deployHookSchema>;
 export type CanaryConfig = z.output<typeof canarySchema>;
 export type TlsConfig = z.output<typeof tlsSchema>;
 export type BlueGreenConfig = z.output<typeof blueGreenSchema>;

@@ -10,7 +10,7 @@ import { silentLogger, type Logger } from '../shared/log.ts';
 import type { NewRevision, Store } from '../store/store.ts';
 import { dryRun, type DryRunStep } from './dry-run.ts';
 import { planSpec } from './spec.ts';
-import { ControllerNotStartedError, ImagesNotSupportedError, InstanceNotFoundError, MigrationHookError, MigrationsNotConfiguredError, ServiceNotFoundError, UnknownVariantError } from './errors.ts';
+import { ControllerNotStartedError, DeployHookFailedError, ImagesNotSupportedError, InstanceNotFoundError, MigrationHookError, MigrationsNotConfiguredError, ServiceNotFoundError, UnknownVariantError } from './errors.ts';
 import type { Intent } from './intents.ts';
 import type { Verdict } from '../store/records.ts';
 import { checkIntent } from './intents.ts';
@@ -25,6 +25,7 @@ import { resolveUndo } from './undo.ts';
 import type { ControlPlane, DeployRequest, InstanceStatus, Revision, RolloutEvent, RolloutStatus, ServiceCertificate } from './types.ts';
 import type { ServiceStats } from '../proxy/contract.ts';
 import { tailLines } from '../runtime/logs.ts';
+import { runDeployHook } from './deploy-hooks.ts';
 
 export interface ControllerOptions {
   config: CutoverConfig;
@@ -78,6 +79,7 @@ export class Controller implements ControlPlane {
         settleMs: this.opts.settleMs ?? 5_000,
         onMeasurement: this.opts.onMeasurement,
         flags: this.opts.flags,
+        baseDir: this.opts.baseDir ?? process.cwd(),
       });
       this.loops.set(name, loop);
     }
@@ -117,6 +119,13 @@ export class Controller implements ControlPlane {
       // Before anything else: a pull failure fails the deploy while traffic still goes where it went.
       const pinned = await this.pinImage(service, wantedImage(cfg, req, current));
       const draft = buildRevision(service, cfg, req, current, Date.now(), this.opts.baseDir, pinned);
+      const pre = cfg.hooks?.preDeploy;
+      if (pre) {
+        const next = (this.opts.store.listRevisions(service).at(-1)?.number ?? 0) + 1;
+        const ran = await runDeployHook('preDeploy', pre, { service, revision: next, version: draft.version, baseDir: this.opts.baseDir ?? process.cwd() });
+        if (!ran.ok) throw new DeployHookFailedError(service, ran.message);
+        this.logger.info({ service, revision: next }, ran.message);
+      }
       return this.withMigration(service, draft.migration, (migration) => {
         const rev = this.opts.store.createRevision(draft);
         this.prune(service, cfg, s, rev.number);

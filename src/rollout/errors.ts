@@ -133,3 +133,13 @@ export class FlagsNotServedError extends CutoverError {
     });
   }
 }
+
+export class DeployHookFailedError extends CutoverError {
+  constructor(service: string, message: string) {
+    super('DEPLOY_HOOK_FAILED', `"${service}": ${message}; nothing was deployed`, {
+      status: 409,
+      hint: 'fix what the preDeploy hook checks (its output is above), or the hook itself in cutover.yaml, then deploy again',
+      fields: { service },
+    });
+  }
+}

@@ -19,6 +19,7 @@ import { applyIntent, checkIntent, rolloutRevision, type Intent } from './intent
 import type { InstanceRuntime, ManagedInstance, MigrationHooks, RolloutFlags, TrafficRouter } from './interfaces.ts';
 import { observeMirror } from './mirror-observation.ts';
 import { flagEvents, flagTransition, recordSets } from './rollout-flags.ts';
+import { runDeployHook } from './deploy-hooks.ts';
 import type { RoutePublisher } from './route-publisher.ts';
 import { SerialRunner } from './serial-runner.ts';
 import { instanceSpec, manageOptions, planSpec } from './spec.ts';
@@ -40,6 +41,8 @@ export interface LoopDeps {
   onMeasurement?: ((service: string, verdict: Verdict) => void) | undefined;
   /** The flags setFlag steps change; without it a setFlag step aborts its rollout. */
   flags?: RolloutFlags | undefined;
+  /** Deploy hooks' relative `cwd` resolves against this (the config file's directory). */
+  baseDir: string;
 }
 
 const HOOK_RETRY_MS = 5_000;
@@ -55,6 +58,9 @@ interface QueuedIntent {
 export class ServiceReconciler {
   state: RolloutState;
   status: RolloutStatus;
+  /** Stops running postDeploy hooks when the controller stops. */
+  private readonly hooks = new AbortController();
+  private readonly hooksRunning = new Set<Promise<void>>();
   private readonly intents: QueuedIntent[] = [];
   private readonly runner: SerialRunner;
   private readonly effects: InstanceEffects;
@@ -135,6 +141,8 @@ export class ServiceReconciler {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.hooks.abort();
+    await Promise.all(this.hooksRunning);
     this.measurer.stop();
     await this.runner.stop();
     for (const q of this.intents.splice(0)) q.reject(new ControllerNotStartedError());
@@ -169,6 +177,7 @@ export class ServiceReconciler {
       const plan = this.withFlags(this.state, state, planRollout({ spec, state, observed }), spec, observed);
       this.persist(plan.state, [...events, ...plan.events], observed, plan.write);
       if (plan.write) this.deps.flags?.adopt();
+      for (const e of plan.events) if (e.type === 'RolloutCompleted' && e.revision !== undefined) this.postDeploy(cfg, e.revision);
       this.measurer.schedule(this.state, spec, now);
     } catch (err) {
       // Nothing was persisted: the intents are dropped and their callers get the error.
@@ -247,6 +256,18 @@ export class ServiceReconciler {
       const events = [{ type: 'RolloutAborted', reason, ...rev }, ...aborted.events];
       return this.withFlags(prev, input, { state: aborted.state, events }, spec, observed);
     }
+  }
+
+  /** After a rollout completed (persisted): the postDeploy hook, off the tick; its outcome is an event. */
+  private postDeploy(cfg: ServiceConfig, revision: number): void {
+    const hook = cfg.hooks?.postDeploy;
+    if (!hook) return;
+    const version = this.deps.store.getRevision(this.service, revision)?.version ?? `r${revision}`;
+    const run = runDeployHook('postDeploy', hook, { service: this.service, revision, version, baseDir: this.deps.baseDir, signal: this.hooks.signal }).then((r) => {
+      if (!this.stopped) this.record([{ type: r.ok ? 'PostDeploySucceeded' : 'PostDeployFailed', reason: r.message, revision }]);
+      this.hooksRunning.delete(run);
+    });
+    this.hooksRunning.add(run);
   }
 
   private persist(next: RolloutState, events: PlannedEvent[], observed: Observed, flags?: FlagWrite): void {
