@@ -45,7 +45,10 @@ try {
   const { page } = browser;
   const base = `http://127.0.0.1:${engine.apiPort}`;
   await page.goto(base + '/');
-  const fcp = (await page.evaluate(`performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1`)) as number;
+  // The paint entry may come after the load event goto waits for: observe it (buffered), for up to 5 s.
+  const fcp = (await page.evaluate(
+    `new Promise((resolve) => { new PerformanceObserver((list) => { const e = list.getEntriesByName('first-contentful-paint')[0]; if (e) resolve(e.startTime); }).observe({ type: 'paint', buffered: true }); setTimeout(() => resolve(-1), 5000); })`,
+  )) as number;
   console.log(`first contentful paint: ${Math.round(fcp)} ms`);
   const token = readFileSync(join(engine.dir, '.cutover', 'token'), 'utf8').trim();
   await page.getByLabel('API token').fill(token);
