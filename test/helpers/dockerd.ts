@@ -12,9 +12,9 @@
  * published ports on 127.0.0.1 go through Docker's userland proxy, so no
  * iptables rules are needed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { waitFor } from './wait.ts';
@@ -59,22 +59,27 @@ async function startDockerd(driver: string): Promise<TestDocker> {
   child.on('exit', () => (exited = true));
   child.on('error', () => (exited = true));
   const docker = new Docker({ socketPath: socket });
+  const { network, bridge, subnet } = freeNetwork();
   const stop = async (): Promise<void> => {
     if (!exited) {
+      // The network's bridge interface outlives the daemon unless the network is removed: a stale one holding the
+      // same subnet as a later daemon's would swallow the packets to its containers.
+      for (const c of await docker.listContainers({ all: true }).catch(() => [])) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
+      await docker.getNetwork(network).remove().catch(() => {});
       child.kill('SIGTERM');
       await waitFor(() => exited, 'dockerd exit', 20_000).catch(() => child.kill('SIGKILL'));
     }
+    spawnSync('ip', ['link', 'delete', bridge], { stdio: 'ignore' });
     rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   };
   try {
     await waitFor(async () => exited || (await docker.ping().then(() => true, () => false)), 'dockerd /_ping', 30_000);
     if (exited) throw new Error('dockerd exited');
-    const network = `cutover-test-${process.pid}`;
     await docker.createNetwork({
       Name: network,
       Driver: 'bridge',
-      Options: { 'com.docker.network.bridge.name': `cvt${process.pid % 100_000}`, 'com.docker.network.bridge.enable_ip_masquerade': 'false' },
-      IPAM: { Config: [{ Subnet: subnetFor(process.pid) }] },
+      Options: { 'com.docker.network.bridge.name': bridge, 'com.docker.network.bridge.enable_ip_masquerade': 'false' },
+      IPAM: { Config: [{ Subnet: subnet }] },
     });
     return { host: `unix://${socket}`, docker, network, stop };
   } catch (err) {
@@ -84,8 +89,19 @@ async function startDockerd(driver: string): Promise<TestDocker> {
   }
 }
 
-/** A /24 in 10.200.0.0/13 picked by pid, so daemons of concurrent test files do not overlap. */
-function subnetFor(pid: number): string {
-  const n = pid % 2048;
-  return `10.${200 + (n >> 8)}.${n & 255}.0/24`;
+/**
+ * A bridge name and a /24 in 10.200.0.0/13 that no interface of this machine uses (a daemon of a concurrent test
+ * file, or a bridge a killed run left behind), starting from one picked by pid.
+ */
+function freeNetwork(): { network: string; bridge: string; subnet: string } {
+  const ifaces = networkInterfaces();
+  const used = new Set(Object.values(ifaces).flatMap((list) => (list ?? []).map((a) => a.address)));
+  for (let i = 0; i < 2048; i++) {
+    const n = (process.pid + i) % 2048;
+    const bridge = `cvt${(process.pid + i) % 100_000}`;
+    const gateway = `10.${200 + (n >> 8)}.${n & 255}.1`;
+    if (used.has(gateway) || ifaces[bridge]) continue;
+    return { network: `cutover-test-${process.pid}-${i}`, bridge, subnet: `10.${200 + (n >> 8)}.${n & 255}.0/24` };
+  }
+  throw new Error('no free /24 in 10.200.0.0/13 for a test Docker network');
 }
