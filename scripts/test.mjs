@@ -30,7 +30,9 @@ try {
   const concurrency = process.env.TEST_CONCURRENCY ?? '2';
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+    // A test that fails while something it started still runs (a load loop, a server) must not keep its file's
+    // process alive forever: exit once every test of the file has ended, and fail any single test after 10 minutes.
+    ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-force-exit', '--test-timeout=600000', '--test-reporter=spec', ...files],
     { stdio: 'inherit', env: { ...process.env, CUTOVER_DIST: join(process.cwd(), outDir) } },
   );
   status = r.status ?? 1;

@@ -37,9 +37,10 @@ test('docker engine: deploy --image under load, kill -9 of the controller mid-ro
     extra: `runtime: { docker: { host: '${d.host}'${d.network ? `, network: ${d.network}` : ''} } }`,
   });
   const stateDir = `${engine.dir}/.cutover`;
+  let load: Load | undefined;
   try {
     await engine.until(async () => (await engine.status()).phase === 'Healthy', 'v1 Healthy', 60_000);
-    const load = new Load(engine.url);
+    load = new Load(engine.url);
     const deployed = await engine.cli('deploy', 'web', '--version', 'v2', '--image', 'cutover-test/app:2', '--wait');
     assert.equal(deployed.code, 0, deployed.stdout + deployed.stderr + engine.log.slice(-3000));
 
@@ -69,9 +70,11 @@ test('docker engine: deploy --image under load, kill -9 of the controller mid-ro
     // v2's containers drain (drainTimeout 3s) after v3 takes the traffic; then exactly the replicas run, no strays.
     await engine.until(async () => (await containers(stateDir)).length === 2, 'v2 drained and removed, no stray containers', 20_000);
     assert.deepEqual(await containers(stateDir), await containers(stateDir, 3), 'the two that remain are v3');
+    const report = load;
     await load.stop();
-    assert.deepEqual(load.failures, []);
-    assert.deepEqual(Object.keys(load.versions).sort(), ['v1', 'v2', 'v3']);
+    load = undefined;
+    assert.deepEqual(report.failures, []);
+    assert.deepEqual(Object.keys(report.versions).sort(), ['v1', 'v2', 'v3']);
 
     const logs = await engine.cli('logs', 'web', '--revision', '3');
     assert.equal(logs.code, 0, logs.stderr);
@@ -81,6 +84,8 @@ test('docker engine: deploy --image under load, kill -9 of the controller mid-ro
     assert.deepEqual(revs.map((r) => [r.version, r.container?.image]), [['v1', v1], ['v2', 'cutover-test/app:2'], ['v3', 'cutover-test/app:3']]);
     assert.equal(revs[2]!.container!.digest, (await d.docker.getImage('cutover-test/app:3').inspect()).Id);
   } finally {
+    // A failed assertion must not leave the load running: the test process would never exit.
+    await load?.stop();
     await engine.destroy();
   }
   assert.deepEqual(await containers(stateDir), [], '`cutover down` removed every container');
