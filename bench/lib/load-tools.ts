@@ -19,7 +19,7 @@ export function configureLoad(s: { dir: string; connections: number; https?: boo
 /** Every process a benchmark started, stopped by stopChildren(). */
 export const children: ChildProcess[] = [];
 export function stopChildren(): void {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
 }
 
 /** CPU time (user+sys, µs) of a process and its children, from /proc: an efficiency figure the shared box cannot blur. */

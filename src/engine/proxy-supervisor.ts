@@ -197,7 +197,7 @@ export class ProxySupervisor implements TrafficRouter {
         this.opts.logger.info({ pid: now.pid }, 'proxy process started');
         return;
       }
-      if (child.exitCode !== null) break;
+      if (child.exitCode !== null || child.signalCode !== null) break; // exited (a signal leaves exitCode null)
       await sleep(50);
     }
     throw new ProxyStartError(this.logFile);

@@ -114,7 +114,7 @@ export class Engine {
   /** Sends a signal to the controller and waits for it to exit. */
   async stopController(signal: NodeJS.Signals): Promise<void> {
     const child = this.child!;
-    if (child.exitCode !== null) return;
+    if (!running(child)) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill(signal);
     await exited;
@@ -123,6 +123,7 @@ export class Engine {
   /** kill -9 of the controller process only. */
   async killController(): Promise<void> {
     const child = this.child!;
+    if (!running(child)) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
@@ -159,11 +160,16 @@ export class Engine {
   /** Stops everything (controller, proxy, instances) and removes the temp dir. */
   async destroy(): Promise<void> {
     await runCli(['down', '-c', this.config], { cwd: this.dir });
-    if (this.child && this.child.exitCode === null) {
+    if (this.child && running(this.child)) {
       const exited = new Promise((r) => this.child!.once('exit', r));
       this.child.kill('SIGKILL');
       await exited;
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A child killed by a signal has exitCode null and signalCode set: both null means it has not exited yet. */
+function running(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
 }
