@@ -14,7 +14,8 @@ import { canonical } from './canonical.ts';
 import { FlagInvalidError } from './errors.ts';
 import { applyEdit, type FlagEdit } from './edits.ts';
 import { FlagEvaluator } from './evaluator.ts';
-import { parseFeature, parseFeaturesDocument, stateIssues, type FeatureDefinition, type FeaturesDocument, type Segment } from './model.ts';
+import { parseFeature, parseFeaturesDocument, type FeatureDefinition, type FeaturesDocument, type Segment } from './model.ts';
+import { stateIssues } from './state-issues.ts';
 import type { FlagChange, FlagEvent, FlagEventQuery, FlagMetrics, NewFlagEvent, StoredFlag } from './records.ts';
 import type { Store } from '../store/store.ts';
 

@@ -10,6 +10,7 @@ import type { ResponseHead } from './http1/response-head.ts';
 import type { Framing, RequestControl, ResponseHandler, UpstreamRequest } from './http1/upstream-connection.ts';
 import type { UpstreamError } from './http1/upstream-error.ts';
 import { ChunkedScanner } from './http1/chunked.ts';
+import { mayRetry } from './retry-policy.ts';
 import type { MirrorTap } from './shadow/mirror-tap.ts';
 import { setCookieLine, userKey } from './experiment/experiment-routing.ts';
 
@@ -227,7 +228,7 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, BodyCollec
       // Without Transfer-Encoding (1.0 has none) only the chunked framing can be undone; other codings would stay on the bytes unsaid.
       if (head.transferEncoding.trim().toLowerCase() !== 'chunked') return this.refuse(502, `the instance answered in a transfer coding ("${head.transferEncoding}") an HTTP/1.0 client cannot be sent`);
       this.dechunk = new ChunkedScanner((c) => {
-        if (!conn.write(c)) this.clientFull = true;
+        if (!conn.out.write(c)) this.clientFull = true;
       });
     }
     let out = head.relayed;
@@ -239,7 +240,7 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, BodyCollec
     out += `${conn.connectionHeader(framing === 'close' || this.dechunk !== null)}\r\n`;
     this.responded = true;
     this.status = head.status;
-    conn.writeHead(out);
+    conn.out.head(out);
     this.passiveHealth(head.status);
   }
 
@@ -251,11 +252,11 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, BodyCollec
       this.dechunk.push(chunk);
       return !this.clientFull;
     }
-    return this.conn.write(chunk);
+    return this.conn.out.write(chunk);
   }
 
   onFlush(): void {
-    this.conn.flush();
+    this.conn.out.flush();
   }
 
   retainsData(): boolean {
@@ -278,18 +279,14 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, BodyCollec
     const u = this.upstream!;
     if (this.responded) {
       // Bytes already reached the client: a retry could duplicate them, so the client connection is cut.
-      this.conn.flush();
+      this.conn.out.flush();
       this.conn.destroy();
       return this.finish(ERROR_CLASS);
     }
     if (this.wasCut) return this.reply(502, 'request cut: its instance was drained');
     if (err.connectFailure) this.host.eject(u, this.rev!, 'connect');
-    // Nothing reached the instance (connect failed, or a pooled connection had closed before the write): any request
-    // may go elsewhere, a streamed one too while no more of its body than the kept first bytes was read. Otherwise
-    // the instance may have acted on it: only a whole request of an idempotent method is sent again (or any method,
-    // if the service opts in with retry.nonIdempotent).
-    const again = err.notSent ? this.replayable || !this.conn.bodyTouched : this.replayable && this.mayRepeat();
-    if (again && err.retryableBeforeResponse && this.attempts() < this.host.opts.maxAttempts) {
+    const attempt = { method: this.req.method, replayable: this.replayable, bodyTouched: this.conn.bodyTouched, nonIdempotent: this.svc.spec.retry?.nonIdempotent === true };
+    if (mayRetry(err, attempt) && (this.tried?.length ?? 0) + 1 < this.host.opts.maxAttempts) {
       this.leave(u, ERROR_CLASS);
       (this.tried ??= []).push(u);
       return this.route();
@@ -333,20 +330,6 @@ export class Exchange implements Cuttable, ResponseHandler, BodySink, BodyCollec
     }
     const limit = this.host.opts.eject5xx;
     if (limit > 0 && ++u.consecutive5xx >= limit) this.host.eject(u, this.rev!, '5xx');
-  }
-
-  private attempts(): number {
-    return (this.tried?.length ?? 0) + 1;
-  }
-
-  /** RFC 9110 §9.2.2: repeating an idempotent request has the effect of sending it once; others only if the service says so. */
-  private mayRepeat(): boolean {
-    switch (this.req.method) {
-      case 'GET': case 'HEAD': case 'OPTIONS': case 'TRACE': case 'PUT': case 'DELETE':
-        return true;
-      default:
-        return this.svc.spec.retry?.nonIdempotent === true;
-    }
   }
 
   /** Answers in place of a response the instance started: the exchange ends first, so the abort is not an upstream failure. */

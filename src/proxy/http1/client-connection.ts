@@ -5,47 +5,14 @@ import { RequestBody, type BodyCollector, type BodySink } from './request-body.t
 import { ResponseWriter } from './response-writer.ts';
 import type { Sweepable, Sweeper } from './sweeper.ts';
 import { ClientCounter } from './client-limits.ts';
+import { overdue } from './client-deadlines.ts';
+import type { ClientConnectionOwner, ClientExchange } from './connection-owner.ts';
 
 export type { BodyCollector, BodySink };
-
-/** What the connection needs from the exchange that owns the current request. */
-export interface ClientExchange {
-  /** The client closed the connection before the response ended. */
-  clientGone(): void;
-  /** The client socket can take more response bytes after a false `write`. */
-  onWritable(): void;
-}
-
-/** What a client may send, and how long it may take: the listener's share of the proxy options. */
-export interface ClientLimits {
-  readonly maxHeaderBytes: number;
-  readonly maxBodyBytes: number;
-  readonly headersTimeoutMs: number;
-  readonly requestTimeoutMs: number;
-  readonly keepAliveTimeoutMs: number;
-  /** A client that takes no response bytes for this long while some wait for it is disconnected. */
-  readonly sendTimeoutMs: number;
-  /**
-   * Bytes per second a request body must average (0 = no minimum): it is cut (408) once it has taken longer than
-   * headersTimeoutMs plus one second per `minBodyRate` bytes received. Time the proxy itself holds it back does not count.
-   */
-  readonly minBodyRate: number;
-}
-
-export interface ClientConnectionOwner {
-  readonly limits: ClientLimits;
-  readonly sweeper: Sweeper;
-  /** Client-sent X-Forwarded-* are kept (the listener is behind a trusted proxy). */
-  readonly trustForwarded: boolean;
-  /** A complete request head: the owner starts an exchange and calls `respond`/`end` on this connection. */
-  request(conn: ClientConnection, head: RequestHead): void;
-  /** An Upgrade request: the socket is handed over, with the bytes read past the head. */
-  upgrade(conn: ClientConnection, head: RequestHead, socket: Socket, rest: Buffer): void;
-  closed(conn: ClientConnection): void;
-}
+export type { ClientConnectionOwner, ClientExchange, ClientLimits } from './connection-owner.ts';
 
 /** `flushing`: a response ended but the client has not taken it yet; the next pipelined request waits for 'drain'. */
-type State = 'idle' | 'head' | 'active' | 'flushing' | 'upgraded' | 'closed';
+export type ConnectionState = 'idle' | 'head' | 'active' | 'flushing' | 'upgraded' | 'closed';
 
 /** Bytes of pipelined requests held while one is in progress, before reading pauses. */
 const MAX_PIPELINED = 64 * 1024;
@@ -62,9 +29,8 @@ const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
  * stops reading its answer is disconnected.
  */
 export class ClientConnection implements Sweepable {
-  state: State = 'idle';
+  state: ConnectionState = 'idle';
   exchange: ClientExchange | null = null;
-  headSent = false;
   /** The current request's body. */
   private body = RequestBody.NONE;
   private buf: Buffer | null = null;
@@ -73,11 +39,10 @@ export class ClientConnection implements Sweepable {
   private since = performance.now();
   /** When reading the body was paused by the proxy (routing, connecting, an instance that cannot take more), else -1. */
   private heldSince = -1;
-  /** When a write to the client was refused (its buffer is above the high-water mark) and no 'drain' came yet, else -1. */
-  private blockedSince = -1;
   private keepAlive = true;
   private closeAfter = false;
-  private readonly out: ResponseWriter;
+  /** The response to the current request: the exchange writes it here (head, body, flush). */
+  readonly out: ResponseWriter;
   private minor = 1;
   /** The client waits for "100 Continue" before it sends the body: sent once the body is wanted. */
   private expectContinue = false;
@@ -164,26 +129,9 @@ export class ClientConnection implements Sweepable {
     return this.minor === 0;
   }
 
-  /** The response head is held until its first body bytes (or flush) so both usually leave in one write. */
-  writeHead(head: string): void {
-    this.headSent = true;
-    this.out.head(head);
-  }
-
-  write(chunk: Buffer): boolean {
-    if (this.out.write(chunk)) return true;
-    if (this.blockedSince < 0) this.blockedSince = performance.now();
-    return false;
-  }
-
-  /** Sends what was written in this turn in one go. */
-  flush(): void {
-    this.out.flush();
-  }
-
   /** The response is complete: the next pipelined request goes (once the client has taken this one), or the connection closes. */
   end(): void {
-    this.flush();
+    this.out.flush();
     this.exchange = null;
     if (this.state !== 'active') return;
     if (this.closeAfter || !this.keepAlive || !this.bodyDone) {
@@ -191,11 +139,11 @@ export class ClientConnection implements Sweepable {
       return;
     }
     this.since = performance.now();
-    this.headSent = false;
+    this.out.next();
     if (this.socket.writableNeedDrain) {
       // The client has not read the answer yet: starting the next request now would pile answers up in memory.
       this.state = 'flushing';
-      if (this.blockedSince < 0) this.blockedSince = this.since;
+      if (this.out.blockedSince < 0) this.out.blockedSince = this.since;
       return;
     }
     this.next();
@@ -203,16 +151,16 @@ export class ClientConnection implements Sweepable {
 
   /** A short plain-text answer from the proxy itself, ending the exchange (the connection stays if it can). */
   respond(status: number, message: string, extraHeaders = '', close = false): void {
-    if (this.headSent) return this.destroy();
-    this.writeHead(plainAnswer(status, message, `${extraHeaders}${this.connectionHeader(close)}`));
+    if (this.out.headSent) return this.destroy();
+    this.out.head(plainAnswer(status, message, `${extraHeaders}${this.connectionHeader(close)}`));
     this.end();
   }
 
   /** An answer when the head cannot be parsed or time ran out: the connection closes after it. */
   fail(status: number, message: string): void {
     if (this.state === 'closed' || this.state === 'upgraded') return;
-    if (this.headSent) {
-      this.flush();
+    if (this.out.headSent) {
+      this.out.flush();
       return this.destroy();
     }
     const ex = this.exchange;
@@ -233,20 +181,10 @@ export class ClientConnection implements Sweepable {
   }
 
   sweep(now: number): void {
-    const o = this.owner.limits;
-    if (this.blockedSince >= 0 && now - this.blockedSince > o.sendTimeoutMs) {
-      this.destroy(); // the client reads nothing: what is in flight for it ends (clientGone)
-    } else if (this.state === 'idle') {
-      if (now - this.since > o.keepAliveTimeoutMs) this.close();
-    } else if (this.state === 'head') {
-      if (now - this.since > o.headersTimeoutMs) this.fail(408, `request head not received within ${o.headersTimeoutMs} ms`);
-    } else if (this.state === 'active' && !this.bodyDone && this.heldSince < 0) {
-      const t = now - this.since;
-      if (t > o.requestTimeoutMs) this.fail(408, `request body not received within ${o.requestTimeoutMs} ms`);
-      else if (o.minBodyRate > 0 && t > o.headersTimeoutMs + (this.body.received * 1000) / o.minBodyRate) {
-        this.fail(408, `request body slower than ${o.minBodyRate} bytes/s`);
-      }
-    }
+    const due = overdue({ state: this.state, since: this.since, blockedSince: this.out.blockedSince, heldSince: this.heldSince, bodyDone: this.bodyDone, received: this.body.received }, this.owner.limits, now);
+    if (due === 'destroy') this.destroy(); // the client reads nothing: what is in flight for it ends (clientGone)
+    else if (due === 'close') this.close();
+    else if (due) this.fail(408, due.timeout);
   }
 
   // ---- internals ----
@@ -303,7 +241,7 @@ export class ClientConnection implements Sweepable {
 
   /** The client took what was waiting for it. */
   private onDrain(): void {
-    this.blockedSince = -1;
+    this.out.drained();
     if (this.state !== 'flushing') return this.exchange?.onWritable();
     if (this.closeAfter) return this.close();
     this.since = performance.now();
@@ -420,7 +358,7 @@ export class ClientConnection implements Sweepable {
 
   private close(): void {
     if (this.state === 'closed') return;
-    this.flush();
+    this.out.flush();
     closeSoon(this.socket);
     this.detach();
   }
