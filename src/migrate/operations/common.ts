@@ -93,6 +93,16 @@ export function fkActions(o: ForeignKeyOptions): string {
   return sql;
 }
 
+/** A unique or primary key constraint's index clauses: INCLUDE columns, storage parameters, tablespace. */
+export function indexParameters(p: { include_columns?: string[] | undefined; storage_parameters?: string | undefined; tablespace?: string | undefined } | undefined): string {
+  if (!p) return '';
+  let sql = '';
+  if (p.include_columns?.length) sql += ` INCLUDE (${p.include_columns.map(ident).join(', ')})`;
+  if (p.storage_parameters) sql += ` WITH (${p.storage_parameters})`;
+  if (p.tablespace) sql += ` USING INDEX TABLESPACE ${ident(p.tablespace)}`;
+  return sql;
+}
+
 export function deferrable(o: { deferrable?: boolean | undefined; initially_deferred?: boolean | undefined }): string {
   if (o.initially_deferred) return ' DEFERRABLE INITIALLY DEFERRED';
   return o.deferrable ? ' DEFERRABLE' : '';

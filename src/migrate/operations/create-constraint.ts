@@ -15,7 +15,7 @@ import { InvalidOperationError } from '../errors.ts';
 import type { OpSpec } from '../file-schema.ts';
 import { withTable, type TableModel } from '../model.ts';
 import { ident, renameIdentifiers, shortName } from '../sql.ts';
-import { actionId, dropIndexSql, fkActions, foreignColumns, requireColumn, requireNoConstraint, requireReferenced, requireTable, tableRef } from './common.ts';
+import { actionId, dropIndexSql, indexParameters, fkActions, foreignColumns, requireColumn, requireNoConstraint, requireReferenced, requireTable, tableRef } from './common.ts';
 import { isIdentity, newShape, shadowComplete, shadowExpressions, shadowOf, shadowRollback, shadowStart, validateShadow, type Shadow } from './shadow.ts';
 import type { ExpressionCheck, OpContext, Operation } from './types.ts';
 
@@ -178,9 +178,9 @@ function definition(spec: Spec, ctx: OpContext, table: TableModel, names: Map<st
       return `${head} FOREIGN KEY (${cols}) REFERENCES ${target.table} (${target.columns.join(', ')})${fkActions({ ...r, deferrable: spec.deferrable, initially_deferred: spec.initially_deferred })}`;
     }
     case 'unique':
-      return `${head} UNIQUE${spec.nulls_not_distinct ? ' NULLS NOT DISTINCT' : ''} (${cols})${indexParameters(spec)}${deferrable(spec)}`;
+      return `${head} UNIQUE${spec.nulls_not_distinct ? ' NULLS NOT DISTINCT' : ''} (${cols})${indexParameters(spec.index_parameters)}${deferrable(spec)}`;
     case 'primary_key':
-      return `${head} PRIMARY KEY (${cols})${indexParameters(spec)}${deferrable(spec)}`;
+      return `${head} PRIMARY KEY (${cols})${indexParameters(spec.index_parameters)}${deferrable(spec)}`;
   }
 }
 
@@ -193,16 +193,6 @@ function uniqueIndex(spec: Spec, ctx: OpContext, table: TableModel, names: Map<s
   const space = p?.tablespace ? ` TABLESPACE ${ident(p.tablespace)}` : '';
   const sql = `CREATE UNIQUE INDEX CONCURRENTLY ${ident(spec.name)} ON ${tableRef(ctx, table)} (${cols})${include}${nulls}${params}${space}`;
   return concurrent(actionId(ctx, 'index'), sql, dropIndexSql(ctx, spec.name));
-}
-
-function indexParameters(spec: Spec): string {
-  const p = spec.index_parameters;
-  if (!p) return '';
-  let sql = '';
-  if (p.include_columns?.length) sql += ` INCLUDE (${p.include_columns.map(ident).join(', ')})`;
-  if (p.storage_parameters) sql += ` WITH (${p.storage_parameters})`;
-  if (p.tablespace) sql += ` USING INDEX TABLESPACE ${ident(p.tablespace)}`;
-  return sql;
 }
 
 function deferrable(spec: Spec): string {

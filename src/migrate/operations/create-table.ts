@@ -8,7 +8,7 @@ import { ConstraintAlreadyExistsError, InvalidOperationError, TableAlreadyExists
 import type { OpSpec, TableConstraintSpec } from '../file-schema.ts';
 import { cloneModel, findTable } from '../model.ts';
 import { ident, qualified } from '../sql.ts';
-import { actionId, columnDefinition, commentSql, deferrable, fkActions, foreignColumns, requireReferenced } from './common.ts';
+import { actionId, columnDefinition, commentSql, deferrable, indexParameters, fkActions, foreignColumns, requireReferenced } from './common.ts';
 import type { OpContext, Operation } from './types.ts';
 
 type Spec = OpSpec<'create_table'>;
@@ -147,11 +147,3 @@ export function constraintDefinition(ctx: OpContext, table: string, k: TableCons
   }
 }
 
-function indexParameters(p: TableConstraintSpec['index_parameters']): string {
-  if (!p) return '';
-  let sql = '';
-  if (p.include_columns?.length) sql += ` INCLUDE (${p.include_columns.map(ident).join(', ')})`;
-  if (p.storage_parameters) sql += ` WITH (${p.storage_parameters})`;
-  if (p.tablespace) sql += ` USING INDEX TABLESPACE ${ident(p.tablespace)}`;
-  return sql;
-}
