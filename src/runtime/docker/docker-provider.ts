@@ -16,7 +16,7 @@ import { dirname, resolve } from 'node:path';
 import type Docker from 'dockerode';
 import { InstanceStartError } from '../errors.ts';
 import type { ExitListener, InstanceRecord, InstanceSpec, Probe, RuntimeProvider, StopOptions } from '../provider.ts';
-import { rotateInPlace } from '../local/log-rotation.ts';
+import { LogRotator, rotateInPlace } from '../local/log-rotation.ts';
 import { freePort, type PortRange } from '../local/ports.ts';
 import { probeOnce } from '../local/probe.ts';
 import { instanceLogFile, unusedInstanceId } from '../local/spawn-instance.ts';
@@ -67,7 +67,7 @@ export class DockerProvider implements RuntimeProvider {
   private readonly tracked = new Map<string, Tracked>();
   private readonly listeners: ExitListener[] = [];
   private readonly maxLogBytes: number;
-  private logTimer: NodeJS.Timeout | undefined;
+  private readonly logs: LogRotator;
 
   private constructor(
     readonly docker: Docker,
@@ -76,6 +76,7 @@ export class DockerProvider implements RuntimeProvider {
     this.stateDir = resolve(opts.stateDir);
     this.hostIp = opts.hostIp ?? '127.0.0.1';
     this.maxLogBytes = opts.maxLogBytes ?? 100 * 1024 * 1024;
+    this.logs = new LogRotator(() => [...this.tracked.values()].map((t) => t.record.logFile), this.maxLogBytes, opts.logCheckMs ?? 10_000);
   }
 
   /** Connects, checks the daemon answers (DOCKER_UNAVAILABLE otherwise) and loads the containers of this state dir. */
@@ -190,8 +191,7 @@ export class DockerProvider implements RuntimeProvider {
 
   async detach(): Promise<void> {
     for (const id of [...this.tracked.keys()]) this.untrack(id);
-    clearInterval(this.logTimer);
-    this.logTimer = undefined;
+    this.logs.stop();
   }
 
   private async stopContainer(cid: string, opts: StopOptions, t: Tracked | undefined): Promise<void> {
@@ -223,7 +223,7 @@ export class DockerProvider implements RuntimeProvider {
       .wait({ abortSignal: t.watching.signal })
       .then((res: { StatusCode: number }) => this.exited(t, res.StatusCode))
       .catch(() => (t.watching.signal.aborted ? undefined : this.exited(t, null)));
-    this.rotateLogsEvery(this.opts.logCheckMs ?? 10_000);
+    this.logs.start();
   }
 
   /** A container went away. Stops are expected; anything else is reported, after the container is removed (a restart reuses its name). */
@@ -259,13 +259,6 @@ export class DockerProvider implements RuntimeProvider {
     this.tracked.delete(id);
   }
 
-  private rotateLogsEvery(ms: number): void {
-    if (this.logTimer) return;
-    this.logTimer = setInterval(async () => {
-      for (const t of [...this.tracked.values()]) await rotateInPlace(t.record.logFile, this.maxLogBytes).catch(() => false);
-    }, ms);
-    this.logTimer.unref();
-  }
 }
 
 /** Sends a signal; false when the container is no longer running (or gone). */

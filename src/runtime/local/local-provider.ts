@@ -8,7 +8,7 @@ import type { ExitListener, InstanceRecord, InstanceSpec, Probe, RuntimeProvider
 import { freePort, type PortRange } from './ports.ts';
 import { probeOnce } from './probe.ts';
 import { groupMembers, isSameProcess, signalGroup } from './proc.ts';
-import { rotateInPlace } from './log-rotation.ts';
+import { LogRotator } from './log-rotation.ts';
 import { spawnInstance } from './spawn-instance.ts';
 import { terminateGroup } from './terminate.ts';
 
@@ -41,9 +41,8 @@ export class LocalProvider implements RuntimeProvider {
   private readonly adoptPollMs: number;
   private readonly portRange: PortRange | undefined;
   private readonly maxLogBytes: number;
-  private readonly logCheckMs: number;
-  private logTimer: NodeJS.Timeout | undefined;
-  private rotating = false;
+  /** A running instance keeps its log open for as long as it runs: its size is checked while it does. */
+  private readonly logs: LogRotator;
   private readonly tracked = new Map<string, Tracked>();
   private readonly listeners: ExitListener[] = [];
 
@@ -53,7 +52,7 @@ export class LocalProvider implements RuntimeProvider {
     this.adoptPollMs = opts.adoptPollMs ?? 500;
     this.portRange = opts.portRange;
     this.maxLogBytes = opts.maxLogBytes ?? 100 * 1024 * 1024;
-    this.logCheckMs = opts.logCheckMs ?? 10_000;
+    this.logs = new LogRotator(() => [...this.tracked.values()].map((t) => t.record.logFile), this.maxLogBytes, opts.logCheckMs ?? 10_000);
   }
 
   async start(spec: InstanceSpec): Promise<InstanceRecord> {
@@ -64,7 +63,7 @@ export class LocalProvider implements RuntimeProvider {
     this.tracked.set(record.id, t);
     child.on('error', () => {}); // spawn errors are handled in spawnInstance; later ones (kill) need no handler
     child.once('exit', (code, signal) => this.exited(t, code, signal));
-    this.watchLogs();
+    this.logs.start();
     return { ...record };
   }
 
@@ -98,7 +97,7 @@ export class LocalProvider implements RuntimeProvider {
     }, this.adoptPollMs);
     t.poll.unref();
     this.tracked.set(record.id, t);
-    this.watchLogs();
+    this.logs.start();
     return true;
   }
 
@@ -108,28 +107,7 @@ export class LocalProvider implements RuntimeProvider {
 
   async detach(): Promise<void> {
     for (const id of [...this.tracked.keys()]) this.untrack(id);
-    clearInterval(this.logTimer);
-    this.logTimer = undefined;
-  }
-
-  /** A running instance keeps its log open for as long as it runs: its size is checked while it does. */
-  private watchLogs(): void {
-    if (this.logTimer) return;
-    this.logTimer = setInterval(() => void this.rotateLogs(), this.logCheckMs);
-    this.logTimer.unref();
-  }
-
-  private async rotateLogs(): Promise<void> {
-    if (this.rotating) return; // a large copy is still running
-    this.rotating = true;
-    try {
-      for (const t of [...this.tracked.values()]) {
-        // A full disk or a log removed by hand must not stop the other instances' rotation.
-        await rotateInPlace(t.record.logFile, this.maxLogBytes).catch(() => false);
-      }
-    } finally {
-      this.rotating = false;
-    }
+    this.logs.stop();
   }
 
   /** An instance went away. Stops are expected; anything else is reported. */

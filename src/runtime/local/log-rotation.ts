@@ -59,3 +59,41 @@ function appendRest(src: number, dst: number, from: number): void {
     pos += n;
   }
 }
+
+/**
+ * Checks the logs of running instances every `everyMs` and rotates those past `maxBytes`. One pass at a time: a large
+ * copy still running skips the next tick rather than rotate the same file twice at once. A full disk or a log removed
+ * by hand does not stop the other files' rotation.
+ */
+export class LogRotator {
+  private timer: NodeJS.Timeout | undefined;
+  private rotating = false;
+
+  constructor(
+    private readonly files: () => string[],
+    private readonly maxBytes: number,
+    private readonly everyMs: number,
+  ) {}
+
+  /** Starts checking (again, after stop); idempotent. */
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.pass(), this.everyMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async pass(): Promise<void> {
+    if (this.rotating) return;
+    this.rotating = true;
+    try {
+      for (const f of this.files()) await rotateInPlace(f, this.maxBytes).catch(() => false);
+    } finally {
+      this.rotating = false;
+    }
+  }
+}
