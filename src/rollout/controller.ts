@@ -121,7 +121,7 @@ export class Controller implements ControlPlane {
       const draft = buildRevision(service, cfg, req, current, Date.now(), this.opts.baseDir, pinned);
       const pre = cfg.hooks?.preDeploy;
       if (pre) {
-        const next = (this.opts.store.listRevisions(service).at(-1)?.number ?? 0) + 1;
+        const next = this.nextRevisionNumber(service);
         const ran = await runDeployHook('preDeploy', pre, { service, revision: next, version: draft.version, baseDir: this.opts.baseDir ?? process.cwd() });
         if (!ran.ok) throw new DeployHookFailedError(service, ran.message);
         this.logger.info({ service, revision: next }, ran.message);
@@ -145,9 +145,14 @@ export class Controller implements ControlPlane {
     const current = this.currentRevision(service, loop.state);
     const image = wantedImage(cfg, req, current);
     const draft = buildRevision(service, cfg, req, current, Date.now(), this.opts.baseDir, image ? { image, digest: '(pinned when deployed)' } : undefined);
-    const number = (this.opts.store.listRevisions(service).at(-1)?.number ?? 0) + 1;
+    const number = this.nextRevisionNumber(service);
     const steps = dryRun(planSpec(cfg, draft.strategy), loop.state, number, draft.strategy, Date.now());
     return { revision: { ...draft, number }, steps };
+  }
+
+  /** The number the store will give the service's next revision (pruning removes only the oldest ones). */
+  private nextRevisionNumber(service: string): number {
+    return (this.opts.store.listRevisions(service).at(-1)?.number ?? 0) + 1;
   }
 
   async promote(service: string, opts: { full?: boolean; variant?: string } = {}): Promise<RolloutStatus> {
