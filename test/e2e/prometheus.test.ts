@@ -121,8 +121,16 @@ test('Prometheus discovers the instances through Cutover, scrapes them and the p
     for (const q of dashboardQueries()) {
       const expr = withVariables(q.expr, 'web');
       if (q.panel.startsWith('variable ')) continue; // label_values() is Grafana's, not PromQL
-      const r = await query(expr);
-      if (!noDataYet.test(expr)) assert.ok(r.result.length > 0, `dashboard panel "${q.panel}" has no data: ${expr}`);
+      if (noDataYet.test(expr)) {
+        await query(expr); // still has to parse
+        continue;
+      }
+      // A rate() over a series that only just appeared needs two scrapes inside its window: wait for them.
+      await waitFor(async () => ((await query(expr)).result.length > 0 ? true : undefined), `dashboard panel "${q.panel}" has data: ${expr}`, {
+        timeoutMs: 15_000,
+        everyMs: 250,
+        context,
+      });
     }
     console.log(`# p95 per revision from Prometheus: ${p95.map((s) => `${s.metric.revision}=${(Number(s.value[1]) * 1000).toFixed(1)}ms`).join(', ')}`);
   } finally {
