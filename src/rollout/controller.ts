@@ -46,6 +46,8 @@ export interface ControllerOptions {
   images?: ImageResolver;
   /** The flags canary setFlag steps change (cutover up passes its FlagService's); without it such a step aborts. */
   flags?: RolloutFlags;
+  /** With `hosts:`: the hosts that do not answer now; a rollout in progress holds while there are any. */
+  unreachableHosts?: () => string[];
 }
 
 export class Controller implements ControlPlane {
@@ -80,6 +82,7 @@ export class Controller implements ControlPlane {
         onMeasurement: this.opts.onMeasurement,
         flags: this.opts.flags,
         baseDir: this.opts.baseDir ?? process.cwd(),
+        unreachableHosts: this.opts.unreachableHosts,
       });
       this.loops.set(name, loop);
     }

@@ -43,6 +43,8 @@ export interface LoopDeps {
   flags?: RolloutFlags | undefined;
   /** Deploy hooks' relative `cwd` resolves against this (the config file's directory). */
   baseDir: string;
+  /** With `hosts:`: the hosts that do not answer now (a rollout holds for them). */
+  unreachableHosts?: (() => string[]) | undefined;
 }
 
 const HOOK_RETRY_MS = 5_000;
@@ -155,6 +157,8 @@ export class ServiceReconciler {
     const live = liveInstances(this.deps.runtime.list({ service: this.service }), this.effects.removing);
     if (!this.settled(live, now)) return;
     const observed: Observed = { now, revisions: observeRevisions(live) };
+    const down = this.deps.unreachableHosts?.() ?? [];
+    if (down.length > 0) observed.unreachableHosts = down;
     const measurements = this.measurer.take();
     if (measurements.length > 0) observed.measurements = measurements;
     const mirror = await observeMirror(this.deps.router, this.state);

@@ -31,6 +31,8 @@ export interface Observed {
   revisions: Record<number, ObservedRevision>;
   /** Measurements finished since the last tick, addressed to a run and a metric. */
   measurements?: ObservedMeasurement[];
+  /** With `hosts:`: hosts whose Engine or proxy does not answer now, each with why ("web-2: its proxy does not answer"). */
+  unreachableHosts?: string[];
   /** Shadow: what comparison found so far (from the proxy's stats), on ticks of a shadow rollout. */
   mirror?: MirrorObservation;
 }

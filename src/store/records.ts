@@ -204,6 +204,8 @@ export interface RolloutState {
    * it did not exist), so an abort, failure or undo puts them back. Kept while that revision is rolled out or stable.
    */
   flagChanges?: FlagChanges[];
+  /** With `hosts:`: the hosts that did not answer when the rollout started holding for them, and since when. */
+  heldForHosts?: { hosts: string[]; since: number };
   startedAt: number;
   updatedAt: number;
   desired: Desired;

@@ -11,6 +11,7 @@ import { planSteady } from './lifecycle.ts';
 import { planRolling } from './rolling.ts';
 import { planShadow } from './shadow.ts';
 import { planExperiment } from './experiment.ts';
+import { holdForHosts, releaseHold } from './host-hold.ts';
 
 export { planBlueGreen } from './blue-green.ts';
 export { planCanary } from './canary.ts';
@@ -26,8 +27,15 @@ export { planSteady, failRollout } from './lifecycle.ts';
  * @example planRollout({ spec, state, observed: { now: Date.now(), revisions: { 1: { running: 2, ready: 2, crashLoop: false } } } })
  */
 export function planRollout(input: PlanInput): Plan {
-  const plan = dispatch(input);
+  const held = holdForHosts(input);
+  if (held) {
+    held.state.updatedAt = input.observed.now;
+    return held;
+  }
+  const released = releaseHold(input);
+  const plan = dispatch(released.input);
   plan.state.updatedAt = input.observed.now;
+  if (released.events.length > 0) plan.events.unshift(...released.events);
   return plan;
 }
 
