@@ -96,7 +96,8 @@ export class InstanceEffects {
     if (inst.ready && !before?.ready && !adopted) this.event('InstanceReady', `instance ${inst.id} passed readiness`, rev);
     if (!inst.ready && before?.ready && inst.state === 'unready') this.event('InstanceUnready', `instance ${inst.id} failed readiness`, rev);
     if (inst.restarts > (before?.restarts ?? inst.restarts)) this.event('InstanceRestarted', `instance ${inst.id} restarted (${inst.lastFailure?.message ?? 'exited'})`, rev);
-    if (inst.state === 'failed' && before?.state !== 'failed') this.event('InstanceFailed', `instance ${inst.id} gave up: ${inst.lastFailure?.message ?? 'crash loop'}`, rev);
+    // A stop that failed (a host's Engine away) also leaves 'failed', to be stopped again: that is no crash loop.
+    if (inst.state === 'failed' && before?.state !== 'failed' && before?.state !== 'stopping') this.event('InstanceFailed', `instance ${inst.id} gave up: ${inst.lastFailure?.message ?? 'crash loop'}`, rev);
   }
 
   private async drainAndStop(inst: ManagedInstance, cfg: ServiceConfig): Promise<void> {

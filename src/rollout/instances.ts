@@ -37,8 +37,26 @@ export function pickRemovals(live: ManagedInstance[], scale: Desired['scale'], n
   for (const i of live) byRev.set(i.record.revision, [...(byRev.get(i.record.revision) ?? []), i]);
   for (const [rev, list] of byRev) {
     const dead = list.filter((i) => i.state === 'failed' && now - (i.lastFailure?.at ?? 0) > FAILED_REPLACE_MS);
-    const rest = list.filter((i) => !dead.includes(i)).sort((a, b) => Number(a.ready) - Number(b.ready) || b.record.startedAt - a.record.startedAt);
-    out.push(...dead, ...rest.slice(0, Math.max(0, rest.length - (scale[rev] ?? 0))));
+    const rest = list.filter((i) => !dead.includes(i));
+    out.push(...dead, ...pickFrom(rest, Math.max(0, rest.length - (scale[rev] ?? 0))));
+  }
+  return out;
+}
+
+/**
+ * `count` of one revision's instances to stop: those not ready first, then from the host that runs the most of them
+ * (with `hosts:`, scaling down keeps each host's share even), then the newest.
+ */
+function pickFrom(list: ManagedInstance[], count: number): ManagedInstance[] {
+  const perHost = new Map<string, number>();
+  for (const i of list) perHost.set(i.record.host, (perHost.get(i.record.host) ?? 0) + 1);
+  const left = [...list];
+  const out: ManagedInstance[] = [];
+  while (out.length < count) {
+    left.sort((a, b) => Number(a.ready) - Number(b.ready) || perHost.get(b.record.host)! - perHost.get(a.record.host)! || b.record.startedAt - a.record.startedAt);
+    const next = left.shift()!;
+    perHost.set(next.record.host, perHost.get(next.record.host)! - 1);
+    out.push(next);
   }
   return out;
 }

@@ -58,6 +58,20 @@ describe('instance arithmetic', () => {
     });
   }
 
+  test('with several hosts, scaling down takes from the host that runs the most of the revision', () => {
+    const on = (id: string, host: string, startedAt: number) => {
+      const i = inst(id, 1, {}, startedAt);
+      return { ...i, record: { ...i.record, host } };
+    };
+    // a: 3 (the newest is a3), b: 1. Removing two takes both from a, newest first; removing three takes one from b too.
+    const live = [on('a1', '10.0.0.1', 1), on('a2', '10.0.0.1', 2), on('a3', '10.0.0.1', 5), on('b1', '10.0.0.2', 9)];
+    assert.deepEqual(pickRemovals(live, { 1: 2 }, now).map((i) => i.id), ['a3', 'a2']);
+    assert.deepEqual(pickRemovals(live, { 1: 1 }, now).map((i) => i.id).sort(), ['a2', 'a3', 'b1']);
+    // Not ready still goes first, wherever it runs.
+    const unready = [...live.slice(0, 3), { ...on('b1', '10.0.0.2', 9), ready: false, state: 'unready' as const }];
+    assert.deepEqual(pickRemovals(unready, { 1: 3 }, now).map((i) => i.id), ['b1']);
+  });
+
   test('only ready instances that are not leaving reach the proxy', () => {
     const all = [inst('a', 1), inst('b', 1, { state: 'starting', ready: false }), inst('c', 2), inst('d', 2)];
     assert.deepEqual(readyUpstreams(all, new Set(['d'])), {
