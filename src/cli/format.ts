@@ -9,7 +9,8 @@ export function table(rows: string[][]): string {
 
 const rev = (r: { number: number; version: string } | null): string => (r ? `${r.version} (#${r.number})` : '-');
 
-export function formatStatus(s: RolloutStatus): string {
+/** `instances` (optional): with instances on more than one host, a line per host with its instances per revision. */
+export function formatStatus(s: RolloutStatus, instances: InstanceStatus[] = []): string {
   const head = [
     `Service:   ${s.service}`,
     `Status:    ${s.phase}${s.message ? ` — ${s.message}` : ''}`,
@@ -27,7 +28,22 @@ export function formatStatus(s: RolloutStatus): string {
       metrics.push([run.id, m.name, m.phase, `${m.successful}/${m.failed}/${m.inconclusive}/${m.error}`, last ? `${last.phase} ${last.value}: ${last.message}` : '-']);
     }
   }
-  return `${head.join('\n')}\n\n${table(rows)}${metrics.length > 1 ? `\n\n${table(metrics)}` : ''}`;
+  return `${head.join('\n')}\n\n${table(rows)}${formatHosts(s, instances)}${metrics.length > 1 ? `\n\n${table(metrics)}` : ''}`;
+}
+
+/** Ready/running instances of each revision per host, when there is more than one host. */
+function formatHosts(s: RolloutStatus, instances: InstanceStatus[]): string {
+  const hosts = [...new Set(instances.map((i) => i.host))].sort();
+  if (hosts.length < 2) return '';
+  const rows = [['HOST', ...s.revisions.map((r) => `${r.version} (#${r.number})`)]];
+  for (const h of hosts) {
+    const on = instances.filter((i) => i.host === h);
+    rows.push([h, ...s.revisions.map((r) => {
+      const mine = on.filter((i) => i.revision === r.number);
+      return `${mine.filter((i) => i.ready).length}/${mine.length} ready`;
+    })]);
+  }
+  return `\n\n${table(rows)}`;
 }
 
 /** One certificate on one line: port, subject, names, expiry (with days left), and a refused reload if any. */
@@ -46,8 +62,8 @@ export function formatHistory(revisions: Revision[]): string {
 
 /** `cutover instances`: one line per instance, uptime in seconds. */
 export function formatInstances(instances: InstanceStatus[], now: number): string {
-  const rows = [['INSTANCE', 'REVISION', 'PID', 'PORT', 'STATE', 'RESTARTS', 'UPTIME']];
-  for (const i of instances) rows.push([i.id, `${i.version} (#${i.revision})`, String(i.pid), String(i.port), i.state, String(i.restarts), `${Math.round((now - i.startedAt) / 1000)}s`]);
+  const rows = [['INSTANCE', 'REVISION', 'HOST', 'PID', 'PORT', 'STATE', 'RESTARTS', 'UPTIME']];
+  for (const i of instances) rows.push([i.id, `${i.version} (#${i.revision})`, i.host ?? '-', String(i.pid), String(i.port), i.state, String(i.restarts), `${Math.round((now - i.startedAt) / 1000)}s`]);
   return table(rows);
 }
 

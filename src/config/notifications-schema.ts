@@ -12,14 +12,14 @@ export const NOTIFIABLE_EVENTS = [
   'AnalysisFailed', 'AnalysisError', 'ScaledDownOld', 'ShadowStarted', 'ShadowPassed', 'ShadowFailed',
   'ExperimentStarted', 'ExperimentConcluded', 'StrategyChanged', 'MigrationCompleted', 'MigrationRolledBack',
   'MigrationHookFailed', 'InstanceStarted', 'InstanceReady', 'InstanceUnready', 'InstanceRestarted', 'InstanceFailed',
-  'InstanceStopped', 'InstanceLost', 'InstanceStartFailed',
+  'InstanceStopped', 'InstanceLost', 'InstanceStartFailed', 'HostUnreachable', 'HostReachable',
   'FlagCreated', 'FlagUpdated', 'FlagDeleted', 'SegmentCreated', 'SegmentUpdated', 'SegmentDeleted',
 ] as const;
 
 /** What a hook gets without an `events` filter: a rollout's milestones and failures, and flag changes. */
 export const DEFAULT_WEBHOOK_EVENTS = [
   'RolloutStarted', 'StepCompleted', 'Paused', 'Promoted', 'RolloutAborted', 'AnalysisFailed', 'RolloutCompleted',
-  'RolledBack', 'ShadowFailed', 'ExperimentConcluded', 'FlagCreated', 'FlagUpdated', 'FlagDeleted',
+  'RolledBack', 'ShadowFailed', 'ExperimentConcluded', 'HostUnreachable', 'FlagCreated', 'FlagUpdated', 'FlagDeleted',
 ];
 
 /** "*" (every event), an event type, or a prefix ending in "*" ("Rollout*", "Flag*") that matches at least one. */

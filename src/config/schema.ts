@@ -12,6 +12,7 @@ import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_STATE_DIR } from './default
 import { shadowSchema } from './shadow-schema.ts';
 import { experimentSchema } from './experiment-schema.ts';
 import { proxyLimitsSchema } from './proxy-limits-schema.ts';
+import { hostIssues, hostsSchema } from './hosts-schema.ts';
 import { notificationsSchema, unknownWebhookServices } from './notifications-schema.ts';
 
 const port = z.number().int().min(1).max(65535);
@@ -262,9 +263,11 @@ export const cutoverConfigSchema = z
         limits: proxyLimitsSchema
           .default({})
           .describe('Limits and timeouts of the proxy process (per client address, bodies, timeouts); unset ones keep their defaults (docs/proxy.md#limits). Applied when the proxy process starts'),
+        image: z.string().min(1).default('node:20-slim').describe('With `hosts`: an image with Node 20 (node on the PATH) that the proxy container of every host is built from'),
+        adminPort: port.default(9400).describe("With `hosts`: the port of each host's proxy admin API (on the host's address, token required)"),
       })
       .strict()
-      .default({ limits: {} }),
+      .default({ limits: {}, image: 'node:20-slim', adminPort: 9400 }),
     runtime: z
       .object({
         docker: z
@@ -281,6 +284,7 @@ export const cutoverConfigSchema = z
       .strict()
       .default({})
       .describe('Where instances run'),
+    hosts: hostsSchema,
     services: z.record(z.string().regex(SERVICE_NAME, 'use lowercase letters, digits and dashes'), serviceSchema),
     flags: z
       .record(flagName, featureBodySchema)
@@ -326,6 +330,7 @@ export const cutoverConfigSchema = z
         claim(redirect, `the HTTP redirect of ${name} (to port ${svc.listen})`, ['services', name, 'tls', 'redirectHttp'], `redirect:${svc.listen}`, 'one HTTP port redirects to one HTTPS port');
       }
     }
+    for (const issue of hostIssues(cfg.hosts, cfg.runtime.docker !== undefined, Object.entries(cfg.services).filter(([, svc]) => svc.tls).map(([name]) => name))) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of unknownWebhookServices(cfg.notifications, Object.keys(cfg.services))) ctx.addIssue({ code: 'custom', ...issue });
   });
 

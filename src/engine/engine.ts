@@ -25,13 +25,15 @@ import { SqliteStore } from '../store/sqlite-store.ts';
 import { postgresMigrationHooks } from './migration-hooks.ts';
 import { openRuntimeProvider, stopOptionsFor } from './runtime-provider.ts';
 import { ProxySupervisor } from './proxy-supervisor.ts';
+import type { DataPlane } from './data-plane.ts';
+import { scaleForHosts } from '../config/hosts-scale.ts';
 import { ensureStateDir, lockStateDir } from './state-dir.ts';
 
 export interface EngineParts {
   controller: Controller;
   runtime: InstanceManager;
   store: SqliteStore;
-  proxy: ProxySupervisor;
+  proxy: DataPlane;
   api: FastifyInstance;
   apiUrl: string;
   flags: FlagService;
@@ -47,7 +49,8 @@ export class Engine {
   ) {}
 
   static async start(loaded: LoadedConfig, logger: Logger): Promise<Engine> {
-    const { config } = loaded;
+    // With `hosts:`, counts in the file are per host; the controller plans the totals.
+    const config = scaleForHosts(loaded.config);
     checkCertificates(loaded, logger);
     // Secrets are read first: a hook that cannot sign stops `up` before anything starts.
     const webhooks = resolveWebhooks(config.notifications, loaded.baseDir, process.env, logger, loaded.file);
@@ -56,11 +59,11 @@ export class Engine {
     const started: Partial<EngineParts> = {};
     try {
       const token = ensureToken(config.stateDir);
-      const proxy = (started.proxy = proxyProcess(config.stateDir, logger, config.proxy.limits));
+      const { provider, images, removeStrays, dataPlane } = await openRuntimeProvider(config, logger);
+      const proxy = (started.proxy = dataPlane ?? proxyProcess(config.stateDir, logger, config.proxy.limits));
       const attached = !(await proxy.ensure());
-      logger.info({ proxyPid: proxy.pid, attached }, attached ? 'attached to the running proxy' : 'started the proxy');
+      logger.info({ ...proxy.describe(), attached }, attached ? 'attached to the running proxy' : 'started the proxy');
       const store = (started.store = new SqliteStore({ stateDir: config.stateDir }));
-      const { provider, images, removeStrays } = await openRuntimeProvider(config);
       const runtime = (started.runtime = new InstanceManager({ provider, logger }));
       const databaseUrl = process.env.DATABASE_URL;
       let metrics: ControllerMetrics | undefined;
@@ -77,6 +80,7 @@ export class Engine {
         baseDir: loaded.baseDir,
         onMeasurement: (service, verdict) => metrics?.recordMeasurement(service, verdict),
         flags: rolloutFlags(flags),
+        unreachableHosts: () => proxy.unreachable(),
         ...(images ? { images } : {}),
         ...(databaseUrl ? { migrations: postgresMigrationHooks(databaseUrl, loaded.baseDir) } : {}),
       }));
@@ -131,7 +135,7 @@ export class Engine {
       // close() lets a restart already under way finish, after the controller stopped listening: record final pids.
       persistRuntime(runtime, store);
       if (opts.leaveRunning) await proxy.detach();
-      else await stopDataPlane(this.config, store, proxy);
+      else await stopDataPlane(this.config, store, proxy, this.logger);
     } finally {
       // Whatever failed above, the state dir is released: a later `up` must not find it locked by a dead process.
       store.close();
@@ -190,11 +194,11 @@ const DEFAULT_DRAIN_MS = 10_000;
  * (it stops accepting and lets in-flight requests finish), then every
  * recorded instance with its service's signal and killAfter.
  */
-export async function stopDataPlane(config: CutoverConfig, store: SqliteStore, proxy: ProxySupervisor): Promise<void> {
+export async function stopDataPlane(config: CutoverConfig, store: SqliteStore, proxy: DataPlane, logger: Logger): Promise<void> {
   // The proxy drains for its services' longest drainTimeout (it has them in its table); wait that long before SIGKILL.
   const drainMs = Math.max(DEFAULT_DRAIN_MS, ...Object.values(config.services).map((s) => s.shutdown.drainTimeout));
   await proxy.stop(drainMs + 5_000);
-  const { provider, removeStrays } = await openRuntimeProvider(config);
+  const { provider, removeStrays } = await openRuntimeProvider(config, logger);
   const stopFor = stopOptionsFor(config);
   await Promise.all(
     store.listInstances().map(async (record) => {
@@ -212,7 +216,8 @@ export async function downWithoutController(loaded: LoadedConfig, logger: Logger
   const unlock = lockStateDir(config.stateDir);
   const store = new SqliteStore({ stateDir: config.stateDir });
   try {
-    await stopDataPlane(config, store, proxyProcess(config.stateDir, logger));
+    const hosts = config.hosts ? (await openRuntimeProvider(config, logger)).dataPlane : undefined;
+    await stopDataPlane(config, store, hosts ?? proxyProcess(config.stateDir, logger), logger);
   } finally {
     store.close();
     unlock();

@@ -17,7 +17,7 @@ import { CutoverError } from '../errors.ts';
 import type { Logger } from '../shared/log.ts';
 import { ProxyAdminClient } from '../proxy/admin-client.ts';
 import type { CertificateInfo, DrainResult, RoutesState, ServiceStats } from '../proxy/contract.ts';
-import type { TrafficRouter } from '../rollout/interfaces.ts';
+import type { DataPlane } from './data-plane.ts';
 import { isSameProcess } from '../runtime/local/proc.ts';
 import { readJson } from './state-dir.ts';
 
@@ -45,7 +45,7 @@ export interface ProxySupervisorOptions {
   limits?: ProxyLimits;
 }
 
-export class ProxySupervisor implements TrafficRouter {
+export class ProxySupervisor implements DataPlane {
   private state: ProxyState | undefined;
   private current: ProxyAdminClient | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -88,6 +88,15 @@ export class ProxySupervisor implements TrafficRouter {
 
   metricsText(): Promise<string> {
     return this.client.metricsText();
+  }
+
+  /** One machine: there is no other host to wait for. */
+  unreachable(): string[] {
+    return [];
+  }
+
+  describe(): Record<string, unknown> {
+    return { proxyPid: this.pid };
   }
 
   certificates(): Promise<CertificateInfo[]> {

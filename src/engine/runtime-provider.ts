@@ -8,15 +8,24 @@ import type { ImageResolver } from '../rollout/interfaces.ts';
 import { DockerProvider } from '../runtime/docker/docker-provider.ts';
 import { LocalProvider } from '../runtime/local/local-provider.ts';
 import type { RuntimeProvider, StopOptions } from '../runtime/provider.ts';
+import type { Logger } from '../shared/log.ts';
+import type { DataPlane } from './data-plane.ts';
+import { openHosts } from './hosts/open-hosts.ts';
 
 export interface ChosenRuntime {
   provider: RuntimeProvider;
   images?: ImageResolver;
   /** Removes instances no record names (containers can be found by label; processes cannot); returns their ids. */
   removeStrays?: (keep: ReadonlySet<string>, stopFor: (service: string) => StopOptions) => Promise<string[]>;
+  /** With `hosts:`: the proxies of the hosts (otherwise the engine runs one proxy process here). */
+  dataPlane?: DataPlane;
 }
 
-export async function openRuntimeProvider(config: CutoverConfig): Promise<ChosenRuntime> {
+export async function openRuntimeProvider(config: CutoverConfig, logger: Logger): Promise<ChosenRuntime> {
+  if (config.hosts) {
+    const { provider, dataPlane } = await openHosts(config, logger);
+    return { provider, images: provider, removeStrays: (keep, stopFor) => provider.removeStrays(keep, stopFor), dataPlane };
+  }
   const docker = config.runtime.docker;
   if (!docker) return { provider: new LocalProvider({ stateDir: config.stateDir, maxLogBytes: config.logs.maxSize }) };
   const provider = await DockerProvider.open({

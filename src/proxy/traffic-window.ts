@@ -118,13 +118,17 @@ export function durationBucketOf(ms: number): number {
   return n;
 }
 
-/** Upper bound (ms) of the bucket holding the q-quantile; 0 when there is no data. */
 function percentile(merged: Uint32Array, total: number, q: number): number {
+  return bucketPercentile(merged.subarray(CLASSES), total, q);
+}
+
+/** Upper bound (ms) of the latency bucket holding the q-quantile of `buckets` (`latencyBuckets`); 0 when there is no data. */
+export function bucketPercentile(buckets: ArrayLike<number>, total: number, q: number): number {
   if (total === 0) return 0;
   const rank = Math.ceil(total * q);
   let seen = 0;
   for (let b = 0; b < BUCKETS; b++) {
-    seen += merged[CLASSES + b]!;
+    seen += buckets[b] ?? 0;
     if (seen >= rank) return latencyBucketUpperMs(b);
   }
   return latencyBucketUpperMs(BUCKETS - 1);

@@ -356,5 +356,5 @@ export class Controller implements ControlPlane {
 
 function instanceStatus(i: ManagedInstance): InstanceStatus {
   const r = i.record;
-  return { id: i.id, service: r.service, revision: r.revision, version: r.version, pid: r.pid, port: r.port, state: i.state, ready: i.ready, restarts: i.restarts, startedAt: r.startedAt };
+  return { id: i.id, service: r.service, revision: r.revision, version: r.version, pid: r.pid, host: r.host, port: r.port, state: i.state, ready: i.ready, restarts: i.restarts, startedAt: r.startedAt };
 }

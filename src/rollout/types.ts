@@ -93,6 +93,8 @@ export interface InstanceStatus {
   revision: number;
   version: string;
   pid: number;
+  /** Where it is reached: 127.0.0.1 for local processes, the host's address with `hosts:`. */
+  host: string;
   port: number;
   /** The runtime's lifecycle state: starting, ready, unready, restarting, failed, stopping. */
   state: string;

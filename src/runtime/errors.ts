@@ -54,3 +54,14 @@ export class ImagePullError extends CutoverError {
     });
   }
 }
+
+export class HostUnreachableError extends CutoverError {
+  constructor(host: string, reason: string, cause?: unknown) {
+    super('HOST_UNREACHABLE', `host ${host}: ${reason}`, {
+      status: 503,
+      hint: "check the host's Docker Engine and proxy (and the network to them); rollouts wait for it and resume when it answers",
+      fields: { host },
+      cause,
+    });
+  }
+}

@@ -98,7 +98,7 @@ describe('dashboard', () => {
   test('cutover instances lists what the instance table of the dashboard shows', async () => {
     const r = await engine.cli('instances', 'web');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^INSTANCE\s+REVISION\s+PID\s+PORT\s+STATE\s+RESTARTS\s+UPTIME\nweb-1-\S+\s+v1 \(#1\)\s+\d+\s+\d+\s+ready\s+0\s+\d+s$/m);
+    assert.match(r.stdout, /^INSTANCE\s+REVISION\s+HOST\s+PID\s+PORT\s+STATE\s+RESTARTS\s+UPTIME\nweb-1-\S+\s+v1 \(#1\)\s+127\.0\.0\.1\s+\d+\s+\d+\s+ready\s+0\s+\d+s$/m);
     const missing = await engine.cli('instances', 'nope');
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /SERVICE_NOT_FOUND|not in the config/);

@@ -25,9 +25,9 @@ test('a webhook gets the documented defaults; no notifications section means no 
   const [h] = parseConfigText(config('    - { name: ops, url: "https://hooks.example.com/x" }\n')).notifications.webhooks;
   assert.deepEqual(
     { ...h, events: h!.events.length },
-    { name: 'ops', url: 'https://hooks.example.com/x', events: 13, format: 'json', timeout: 5000, maxAttempts: 10, backoff: { initial: 1000, max: 300_000 } },
+    { name: 'ops', url: 'https://hooks.example.com/x', events: 14, format: 'json', timeout: 5000, maxAttempts: 10, backoff: { initial: 1000, max: 300_000 } },
   );
-  assert.ok(h!.events.includes('RolloutAborted') && h!.events.includes('FlagUpdated') && !h!.events.includes('InstanceReady'));
+  assert.ok(h!.events.includes('RolloutAborted') && h!.events.includes('FlagUpdated') && h!.events.includes('HostUnreachable') && !h!.events.includes('InstanceReady'));
   assert.deepEqual(parseConfigText('services:\n  web: { listen: 18080, run: x }\n').notifications, { webhooks: [] });
 });
 

@@ -1,6 +1,6 @@
 /** status, history, events: read-only views of the control plane. */
 import type { Command } from 'commander';
-import type { Revision, RolloutEvent, RolloutStatus } from '../../rollout/types.ts';
+import type { InstanceStatus, Revision, RolloutEvent, RolloutStatus } from '../../rollout/types.ts';
 import { ApiClient, withClientFlags, type ClientOptions } from '../client.ts';
 import { formatEvent, formatHistory, formatStatus } from '../format.ts';
 
@@ -11,6 +11,11 @@ async function fetchStatus(client: ApiClient, service?: string): Promise<Rollout
   return [await client.call<RolloutStatus>('GET', `/api/v1/services/${encodeURIComponent(service)}`)];
 }
 
+/** The service's instances, for the per-host lines of the status (none when the API does not give them). */
+function instancesOf(client: ApiClient, service: string): Promise<InstanceStatus[]> {
+  return client.call<InstanceStatus[]>('GET', `/api/v1/services/${encodeURIComponent(service)}/instances`).catch(() => []);
+}
+
 export function registerInspectCommands(program: Command): void {
   withClientFlags(program.command('status [service]').description('phase, step, weights and ready instances per revision'))
     .option('-w, --watch', 'keep showing live progress until interrupted')
@@ -19,7 +24,7 @@ export function registerInspectCommands(program: Command): void {
       let last = '';
       do {
         const statuses = await fetchStatus(client, service);
-        const out = flags.json ? JSON.stringify(service ? statuses[0] : statuses, null, 2) : statuses.map(formatStatus).join('\n\n');
+        const out = flags.json ? JSON.stringify(service ? statuses[0] : statuses, null, 2) : (await Promise.all(statuses.map(async (s) => formatStatus(s, await instancesOf(client, s.service))))).join('\n\n');
         if (out !== last) {
           // A terminal gets a redrawn screen; a pipe gets each change once.
           if (flags.watch && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');

@@ -14,6 +14,7 @@ export interface Placement {
   id: string;
   stateDir: string;
   hostIp: string;
+  /** 0: Docker picks one (a remote host). */
   hostPort: number;
   /** Docker network the container joins; default Docker's `bridge`. */
   network?: string;
@@ -30,7 +31,7 @@ export function createOptions(spec: InstanceSpec, container: ContainerSpec, at: 
     Labels: containerLabels(spec, at.id, at.stateDir),
     ExposedPorts: { [portKey]: {} },
     HostConfig: {
-      PortBindings: { [portKey]: [{ HostIp: at.hostIp, HostPort: String(at.hostPort) }] },
+      PortBindings: { [portKey]: [{ HostIp: at.hostIp, HostPort: at.hostPort ? String(at.hostPort) : '' }] },
       RestartPolicy: { Name: 'no' },
       // An init (Docker's tini) as PID 1: the app gets signals as a process would (PID 1 ignores SIGTERM it has no handler for) and zombies are reaped.
       Init: true,

@@ -37,6 +37,12 @@ export interface DockerProviderOptions extends DockerConnection {
   /** A log past this size is rotated to `<file>.1`; default 100 MiB. */
   maxLogBytes?: number;
   logCheckMs?: number;
+  /**
+   * The Engine runs on another machine (a `hosts:` entry): Docker picks the published port (Cutover cannot bind
+   * there to find a free one), probes go to the published port (the container network is not routed here), and a
+   * lost connection to the daemon is not taken for the containers' exit.
+   */
+  remote?: boolean;
 }
 
 /** What the provider knows of one of its containers. */
@@ -58,6 +64,9 @@ interface Tracked {
 }
 
 const LOG_DRAIN_MS = 2000;
+/** How often a remote host's daemon is asked whether it is back. */
+const RECONNECT_MS = 1000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class DockerProvider implements RuntimeProvider {
   readonly name = 'docker';
@@ -115,8 +124,8 @@ export class DockerProvider implements RuntimeProvider {
     mkdirSync(dirname(logFile), { recursive: true, mode: 0o700 });
     await rotateInPlace(logFile, this.maxLogBytes).catch(() => false);
     await this.removeContainer(containerName(id)); // a restart in place reuses the id, and so the name
-    const hostPort = await freePort(this.hostIp, this.opts.portRange);
-    appendFileSync(logFile, `[cutover] ${new Date().toISOString()} starting ${id} (revision ${spec.revision}, ${spec.version}) from ${container.image} on ${this.hostIp}:${hostPort}\n`, { mode: 0o600 });
+    const hostPort = this.opts.remote ? 0 : await freePort(this.hostIp, this.opts.portRange);
+    appendFileSync(logFile, `[cutover] ${new Date().toISOString()} starting ${id} (revision ${spec.revision}, ${spec.version}) from ${container.image} on ${this.hostIp}${hostPort ? `:${hostPort}` : ''}\n`, { mode: 0o600 });
     const options = createOptions(spec, container, { id, stateDir: this.stateDir, hostIp: this.hostIp, hostPort, ...(this.opts.network ? { network: this.opts.network } : {}) });
     let containerId: string;
     try {
@@ -132,7 +141,8 @@ export class DockerProvider implements RuntimeProvider {
     const info = await this.docker.getContainer(containerId).inspect();
     const ip = Object.values(info.NetworkSettings.Networks ?? {})[0]?.IPAddress;
     this.known.set(containerId, { running: info.State.Running, instance: id, service: spec.service, containerPort: container.port, ...(ip ? { ip } : {}) });
-    const record: InstanceRecord = { id, service: spec.service, revision: spec.revision, version: spec.version, pid: info.State.Pid, host: this.hostIp, port: hostPort, startedAt: Date.now(), logFile, restarts: 0, procStart: containerId };
+    const published = hostPort || Number(info.NetworkSettings.Ports?.[`${container.port}/tcp`]?.[0]?.HostPort ?? 0);
+    const record: InstanceRecord = { id, service: spec.service, revision: spec.revision, version: spec.version, pid: info.State.Pid, host: this.hostIp, port: published, startedAt: Date.now(), logFile, restarts: 0, procStart: containerId };
     this.watch(record, containerId, true);
     return { ...record };
   }
@@ -169,7 +179,7 @@ export class DockerProvider implements RuntimeProvider {
   probe(record: InstanceRecord, probe: Probe): Promise<boolean> {
     // Docker's userland proxy accepts on the published port even when nothing listens inside: a TCP probe goes to the container itself.
     const k = record.procStart ? this.known.get(record.procStart) : undefined;
-    const direct = probe.path === undefined && k?.ip && k.containerPort;
+    const direct = !this.opts.remote && probe.path === undefined && k?.ip && k.containerPort;
     const target = direct ? { host: k.ip!, port: k.containerPort! } : { host: record.host, port: record.port };
     return probeOnce({ ...target, path: probe.path, timeoutMs: probe.timeoutMs });
   }
@@ -222,8 +232,25 @@ export class DockerProvider implements RuntimeProvider {
       .getContainer(containerId)
       .wait({ abortSignal: t.watching.signal })
       .then((res: { StatusCode: number }) => this.exited(t, res.StatusCode))
-      .catch(() => (t.watching.signal.aborted ? undefined : this.exited(t, null)));
+      .catch(() => (t.watching.signal.aborted ? undefined : this.lostWatch(t)));
     this.logs.start();
+  }
+
+  /**
+   * The wait on a container failed. Locally that means it is gone; on a remote host it may only mean the daemon
+   * (or the network to it) is down while the container serves on: wait for the daemon, then look again.
+   */
+  private async lostWatch(t: Tracked): Promise<void> {
+    if (!this.opts.remote) return this.exited(t, null);
+    while (this.tracked.get(t.record.id) === t && !(await this.docker.ping().then(() => true, () => false))) await sleep(RECONNECT_MS);
+    if (this.tracked.get(t.record.id) !== t) return;
+    const state = await this.docker.getContainer(t.containerId).inspect().then((i) => i.State, () => undefined);
+    if (state?.Running) {
+      this.untrack(t.record.id);
+      this.watch(t.record, t.containerId, false);
+      return;
+    }
+    return this.exited(t, state ? state.ExitCode : null);
   }
 
   /** A container went away. Stops are expected; anything else is reported, after the container is removed (a restart reuses its name). */

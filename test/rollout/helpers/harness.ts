@@ -6,6 +6,7 @@
  * `restartController()` drops the controller and its runtime without stopping
  * anything (as after kill -9) and starts new ones on the same state dir.
  */
+import { silentLogger } from '../../../src/shared/log.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,7 +99,7 @@ export class Harness {
 
   async startController(): Promise<void> {
     this.store = new SqliteStore({ stateDir: this.dir });
-    const { provider, images } = this.opts.docker ? await openRuntimeProvider(this.config) : { provider: new LocalProvider({ stateDir: this.dir, adoptPollMs: 100 }), images: undefined };
+    const { provider, images } = this.opts.docker ? await openRuntimeProvider(this.config, silentLogger) : { provider: new LocalProvider({ stateDir: this.dir, adoptPollMs: 100 }), images: undefined };
     this.runtime = new InstanceManager({ provider });
     this.managers.push(this.runtime);
     if (this.opts.flags) this.flags = new FlagService({ store: this.store });

@@ -1,0 +1,133 @@
+/**
+ * The Cutover proxy of one host, run by Cutover as a container on that host's Docker Engine: built from
+ * `proxy.image` (any image with Node 20) plus the proxy bundle, on the host's network (it listens on the services'
+ * ports there and reaches the instances' published ports), with its admin API on the host's address behind the
+ * proxy token. Its token goes into the container as a 0600 file, never through the environment or a log. Docker
+ * restarts it if it dies (the proxy reloads its last table from its file); Cutover replaces it when its bundle
+ * changes (an upgrade) and leaves it serving when the controller stops.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import tar from 'tar-fs';
+import type { ProxyLimits } from '../../config/proxy-limits-schema.ts';
+import { ProxyAdminClient } from '../../proxy/admin-client.ts';
+import { parseLimitsArg } from '../../proxy/config.ts';
+import { ensureImage } from '../../runtime/docker/image-pull.ts';
+import { HostUnreachableError } from '../../runtime/errors.ts';
+import type { Logger } from '../../shared/log.ts';
+import { proxyBundle } from './proxy-bundle.ts';
+
+export interface HostProxyOptions {
+  name: string;
+  address: string;
+  docker: Docker;
+  stateDir: string;
+  token: string;
+  /** Base image with Node 20. */
+  image: string;
+  adminPort: number;
+  limits?: ProxyLimits;
+  logger: Logger;
+}
+
+const LABEL_OF = 'cutover.proxy-of';
+const LABEL_BUNDLE = 'cutover.proxy-bundle';
+const DIR = '/cutover';
+
+export class HostProxy {
+  readonly client: ProxyAdminClient;
+  readonly adminUrl: string;
+
+  constructor(private readonly opts: HostProxyOptions) {
+    this.adminUrl = `http://${opts.address.includes(':') ? `[${opts.address}]` : opts.address}:${opts.adminPort}`;
+    this.client = new ProxyAdminClient({ url: this.adminUrl, token: opts.token });
+  }
+
+  get name(): string {
+    return this.opts.name;
+  }
+
+  /** The container's name: one proxy per state dir and host. */
+  get containerName(): string {
+    return `cutover-proxy-${createHash('sha256').update(this.opts.stateDir).digest('hex').slice(0, 10)}`;
+  }
+
+  /** Leaves a running proxy of this bundle alone; otherwise builds its image and (re)creates it. True when it started one. */
+  async ensure(): Promise<boolean> {
+    const code = await proxyBundle();
+    const version = createHash('sha256').update(code).update(this.opts.image).digest('hex').slice(0, 16);
+    const existing = await this.opts.docker.getContainer(this.containerName).inspect().catch(() => undefined);
+    if (existing?.State.Running && existing.Config.Labels?.[LABEL_BUNDLE] === version && (await this.client.health())) return false;
+    const tag = `cutover-proxy:${version}`;
+    await this.buildImage(tag, code);
+    if (existing) {
+      this.opts.logger.info({ host: this.opts.name }, 'replacing the proxy container of another Cutover version');
+      await this.opts.docker.getContainer(existing.Id).stop({ t: 30 }).catch(() => {});
+      await this.opts.docker.getContainer(existing.Id).remove({ force: true }).catch(() => {});
+    }
+    const args = { adminHost: this.opts.address, adminPort: this.opts.adminPort, tokenFile: `${DIR}/proxy-token`, stateFile: `${DIR}/proxy.json`, tableFile: `${DIR}/routes.json`, ...(this.opts.limits ? { limits: parseLimitsArg(JSON.stringify(this.opts.limits)) } : {}) };
+    const c = await this.opts.docker.createContainer({
+      name: this.containerName,
+      Image: tag,
+      Entrypoint: ['node', `${DIR}/proxy.mjs`, JSON.stringify(args)],
+      Cmd: [],
+      Env: ['CUTOVER_LOG_FORMAT=json'],
+      Labels: { [LABEL_OF]: this.opts.stateDir, [LABEL_BUNDLE]: version },
+      HostConfig: { NetworkMode: 'host', RestartPolicy: { Name: 'unless-stopped' }, Init: true },
+    });
+    await c.putArchive(this.tokenArchive(), { path: DIR });
+    await c.start();
+    const deadline = Date.now() + 20_000;
+    while (!(await this.client.health())) {
+      if (Date.now() > deadline) {
+        const logs = await c.logs({ stdout: true, stderr: true, tail: 20 }).then(String, () => '');
+        throw new HostUnreachableError(this.opts.name, `its proxy container did not answer at ${this.adminUrl}/healthz${logs ? `; its log:\n${logs}` : ''}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    this.opts.logger.info({ host: this.opts.name, adminUrl: this.adminUrl }, 'started the proxy of the host');
+    return true;
+  }
+
+  /** Stops the proxy (it drains for up to `timeoutMs`) and removes its container. */
+  async stop(timeoutMs: number): Promise<void> {
+    await this.client.close();
+    const c = this.opts.docker.getContainer(this.containerName);
+    await c.stop({ t: Math.ceil(timeoutMs / 1000) }).catch(() => {});
+    await c.remove({ force: true }).catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  private async buildImage(tag: string, code: string): Promise<void> {
+    if (await this.opts.docker.getImage(tag).inspect().then(() => true, () => false)) return;
+    await ensureImage(this.opts.docker, this.opts.image);
+    const dir = mkdtempSync(join(tmpdir(), 'cutover-proxy-image-'));
+    try {
+      writeFileSync(join(dir, 'Dockerfile'), `FROM ${this.opts.image}\nCOPY proxy.mjs ${DIR}/proxy.mjs\n`);
+      writeFileSync(join(dir, 'proxy.mjs'), code);
+      const stream = await this.opts.docker.buildImage({ context: dir, src: ['Dockerfile', 'proxy.mjs'] }, { t: tag, rm: true, forcerm: true });
+      const out = await new Promise<Array<{ error?: string }>>((resolve, reject) =>
+        this.opts.docker.modem.followProgress(stream, (err: Error | null, res: Array<{ error?: string }>) => (err ? reject(err) : resolve(res))),
+      );
+      const failed = out.find((o) => o.error);
+      if (failed) throw new HostUnreachableError(this.opts.name, `building its proxy image from ${this.opts.image} failed: ${failed.error}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** A tar holding the token file, mode 0600, for putArchive. */
+  private tokenArchive(): NodeJS.ReadableStream {
+    const dir = mkdtempSync(join(tmpdir(), 'cutover-proxy-token-'));
+    writeFileSync(join(dir, 'proxy-token'), `${this.opts.token}\n`, { mode: 0o600 });
+    const stream = tar.pack(dir, { entries: ['proxy-token'], map: (h) => ({ ...h, mode: 0o600, uid: 0, gid: 0 }) });
+    stream.on('end', () => rmSync(dir, { recursive: true, force: true }));
+    return stream;
+  }
+}

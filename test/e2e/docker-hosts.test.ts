@@ -1,0 +1,121 @@
+// `hosts:` as a user runs it: one `cutover up` here driving two hosts (network namespaces, each with its own dockerd
+// reached over TCP, test/helpers/docker-hosts.ts). Cutover starts a proxy container on each host and spreads every
+// revision over them; clients reach both hosts' proxies (as a load balancer in front would). A rolling deploy under
+// load fails no request; a controller kill -9 adopts every host's containers; one host's Engine stopped mid-rollout
+// holds the rollout with an event naming it, loses no request, and the rollout finishes once the Engine is back.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Engine } from '../helpers/engine.ts';
+import { Load } from '../rollout/helpers/load.ts';
+import { startHosts, type TestHosts } from '../helpers/docker-hosts.ts';
+import { APP_PORT, BASE_IMAGE, buildAppImage, buildTestImages } from '../helpers/docker-images.ts';
+import { LABEL } from '../../src/runtime/docker/labels.ts';
+
+const NETWORK = 'cutover-apps';
+let h: TestHosts;
+let v1: string;
+before(async () => {
+  h = await startHosts(2);
+  for (const host of h.hosts) {
+    v1 = await buildTestImages(host.docker);
+    await buildAppImage(host.docker, 'cutover-test/app:2', { APP_BUILD: '2' });
+    await buildAppImage(host.docker, 'cutover-test/app:3', { APP_BUILD: '3' });
+    await host.docker.createNetwork({ Name: NETWORK, Driver: 'bridge', IPAM: { Config: [{ Subnet: '172.31.250.0/24' }] } });
+  }
+});
+after(async () => h?.stop());
+
+/** Cutover's instance containers on each host, by revision label. */
+async function placement(stateDir: string): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const host of h.hosts) {
+    const list = await host.docker.listContainers({ filters: { label: [`${LABEL.stateDir}=${stateDir}`] } });
+    out[host.name] = list.map((c) => c.Labels[LABEL.revision]!).sort();
+  }
+  return out;
+}
+
+test('hosts: a proxy per host, a rolling deploy across two hosts under load, kill -9 adopts, a stopped Engine holds the rollout', async () => {
+  const [a, b] = h.hosts as [TestHosts['hosts'][0], TestHosts['hosts'][0]];
+  const engine = await Engine.start({
+    run: null,
+    service: `    image: ${v1}
+    port: ${APP_PORT}
+    replicas: 2
+    readiness: { path: /healthz, interval: 100ms, timeout: 1s }
+    shutdown: { drainTimeout: 3s, killAfter: 2s }
+    progressDeadlineSeconds: 120
+    strategy: { rolling: { maxSurge: 1, maxUnavailable: 0 } }`,
+    extra: `runtime: { docker: { network: ${NETWORK} } }
+proxy: { image: ${BASE_IMAGE} }
+hosts:
+  - ${a.engine}
+  - { docker: ${b.engine}, name: ${b.name} }`,
+  });
+  const stateDir = `${engine.dir}/.cutover`;
+  const loads: Load[] = [];
+  try {
+    await engine.until(async () => (await engine.status()).phase === 'Healthy', 'v1 Healthy on both hosts', 120_000);
+    // replicas are per host: two on each.
+    assert.deepEqual(await placement(stateDir), { [a.name]: ['1', '1'], [b.name]: ['1', '1'] });
+    const st = await engine.status();
+    assert.equal(st.revisions[0]!.desired, 4);
+    // `cutover status` shows each host's instances; `cutover instances` each instance's host.
+    const text = await engine.cli('status', 'web');
+    for (const x of h.hosts) assert.match(text.stdout, new RegExp(`^${x.address.replace(/\./g, '\\.')}\\s+2/2 ready$`, 'm'), text.stdout);
+    const listed = await engine.cli('instances', 'web');
+    assert.equal(listed.stdout.split('\n').filter((l) => l.includes(` ${b.address} `)).length, 2, listed.stdout);
+    // Each host's proxy serves its own instances.
+    const urls = h.hosts.map((x) => `http://${x.address}:${engine.listen}`);
+    for (const url of urls) loads.push(new Load(url, { clients: 2 }));
+    await engine.until(async () => loads.every((l) => (l.versions.v1 ?? 0) > 20), 'both hosts answer v1');
+
+    const deployed = await engine.cli('deploy', 'web', '--version', 'v2', '--image', 'cutover-test/app:2', '--wait');
+    assert.equal(deployed.code, 0, deployed.stdout + deployed.stderr + engine.log.slice(-3000));
+    await engine.until(async () => JSON.stringify(await placement(stateDir)) === JSON.stringify({ [a.name]: ['2', '2'], [b.name]: ['2', '2'] }), 'two v2 containers on each host, v1 gone', 30_000);
+
+    // kill -9 of the controller: both hosts keep serving; a new controller adopts every container.
+    await engine.killController();
+    const before = await placement(stateDir);
+    await new Promise((r) => setTimeout(r, 1000));
+    await engine.up();
+    await engine.until(async () => (await engine.status()).phase === 'Healthy', 'Healthy after the restart', 60_000);
+    assert.deepEqual(await placement(stateDir), before, 'the same containers, adopted');
+
+    // v3, and host b's Engine stops mid-rollout: the rollout holds and says which host; nothing fails.
+    const started = await engine.cli('deploy', 'web', '--version', 'v3', '--image', 'cutover-test/app:3');
+    assert.equal(started.code, 0, started.stderr);
+    await b.stopDaemon();
+    await engine.until(async () => {
+      const s = await engine.status();
+      return s.phase === 'Paused';
+    }, 'the rollout holds for the host', 30_000);
+    const events = async () => (await engine.cli('events', 'web', '--json', '-n', '200')).stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; reason: string });
+    const held = (await events()).find((e) => e.type === 'HostUnreachable');
+    assert.ok(held && held.reason.includes(b.name), `a HostUnreachable event names ${b.name}: ${JSON.stringify(held)}`);
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal((await engine.status()).phase, 'Paused', 'still holding while the host is away');
+    await b.startDaemon();
+    await engine.until(async () => {
+      const s = await engine.status();
+      return s.phase === 'Healthy' && s.stableRevision?.version === 'v3';
+    }, 'v3 Healthy once the host is back', 120_000);
+    assert.ok((await events()).some((e) => e.type === 'HostReachable'));
+    await engine.until(async () => JSON.stringify(await placement(stateDir)) === JSON.stringify({ [a.name]: ['3', '3'], [b.name]: ['3', '3'] }), 'two v3 containers on each host', 30_000);
+    await engine.until(async () => loads.every((l) => (l.versions.v3 ?? 0) > 20), 'both hosts answer v3');
+
+    for (const l of loads) await l.stop();
+    const failures = loads.flatMap((l, i) => l.failures.map((f) => `${h.hosts[i]!.name}: ${f}`));
+    const log = (await events()).map((e) => `${e.type}: ${e.reason}`).join('\n');
+    assert.deepEqual(failures.slice(0, 5), [], `${failures.length} failed requests; events:\n${log}`);
+    for (const l of loads) assert.deepEqual(Object.keys(l.versions).sort(), ['v1', 'v2', 'v3']);
+
+    // `cutover down` drains and removes everything it started on every host: instances and the proxy.
+    const down = await engine.cli('down');
+    assert.equal(down.code, 0, down.stderr);
+    for (const x of h.hosts) assert.deepEqual((await x.docker.listContainers({ all: true })).map((c) => c.Names[0]), [], `${x.name} is empty`);
+  } finally {
+    for (const l of loads) await l.stop().catch(() => {});
+    await engine.destroy();
+  }
+});

@@ -1,0 +1,127 @@
+/**
+ * Several "hosts" on this machine for tests of `hosts:`: each is a network namespace joined to a bridge here by a
+ * veth pair, with its own dockerd (own data root, exec root, sockets, pid file, cgroup parent) reached over TCP at
+ * the namespace's address, as a control plane reaches real hosts. `nsenter --net` keeps this machine's mounts, so
+ * the daemon finds the cgroup hierarchies (`ip netns exec` would give it a fresh /sys without them). The daemons run
+ * with --live-restore: stopping one (a host's Engine going away) leaves its containers serving; their published
+ * ports are NAT rules in the namespace's own iptables (no docker-proxy, which dies with its daemon).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { waitFor } from './wait.ts';
+
+export interface TestHost {
+  name: string;
+  /** The namespace's address: its Engine listens on tcp://address:2375, its proxy and published ports here too. */
+  address: string;
+  engine: string;
+  docker: Docker;
+  /** Stops the daemon (containers keep running: live-restore). */
+  stopDaemon(): Promise<void>;
+  startDaemon(): Promise<void>;
+  log(): string;
+}
+
+export interface TestHosts {
+  hosts: TestHost[];
+  stop(): Promise<void>;
+}
+
+const ENGINE_PORT = 2375;
+
+export async function startHosts(n: number): Promise<TestHosts> {
+  const tag = String(process.pid % 100_000);
+  const subnet = freeSubnet();
+  const bridge = `cvh${tag}`;
+  const dir = mkdtempSync(join(tmpdir(), 'cutover-hosts-'));
+  const hosts: Array<TestHost & { ns: string; kill(): Promise<void> }> = [];
+  const run = (...args: string[]) => {
+    const r = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.stderr || r.error?.message}`);
+  };
+  const stop = async () => {
+    await Promise.all(hosts.map((h) => h.kill()));
+    for (const h of hosts) spawnSync('ip', ['netns', 'delete', h.ns], { stdio: 'ignore' });
+    spawnSync('ip', ['link', 'delete', bridge], { stdio: 'ignore' });
+    // The daemons' namespace and overlay mounts outlive them.
+    const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(dir));
+    for (const m of mounts.reverse()) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  };
+  try {
+    run('ip', 'link', 'add', bridge, 'type', 'bridge');
+    run('ip', 'addr', 'add', `${subnet}.1/24`, 'dev', bridge);
+    run('ip', 'link', 'set', bridge, 'up');
+    for (let i = 0; i < n; i++) {
+      const ns = `cutover-${tag}-${i}`;
+      const address = `${subnet}.${i + 2}`;
+      spawnSync('ip', ['netns', 'delete', ns], { stdio: 'ignore' });
+      run('ip', 'netns', 'add', ns);
+      run('ip', 'link', 'add', `cv${tag}h${i}`, 'type', 'veth', 'peer', 'name', `cv${tag}p${i}`);
+      run('ip', 'link', 'set', `cv${tag}h${i}`, 'master', bridge);
+      run('ip', 'link', 'set', `cv${tag}h${i}`, 'up');
+      run('ip', 'link', 'set', `cv${tag}p${i}`, 'netns', ns);
+      run('ip', '-n', ns, 'addr', 'add', `${address}/24`, 'dev', `cv${tag}p${i}`);
+      run('ip', '-n', ns, 'link', 'set', `cv${tag}p${i}`, 'up');
+      run('ip', '-n', ns, 'link', 'set', 'lo', 'up');
+      hosts.push(await daemonIn(ns, `host-${i + 1}`, address, join(dir, `h${i}`)));
+    }
+    return { hosts, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function daemonIn(ns: string, name: string, address: string, dir: string): Promise<TestHost & { ns: string; kill(): Promise<void> }> {
+  const engine = `tcp://${address}:${ENGINE_PORT}`;
+  const docker = new Docker({ host: address, port: ENGINE_PORT, protocol: 'http' });
+  const logFile = join(dir, 'dockerd.log');
+  let child: ChildProcess | undefined;
+  let exited = true;
+  const start = async () => {
+    spawnSync('mkdir', ['-p', dir]);
+    const log = openSync(logFile, 'a');
+    const args = ['--net=/var/run/netns/' + ns, 'dockerd', '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--host', `unix://${join(dir, 'docker.sock')}`,
+      '--host', engine, '--tls=false', '--pidfile', join(dir, 'dockerd.pid'), '--storage-driver', 'overlay2', '--bridge=none',
+      // Published ports by NAT rules in the namespace's own tables, not docker-proxy: the rules outlive a stopped daemon.
+      '--userland-proxy=false', '--live-restore', '--cgroup-parent', ns];
+    const c = spawn('nsenter', args, { stdio: ['ignore', log, log] });
+    child = c;
+    exited = false;
+    c.on('exit', () => (exited = true));
+    c.on('error', () => (exited = true));
+    await waitFor(async () => exited || (await docker.ping().then(() => true, () => false)), `dockerd of ${name} /_ping`, { timeoutMs: 60_000, everyMs: 200 }).catch((err: Error) => {
+      throw new Error(`${err.message}\n${readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n')}`);
+    });
+    if (exited) throw new Error(`dockerd of ${name} exited:\n${readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n')}`);
+  };
+  const stopDaemon = async () => {
+    if (!child || exited) return;
+    child.kill('SIGTERM');
+    await waitFor(() => exited, `dockerd of ${name} to exit`, 30_000).catch(() => child?.kill('SIGKILL'));
+  };
+  const kill = async () => {
+    if (!exited) {
+      for (const c of await docker.listContainers({ all: true }).catch(() => [])) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
+    }
+    await stopDaemon();
+    // What live-restore left running (a daemon stopped by the test and not started again), and docker-proxy.
+    spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout?.split('\n').filter(Boolean).forEach((pid) => spawnSync('kill', ['-9', pid]));
+  };
+  await start();
+  return { ns, name, address, engine, docker, stopDaemon, startDaemon: start, kill, log: () => readFileSync(logFile, 'utf8') };
+}
+
+/** A /24 in 10.180.0.0/16 that no interface of this machine uses. */
+function freeSubnet(): string {
+  const used = new Set(Object.values(networkInterfaces()).flatMap((l) => (l ?? []).map((a) => a.address)));
+  for (let i = 0; i < 256; i++) {
+    const n = (process.pid + i) % 256;
+    if (!used.has(`10.180.${n}.1`)) return `10.180.${n}`;
+  }
+  throw new Error('no free /24 in 10.180.0.0/16');
+}
