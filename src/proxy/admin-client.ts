@@ -13,10 +13,11 @@ export class ProxyAdminClient {
   private readonly url: string;
   private readonly auth: string;
 
-  constructor(opts: { url: string; token: string }) {
+  /** `ca`: the one certificate an https:// admin API may present (a host proxy's own, pinned). */
+  constructor(opts: { url: string; token: string; ca?: string }) {
     this.url = opts.url.replace(/\/+$/, '');
     this.auth = `Bearer ${opts.token}`;
-    this.client = new Client(this.url, { keepAliveTimeout: 10_000 });
+    this.client = new Client(this.url, { keepAliveTimeout: 10_000, ...(opts.ca ? { connect: { ca: opts.ca } } : {}) });
   }
 
   /** True when the proxy answers /healthz; never throws. */

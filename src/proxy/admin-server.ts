@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { BadRequestError, CutoverError, NotFoundError, UnauthorizedError } from '../errors.ts';
 import { parseBody } from '../shared/parse-body.ts';
@@ -26,12 +27,15 @@ export interface AdminServerOptions {
   token: string;
   /** Called after each successful PUT /routes (the process persists the table here). */
   afterApply?: (state: RoutesState) => Promise<void> | void;
+  /** Serve HTTPS with this certificate (a host's proxy, reached over the network, not loopback). */
+  tls?: { cert: string; key: string };
 }
 
 export async function startAdminServer(proxy: Proxy, opts: AdminServerOptions): Promise<AdminServer> {
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(proxy, opts.token, opts.afterApply, req, res).catch((err: unknown) => sendError(res, err));
-  });
+  };
+  const server: Server = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) : createServer(onRequest);
   // Longer than the client's idle timeout, so the client always closes idle connections first.
   server.keepAliveTimeout = 65_000;
   const host = opts.host ?? '127.0.0.1';
@@ -41,7 +45,7 @@ export async function startAdminServer(proxy: Proxy, opts: AdminServerOptions): 
   });
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     server,
     close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };

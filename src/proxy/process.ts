@@ -18,6 +18,8 @@ export interface RunProxyOptions {
   tokenFile?: string;
   stateFile?: string;
   tableFile?: string;
+  /** PEM files: serve the admin API over HTTPS (a host's proxy, driven over the network). */
+  adminTls?: { certFile: string; keyFile: string };
   /** Limits over the config file's (`--limits`); `yaml` is recorded in the state file so a controller can compare. */
   limits?: { yaml: unknown; options: Partial<ProxyOptions> };
   /** Install SIGTERM/SIGINT handlers that drain and exit (default true; tests pass false). */
@@ -53,7 +55,8 @@ export async function runProxyProcess(opts: RunProxyOptions): Promise<RunningPro
   let admin: AdminServer | undefined;
   if (opts.adminPort !== undefined) {
     const token = tokenOf(opts.tokenFile);
-    admin = await startAdminServer(proxy, { host: opts.adminHost ?? '127.0.0.1', port: opts.adminPort, token, afterApply: persist });
+    const tls = opts.adminTls && { cert: readFileSync(opts.adminTls.certFile, 'utf8'), key: readFileSync(opts.adminTls.keyFile, 'utf8') };
+    admin = await startAdminServer(proxy, { host: opts.adminHost ?? '127.0.0.1', port: opts.adminPort, token, afterApply: persist, ...(tls ? { tls } : {}) });
     log.info({ adminUrl: admin.url }, 'admin API listening');
   }
   if (opts.stateFile) await writeFileAtomic(opts.stateFile, JSON.stringify({ pid: process.pid, adminUrl: admin?.url ?? null, ...(opts.limits ? { limits: JSON.stringify(opts.limits.yaml) } : {}) }), 0o600);

@@ -5,6 +5,9 @@
 // holds the rollout with an event naming it, loses no request, and the rollout finishes once the Engine is back.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
 import { Engine } from '../helpers/engine.ts';
 import { Load } from '../rollout/helpers/load.ts';
 import { startHosts, type TestHosts } from '../helpers/docker-hosts.ts';
@@ -65,6 +68,19 @@ hosts:
     for (const x of h.hosts) assert.match(text.stdout, new RegExp(`^${x.address.replace(/\./g, '\\.')}\\s+2/2 ready$`, 'm'), text.stdout);
     const listed = await engine.cli('instances', 'web');
     assert.equal(listed.stdout.split('\n').filter((l) => l.includes(` ${b.address} `)).length, 2, listed.stdout);
+    // Each host's proxy admin API is HTTPS with the certificate Cutover made for it (0600 in the state dir) and pins.
+    // (host a is listed by its Engine URL alone, so its name is its address)
+    for (const [x, name] of [[a, a.address], [b, b.name]] as const) {
+      const dir = join(stateDir, 'hosts', name);
+      assert.equal(statSync(join(dir, 'admin-key.pem')).mode & 0o777, 0o600);
+      const ca = readFileSync(join(dir, 'admin-cert.pem'), 'utf8');
+      const plain = await request(`http://${x.address}:9400/healthz`).then((r) => r.statusCode, (err: Error) => err.message);
+      assert.notEqual(plain, 200, 'no plain HTTP');
+      const pinned = new Agent({ connect: { ca } });
+      assert.equal((await request(`https://${x.address}:9400/healthz`, { dispatcher: pinned })).statusCode, 200);
+      assert.equal((await request(`https://${x.address}:9400/routes`, { dispatcher: pinned })).statusCode, 401, 'the token is required');
+      await pinned.close();
+    }
     // Each host's proxy serves its own instances.
     const urls = h.hosts.map((x) => `http://${x.address}:${engine.listen}`);
     for (const url of urls) loads.push(new Load(url, { clients: 2 }));

@@ -2,7 +2,8 @@
  * The Cutover proxy of one host, run by Cutover as a container on that host's Docker Engine: built from
  * `proxy.image` (any image with Node 20) plus the proxy bundle, on the host's network (it listens on the services'
  * ports there and reaches the instances' published ports), with its admin API on the host's address behind the
- * proxy token. Its token goes into the container as a 0600 file, never through the environment or a log. Docker
+ * proxy token, over HTTPS with a certificate Cutover made for the host and pins (admin-certificate.ts). The token and
+ * the key go into the container as 0600 files, never through the environment or a log. Docker
  * restarts it if it dies (the proxy reloads its last table from its file); Cutover replaces it when its bundle
  * changes (an upgrade) and leaves it serving when the controller stops.
  */
@@ -19,6 +20,7 @@ import { ensureImage } from '../../runtime/docker/image-pull.ts';
 import { HostUnreachableError } from '../../runtime/errors.ts';
 import type { Logger } from '../../shared/log.ts';
 import { proxyBundle } from './proxy-bundle.ts';
+import type { AdminCertificate } from './admin-certificate.ts';
 
 export interface HostProxyOptions {
   name: string;
@@ -30,6 +32,8 @@ export interface HostProxyOptions {
   image: string;
   adminPort: number;
   limits?: ProxyLimits;
+  /** The admin API's certificate (admin-certificate.ts); the client pins it. */
+  certificate: AdminCertificate;
   logger: Logger;
 }
 
@@ -42,8 +46,8 @@ export class HostProxy {
   readonly adminUrl: string;
 
   constructor(private readonly opts: HostProxyOptions) {
-    this.adminUrl = `http://${opts.address.includes(':') ? `[${opts.address}]` : opts.address}:${opts.adminPort}`;
-    this.client = new ProxyAdminClient({ url: this.adminUrl, token: opts.token });
+    this.adminUrl = `https://${opts.address.includes(':') ? `[${opts.address}]` : opts.address}:${opts.adminPort}`;
+    this.client = new ProxyAdminClient({ url: this.adminUrl, token: opts.token, ca: opts.certificate.cert });
   }
 
   get name(): string {
@@ -68,7 +72,7 @@ export class HostProxy {
       await this.opts.docker.getContainer(existing.Id).stop({ t: 30 }).catch(() => {});
       await this.opts.docker.getContainer(existing.Id).remove({ force: true }).catch(() => {});
     }
-    const args = { adminHost: this.opts.address, adminPort: this.opts.adminPort, tokenFile: `${DIR}/proxy-token`, stateFile: `${DIR}/proxy.json`, tableFile: `${DIR}/routes.json`, ...(this.opts.limits ? { limits: parseLimitsArg(JSON.stringify(this.opts.limits)) } : {}) };
+    const args = { adminHost: this.opts.address, adminPort: this.opts.adminPort, tokenFile: `${DIR}/proxy-token`, stateFile: `${DIR}/proxy.json`, tableFile: `${DIR}/routes.json`, adminTls: { certFile: `${DIR}/admin-cert.pem`, keyFile: `${DIR}/admin-key.pem` }, ...(this.opts.limits ? { limits: parseLimitsArg(JSON.stringify(this.opts.limits)) } : {}) };
     const c = await this.opts.docker.createContainer({
       name: this.containerName,
       Image: tag,
@@ -78,7 +82,7 @@ export class HostProxy {
       Labels: { [LABEL_OF]: this.opts.stateDir, [LABEL_BUNDLE]: version },
       HostConfig: { NetworkMode: 'host', RestartPolicy: { Name: 'unless-stopped' }, Init: true },
     });
-    await c.putArchive(this.tokenArchive(), { path: DIR });
+    await c.putArchive(this.secretsArchive(), { path: DIR });
     await c.start();
     const deadline = Date.now() + 20_000;
     while (!(await this.client.health())) {
@@ -122,11 +126,12 @@ export class HostProxy {
     }
   }
 
-  /** A tar holding the token file, mode 0600, for putArchive. */
-  private tokenArchive(): NodeJS.ReadableStream {
-    const dir = mkdtempSync(join(tmpdir(), 'cutover-proxy-token-'));
-    writeFileSync(join(dir, 'proxy-token'), `${this.opts.token}\n`, { mode: 0o600 });
-    const stream = tar.pack(dir, { entries: ['proxy-token'], map: (h) => ({ ...h, mode: 0o600, uid: 0, gid: 0 }) });
+  /** A tar holding the token and the admin certificate and key, each mode 0600, for putArchive. */
+  private secretsArchive(): NodeJS.ReadableStream {
+    const dir = mkdtempSync(join(tmpdir(), 'cutover-proxy-secrets-'));
+    const files = { 'proxy-token': `${this.opts.token}\n`, 'admin-cert.pem': this.opts.certificate.cert, 'admin-key.pem': this.opts.certificate.key };
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text, { mode: 0o600 });
+    const stream = tar.pack(dir, { entries: Object.keys(files), map: (h) => ({ ...h, mode: 0o600, uid: 0, gid: 0 }) });
     stream.on('end', () => rmSync(dir, { recursive: true, force: true }));
     return stream;
   }

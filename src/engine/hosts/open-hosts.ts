@@ -9,6 +9,7 @@ import { DockerProvider } from '../../runtime/docker/docker-provider.ts';
 import { HostsProvider } from '../../runtime/hosts/hosts-provider.ts';
 import type { Logger } from '../../shared/log.ts';
 import { ensureToken } from '../../shared/token.ts';
+import { ensureAdminCertificate } from './admin-certificate.ts';
 import { HostProxy } from './host-proxy.ts';
 import { HostsDataPlane } from './hosts-data-plane.ts';
 
@@ -26,7 +27,8 @@ export async function openHosts(config: CutoverConfig, logger: Logger): Promise<
         maxLogBytes: config.logs.maxSize,
         remote: true,
       });
-      const proxy = new HostProxy({ name: h.name, address: h.address, docker: provider.docker, stateDir: config.stateDir, token, image: config.proxy.image, adminPort: config.proxy.adminPort, limits: config.proxy.limits, logger });
+      const certificate = await ensureAdminCertificate(config.stateDir, h);
+      const proxy = new HostProxy({ name: h.name, address: h.address, docker: provider.docker, stateDir: config.stateDir, token, image: config.proxy.image, adminPort: config.proxy.adminPort, limits: config.proxy.limits, certificate, logger });
       return { name: h.name, address: h.address, provider, proxy };
     }),
   );
