@@ -1,5 +1,5 @@
 // Runs every bench/*.bench.ts in turn (or those whose name contains argv[2]), each in its own process:
-// proxy, shadow, deploys, migrate, flags, notify, analysis.
+// proxy, shadow, deploys, deploys-docker, migrate, flags, notify, analysis ("deploys" matches both deploys benches).
 import { readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
