@@ -12,8 +12,9 @@ async function fetchStatus(client: ApiClient, service?: string): Promise<Rollout
 }
 
 /** The service's instances, for the per-host lines of the status (none when the API does not give them). */
-function instancesOf(client: ApiClient, service: string): Promise<InstanceStatus[]> {
-  return client.call<InstanceStatus[]>('GET', `/api/v1/services/${encodeURIComponent(service)}/instances`).catch(() => []);
+async function instancesOf(client: ApiClient, service: string): Promise<InstanceStatus[]> {
+  const list = await client.call<unknown>('GET', `/api/v1/services/${encodeURIComponent(service)}/instances`).catch(() => []);
+  return Array.isArray(list) ? (list as InstanceStatus[]) : [];
 }
 
 export function registerInspectCommands(program: Command): void {

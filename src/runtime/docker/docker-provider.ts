@@ -64,9 +64,9 @@ interface Tracked {
 }
 
 const LOG_DRAIN_MS = 2000;
-/** How often a remote host's daemon is asked whether it is back. */
-const RECONNECT_MS = 1000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How often a remote host's Engine is checked, and how long a check waits. */
+const ENGINE_CHECK_MS = 1000;
+const PING_TIMEOUT_MS = 3000;
 
 export class DockerProvider implements RuntimeProvider {
   readonly name = 'docker';
@@ -77,6 +77,10 @@ export class DockerProvider implements RuntimeProvider {
   private readonly listeners: ExitListener[] = [];
   private readonly maxLogBytes: number;
   private readonly logs: LogRotator;
+  /** Remote hosts: the Engine stopped answering since the last check, so every watch is suspect. */
+  private engineLost = false;
+  private engineTimer: NodeJS.Timeout | undefined;
+  private checking = false;
 
   private constructor(
     readonly docker: Docker,
@@ -93,6 +97,14 @@ export class DockerProvider implements RuntimeProvider {
     const p = new DockerProvider(dockerClient(opts), opts);
     await pingDocker(p.docker, opts.host ?? DEFAULT_DOCKER_HOST);
     await p.refresh();
+    if (opts.remote) {
+      p.engineTimer = setInterval(() => {
+        if (p.checking) return;
+        p.checking = true;
+        void p.checkEngine().finally(() => (p.checking = false));
+      }, ENGINE_CHECK_MS);
+      p.engineTimer.unref();
+    }
     return p;
   }
 
@@ -200,6 +212,7 @@ export class DockerProvider implements RuntimeProvider {
   }
 
   async detach(): Promise<void> {
+    clearInterval(this.engineTimer);
     for (const id of [...this.tracked.keys()]) this.untrack(id);
     this.logs.stop();
   }
@@ -238,13 +251,40 @@ export class DockerProvider implements RuntimeProvider {
 
   /**
    * The wait on a container failed. Locally that means it is gone; on a remote host it may only mean the daemon
-   * (or the network to it) is down while the container serves on: wait for the daemon, then look again.
+   * (or the network to it) is down while the container serves on: the Engine check (checkEngine) looks again once
+   * the daemon answers.
    */
-  private async lostWatch(t: Tracked): Promise<void> {
+  private lostWatch(t: Tracked): Promise<void> | void {
     if (!this.opts.remote) return this.exited(t, null);
-    while (this.tracked.get(t.record.id) === t && !(await this.docker.ping().then(() => true, () => false))) await sleep(RECONNECT_MS);
-    if (this.tracked.get(t.record.id) !== t) return;
-    const state = await this.docker.getContainer(t.containerId).inspect().then((i) => i.State, () => undefined);
+    this.engineLost = true;
+  }
+
+  /**
+   * Remote hosts only, every second: is the Engine there? A wait on a container does not always fail when its daemon
+   * goes away (the connection can outlive it), so after the Engine was lost every watched container is looked at
+   * again: watched anew if it still runs, reported if it exited meanwhile.
+   */
+  private async checkEngine(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), PING_TIMEOUT_MS)));
+    const up = await Promise.race([this.docker.ping().then(() => true, () => false), late]);
+    clearTimeout(timer);
+    if (!up) {
+      this.engineLost = true;
+      return;
+    }
+    if (!this.engineLost) return;
+    this.engineLost = false;
+    await Promise.all([...this.tracked.values()].map((t) => this.recheck(t)));
+  }
+
+  private async recheck(t: Tracked): Promise<void> {
+    const state = await this.docker.getContainer(t.containerId).inspect().then((i) => i.State, (err: { statusCode?: number }) => (err.statusCode === 404 ? null : undefined));
+    if (state === undefined) {
+      this.engineLost = true; // could not tell: try again on the next check
+      return;
+    }
+    if (this.tracked.get(t.record.id) !== t || t.stopping) return;
     if (state?.Running) {
       this.untrack(t.record.id);
       this.watch(t.record, t.containerId, false);
