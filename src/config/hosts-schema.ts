@@ -1,20 +1,28 @@
 /**
  * `hosts:` in cutover.yaml: the machines one control plane drives (the Kamal shape). Each runs a Docker Engine that
- * Cutover reaches over TCP (with TLS off a trusted network) and a Cutover proxy that Cutover starts there as a
+ * Cutover reaches over SSH or TCP (with TLS off a trusted network) and a Cutover proxy that Cutover starts there as a
  * container. A bare string is the Engine's address; the object form names the host and says where its published
  * ports are reached when that is not the Engine address's host.
  */
 import { z } from 'zod';
 
+export const sshSettings = z
+  .strictObject({
+    keyFile: z.string().min(1).optional().describe('Private key file; default the ssh agent (SSH_AUTH_SOCK)'),
+    knownHosts: z.string().min(1).optional().describe("known_hosts file the host's key must be in; default ~/.ssh/known_hosts"),
+  })
+  .describe('For ssh:// Engines');
+
 const tlsFiles = z.strictObject({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional() }).describe('PEM files for tcp:// with TLS (mutual TLS as `dockerd --tlsverify` expects)');
 
 export const hostSchema = z.union([
-  z.string().min(1).describe('Docker Engine of the host: tcp://10.0.1.10:2376'),
+  z.string().min(1).describe('Docker Engine of the host: tcp://10.0.1.10:2376 or ssh://deploy@10.0.1.10'),
   z.strictObject({
-    docker: z.string().min(1).describe('Docker Engine of the host: tcp://10.0.1.10:2376'),
+    docker: z.string().min(1).describe('Docker Engine of the host: tcp://10.0.1.10:2376 or ssh://deploy@10.0.1.10'),
     name: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'use lowercase letters, digits, dots and dashes').optional().describe('Name in status and events; default the address'),
     address: z.string().min(1).optional().describe("Address the control plane reaches the host's proxy and published ports at; default the Engine address's host"),
     tls: tlsFiles.optional(),
+    ssh: sshSettings.optional(),
   }),
 ]);
 
@@ -32,6 +40,7 @@ export interface HostConfig {
   docker: string;
   address: string;
   tls?: { ca?: string; cert?: string; key?: string };
+  ssh?: { keyFile?: string; knownHosts?: string };
 }
 
 /** The hosts with their defaults (name and address from the Engine URL); [] without `hosts:`. */
@@ -39,7 +48,7 @@ export function hostList(hosts: readonly HostInput[] | undefined): HostConfig[] 
   return (hosts ?? []).map((h) => {
     const entry = typeof h === 'string' ? { docker: h } : h;
     const address = entry.address ?? engineHost(entry.docker);
-    return { name: entry.name ?? address, docker: entry.docker, address, ...(entry.tls ? { tls: entry.tls } : {}) };
+    return { name: entry.name ?? address, docker: entry.docker, address, ...(entry.tls ? { tls: entry.tls } : {}), ...(entry.ssh ? { ssh: entry.ssh } : {}) };
   });
 }
 
@@ -68,9 +77,8 @@ export function hostIssues(hosts: readonly HostInput[] | undefined, docker: bool
     } catch {
       out.push({ path: at, input: h.docker, message: 'not a URL: write the Engine address as tcp://host:2376' });
     }
-    if (url && url.protocol !== 'tcp:') {
-      const why = url.protocol === 'ssh:' ? 'ssh:// is not supported yet; expose the Engine on tcp:// with TLS (dockerd --tlsverify)' : 'use tcp://host:port';
-      out.push({ path: at, input: h.docker, message: `the Engine of a host is reached over TCP: ${why}` });
+    if (url && url.protocol !== 'tcp:' && url.protocol !== 'ssh:') {
+      out.push({ path: at, input: h.docker, message: 'a host\'s Engine is reached over the network: write tcp://host:2376 (with `tls`) or ssh://user@host' });
     }
     for (const key of [h.name, h.address]) {
       const prev = seen.get(key);

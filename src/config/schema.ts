@@ -12,7 +12,7 @@ import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_STATE_DIR } from './default
 import { shadowSchema } from './shadow-schema.ts';
 import { experimentSchema } from './experiment-schema.ts';
 import { proxyLimitsSchema } from './proxy-limits-schema.ts';
-import { hostIssues, hostsSchema } from './hosts-schema.ts';
+import { hostIssues, hostsSchema, sshSettings } from './hosts-schema.ts';
 import { notificationsSchema, unknownWebhookServices } from './notifications-schema.ts';
 
 const port = z.number().int().min(1).max(65535);
@@ -272,8 +272,9 @@ export const cutoverConfigSchema = z
       .object({
         docker: z
           .object({
-            host: z.string().default('unix:///var/run/docker.sock').describe('Docker Engine: unix:///path/docker.sock or tcp://host:2376'),
+            host: z.string().default('unix:///var/run/docker.sock').describe('Docker Engine: unix:///path/docker.sock, tcp://host:2376 or ssh://user@host'),
             tls: z.object({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional() }).strict().optional().describe('PEM files for tcp:// with TLS'),
+            ssh: sshSettings.optional(),
             hostIp: z.string().default('127.0.0.1').describe('Host address container ports are published on (the proxy reaches them there)'),
             network: z.string().optional().describe("Docker network containers join; default Docker's bridge"),
           })

@@ -32,6 +32,7 @@ export async function openRuntimeProvider(config: CutoverConfig, logger: Logger)
     stateDir: config.stateDir,
     host: docker.host,
     ...(docker.tls ? { tls: docker.tls } : {}),
+    ...(docker.ssh ? { ssh: docker.ssh } : {}),
     hostIp: docker.hostIp,
     ...(docker.network ? { network: docker.network } : {}),
     maxLogBytes: config.logs.maxSize,

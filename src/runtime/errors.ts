@@ -37,7 +37,9 @@ export class DockerUnavailableError extends CutoverError {
   constructor(host: string, cause?: unknown) {
     super('DOCKER_UNAVAILABLE', `the Docker Engine at ${host} does not answer${cause instanceof Error ? `: ${cause.message}` : ''}`, {
       status: 503,
-      hint: 'start dockerd (or fix `runtime.docker.host` in cutover.yaml) and check that this user may open its socket',
+      hint: host.startsWith('ssh://')
+        ? 'check that `ssh <user@host> docker version` works from here (key in the agent or `ssh.keyFile`) and that the host key is in known_hosts (`ssh-keyscan -H <host> >> ~/.ssh/known_hosts`)'
+        : 'start dockerd (or fix `runtime.docker.host` in cutover.yaml) and check that this user may open its socket',
       fields: { host },
       cause,
     });

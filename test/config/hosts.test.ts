@@ -25,10 +25,11 @@ function issues(text: string): Array<{ path: string; message: string }> {
 }
 
 test('hosts: strings and objects, with names and addresses from the Engine URL', () => {
-  const cfg = parseConfigText(`runtime: { docker: {} }\nhosts:\n  - tcp://10.0.1.10:2376\n  - { docker: 'tcp://h2.internal:2376', name: web-2, address: 10.0.1.11 }\n${service()}`);
+  const cfg = parseConfigText(`runtime: { docker: {} }\nhosts:\n  - tcp://10.0.1.10:2376\n  - { docker: 'tcp://h2.internal:2376', name: web-2, address: 10.0.1.11 }\n  - { docker: 'ssh://deploy@10.0.1.12', ssh: { keyFile: k } }\n${service()}`);
   assert.deepEqual(hostList(cfg.hosts), [
     { name: '10.0.1.10', docker: 'tcp://10.0.1.10:2376', address: '10.0.1.10' },
     { name: 'web-2', docker: 'tcp://h2.internal:2376', address: '10.0.1.11' },
+    { name: '10.0.1.12', docker: 'ssh://deploy@10.0.1.12', address: '10.0.1.12', ssh: { keyFile: 'k' } },
   ]);
   assert.equal(cfg.proxy.image, 'node:20-slim');
   assert.equal(cfg.proxy.adminPort, 9400);
@@ -37,7 +38,7 @@ test('hosts: strings and objects, with names and addresses from the Engine URL',
 test('hosts: a bad entry names the field, the value and the fix', () => {
   const cases: Array<{ yaml: string; path: string; message: RegExp }> = [
     { yaml: `hosts: [tcp://10.0.1.10:2376]\nservices: { web: { listen: 8080, run: node s.js } }`, path: 'hosts', message: /runtime: \{ docker: \{\} \}/ },
-    { yaml: `runtime: { docker: {} }\nhosts: ['ssh://deploy@10.0.1.10']\n${service()}`, path: 'hosts.0', message: /ssh:\/\/ is not supported yet.*tcp:\/\/ with TLS/ },
+    { yaml: `runtime: { docker: {} }\nhosts: ['http://10.0.1.10:2375']\n${service()}`, path: 'hosts.0', message: /tcp:\/\/host:2376 \(with `tls`\) or ssh:\/\/user@host/ },
     { yaml: `runtime: { docker: {} }\nhosts: ['not a url']\n${service()}`, path: 'hosts.0', message: /not a URL/ },
     { yaml: `runtime: { docker: {} }\nhosts: [tcp://10.0.1.10:2376, 'tcp://10.0.1.10:2377']\n${service()}`, path: 'hosts.1', message: /listed twice/ },
     { yaml: `runtime: { docker: {} }\nhosts: [tcp://10.0.1.10:2376]\n${service('    tls: { certFile: c.pem, keyFile: k.pem }')}`, path: 'services.web.tls', message: /load balancer/ },

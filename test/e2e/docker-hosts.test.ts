@@ -1,24 +1,28 @@
-// `hosts:` as a user runs it: one `cutover up` here driving two hosts (network namespaces, each with its own dockerd
-// reached over TCP, test/helpers/docker-hosts.ts). Cutover starts a proxy container on each host and spreads every
+// `hosts:` as a user runs it: one `cutover up` here driving two hosts (network namespaces, each with its own dockerd,
+// one reached over TCP and one over SSH: test/helpers/docker-hosts.ts). Cutover starts a proxy container on each host and spreads every
 // revision over them; clients reach both hosts' proxies (as a load balancer in front would). A rolling deploy under
 // load fails no request; a controller kill -9 adopts every host's containers; one host's Engine stopped mid-rollout
 // holds the rollout with an event naming it, loses no request, and the rollout finishes once the Engine is back.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { Engine } from '../helpers/engine.ts';
 import { Load } from '../rollout/helpers/load.ts';
-import { startHosts, type TestHosts } from '../helpers/docker-hosts.ts';
+import { startHosts, type TestHosts, type TestSshd } from '../helpers/docker-hosts.ts';
 import { APP_PORT, BASE_IMAGE, buildAppImage, buildTestImages } from '../helpers/docker-images.ts';
 import { LABEL } from '../../src/runtime/docker/labels.ts';
 
 const NETWORK = 'cutover-apps';
 let h: TestHosts;
 let v1: string;
+let ssh: TestSshd;
 before(async () => {
   h = await startHosts(2);
+  // Host b's Engine is reached over SSH (its key pinned in a known_hosts file), host a's over TCP.
+  ssh = await h.hosts[1]!.sshd(mkdtempSync(join(tmpdir(), 'cutover-sshd-')));
   for (const host of h.hosts) {
     v1 = await buildTestImages(host.docker);
     await buildAppImage(host.docker, 'cutover-test/app:2', { APP_BUILD: '2' });
@@ -53,7 +57,7 @@ test('hosts: a proxy per host, a rolling deploy across two hosts under load, kil
 proxy: { image: ${BASE_IMAGE} }
 hosts:
   - ${a.engine}
-  - { docker: ${b.engine}, name: ${b.name} }`,
+  - { docker: '${ssh.engine}', name: ${b.name}, ssh: { keyFile: '${ssh.keyFile}', knownHosts: '${ssh.knownHosts}' } }`,
   });
   const stateDir = `${engine.dir}/.cutover`;
   const loads: Load[] = [];

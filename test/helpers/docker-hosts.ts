@@ -7,7 +7,8 @@
  * ports are NAT rules in the namespace's own iptables (no docker-proxy, which dies with its daemon).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -18,11 +19,24 @@ export interface TestHost {
   /** The namespace's address: its Engine listens on tcp://address:2375, its proxy and published ports here too. */
   address: string;
   engine: string;
+  /** The Engine's unix socket (what `docker system dial-stdio` dials for an ssh:// Engine). */
+  socket: string;
   docker: Docker;
   /** Stops the daemon (containers keep running: live-restore). */
   stopDaemon(): Promise<void>;
   startDaemon(): Promise<void>;
+  /** Starts sshd in the host's namespace (killed with the host), its sessions' DOCKER_HOST set to this host's Engine. */
+  sshd(dir: string): Promise<TestSshd>;
   log(): string;
+}
+
+export interface TestSshd {
+  /** ssh://root@address:22 */
+  engine: string;
+  /** The client's private key (authorized on the host). */
+  keyFile: string;
+  /** A known_hosts file listing the host's key. */
+  knownHosts: string;
 }
 
 export interface TestHosts {
@@ -113,7 +127,37 @@ async function daemonIn(ns: string, name: string, address: string, dir: string):
     spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout?.split('\n').filter(Boolean).forEach((pid) => spawnSync('kill', ['-9', pid]));
   };
   await start();
-  return { ns, name, address, engine, docker, stopDaemon, startDaemon: start, kill, log: () => readFileSync(logFile, 'utf8') };
+  return { ns, name, address, engine, socket: join(dir, 'docker.sock'), docker, stopDaemon, startDaemon: start, kill, sshd: (d) => startSshd(ns, address, join(dir, 'docker.sock'), d), log: () => readFileSync(logFile, 'utf8') };
+}
+
+async function startSshd(ns: string, address: string, socket: string, dir: string): Promise<TestSshd> {
+  mkdirSync(dir, { recursive: true });
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privilege separation directory
+  for (const key of ['host_key', 'client_key']) {
+    const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', key, '-f', join(dir, key)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`ssh-keygen: ${r.stderr}`);
+  }
+  copyFileSync(join(dir, 'client_key.pub'), join(dir, 'authorized_keys'));
+  const config = join(dir, 'sshd_config');
+  writeFileSync(
+    config,
+    [`ListenAddress ${address}:22`, `HostKey ${join(dir, 'host_key')}`, `PidFile ${join(dir, 'sshd.pid')}`, `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      'PermitRootLogin prohibit-password', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no',
+      `SetEnv DOCKER_HOST=unix://${socket}`, ''].join('\n'),
+  );
+  const log = openSync(join(dir, 'sshd.log'), 'a');
+  const child = spawn('nsenter', [`--net=/var/run/netns/${ns}`, '/usr/sbin/sshd', '-D', '-e', '-f', config], { stdio: ['ignore', log, log] });
+  child.unref();
+  await waitFor(() => new Promise<boolean>((resolve) => {
+    const s = connect(22, address, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  }), `sshd on ${address}`, { timeoutMs: 10_000, everyMs: 100, context: () => readFileSync(join(dir, 'sshd.log'), 'utf8') });
+  const [type, blob] = readFileSync(join(dir, 'host_key.pub'), 'utf8').split(' ');
+  writeFileSync(join(dir, 'known_hosts'), `${address} ${type} ${blob}\n`);
+  return { engine: `ssh://root@${address}`, keyFile: join(dir, 'client_key'), knownHosts: join(dir, 'known_hosts') };
 }
 
 /** A /24 in 10.180.0.0/16 that no interface of this machine uses. */

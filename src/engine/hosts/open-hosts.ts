@@ -22,6 +22,7 @@ export async function openHosts(config: CutoverConfig, logger: Logger): Promise<
         stateDir: config.stateDir,
         host: h.docker,
         ...(h.tls ? { tls: h.tls } : {}),
+        ...(h.ssh ?? docker?.ssh ? { ssh: h.ssh ?? docker!.ssh! } : {}),
         hostIp: h.address,
         ...(docker?.network ? { network: docker.network } : {}),
         maxLogBytes: config.logs.maxSize,
