@@ -17,6 +17,7 @@
  */
 import { cpus, loadavg, networkInterfaces } from 'node:os';
 import { Engine } from '../test/helpers/engine.ts';
+import { service as common, strategies } from './lib/deploy-strategies.ts';
 import { LoadGenerator, quantile } from '../test/helpers/load.ts';
 import { startDocker, type TestDocker } from '../test/helpers/dockerd.ts';
 import { APP_PORT, buildAppImage, buildTestImages } from '../test/helpers/docker-images.ts';
@@ -25,18 +26,6 @@ import { serverCommand } from '../test/helpers/apps/paths.ts';
 const DEPLOYS = Number(process.env.DEPLOYS ?? 20);
 // As in deploys.bench.ts: each client pauses between requests, so the load stays below saturation.
 const GAP_MS = Number(process.env.GAP_MS ?? 5);
-
-const strategies: Record<string, string> = {
-  rolling: 'strategy: { rolling: { maxSurge: 1, maxUnavailable: 0 } }',
-  blueGreen: 'strategy: { blueGreen: { autoPromotionEnabled: true, scaleDownDelaySeconds: 1 } }',
-  canary: 'strategy: { canary: { steps: [ { setWeight: 20 }, { pause: { duration: 1s } }, { setWeight: 60 }, { pause: { duration: 1s } } ] } }',
-};
-
-const common = (strategy: string) => `    replicas: 2
-    readiness: { path: /healthz, interval: 200ms, timeout: 1s }
-    shutdown: { drainTimeout: 10s, killAfter: 5s }
-    progressDeadlineSeconds: 60
-    ${strategy}`;
 
 /** What differs between the providers: how the engine runs the app, and what a deploy changes. */
 interface Provider {

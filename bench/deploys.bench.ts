@@ -7,6 +7,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { Engine } from '../test/helpers/engine.ts';
+import { service, strategies } from './lib/deploy-strategies.ts';
 import { LoadGenerator, quantile } from '../test/helpers/load.ts';
 
 const DEPLOYS = Number(process.env.DEPLOYS ?? 20);
@@ -14,18 +15,6 @@ const STEADY_MS = 5000;
 // Each client pauses this long between requests: the load stays below saturation, so p99 shows what a deploy
 // costs rather than how long requests queue on a CPU that is already full (GAP_MS=0 for closed-loop load).
 const GAP_MS = Number(process.env.GAP_MS ?? 5);
-
-const strategies: Record<string, string> = {
-  rolling: 'strategy: { rolling: { maxSurge: 1, maxUnavailable: 0 } }',
-  blueGreen: 'strategy: { blueGreen: { autoPromotionEnabled: true, scaleDownDelaySeconds: 1 } }',
-  canary: 'strategy: { canary: { steps: [ { setWeight: 20 }, { pause: { duration: 1s } }, { setWeight: 60 }, { pause: { duration: 1s } } ] } }',
-};
-
-const service = (strategy: string) => `    replicas: 2
-    readiness: { path: /healthz, interval: 200ms, timeout: 1s }
-    shutdown: { drainTimeout: 10s, killAfter: 5s }
-    progressDeadlineSeconds: 60
-    ${strategy}`;
 
 interface Row {
   strategy: string;
