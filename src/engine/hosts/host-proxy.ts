@@ -59,12 +59,16 @@ export class HostProxy {
     return `cutover-proxy-${createHash('sha256').update(this.opts.stateDir).digest('hex').slice(0, 10)}`;
   }
 
-  /** Leaves a running proxy of this bundle alone; otherwise builds its image and (re)creates it. True when it started one. */
+  /**
+   * Leaves a running proxy of this bundle, base image and certificate alone (even one that does not answer now: it
+   * serves users, and replacing it would cut their connections; the data plane reports the host as not answering);
+   * otherwise builds its image and (re)creates it. True when it started one.
+   */
   async ensure(): Promise<boolean> {
     const code = await proxyBundle();
-    const version = createHash('sha256').update(code).update(this.opts.image).digest('hex').slice(0, 16);
+    const version = createHash('sha256').update(code).update(this.opts.image).update(this.opts.certificate.cert).digest('hex').slice(0, 16);
     const existing = await this.opts.docker.getContainer(this.containerName).inspect().catch(() => undefined);
-    if (existing?.State.Running && existing.Config.Labels?.[LABEL_BUNDLE] === version && (await this.client.health())) return false;
+    if (existing?.State.Running && existing.Config.Labels?.[LABEL_BUNDLE] === version) return false;
     const tag = `cutover-proxy:${version}`;
     await this.buildImage(tag, code);
     if (existing) {

@@ -117,9 +117,10 @@ export class HostsDataPlane implements DataPlane {
     if (!engine) why = 'its Docker Engine does not answer';
     if (engine && !proxy) {
       why = 'its proxy does not answer';
+      // Gone or stopped (not merely slow): start it again. A running one is left alone.
       if (await h.proxy.ensure().catch(() => false)) {
         onRestart();
-        why = undefined;
+        why = (await h.proxy.client.health()) ? undefined : why;
       }
     }
     const was = this.down.get(h.name);
