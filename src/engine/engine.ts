@@ -81,6 +81,7 @@ export class Engine {
         onMeasurement: (service, verdict) => metrics?.recordMeasurement(service, verdict),
         flags: rolloutFlags(flags),
         unreachableHosts: () => proxy.unreachable(),
+        ...(config.hosts ? { hostCount: config.hosts.length } : {}),
         ...(images ? { images } : {}),
         ...(databaseUrl ? { migrations: postgresMigrationHooks(databaseUrl, loaded.baseDir) } : {}),
       }));

@@ -48,6 +48,8 @@ export interface ControllerOptions {
   flags?: RolloutFlags;
   /** With `hosts:`: the hosts that do not answer now; a rollout in progress holds while there are any. */
   unreachableHosts?: () => string[];
+  /** With `hosts:`, how many (the config's counts are already totals; canaries come one per host). */
+  hostCount?: number;
 }
 
 export class Controller implements ControlPlane {
@@ -83,6 +85,7 @@ export class Controller implements ControlPlane {
         flags: this.opts.flags,
         baseDir: this.opts.baseDir ?? process.cwd(),
         unreachableHosts: this.opts.unreachableHosts,
+        hostCount: this.opts.hostCount,
       });
       this.loops.set(name, loop);
     }
@@ -149,7 +152,7 @@ export class Controller implements ControlPlane {
     const image = wantedImage(cfg, req, current);
     const draft = buildRevision(service, cfg, req, current, Date.now(), this.opts.baseDir, image ? { image, digest: '(pinned when deployed)' } : undefined);
     const number = this.nextRevisionNumber(service);
-    const steps = dryRun(planSpec(cfg, draft.strategy), loop.state, number, draft.strategy, Date.now());
+    const steps = dryRun(planSpec(cfg, draft.strategy, this.opts.hostCount), loop.state, number, draft.strategy, Date.now());
     return { revision: { ...draft, number }, steps };
   }
 

@@ -45,6 +45,8 @@ export interface LoopDeps {
   baseDir: string;
   /** With `hosts:`: the hosts that do not answer now (a rollout holds for them). */
   unreachableHosts?: (() => string[]) | undefined;
+  /** With `hosts:`, how many (canaries come one per host). */
+  hostCount?: number | undefined;
 }
 
 const HOOK_RETRY_MS = 5_000;
@@ -177,7 +179,7 @@ export class ServiceReconciler {
         state = r.state;
         events.push(...r.events);
       }
-      const spec = planSpec(cfg, state.strategy);
+      const spec = planSpec(cfg, state.strategy, this.deps.hostCount);
       const plan = this.withFlags(this.state, state, planRollout({ spec, state, observed }), spec, observed);
       this.persist(plan.state, [...events, ...plan.events], observed, plan.write);
       if (plan.write) this.deps.flags?.adopt();

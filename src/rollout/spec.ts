@@ -20,9 +20,10 @@ export function strategyFor(cfg: ServiceConfig, name: StrategyName): StrategyCon
   return { rolling: rollingSchema.parse({}) };
 }
 
-export function planSpec(cfg: ServiceConfig, name: StrategyName): PlanSpec {
+/** `hosts`: with `hosts:`, how many (cfg's counts are already totals, see config/hosts-scale.ts). */
+export function planSpec(cfg: ServiceConfig, name: StrategyName, hosts = 1): PlanSpec {
   const strategy = strategyFor(cfg, name);
-  return { replicas: cfg.replicas, progressDeadlineSeconds: cfg.progressDeadlineSeconds, strategy, templates: templatesOf(cfg, strategy) };
+  return { replicas: cfg.replicas, progressDeadlineSeconds: cfg.progressDeadlineSeconds, strategy, templates: templatesOf(cfg, strategy), ...(hosts > 1 ? { hosts } : {}) };
 }
 
 /** The service's analysis templates, plus the builtin one the short canary form stands for. */

@@ -53,6 +53,11 @@ export interface PlanSpec {
   progressDeadlineSeconds: number;
   /** Analysis templates by name (the service's, plus the one the short canary form stands for). */
   templates?: Record<string, TemplateConfig>;
+  /**
+   * With `hosts:`, the number of hosts (`replicas` is already the total): a canary's instances are rounded up to a
+   * multiple of it, one per host, so every host's proxy has a canary to give its share of traffic to.
+   */
+  hosts?: number;
 }
 
 export interface PlanInput {

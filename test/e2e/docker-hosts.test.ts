@@ -139,3 +139,52 @@ hosts:
     await engine.destroy();
   }
 });
+
+test('hosts: a canary runs on every host and both hosts split traffic in step; an image one host lacks fails the deploy first', async () => {
+  const [a, b] = h.hosts as [TestHosts['hosts'][0], TestHosts['hosts'][0]];
+  // Only host a has this image (and no registry is reachable): the deploy must fail before anything moves.
+  await buildAppImage(a.docker, 'cutover-test/app:only-a', { APP_BUILD: 'a' });
+  const engine = await Engine.start({
+    run: null,
+    service: `    image: ${v1}
+    port: ${APP_PORT}
+    replicas: 1
+    readiness: { path: /healthz, interval: 100ms, timeout: 1s }
+    shutdown: { drainTimeout: 2s, killAfter: 2s }
+    strategy: { canary: { steps: [ { setWeight: 50 }, { pause: {} } ] } }`,
+    extra: `runtime: { docker: { network: ${NETWORK} } }
+proxy: { image: ${BASE_IMAGE} }
+hosts: [${a.engine}, ${b.engine}]`,
+  });
+  const stateDir = `${engine.dir}/.cutover`;
+  const loads: Load[] = [];
+  try {
+    await engine.until(async () => (await engine.status()).phase === 'Healthy', 'v1 Healthy', 120_000);
+    const missing = await engine.cli('deploy', 'web', '--version', 'vx', '--image', 'cutover-test/app:only-a');
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /IMAGE_PULL_FAILED/);
+    assert.match(missing.stderr, /cutover-test\/app:only-a/);
+    const after = await engine.status();
+    assert.equal(after.phase, 'Healthy');
+    assert.equal(after.stableRevision?.version, 'v1');
+    assert.equal(after.revisions.length, 1, 'no revision was created');
+
+    for (const x of h.hosts) loads.push(new Load(`http://${x.address}:${engine.listen}`, { clients: 2 }));
+    const deployed = await engine.cli('deploy', 'web', '--version', 'v2', '--image', 'cutover-test/app:2');
+    assert.equal(deployed.code, 0, deployed.stderr);
+    await engine.until(async () => (await engine.status()).phase === 'Paused', 'the canary pauses at 50 %', 60_000);
+    // replicas 1 per host at 50 %: one canary instance would leave a host without one; there is one on each.
+    assert.deepEqual(await placement(stateDir), { [a.name]: ['1', '2'], [b.name]: ['1', '2'] });
+    const before = loads.map((l) => l.versions.v2 ?? 0);
+    await engine.until(async () => loads.every((l, i) => (l.versions.v2 ?? 0) > before[i]! + 20 && (l.versions.v1 ?? 0) > 20), 'both hosts answer v1 and v2');
+    const promoted = await engine.cli('promote', 'web', '--wait');
+    assert.equal(promoted.code, 0, promoted.stderr);
+    await engine.until(async () => JSON.stringify(await placement(stateDir)) === JSON.stringify({ [a.name]: ['2'], [b.name]: ['2'] }), 'one v2 on each host', 30_000);
+    for (const l of loads) await l.stop();
+    const failures = loads.flatMap((l) => l.failures);
+    assert.deepEqual(failures.slice(0, 5), [], `${failures.length} failed requests`);
+  } finally {
+    for (const l of loads) await l.stop().catch(() => {});
+    await engine.destroy();
+  }
+});

@@ -78,12 +78,16 @@ export function describeStep(step: CanaryStep): string {
   return `setCanaryScale ${JSON.stringify(step.setCanaryScale)}`;
 }
 
-/** Canary instances wanted at the current weight, honouring setCanaryScale. */
-export function canaryCount(state: RolloutState, replicas: number, weight: number): number {
+/**
+ * Canary instances wanted at the current weight, honouring setCanaryScale; with `hosts` hosts, a multiple of it.
+ *
+ * @example canaryCount(state, 2, 50) // 1
+ * @example canaryCount(state, 2, 50, 2) // 2: one on each of the two hosts
+ */
+export function canaryCount(state: RolloutState, replicas: number, weight: number, hosts = 1): number {
   const s = state.canaryScale;
-  if (s?.replicas !== undefined) return Math.min(replicas, s.replicas);
-  if (s?.weight !== undefined) return canaryReplicas(replicas, s.weight);
-  return canaryReplicas(replicas, weight);
+  const count = s?.replicas !== undefined ? Math.min(replicas, s.replicas) : canaryReplicas(replicas, s?.weight ?? weight);
+  return hosts > 1 && count > 0 ? Math.min(replicas, Math.ceil(count / hosts) * hosts) : count;
 }
 
 interface StepResult {
@@ -100,7 +104,7 @@ function runStep(step: CanaryStep, state: RolloutState, input: PlanInput): StepR
   const { observed, spec } = input;
   const ready = readyOf(observed, state.canary);
   if ('setWeight' in step) {
-    const want = canaryCount(state, spec.replicas, step.setWeight);
+    const want = canaryCount(state, spec.replicas, step.setWeight, spec.hosts);
     if (ready < want) return { state: { ...state, message: `waiting for ${want} canary instance(s) (${ready} ready)` }, events: [], done: false, scale: want };
     return { state: { ...state, weightPercent: step.setWeight }, events: [], done: true };
   }
@@ -108,7 +112,7 @@ function runStep(step: CanaryStep, state: RolloutState, input: PlanInput): StepR
     const c = step.setCanaryScale;
     const canaryScale = c.matchTrafficWeight ? null : { ...(c.replicas !== undefined ? { replicas: c.replicas } : {}), ...(c.weight !== undefined ? { weight: c.weight } : {}) };
     const next = { ...state, canaryScale };
-    const want = canaryCount(next, spec.replicas, state.weightPercent);
+    const want = canaryCount(next, spec.replicas, state.weightPercent, spec.hosts);
     return { state: { ...next, message: `scaling canary to ${want}` }, events: [], done: ready >= want, scale: want };
   }
   if ('setFlag' in step) return { state, events: [], done: true, flag: step.setFlag };
@@ -135,7 +139,7 @@ function canaryDesired(state: RolloutState, input: PlanInput, pending: number): 
   const canary = state.canary!;
   const desired = emptyDesired();
   if (state.stable !== null) desired.scale[state.stable] = spec.replicas;
-  desired.scale[canary] = Math.max(pending, canaryCount(state, spec.replicas, state.weightPercent));
+  desired.scale[canary] = Math.max(pending, canaryCount(state, spec.replicas, state.weightPercent, spec.hosts));
   desired.weightsBp = splitWeights(state.stable, canary, state.weightPercent);
   const header = spec.strategy.canary?.header;
   if (header) desired.match.push({ revision: canary, header });

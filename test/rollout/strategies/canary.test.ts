@@ -42,6 +42,20 @@ describe('canary planner', () => {
     });
   }
 
+  test('with hosts, a canary runs one instance per host (its count rounded up to a multiple of the hosts)', () => {
+    const rows: Array<{ steps: CanaryConfig['steps']; want: number }> = [
+      { steps: [{ setWeight: 10 }, { pause: {} }], want: 2 }, // 1 would leave one host's proxy without a canary
+      { steps: [{ setWeight: 50 }, { pause: {} }], want: 2 },
+      { steps: [{ setWeight: 60 }, { pause: {} }], want: 4 },
+      { steps: [{ setCanaryScale: { replicas: 3 } }, { setWeight: 10 }, { pause: {} }], want: 4 },
+    ];
+    for (const r of rows) {
+      const s = { ...steps(r.steps), hosts: 2 };
+      const { state } = simulate(s, rollingOut(s), 10);
+      assert.equal(state.desired.scale[2], r.want, JSON.stringify(r.steps[0]));
+    }
+  });
+
   test('a setFlag step passes at once and hands its flag change to the controller, only in the tick that passes it', () => {
     const s = steps([{ setFlag: { name: 'checkout', rollout: 25 } }, { setWeight: 50 }, { setFlag: { name: 'banner', enabled: false } }, { pause: {} }]);
     const first = planCanary({ spec: s, state: rollingOut(s), observed: obs(T0 + 100, { 1: { ready: 4 }, 2: { ready: 0 } }) });
