@@ -185,7 +185,15 @@ export const serviceSchema = z
     listen: port.describe('Public port the proxy serves this service on'),
     hosts: z.array(z.string()).optional().describe('Host names this service answers; default any'),
     run: z.string().min(1).optional().describe('Command for one instance; it gets PORT and CUTOVER_REVISION in its env. With `image`, it replaces the image\'s CMD (run by /bin/sh -c in the container)'),
-    image: z.string().min(1).optional().describe('Run instances as containers of this image (needs `runtime.docker`), e.g. shop/web:1.4.2'),
+    image: z.string().min(1).optional().describe('Run instances as containers of this image (needs `runtime.docker`), e.g. shop/web:1.4.2. With `build`: the name builds are tagged with (the tag is the version)'),
+    build: z
+      .strictObject({
+        context: z.string().min(1).describe('Directory sent to the builder, relative to this file'),
+        dockerfile: z.string().min(1).optional().describe('Relative to the context; default Dockerfile'),
+        args: z.record(z.string(), z.string()).optional().describe('Build arguments (ARG)'),
+      })
+      .optional()
+      .describe('Build the image on the Docker Engine(s) at every deploy (and at the first `up`) instead of pulling it; `deploy --image` still deploys a given image'),
     port: port.optional().describe('With `image`: the port the app listens on inside the container (it gets it as PORT)'),
     resources: z
       .object({
@@ -338,10 +346,11 @@ export const cutoverConfigSchema = z
 /** A service runs either a command (local processes) or an image with its port (docker runtime). */
 function checkRuntime(name: string, svc: z.output<typeof serviceSchema>, docker: boolean, ctx: z.RefinementCtx): void {
   const at = (field: string) => ['services', name, field];
-  if (docker && !svc.image) ctx.addIssue({ code: 'custom', path: at('image'), message: 'the docker runtime runs images: set `image` (and `port`)' });
+  if (docker && !svc.image && !svc.build) ctx.addIssue({ code: 'custom', path: at('image'), message: 'the docker runtime runs images: set `image` or `build` (and `port`)' });
+  if (!docker && svc.build) ctx.addIssue({ code: 'custom', path: at('build'), message: 'a build needs the docker runtime: add `runtime: { docker: {} }`, or use `run` for a local process' });
   if (!docker && svc.image) ctx.addIssue({ code: 'custom', path: at('image'), input: svc.image, message: 'an image needs the docker runtime: add `runtime: { docker: {} }`, or use `run` for a local process' });
   if (!docker && !svc.run) ctx.addIssue({ code: 'custom', path: at('run'), message: 'set `run`, the command that starts one instance' });
-  if (svc.image && svc.port === undefined) ctx.addIssue({ code: 'custom', path: at('port'), message: 'set `port`, the port the app listens on inside the container' });
+  if ((svc.image || svc.build) && svc.port === undefined) ctx.addIssue({ code: 'custom', path: at('port'), message: 'set `port`, the port the app listens on inside the container' });
 }
 
 export type CutoverConfig = z.output<typeof cutoverConfigSchema>;

@@ -16,7 +16,7 @@ import type { Verdict } from '../store/records.ts';
 import { checkIntent } from './intents.ts';
 import type { ImageResolver, InstanceRuntime, ManagedInstance, MigrationHooks, RolloutFlags, TrafficRouter } from './interfaces.ts';
 import { routedUpstreams } from './instances.ts';
-import { buildRevision, wantedImage, type PinnedImage } from './revision.ts';
+import { buildRevision, imageName, wantedImage, type ImageSource, type PinnedImage } from './revision.ts';
 import { RoutePublisher } from './route-publisher.ts';
 import { ServiceReconciler } from './reconcile.ts';
 import { experimentReportFor, shadowReport, type ShadowReport } from './traffic-reports.ts';
@@ -123,7 +123,7 @@ export class Controller implements ControlPlane {
       const s = loop.state;
       const current = this.currentRevision(service, s);
       // Before anything else: a pull failure fails the deploy while traffic still goes where it went.
-      const pinned = await this.pinImage(service, wantedImage(cfg, req, current));
+      const pinned = await this.pinImage(service, wantedImage(cfg, req, current, service, this.opts.baseDir));
       const draft = buildRevision(service, cfg, req, current, Date.now(), this.opts.baseDir, pinned);
       const pre = cfg.hooks?.preDeploy;
       if (pre) {
@@ -149,8 +149,8 @@ export class Controller implements ControlPlane {
     const loop = this.loop(service);
     const cfg = this.serviceConfig(service);
     const current = this.currentRevision(service, loop.state);
-    const image = wantedImage(cfg, req, current);
-    const draft = buildRevision(service, cfg, req, current, Date.now(), this.opts.baseDir, image ? { image, digest: '(pinned when deployed)' } : undefined);
+    const source = wantedImage(cfg, req, current, service, this.opts.baseDir);
+    const draft = buildRevision(service, cfg, req, current, Date.now(), this.opts.baseDir, source ? { image: imageName(source), digest: '(pinned when deployed)' } : undefined);
     const number = this.nextRevisionNumber(service);
     const steps = dryRun(planSpec(cfg, draft.strategy, this.opts.hostCount), loop.state, number, draft.strategy, Date.now());
     return { revision: { ...draft, number }, steps };
@@ -271,11 +271,17 @@ export class Controller implements ControlPlane {
     }
   }
 
-  /** Pulls `image` where instances run if it is missing (with progress in the log) and pins it by digest. */
-  private async pinImage(service: string, image: string | undefined): Promise<PinnedImage | undefined> {
-    if (!image) return undefined;
-    if (!this.opts.images) throw new ImagesNotSupportedError(service, image);
-    const pinned = await this.opts.images.pullImage(image, (line) => this.logger.info({ service, image }, `pull: ${line}`));
+  /**
+   * Pulls the image where instances run if it is missing, or builds it there (`build:`), with progress in the log,
+   * and pins it by digest.
+   */
+  private async pinImage(service: string, source: ImageSource | undefined): Promise<PinnedImage | undefined> {
+    if (!source) return undefined;
+    const image = imageName(source);
+    const images = this.opts.images;
+    if (!images || ('build' in source && !images.buildImage)) throw new ImagesNotSupportedError(service, image);
+    const log = (what: string) => (line: string) => this.logger.info({ service, image }, `${what}: ${line}`);
+    const pinned = 'build' in source ? await images.buildImage!(source.build, log('build')) : await images.pullImage(source.pull, log('pull'));
     this.logger.info({ service, image, digest: pinned.digest }, 'image ready');
     return pinned;
   }
@@ -284,7 +290,7 @@ export class Controller implements ControlPlane {
   private async bootstrap(name: string): Promise<RolloutState> {
     const cfg = this.serviceConfig(name);
     const now = Date.now();
-    const pinned = await this.pinImage(name, cfg.image);
+    const pinned = await this.pinImage(name, wantedImage(cfg, { version: cfg.version }, undefined, name, this.opts.baseDir));
     const draft = buildRevision(name, cfg, { version: cfg.version, ...(cfg.migration ? { migration: cfg.migration } : {}) }, undefined, now, this.opts.baseDir, pinned);
     const migration = draft.migration && this.opts.migrations ? await this.startMigration(draft.migration) : null;
     const rev = this.opts.store.createRevision(draft);

@@ -39,6 +39,8 @@ export interface InstanceRuntime {
 /** Makes an image present where instances run and pins it by digest (the docker runtime; a pull failure throws before anything is rolled out). */
 export interface ImageResolver {
   pullImage(image: string, onProgress?: (line: string) => void): Promise<{ image: string; digest: string }>;
+  /** Builds `tag` from a context directory where instances run (a service's `build:`). */
+  buildImage?(req: { context: string; dockerfile?: string; args?: Record<string, string>; tag: string }, onProgress?: (line: string) => void): Promise<{ image: string; digest: string }>;
 }
 
 /** Expand/contract migrations tied to a revision (pgroll's start / complete / rollback). */

@@ -37,9 +37,29 @@ export interface PinnedImage {
   digest: string;
 }
 
-/** The image a deploy asked for (or the config's), as the revision records it. */
-export function wantedImage(cfg: ServiceConfig, req: DeployRequest, current: Revision | undefined): string | undefined {
-  return req.image ?? (current?.container ? undefined : cfg.image);
+/** Where a revision's image comes from: pulled by reference, or built from the service's `build:` context. */
+export type ImageSource = { pull: string } | { build: { context: string; dockerfile?: string; args?: Record<string, string>; tag: string } };
+
+/**
+ * The image a deploy asked for (or the config's): `--image` first; with `build:`, a build of the context tagged
+ * `<image or cutover/<service>>:<version>` at every deploy; else the config's image for a service's first container
+ * revision. Undefined: keep the current revision's image.
+ */
+export function wantedImage(cfg: ServiceConfig, req: Pick<DeployRequest, 'image' | 'version'>, current: Revision | undefined, service: string, baseDir = process.cwd()): ImageSource | undefined {
+  if (req.image) return { pull: req.image };
+  if (cfg.build) {
+    const name = (cfg.image ?? `cutover/${service}`).replace(/:[^/:]+$/, '');
+    const tag = `${name}:${(req.version ?? 'latest').replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 128)}`;
+    const { context, dockerfile, args } = cfg.build;
+    return { build: { context: resolve(baseDir, context), tag, ...(dockerfile ? { dockerfile } : {}), ...(args ? { args } : {}) } };
+  }
+  if (current?.container) return undefined;
+  return cfg.image ? { pull: cfg.image } : undefined;
+}
+
+/** The reference an image source will have, before it is pinned (dry runs). */
+export function imageName(source: ImageSource): string {
+  return 'pull' in source ? source.pull : source.build.tag;
 }
 
 function containerOf(cfg: ServiceConfig, pinned: PinnedImage, current: RevisionContainer | undefined): RevisionContainer {

@@ -67,3 +67,14 @@ export class HostUnreachableError extends CutoverError {
     });
   }
 }
+
+export class ImageBuildError extends CutoverError {
+  constructor(tag: string, reason: string, cause?: unknown) {
+    super('IMAGE_BUILD_FAILED', `building ${tag} failed: ${reason}`, {
+      status: 422,
+      hint: 'check `build.context` and `build.dockerfile` in cutover.yaml and run the same build with `docker build` to see it whole; nothing was rolled out',
+      fields: { image: tag },
+      cause,
+    });
+  }
+}

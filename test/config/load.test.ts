@@ -281,3 +281,21 @@ test('experiment split: a percent for the new variant, or shares by variant name
   assert.match(issue('{ b: 50 }')!, /no variant named b; the variants are control, treatment/);
   assert.match(issue('{ control: 60, treatment: 60 }')!, /add up to 120, not 100/);
 });
+
+test('build: needs the docker runtime and a port; with them it stands in for image', () => {
+  const bad = (text: string): Array<{ path: string; message: string }> => {
+    try {
+      parseConfigText(text);
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      return err.issues.map((i) => ({ path: i.path, message: i.message }));
+    }
+    assert.fail('accepted');
+  };
+  const noDocker = bad('services:\n  web: { listen: 8080, run: node s.js, port: 3000, build: { context: . } }\n');
+  assert.ok(noDocker.some((i) => i.path === 'services.web.build' && /runtime: \{ docker: \{\} \}/.test(i.message)), JSON.stringify(noDocker));
+  const noPort = bad('runtime: { docker: {} }\nservices:\n  web: { listen: 8080, build: { context: . } }\n');
+  assert.ok(noPort.some((i) => i.path === 'services.web.port'), JSON.stringify(noPort));
+  const ok = parseConfigText('runtime: { docker: {} }\nservices:\n  web: { listen: 8080, port: 3000, build: { context: app, dockerfile: Dockerfile.prod, args: { NODE_ENV: production } } }\n');
+  assert.deepEqual(ok.services.web!.build, { context: 'app', dockerfile: 'Dockerfile.prod', args: { NODE_ENV: 'production' } });
+});

@@ -3,11 +3,14 @@
 // against a real dockerd (test/helpers/dockerd.ts) and images built on it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serverApp } from '../helpers/apps/paths.ts';
 import { Harness } from './helpers/harness.ts';
 import { getText, Load } from './helpers/load.ts';
 import { startDocker, type TestDocker } from '../helpers/dockerd.ts';
-import { APP_PORT, buildAppImage, buildTestImages } from '../helpers/docker-images.ts';
+import { APP_PORT, BASE_IMAGE, buildAppImage, buildTestImages } from '../helpers/docker-images.ts';
 import { LABEL } from '../../src/runtime/docker/labels.ts';
 
 let d: TestDocker;
@@ -114,5 +117,49 @@ test('docker: an image that cannot be pulled fails the deploy before anything ch
     assert.deepEqual(seen(h.status()), seen(before));
   } finally {
     await h.destroy();
+  }
+});
+
+test('docker: `build:` builds on the Engine at the first start and at every deploy, pinned by id, without what .dockerignore excludes; a broken build fails the deploy first', async () => {
+  const ctx = mkdtempSync(join(tmpdir(), 'cutover-build-'));
+  writeFileSync(join(ctx, 'Dockerfile'), `FROM ${BASE_IMAGE}\nARG APP_BUILD=1\nENV APP_BUILD=$APP_BUILD APP_HOST=0.0.0.0\nCOPY . /app/\nCMD ["/app/server.mjs"]\n`);
+  copyFileSync(serverApp, join(ctx, 'server.mjs'));
+  writeFileSync(join(ctx, 'secret.env'), 'TOKEN=x\n');
+  mkdirSync(join(ctx, 'node_modules', 'big'), { recursive: true });
+  writeFileSync(join(ctx, 'node_modules', 'big', 'index.js'), '');
+  writeFileSync(join(ctx, '.dockerignore'), '# not for the image\n*.env\nnode_modules\n');
+  const h = await harness({ image: 'cutover-test/built', build: { context: ctx, args: { APP_BUILD: '7' } } });
+  const has = async (image: string, path: string) => {
+    const c = await d.docker.createContainer({ Image: image });
+    try {
+      return await c.getArchive({ path }).then(() => true, () => false);
+    } finally {
+      await c.remove({ force: true });
+    }
+  };
+  try {
+    await h.until(() => h.status().phase === 'Healthy', 'v1 built and Healthy', 60_000);
+    const [r1] = h.controller.history('web');
+    assert.deepEqual(r1?.container, { image: 'cutover-test/built:v1', digest: await imageId('cutover-test/built:v1'), port: APP_PORT });
+    const info = await d.docker.getImage('cutover-test/built:v1').inspect();
+    assert.ok(info.Config.Env.includes('APP_BUILD=7'), 'build args reach the build');
+    assert.equal(await has('cutover-test/built:v1', '/app/server.mjs'), true);
+    assert.equal(await has('cutover-test/built:v1', '/app/secret.env'), false, '.dockerignore: *.env');
+    assert.equal(await has('cutover-test/built:v1', '/app/node_modules'), false, '.dockerignore: node_modules');
+
+    await h.controller.deploy('web', { version: 'v2' });
+    await h.until(() => h.status().phase === 'Healthy' && h.status().stableRevision?.version === 'v2', 'v2 built and Healthy', 60_000);
+    const r2 = h.controller.history('web')[1];
+    assert.equal(r2?.container?.image, 'cutover-test/built:v2');
+    assert.equal(r2?.container?.digest, await imageId('cutover-test/built:v2'));
+    assert.equal(await getText(h.url), 'v2');
+
+    writeFileSync(join(ctx, 'Dockerfile'), `FROM ${BASE_IMAGE}\nCOPY missing.txt /app/\n`);
+    await assert.rejects(h.controller.deploy('web', { version: 'v3' }), (err: { code?: string; message?: string }) => err.code === 'IMAGE_BUILD_FAILED' && /missing\.txt/.test(err.message ?? ''));
+    assert.deepEqual(h.controller.history('web').map((r) => r.version), ['v1', 'v2'], 'no revision was created');
+    assert.equal(h.status().stableRevision?.version, 'v2');
+  } finally {
+    await h.destroy();
+    rmSync(ctx, { recursive: true, force: true });
   }
 });

@@ -23,6 +23,7 @@ import { instanceLogFile, unusedInstanceId } from '../local/spawn-instance.ts';
 import { createOptions } from './container-spec.ts';
 import { DEFAULT_DOCKER_HOST, dockerClient, pingDocker, type DockerConnection } from './docker-client.ts';
 import { ensureImage, type PulledImage, type PullProgress } from './image-pull.ts';
+import { buildImage, type BuildRequest } from './image-build.ts';
 import { LABEL, containerName } from './labels.ts';
 import { followLogs, type LogFollower } from './log-stream.ts';
 
@@ -121,6 +122,11 @@ export class DockerProvider implements RuntimeProvider {
         ...(c.Ports[0]?.PrivatePort ? { containerPort: c.Ports[0].PrivatePort } : {}),
       });
     }
+  }
+
+  /** Builds `req.tag` from a context directory on this Engine (IMAGE_BUILD_FAILED otherwise) and names its exact bits. */
+  buildImage(req: BuildRequest, onProgress?: PullProgress): Promise<PulledImage> {
+    return buildImage(this.docker, req, onProgress);
   }
 
   /** Pulls `image` when the host lacks it (IMAGE_PULL_FAILED otherwise) and names its exact bits. */

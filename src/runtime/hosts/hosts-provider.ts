@@ -5,6 +5,7 @@
  * every revision is spread evenly and a rolling batch lands one per host.
  */
 import type { PulledImage, PullProgress } from '../docker/image-pull.ts';
+import type { BuildRequest } from '../docker/image-build.ts';
 import type { DockerProvider } from '../docker/docker-provider.ts';
 import type { ExitListener, InstanceRecord, InstanceSpec, Probe, RuntimeProvider, StopOptions } from '../provider.ts';
 import { HostUnreachableError } from '../errors.ts';
@@ -66,6 +67,12 @@ export class HostsProvider implements RuntimeProvider {
     // Registry digests agree across hosts; local image ids (an image built on each host) need not, so the tag stays the reference then.
     const same = pulled.every((p) => p.digest === pulled[0]!.digest);
     return same ? pulled[0]! : { image, digest: image };
+  }
+
+  /** Builds the image on every host (each from the same context); their local ids differ, so the tag is the reference. */
+  async buildImage(req: BuildRequest, onProgress?: PullProgress): Promise<PulledImage> {
+    const built = await Promise.all(this.hosts.map((h) => h.provider.buildImage(req, onProgress && ((line) => onProgress(`${h.name}: ${line}`)))));
+    return built.every((b) => b.digest === built[0]!.digest) ? built[0]! : { image: req.tag, digest: req.tag };
   }
 
   async removeStrays(keep: ReadonlySet<string>, stopFor: (service: string) => StopOptions): Promise<string[]> {
