@@ -33,9 +33,11 @@ export class HostsDataPlane implements DataPlane {
     private readonly logger: Logger,
   ) {}
 
+  /** One host at a time: replacing a proxy of another version leaves its host refusing connections for a moment. */
   async ensure(): Promise<boolean> {
-    const started = await Promise.all(this.hosts.map((h) => h.proxy.ensure()));
-    return started.some(Boolean);
+    let started = false;
+    for (const h of this.hosts) started = (await h.proxy.ensure()) || started;
+    return started;
   }
 
   describe(): Record<string, unknown> {
