@@ -163,3 +163,39 @@ test('docker: `build:` builds on the Engine at the first start and at every depl
     rmSync(ctx, { recursive: true, force: true });
   }
 });
+
+// The other strategies with containers: each deploy under load fails no request.
+let item = 0;
+// JSON answers equal but for the version and the time, which the shadow's comparison ignores (/ answers the version).
+const items = { path: () => `/item?id=${item++}`, parse: (body: string) => ({ version: (JSON.parse(body) as { version: string }).version }), slow: 0 };
+const strategies: Array<{ name: string; strategy: Record<string, unknown>; load?: typeof items; conclude?: (h: Harness) => Promise<void> }> = [
+  { name: 'blueGreen', strategy: { blueGreen: { autoPromotionEnabled: true, scaleDownDelaySeconds: 1 } } },
+  { name: 'shadow', strategy: { shadow: { duration: '2s', minCompared: 20, compare: { ignoreHeaders: ['x-version'], ignoreJsonPaths: ['$.at', '$.version'] } } }, load: items },
+  {
+    name: 'experiment',
+    strategy: { experiment: { split: 50 } },
+    conclude: async (h) => {
+      await h.until(() => h.status().phase === 'Paused' && h.status().revisions.every((r) => r.ready === 2), 'experiment running', 60_000);
+      await h.controller.promote('web', { variant: 'b' });
+    },
+  },
+];
+for (const s of strategies) {
+  test(`docker: ${s.name}, a deploy of a new image under load fails no request`, async () => {
+    const h = await harness({ strategy: s.strategy });
+    try {
+      await h.until(() => h.status().phase === 'Healthy', 'v1 Healthy', 60_000);
+      const load = new Load(h.url, s.load ?? {});
+      await h.controller.deploy('web', { version: 'v2', image: v2 });
+      await s.conclude?.(h);
+      await h.until(() => h.status().phase === 'Healthy' && h.status().stableRevision?.version === 'v2', 'v2 Healthy', 60_000);
+      await h.until(() => h.runtime.list().length === 2, 'old containers gone', 30_000);
+      await load.stop();
+      assert.deepEqual(load.failures, []);
+      assert.ok((load.versions.v2 ?? 0) > 0, JSON.stringify(load.versions));
+      assert.equal(await getText(h.url), 'v2');
+    } finally {
+      await h.destroy();
+    }
+  });
+}
