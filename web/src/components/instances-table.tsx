@@ -20,6 +20,8 @@ export function InstancesTable({ service, instances }: { service: string; instan
   };
 
   if (instances.length === 0) return <p class="muted">No instances.</p>;
+  // With `hosts:` instances run on several machines: say which.
+  const hosts = new Set(instances.map((i) => i.host)).size > 1;
   return (
     <div class="table-wrap" role="region" aria-label="instances" tabIndex={0}>
       <table>
@@ -27,6 +29,7 @@ export function InstancesTable({ service, instances }: { service: string; instan
           <tr>
             <th scope="col">Instance</th>
             <th scope="col">Revision</th>
+            {hosts && <th scope="col">Host</th>}
             <th scope="col">PID</th>
             <th scope="col">Port</th>
             <th scope="col">State</th>
@@ -43,6 +46,7 @@ export function InstancesTable({ service, instances }: { service: string; instan
                 <td>
                   {i.version} #{i.revision}
                 </td>
+                {hosts && <td class="mono">{i.host}</td>}
                 <td>{i.pid}</td>
                 <td>{i.port}</td>
                 <td>
@@ -58,7 +62,7 @@ export function InstancesTable({ service, instances }: { service: string; instan
               </tr>
               {open === i.id && (
                 <tr key={i.id + '-logs'}>
-                  <td colSpan={8}>
+                  <td colSpan={hosts ? 9 : 8}>
                     <pre class="logs" tabIndex={0} aria-label={`last log lines of ${i.id}`}>
                       {typeof lines === 'string' ? lines : lines.join('\n') || '(no output yet)'}
                     </pre>
