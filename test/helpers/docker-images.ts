@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type Docker from 'dockerode';
 import { serverApp } from './apps/paths.ts';
+import { buildImage as buildFromContext } from '../../src/runtime/docker/image-build.ts';
 
 export const BASE_IMAGE = 'cutover-test/node:1';
 export const APP_IMAGE = 'cutover-test/app:1';
@@ -35,11 +36,7 @@ async function buildImage(docker: Docker, tag: string, dockerfile: string, fill:
   try {
     writeFileSync(join(dir, 'Dockerfile'), dockerfile);
     fill(dir);
-    const files = execFileSync('find', ['.', '-type', 'f'], { cwd: dir, encoding: 'utf8' }).split('\n').filter(Boolean);
-    const stream = await docker.buildImage({ context: dir, src: files }, { t: tag, rm: true, forcerm: true });
-    const out = await new Promise<Array<{ error?: string }>>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null, res: Array<{ error?: string }>) => (err ? reject(err) : resolve(res))));
-    const failed = out.find((o) => o.error);
-    if (failed) throw new Error(`building ${tag}: ${failed.error}`);
+    await buildFromContext(docker, { context: dir, tag });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

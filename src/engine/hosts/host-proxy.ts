@@ -16,6 +16,7 @@ import tar from 'tar-fs';
 import type { ProxyLimits } from '../../config/proxy-limits-schema.ts';
 import { ProxyAdminClient } from '../../proxy/admin-client.ts';
 import { parseLimitsArg } from '../../proxy/config.ts';
+import { buildImage } from '../../runtime/docker/image-build.ts';
 import { ensureImage } from '../../runtime/docker/image-pull.ts';
 import { HostUnreachableError } from '../../runtime/errors.ts';
 import type { Logger } from '../../shared/log.ts';
@@ -119,12 +120,9 @@ export class HostProxy {
     try {
       writeFileSync(join(dir, 'Dockerfile'), `FROM ${this.opts.image}\nCOPY proxy.mjs ${DIR}/proxy.mjs\n`);
       writeFileSync(join(dir, 'proxy.mjs'), code);
-      const stream = await this.opts.docker.buildImage({ context: dir, src: ['Dockerfile', 'proxy.mjs'] }, { t: tag, rm: true, forcerm: true });
-      const out = await new Promise<Array<{ error?: string }>>((resolve, reject) =>
-        this.opts.docker.modem.followProgress(stream, (err: Error | null, res: Array<{ error?: string }>) => (err ? reject(err) : resolve(res))),
-      );
-      const failed = out.find((o) => o.error);
-      if (failed) throw new HostUnreachableError(this.opts.name, `building its proxy image from ${this.opts.image} failed: ${failed.error}`);
+      await buildImage(this.opts.docker, { context: dir, tag });
+    } catch (err) {
+      throw new HostUnreachableError(this.opts.name, `its proxy image (from ${this.opts.image}) could not be built: ${(err as Error).message}`, err);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
