@@ -12,10 +12,16 @@ const BUNDLE_FILE = 'proxy-bundle.mjs';
 const CODE_ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 const ENTRY = join(dirname(CODE_ROOT), 'src', 'proxy', 'main.ts');
 
-export async function proxyBundle(): Promise<string> {
+let cached: Promise<string> | undefined;
+
+/** The bundle's text, read or made once per process (every host's proxy, and every check that restarts one, uses it). */
+export function proxyBundle(): Promise<string> {
   const built = join(CODE_ROOT, BUNDLE_FILE);
-  if (existsSync(built)) return readFileSync(built, 'utf8');
-  return bundle();
+  if (!cached) {
+    cached = existsSync(built) ? Promise.resolve(readFileSync(built, 'utf8')) : bundle();
+    cached.catch(() => (cached = undefined)); // a failed bundling is tried again next time
+  }
+  return cached;
 }
 
 /** Bundles src/proxy/main.ts; `outDir` writes it there as well (the build). */
