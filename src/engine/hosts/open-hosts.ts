@@ -34,6 +34,6 @@ export async function openHosts(config: CutoverConfig, logger: Logger): Promise<
     }),
   );
   const provider = new HostsProvider(hosts);
-  const planes = hosts.map((h) => ({ name: h.name, address: h.address, proxy: h.proxy, ping: () => h.provider.docker.ping().then(() => true, () => false) }));
+  const planes = hosts.map((h) => ({ name: h.name, address: h.address, proxy: h.proxy, engineAnswers: () => h.provider.engineAnswers }));
   return { provider, dataPlane: new HostsDataPlane(planes, provider, logger) };
 }

@@ -80,6 +80,7 @@ export class DockerProvider implements RuntimeProvider {
   private readonly logs: LogRotator;
   /** Remote hosts: the Engine stopped answering since the last check, so every watch is suspect. */
   private engineLost = false;
+  private engineUp = true;
   private engineTimer: NodeJS.Timeout | undefined;
   private checking = false;
 
@@ -107,6 +108,11 @@ export class DockerProvider implements RuntimeProvider {
       p.engineTimer.unref();
     }
     return p;
+  }
+
+  /** Remote hosts: whether the Engine answered its last check (every second); local ones are not checked. */
+  get engineAnswers(): boolean {
+    return this.engineUp;
   }
 
   /** Reloads the view of this state dir's containers from the daemon. */
@@ -275,6 +281,7 @@ export class DockerProvider implements RuntimeProvider {
     const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), PING_TIMEOUT_MS)));
     const up = await Promise.race([this.docker.ping().then(() => true, () => false), late]);
     clearTimeout(timer);
+    this.engineUp = up;
     if (!up) {
       this.engineLost = true;
       return;

@@ -39,7 +39,7 @@ export class HostsProvider implements RuntimeProvider {
   }
 
   isAlive(record: InstanceRecord): boolean {
-    return this.find(record)?.provider.isAlive(record) ?? false;
+    return this.hostOf(record)?.provider.isAlive(record) ?? false;
   }
 
   probe(record: InstanceRecord, probe: Probe): Promise<boolean> {
@@ -47,7 +47,7 @@ export class HostsProvider implements RuntimeProvider {
   }
 
   adopt(record: InstanceRecord): boolean {
-    const host = this.find(record);
+    const host = this.hostOf(record);
     if (!host?.provider.adopt(record)) return false;
     this.placed.set(record.id, { address: host.address, service: record.service, revision: record.revision });
     return true;
@@ -90,12 +90,8 @@ export class HostsProvider implements RuntimeProvider {
     return this.hosts.find((h) => h.address === record.host);
   }
 
-  private find(record: InstanceRecord): Host | undefined {
-    return this.hostOf(record);
-  }
-
   private of(record: InstanceRecord): Host {
-    const host = this.find(record);
+    const host = this.hostOf(record);
     if (!host) throw new HostUnreachableError(record.host, `instance ${record.id} runs on ${record.host}, which is not in \`hosts\``);
     return host;
   }
