@@ -42,23 +42,26 @@ async function placement(stateDir: string): Promise<Record<string, string[]>> {
   return out;
 }
 
+/** `cutover up` with service `web` running v1's image on `hosts` (the YAML after `hosts:`), with `service` settings. */
+function hostsEngine(service: string, hosts: string): Promise<Engine> {
+  return Engine.start({
+    run: null,
+    service: `    image: ${v1}\n    port: ${APP_PORT}\n    readiness: { path: /healthz, interval: 100ms, timeout: 1s }\n${service}`,
+    extra: `runtime: { docker: { network: ${NETWORK} } }\nproxy: { image: ${BASE_IMAGE} }\nhosts:${hosts}`,
+  });
+}
+
 test('hosts: a proxy per host, a rolling deploy across two hosts under load, kill -9 adopts, a stopped Engine holds the rollout', async () => {
   const [a, b] = h.hosts as [TestHosts['hosts'][0], TestHosts['hosts'][0]];
-  const engine = await Engine.start({
-    run: null,
-    service: `    image: ${v1}
-    port: ${APP_PORT}
-    replicas: 2
-    readiness: { path: /healthz, interval: 100ms, timeout: 1s }
+  const engine = await hostsEngine(
+    `    replicas: 2
     shutdown: { drainTimeout: 3s, killAfter: 2s }
     progressDeadlineSeconds: 120
     strategy: { rolling: { maxSurge: 1, maxUnavailable: 0 } }`,
-    extra: `runtime: { docker: { network: ${NETWORK} } }
-proxy: { image: ${BASE_IMAGE} }
-hosts:
+    `
   - ${a.engine}
   - { docker: '${ssh.engine}', name: ${b.name}, ssh: { keyFile: '${ssh.keyFile}', knownHosts: '${ssh.knownHosts}' } }`,
-  });
+  );
   const stateDir = `${engine.dir}/.cutover`;
   const loads: Load[] = [];
   try {
@@ -144,18 +147,12 @@ test('hosts: a canary runs on every host and both hosts split traffic in step; a
   const [a, b] = h.hosts as [TestHosts['hosts'][0], TestHosts['hosts'][0]];
   // Only host a has this image (and no registry is reachable): the deploy must fail before anything moves.
   await buildAppImage(a.docker, 'cutover-test/app:only-a', { APP_BUILD: 'a' });
-  const engine = await Engine.start({
-    run: null,
-    service: `    image: ${v1}
-    port: ${APP_PORT}
-    replicas: 1
-    readiness: { path: /healthz, interval: 100ms, timeout: 1s }
+  const engine = await hostsEngine(
+    `    replicas: 1
     shutdown: { drainTimeout: 2s, killAfter: 2s }
     strategy: { canary: { steps: [ { setWeight: 50 }, { pause: {} } ] } }`,
-    extra: `runtime: { docker: { network: ${NETWORK} } }
-proxy: { image: ${BASE_IMAGE} }
-hosts: [${a.engine}, ${b.engine}]`,
-  });
+    ` [${a.engine}, ${b.engine}]`,
+  );
   const stateDir = `${engine.dir}/.cutover`;
   const loads: Load[] = [];
   try {

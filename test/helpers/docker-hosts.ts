@@ -9,9 +9,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { freeNetwork } from './dockerd.ts';
 import { waitFor } from './wait.ts';
 
 export interface TestHost {
@@ -48,8 +49,10 @@ const ENGINE_PORT = 2375;
 
 export async function startHosts(n: number): Promise<TestHosts> {
   const tag = String(process.pid % 100_000);
-  const subnet = freeSubnet();
-  const bridge = `cvh${tag}`;
+  // The bridge joining the namespaces, on a /24 no interface here uses (as the test dockerd's networks are).
+  const free = freeNetwork();
+  const bridge = free.bridge;
+  const subnet = free.subnet.replace(/\.0\/24$/, '');
   const dir = mkdtempSync(join(tmpdir(), 'cutover-hosts-'));
   const hosts: Array<TestHost & { ns: string; kill(): Promise<void> }> = [];
   const run = (...args: string[]) => {
@@ -158,14 +161,4 @@ async function startSshd(ns: string, address: string, socket: string, dir: strin
   const [type, blob] = readFileSync(join(dir, 'host_key.pub'), 'utf8').split(' ');
   writeFileSync(join(dir, 'known_hosts'), `${address} ${type} ${blob}\n`);
   return { engine: `ssh://root@${address}`, keyFile: join(dir, 'client_key'), knownHosts: join(dir, 'known_hosts') };
-}
-
-/** A /24 in 10.180.0.0/16 that no interface of this machine uses. */
-function freeSubnet(): string {
-  const used = new Set(Object.values(networkInterfaces()).flatMap((l) => (l ?? []).map((a) => a.address)));
-  for (let i = 0; i < 256; i++) {
-    const n = (process.pid + i) % 256;
-    if (!used.has(`10.180.${n}.1`)) return `10.180.${n}`;
-  }
-  throw new Error('no free /24 in 10.180.0.0/16');
 }

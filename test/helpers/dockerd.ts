@@ -93,7 +93,7 @@ async function startDockerd(driver: string): Promise<TestDocker> {
  * A bridge name and a /24 in 10.200.0.0/13 that no interface of this machine uses (a daemon of a concurrent test
  * file, or a bridge a killed run left behind), starting from one picked by pid.
  */
-function freeNetwork(): { network: string; bridge: string; subnet: string } {
+export function freeNetwork(): { network: string; bridge: string; subnet: string } {
   const ifaces = networkInterfaces();
   const used = new Set(Object.values(ifaces).flatMap((list) => (list ?? []).map((a) => a.address)));
   for (let i = 0; i < 2048; i++) {
