@@ -3,6 +3,7 @@
  * the proxies of every host with `hosts:` (HostsDataPlane).
  */
 import type { TrafficRouter } from '../rollout/interfaces.ts';
+import type { UnreachableHost } from '../rollout/state.ts';
 
 export interface DataPlane extends TrafficRouter {
   /** Attaches to the running proxies or starts them; true when it had to start one. */
@@ -16,7 +17,7 @@ export interface DataPlane extends TrafficRouter {
   /** The proxies' Prometheus exposition. */
   metricsText(): Promise<string>;
   /** Hosts whose Engine or proxy does not answer now (always none on one machine). */
-  unreachable(): string[];
+  unreachable(): UnreachableHost[];
   /** For the start log line. */
   describe(): Record<string, unknown>;
 }

@@ -18,6 +18,7 @@ import type { Logger } from '../shared/log.ts';
 import { ProxyAdminClient } from '../proxy/admin-client.ts';
 import type { CertificateInfo, DrainResult, RoutesState, ServiceStats } from '../proxy/contract.ts';
 import type { DataPlane } from './data-plane.ts';
+import type { UnreachableHost } from '../rollout/state.ts';
 import { isSameProcess } from '../runtime/local/proc.ts';
 import { readJson } from './state-dir.ts';
 
@@ -91,7 +92,7 @@ export class ProxySupervisor implements DataPlane {
   }
 
   /** One machine: there is no other host to wait for. */
-  unreachable(): string[] {
+  unreachable(): UnreachableHost[] {
     return [];
   }
 

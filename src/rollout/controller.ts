@@ -20,7 +20,7 @@ import { buildRevision, imageName, wantedImage, type ImageSource, type PinnedIma
 import { RoutePublisher } from './route-publisher.ts';
 import { ServiceReconciler } from './reconcile.ts';
 import { experimentReportFor, shadowReport, type ShadowReport } from './traffic-reports.ts';
-import { initialState, inProgress, startRollout, type MigrationState, type RolloutState } from './state.ts';
+import { initialState, inProgress, startRollout, type MigrationState, type RolloutState, type UnreachableHost } from './state.ts';
 import { resolveUndo } from './undo.ts';
 import type { ControlPlane, DeployRequest, InstanceStatus, Revision, RolloutEvent, RolloutStatus, ServiceCertificate } from './types.ts';
 import type { ServiceStats } from '../proxy/contract.ts';
@@ -47,7 +47,7 @@ export interface ControllerOptions {
   /** The flags canary setFlag steps change (cutover up passes its FlagService's); without it such a step aborts. */
   flags?: RolloutFlags;
   /** With `hosts:`: the hosts that do not answer now; a rollout in progress holds while there are any. */
-  unreachableHosts?: () => string[];
+  unreachableHosts?: () => UnreachableHost[];
   /** With `hosts:`, how many (the config's counts are already totals; canaries come one per host). */
   hostCount?: number;
 }

@@ -23,7 +23,7 @@ import { runDeployHook } from './deploy-hooks.ts';
 import type { RoutePublisher } from './route-publisher.ts';
 import { SerialRunner } from './serial-runner.ts';
 import { instanceSpec, manageOptions, planSpec } from './spec.ts';
-import { envFor, inProgress, type Observed, type Plan, type PlannedEvent, type PlanSpec, type RolloutState } from './state.ts';
+import { envFor, inProgress, type Observed, type Plan, type PlannedEvent, type PlanSpec, type RolloutState, type UnreachableHost } from './state.ts';
 import { computeStatus, pauseEndsAt } from './status.ts';
 import { planRollout } from './strategies/index.ts';
 import type { RolloutStatus } from './types.ts';
@@ -44,7 +44,7 @@ export interface LoopDeps {
   /** Deploy hooks' relative `cwd` resolves against this (the config file's directory). */
   baseDir: string;
   /** With `hosts:`: the hosts that do not answer now (a rollout holds for them). */
-  unreachableHosts?: (() => string[]) | undefined;
+  unreachableHosts?: (() => UnreachableHost[]) | undefined;
   /** With `hosts:`, how many (canaries come one per host). */
   hostCount?: number | undefined;
 }

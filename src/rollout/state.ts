@@ -31,10 +31,16 @@ export interface Observed {
   revisions: Record<number, ObservedRevision>;
   /** Measurements finished since the last tick, addressed to a run and a metric. */
   measurements?: ObservedMeasurement[];
-  /** With `hosts:`: hosts whose Engine or proxy does not answer now, each with why ("web-2: its proxy does not answer"). */
-  unreachableHosts?: string[];
+  /** With `hosts:`: hosts whose Engine or proxy does not answer now, each with why. */
+  unreachableHosts?: UnreachableHost[];
   /** Shadow: what comparison found so far (from the proxy's stats), on ticks of a shadow rollout. */
   mirror?: MirrorObservation;
+}
+
+/** A host (its name in `hosts:`) that does not answer, and why, e.g. { host: 'web-2', why: 'its proxy does not answer' }. */
+export interface UnreachableHost {
+  host: string;
+  why: string;
 }
 
 export interface MirrorObservation {

@@ -204,7 +204,7 @@ export interface RolloutState {
    * it did not exist), so an abort, failure or undo puts them back. Kept while that revision is rolled out or stable.
    */
   flagChanges?: FlagChanges[];
-  /** With `hosts:`: the hosts that did not answer when the rollout started holding for them, and since when. */
+  /** With `hosts:`: the names of the hosts the rollout holds for, and since when. */
   heldForHosts?: { hosts: string[]; since: number };
   startedAt: number;
   updatedAt: number;

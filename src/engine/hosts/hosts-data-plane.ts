@@ -9,6 +9,7 @@ import type { HostsProvider } from '../../runtime/hosts/hosts-provider.ts';
 import { HostUnreachableError } from '../../runtime/errors.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { DataPlane } from '../data-plane.ts';
+import type { UnreachableHost } from '../../rollout/state.ts';
 import type { HostProxy } from './host-proxy.ts';
 import { mergeStats } from './merge-stats.ts';
 import { labelExposition } from './label-exposition.ts';
@@ -45,8 +46,8 @@ export class HostsDataPlane implements DataPlane {
     return { hosts: this.hosts.map((h) => `${h.name} (${h.proxy.adminUrl})`) };
   }
 
-  unreachable(): string[] {
-    return [...this.down.entries()].map(([name, why]) => `${name}: ${why}`);
+  unreachable(): UnreachableHost[] {
+    return [...this.down.entries()].map(([host, why]) => ({ host, why }));
   }
 
   async apply(state: RoutesState): Promise<void> {

@@ -2,10 +2,10 @@
  * With `hosts:`, weights and steps move on every host in step, so while a host does not answer a rollout in progress
  * holds where it is: the same instances and weights, no step, no pause running out, no progress deadline (the wait is
  * the host's, not the new revision's). It resumes by itself when every host answers, with its clocks moved on by the
- * time it held. A person can still abort or promote meanwhile. Pure, like every planner.
+ * time it held. A person can still abort it meanwhile; a promote takes effect when it goes on. Pure, like every planner.
  *
- * @example holdForHosts({ ...input, observed: { ...observed, unreachableHosts: ['web-2: its proxy does not answer'] } })
- * // { state: { ...state, phase: 'Paused', heldForHosts: { hosts: [...], since: now } }, events: [HostUnreachable] }
+ * @example holdForHosts({ ...input, observed: { ...observed, unreachableHosts: [{ host: 'web-2', why: 'its proxy does not answer' }] } })
+ * // { state: { ...state, phase: 'Paused', heldForHosts: { hosts: ['web-2'], since: now } }, events: [HostUnreachable] }
  */
 import type { Plan, PlanInput, PlannedEvent, RolloutState } from '../state.ts';
 import { inProgress } from '../state.ts';
@@ -17,15 +17,15 @@ export function holdForHosts(input: PlanInput): Plan | null {
   if (down.length === 0 || !inProgress(state) || state.aborted) return null;
   const held = state.heldForHosts;
   const events: PlannedEvent[] = [];
-  const names = down.map(hostName);
-  if (!held || held.hosts.map(hostName).join() !== names.join()) {
-    events.push({ type: 'HostUnreachable', reason: `${down.join('; ')}: the rollout waits for ${names.length === 1 ? 'it' : 'them'}`, ...(state.canary !== null ? { revision: state.canary } : {}) });
+  const names = down.map((d) => d.host);
+  if (!held || held.hosts.join() !== names.join()) {
+    events.push({ type: 'HostUnreachable', reason: `${down.map((d) => `${d.host}: ${d.why}`).join('; ')}: the rollout waits for ${names.length === 1 ? 'it' : 'them'}`, ...(state.canary !== null ? { revision: state.canary } : {}) });
   }
   const next: RolloutState = {
     ...state,
     phase: 'Paused',
     message: `waiting for ${names.join(', ')} (${down.length === 1 ? 'does' : 'do'} not answer); resumes when ${names.length === 1 ? 'it answers' : 'they answer'}`,
-    heldForHosts: { hosts: down, since: held?.since ?? observed.now },
+    heldForHosts: { hosts: names, since: held?.since ?? observed.now },
   };
   return { state: next, events };
 }
@@ -41,12 +41,7 @@ export function releaseHold(input: PlanInput): { input: PlanInput; events: Plann
   const shift = Math.max(0, input.observed.now - held.since);
   const state: RolloutState = { ...rest, progressAt: rest.progressAt + shift, pauseStartedAt: rest.pauseStartedAt === null ? null : rest.pauseStartedAt + shift };
   const down = input.observed.unreachableHosts ?? [];
-  const names = held.hosts.map(hostName).join(', ');
+  const names = held.hosts.join(', ');
   const reason = down.length === 0 ? `${names} ${held.hosts.length === 1 ? 'answers' : 'answer'} again after ${Math.round(shift / 1000)}s` : `the rollout stopped waiting for ${names}`;
   return { input: { ...input, state }, events: [{ type: 'HostReachable', reason }] };
-}
-
-function hostName(entry: string): string {
-  const i = entry.indexOf(':');
-  return i < 0 ? entry : entry.slice(0, i);
 }

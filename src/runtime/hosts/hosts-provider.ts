@@ -1,5 +1,5 @@
 /**
- * Instances on several hosts: one DockerProvider per host (its Engine over TCP), behind the one RuntimeProvider the
+ * Instances on several hosts: one DockerProvider per host (its Engine over SSH or TCP), behind the one RuntimeProvider the
  * InstanceManager drives. A record's `host` is its host's address, so stop, probe and adopt go to the provider that
  * started it. A new instance goes to the host with the fewest instances of its revision (then of its service), so
  * every revision is spread evenly and a rolling batch lands one per host.

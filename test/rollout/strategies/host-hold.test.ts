@@ -4,7 +4,7 @@ import { applyIntent } from '../../../src/rollout/intents.ts';
 import { planRollout } from '../../../src/rollout/strategies/index.ts';
 import { eventTypes, obs, rollingOut, spec, T0 } from './fixtures.ts';
 
-const DOWN = ['host-2: its Docker Engine does not answer'];
+const DOWN = [{ host: 'host-2', why: 'its Docker Engine does not answer' }];
 
 describe('a rollout holds while a host does not answer', () => {
   const s = spec({ canary: { steps: [{ setWeight: 25 }, { pause: { duration: 10_000 } }, { setWeight: 50 }] } }, 4);
@@ -41,7 +41,7 @@ describe('a rollout holds while a host does not answer', () => {
   test('a second host going away is a new event; abort is not held', () => {
     const at25 = planRollout({ spec: s, state: rollingOut(s), observed: obs(T0 + 100, { 1: { ready: 4 }, 2: { ready: 1 } }) });
     const one = planRollout({ spec: s, state: at25.state, observed: { ...obs(T0 + 200, {}), unreachableHosts: DOWN } });
-    const two = planRollout({ spec: s, state: one.state, observed: { ...obs(T0 + 300, {}), unreachableHosts: [...DOWN, 'host-3: its proxy does not answer'] } });
+    const two = planRollout({ spec: s, state: one.state, observed: { ...obs(T0 + 300, {}), unreachableHosts: [...DOWN, { host: 'host-3', why: 'its proxy does not answer' }] } });
     assert.deepEqual(eventTypes([two]), ['HostUnreachable']);
     assert.match(two.state.message, /host-2, host-3/);
     const abort = applyIntent(two.state, { type: 'abort' }, T0 + 400);
@@ -49,6 +49,15 @@ describe('a rollout holds while a host does not answer', () => {
     assert.equal(aborted.state.heldForHosts, undefined);
     assert.equal(aborted.state.phase, 'Degraded');
     assert.equal(aborted.state.desired.weightsBp[1], 10_000, 'an abort takes the canary out at once');
+  });
+
+  test('a host named by its IPv6 address is named whole (its colons are part of the name)', () => {
+    const at25 = planRollout({ spec: s, state: rollingOut(s), observed: obs(T0 + 100, { 1: { ready: 4 }, 2: { ready: 1 } }) });
+    const held = planRollout({ spec: s, state: at25.state, observed: { ...obs(T0 + 200, {}), unreachableHosts: [{ host: 'fd00::10', why: 'its proxy does not answer' }] } });
+    assert.deepEqual(held.state.heldForHosts?.hosts, ['fd00::10']);
+    assert.match(held.state.message, /waiting for fd00::10 /);
+    const back = planRollout({ spec: s, state: held.state, observed: obs(T0 + 300, { 1: { ready: 4 }, 2: { ready: 1 } }) });
+    assert.match(back.events[0]!.reason, /^fd00::10 answers again/);
   });
 
   test('nothing in progress: an unreachable host changes nothing', () => {
